@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""The explainer's command line: build, serve, check, new."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+from explainer import pipeline, scaffold
+from explainer.check import editorial_warnings
+from explainer.dates import DateError
+from explainer.problems import ContentErrors, Problem, summary_line
+
+ROOT = Path(__file__).resolve().parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.command(args)
+    except ContentErrors as errors:
+        _print_problems(errors.problems)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build.py", description="Build, preview and check the explainer site.")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the site folder (default: this repository)")
+    parser.set_defaults(command=_build, drafts=False, out=None)
+    commands = parser.add_subparsers(title="commands", metavar="{build,serve,check,new}")
+
+    build = commands.add_parser("build", help="build the site into _site/ (the default)")
+    build.add_argument("--drafts", action="store_true", help="include events and pages marked draft: true")
+    build.add_argument("--out", type=Path, help="output folder (default: _site/ in the site folder)")
+    build.set_defaults(command=_build)
+
+    serve = commands.add_parser("serve", help="preview with live reload, drafts shown")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.set_defaults(command=_serve)
+
+    check = commands.add_parser("check", help="validate everything, write nothing")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.set_defaults(command=_check)
+
+    new = commands.add_parser("new", help='scaffold content: new event "Title" --date YYYY-MM-DD')
+    new.add_argument("kind", choices=["event"])
+    new.add_argument("title")
+    new.add_argument("--date", required=True, help="YYYY, YYYY-MM or YYYY-MM-DD")
+    new.set_defaults(command=_new)
+    return parser
+
+
+def _build(args: argparse.Namespace) -> int:
+    project = pipeline.Project.at(args.root, args.out)
+    started = time.perf_counter()
+    result = pipeline.build(project, drafts=args.drafts)
+    report = result.report
+    _print_problems(result.warnings, count=False)
+    print(f"built {len(result.site.events)} events into {_shown(project.out_dir, project.root)}/: "
+          f"{len(report.written)} files written, {report.unchanged} unchanged, {len(report.removed)} removed "
+          f"in {time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from explainer import serve
+
+    return serve.serve(pipeline.Project.at(args.root, args.root / ".cache" / "preview"), host=args.host, port=args.port)
+
+
+def _check(args: argparse.Namespace) -> int:
+    project = pipeline.Project.at(args.root)
+    site, problems = pipeline.load_and_validate(project)
+    if site is not None:
+        problems += editorial_warnings(site, dt.date.today())
+    if args.strict:
+        problems = [Problem(p.position, p.message) for p in problems]
+    if problems:
+        _print_problems(problems)
+    else:
+        print(f"ok: {len(site.events)} events, {len(site.pages)} pages, {len(site.sources)} sources")
+    return 1 if any(problem.is_error for problem in problems) else 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    try:
+        path = scaffold.new_event(args.root, args.title, args.date)
+    except DateError as error:
+        print(f"build.py new: error: {error}", file=sys.stderr)
+        return 2
+    except FileExistsError as error:
+        print(f"build.py new: error: {_shown(Path(str(error)), args.root)} already exists", file=sys.stderr)
+        return 1
+    print(f"created {_shown(path, args.root)}: fill in its summary, sources and body, then run python build.py check")
+    return 0
+
+
+def _print_problems(problems: list[Problem], count: bool = True) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems and count:
+        print(summary_line(problems), file=sys.stderr)
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""Dates of uncertain precision: parsing, honest labels, machine values and sort keys."""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import IntEnum
+
+MONTHS = tuple(calendar.month_name)[1:]
+_DATE_RE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_TIME_RE = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+class Precision(IntEnum):
+    """How much of a date was written; coarser sorts first."""
+
+    YEAR = 0
+    MONTH = 1
+    DAY = 2
+
+
+class DateError(ValueError):
+    """A date an editor wrote that cannot be read; the message says why."""
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date known to the year, the month or the day."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def precision(self) -> Precision:
+        if self.day is not None:
+            return Precision.DAY
+        if self.month is not None:
+            return Precision.MONTH
+        return Precision.YEAR
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        if self.day is not None:
+            return self.first_day
+        month = self.month or 12
+        return dt.date(self.year, month, calendar.monthrange(self.year, month)[1])
+
+    def iso(self) -> str:
+        """The date as written, for `<time datetime>`: 2021, 2021-10 or 2021-10-04."""
+        parts = [f"{self.year:04d}"]
+        if self.month is not None:
+            parts.append(f"{self.month:02d}")
+        if self.day is not None:
+            parts.append(f"{self.day:02d}")
+        return "-".join(parts)
+
+    def label(self) -> str:
+        """The date as a reader reads it: 2021, October 2021 or 4 October 2021."""
+        if self.month is None:
+            return str(self.year)
+        if self.day is None:
+            return f"{MONTHS[self.month - 1]} {self.year}"
+        return f"{self.day} {MONTHS[self.month - 1]} {self.year}"
+
+
+def parse_date(text: str) -> PartialDate:
+    """Read `2021`, `2021-10` or `2021-10-04`, keeping the precision written."""
+    match = _DATE_RE.fullmatch(text.strip())
+    if not match:
+        raise DateError(f'date "{text}": write it as YYYY, YYYY-MM or YYYY-MM-DD')
+    year, month, day = (int(part) if part else None for part in match.groups())
+    if month is not None and not 1 <= month <= 12:
+        raise DateError(f'date "{text}": month must be 1..12')
+    if day is not None:
+        days_in_month = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= days_in_month:
+            raise DateError(
+                f'date "{text}": day must be 1..{days_in_month} in {MONTHS[month - 1]} {year}'
+            )
+    return PartialDate(year, month, day)
+
+
+def parse_time(text: str) -> dt.time:
+    """Read a local time of day written as HH:MM."""
+    match = _TIME_RE.fullmatch(text.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise DateError(f'time "{text}": write it as HH:MM, 00:00 to 23:59')
+    return dt.time(int(match[1]), int(match[2]))
+
+
+@dataclass(frozen=True)
+class When:
+    """When an event happened, as precisely as we know and no more.
+
+    `end` is the last day of a span (it lasted from start to end); `is_range` means the
+    event happened once, somewhere between start and end ("late October").
+    """
+
+    start: PartialDate
+    end: PartialDate | None = None
+    is_range: bool = False
+    circa: bool = False
+    before: bool = False
+    after: bool = False
+
+    @property
+    def precision(self) -> Precision:
+        return self.start.precision
+
+    @property
+    def earliest(self) -> dt.date:
+        return self.start.first_day
+
+    @property
+    def latest(self) -> dt.date:
+        return (self.end or self.start).last_day
+
+    def sort_key(self) -> tuple[dt.date, int]:
+        """Earliest possible day first, then coarser precision first (a month before its days)."""
+        rank = self.precision
+        if self.is_range:
+            rank = Precision.MONTH  # a range is vaguer than a day, finer than its month
+        return (self.earliest, int(rank) * 2 + (1 if self.is_range else 0))
+
+    def machine(self) -> str:
+        """A valid HTML `datetime` value that claims no more precision than we have."""
+        if self.is_range:
+            return _common_prefix(self.start, self.end or self.start)
+        return self.start.iso()
+
+    def label(self) -> str:
+        """The date as it reads on the page: honest about what we do not know."""
+        text = self._plain_label()
+        if self.circa:
+            text = f"c. {text}"
+        if self.before:
+            text = f"by {text}"
+        if self.after:
+            text = f"after {text}"
+        return text
+
+    def _plain_label(self) -> str:
+        end = self.end
+        if end is None or end == self.start:
+            return self.start.label()
+        if self.is_range:
+            return _range_label(self.start, end)
+        return _span_label(self.start, end)
+
+
+def parse_when(
+    date: str, end: str | None = None, *, circa: bool = False, before: bool = False, after: bool = False
+) -> When:
+    """Read an event's `date` (or `A/B` range) and optional `end` into a When."""
+    if "/" in date:
+        if end is not None:
+            raise DateError(f'date "{date}" is a range: it cannot also have an end')
+        first_text, _, last_text = date.partition("/")
+        start, last = parse_date(first_text), parse_date(last_text)
+        if last.last_day < start.first_day:
+            raise DateError(f'date "{date}": the range ends before it starts')
+        return When(start, last, is_range=True, circa=circa, before=before, after=after)
+    start = parse_date(date)
+    last = parse_date(end) if end is not None else None
+    if last is not None and last.last_day < start.first_day:
+        raise DateError(f'end "{end}" is before the date "{date}"')
+    if before and after:
+        raise DateError("an event cannot be both before and after its date: keep one")
+    return When(start, last, circa=circa, before=before, after=after)
+
+
+def _common_prefix(start: PartialDate, end: PartialDate) -> str:
+    if start.year != end.year:
+        return f"{start.year:04d}"
+    if start.month is None or start.month != end.month:
+        return f"{start.year:04d}"
+    return f"{start.year:04d}-{start.month:02d}"
+
+
+def _range_label(start: PartialDate, end: PartialDate) -> str:
+    same_month = start.year == end.year and start.month == end.month and start.month is not None
+    if same_month and start.day is not None and end.day is not None:
+        part = _part_of_month(start.day, end.day, calendar.monthrange(start.year, start.month)[1])
+        if part:
+            return f"{part} {MONTHS[start.month - 1]} {start.year}"
+    return f"between {start.label()} and {end.label()}"
+
+
+def _part_of_month(first: int, last: int, days: int) -> str | None:
+    """Early (1-10), mid (11-20) or late (21-end) when the range sits inside one of them."""
+    if first == 1 and last == days:
+        return None
+    if last <= 10:
+        return "early"
+    if first >= 11 and last <= 20:
+        return "mid"
+    if first >= 21:
+        return "late"
+    return None
+
+
+def _span_label(start: PartialDate, end: PartialDate) -> str:
+    if start.precision == end.precision == Precision.DAY:
+        if start.year == end.year and start.month == end.month:
+            return f"{start.day}–{end.day} {MONTHS[start.month - 1]} {start.year}"
+        if start.year == end.year:
+            return f"{start.day} {MONTHS[start.month - 1]} – {end.label()}"
+    if start.precision == end.precision == Precision.MONTH and start.year == end.year:
+        return f"{MONTHS[start.month - 1]}–{end.label()}"
+    if start.precision == end.precision == Precision.YEAR:
+        return f"{start.year}–{end.year}"
+    return f"{start.label()} – {end.label()}"

@@ -1,0 +1,161 @@
+"""Read the site folder: YAML files and Markdown files into position-keeping documents."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .problems import Position, Problem
+
+YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_YAML_HINTS = {
+    "mapping values are not allowed": "a value containing ': ' needs quotes",
+    "found character '\\t' that cannot start any token": "indent with spaces, not tabs",
+    "found a tab character": "indent with spaces, not tabs",
+    "found undefined alias": "a value starting with '*' needs quotes",
+    "found unexpected end of stream": "a quote is never closed",
+}
+
+
+@dataclass
+class Document:
+    """One content file: its YAML node tree (whole file or front matter) and any Markdown body."""
+
+    path: str
+    lines: list[str]
+    root: yaml.Node | None
+    line_offset: int = 0
+    body: str = ""
+    body_line: int = 1
+
+    def position(self, node: yaml.Node) -> Position:
+        """Where a node starts, as an editor counts lines and columns."""
+        mark = node.start_mark
+        return Position(self.path, mark.line + 1 + self.line_offset, mark.column + 1)
+
+    def find(self, token: str, from_line: int) -> Position:
+        """The first place at or after a 1-based line where `token` is written."""
+        for number in range(max(from_line, 1), len(self.lines) + 1):
+            col = self.lines[number - 1].find(token)
+            if col >= 0:
+                return Position(self.path, number, col + 1)
+        return Position(self.path, max(from_line, 1), 1)
+
+
+@dataclass
+class SiteFiles:
+    """Every content file of a site, read but not yet validated."""
+
+    settings: Document | None = None
+    sources: Document | None = None
+    event_lists: list[Document] = field(default_factory=list)
+    event_entries: list[Document] = field(default_factory=list)
+    pages: list[Document] = field(default_factory=list)
+    assets: list[str] = field(default_factory=list)
+
+
+def load_site(root: Path) -> tuple[SiteFiles, list[Problem]]:
+    """Read every content file under `root`, collecting the problems that stop a file being read."""
+    problems: list[Problem] = []
+    files = SiteFiles()
+
+    def read(path: Path, markdown: bool) -> Document | None:
+        document, found = read_document(root, path, markdown)
+        problems.extend(found)
+        return document
+
+    data = root / "data"
+    if (data / "site.yaml").is_file():
+        files.settings = read(data / "site.yaml", False)
+    else:
+        problems.append(Problem(Position("data/site.yaml"), "missing: every site needs data/site.yaml with its title and base_url"))
+    if (data / "sources.yaml").is_file():
+        files.sources = read(data / "sources.yaml", False)
+    files.event_lists = _read_all(sorted((data / "events").glob("*.yaml")) + sorted((data / "events").glob("*.yml")), read, False)
+    files.event_entries = _read_all(sorted((root / "content" / "events").glob("*.md")), read, True)
+    files.pages = _read_all(sorted((root / "content").glob("*.md")), read, True)
+    files.assets = list_assets(root / "assets")
+    return files, problems
+
+
+def _read_all(paths: list[Path], read, markdown: bool) -> list[Document]:
+    documents = (read(path, markdown) for path in paths)
+    return [document for document in documents if document is not None]
+
+
+def list_assets(folder: Path) -> list[str]:
+    """Every file under `assets/`, as sorted paths relative to it; hidden files left out."""
+    if not folder.is_dir():
+        return []
+    found = (
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+    return sorted(found)
+
+
+def read_document(root: Path, path: Path, markdown: bool) -> tuple[Document | None, list[Problem]]:
+    """Read one YAML or Markdown file; a file that cannot be read gives problems and no document."""
+    relative = path.relative_to(root).as_posix()
+    text, problem = _decode(relative, path.read_bytes())
+    if problem:
+        return None, [problem]
+    if markdown:
+        return _read_markdown(relative, text)
+    return _read_yaml(relative, text, text.split("\n"), 0)
+
+
+def _decode(relative: str, raw: bytes) -> tuple[str, Problem | None]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        col = error.start - (before.rfind(b"\n") + 1) + 1
+        message = f"this file is not UTF-8 text (byte 0x{raw[error.start]:02x}): save it as UTF-8"
+        return "", Problem(Position(relative, line, col), message)
+    return text.replace("\r\n", "\n").replace("\r", "\n"), None
+
+
+def _read_yaml(relative: str, source: str, lines: list[str], line_offset: int) -> tuple[Document | None, list[Problem]]:
+    try:
+        root = yaml.compose(source, Loader=YamlLoader)
+    except yaml.MarkedYAMLError as error:
+        return None, [_yaml_problem(relative, error, line_offset)]
+    except yaml.YAMLError as error:
+        return None, [Problem(Position(relative, line_offset + 1), f"cannot read YAML: {error}")]
+    return Document(relative, lines, root, line_offset), []
+
+
+def _yaml_problem(relative: str, error: yaml.MarkedYAMLError, line_offset: int) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = error.problem or "invalid YAML"
+    message = f"YAML syntax: {problem}"
+    if error.context:
+        message += f" ({error.context})"
+    hint = next((hint for start, hint in _YAML_HINTS.items() if problem.startswith(start)), None)
+    if hint:
+        message += f": {hint}"
+    return Problem(Position(relative, line + line_offset, col), message)
+
+
+def _read_markdown(relative: str, text: str) -> tuple[Document | None, list[Problem]]:
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        message = "no front matter: start the file with a line '---', then its fields, then a line '---'"
+        return None, [Problem(Position(relative, 1, 1), message)]
+    closing = next((number for number in range(1, len(lines)) if lines[number].rstrip() in ("---", "...")), None)
+    if closing is None:
+        message = "front matter is never closed: add a line '---' after its fields"
+        return None, [Problem(Position(relative, 1, 1), message)]
+    front = "\n".join(lines[1:closing])
+    document, problems = _read_yaml(relative, front, lines, 1)
+    if document is not None:
+        document.body = "\n".join(lines[closing + 1 :]).strip("\n")
+        skipped = len(lines[closing + 1 :]) - len("\n".join(lines[closing + 1 :]).lstrip("\n").split("\n"))
+        document.body_line = closing + 2 + skipped
+    return document, problems

@@ -1,0 +1,118 @@
+"""Markdown to HTML, with `[[event-id]]` links and `[@source-id]` citations left as markers.
+
+Markdown is rendered once per text, independent of any other file: links and citations come
+out as `<explainer-ref>` markers that the page being rendered resolves (numbering its own
+notes), so a rendered fragment can be cached by the hash of its text alone.
+"""
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import markdown
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+
+EVENT_REF = r"\[\[([a-z0-9][a-z0-9-]*)\]\]"
+CITATION = r"\[@([A-Za-z0-9][A-Za-z0-9._-]*)(?:\s*,\s*([^\]\n]+?))?\s*\]"
+_ANY_REF = re.compile(f"{EVENT_REF}|{CITATION}")
+_MARKER = re.compile(r"<explainer-ref ([^>]*)></explainer-ref>")
+_ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
+_SAFE_SCHEMES = ("http", "https", "mailto", "")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An `[[event-id]]` or `[@source-id, locator]` written in Markdown."""
+
+    kind: str  # "event" or "cite"
+    id: str
+    token: str
+    locator: str = ""
+
+
+def find_references(text: str) -> list[Reference]:
+    """Every event link and citation in a Markdown text, in reading order."""
+    found = []
+    for match in _ANY_REF.finditer(text):
+        if match[1]:
+            found.append(Reference("event", match[1], match[0]))
+        else:
+            found.append(Reference("cite", match[2], match[0], (match[3] or "").strip()))
+    return found
+
+
+class _RefProcessor(InlineProcessor):
+    def __init__(self, pattern: str, kind: str, md: markdown.Markdown) -> None:
+        super().__init__(pattern, md)
+        self.kind = kind
+
+    def handleMatch(self, m: re.Match, data: str):  # noqa: N802 (Python-Markdown's name)
+        element = etree.Element("explainer-ref", {"kind": self.kind, "ref": m.group(1)})
+        if self.kind == "cite" and m.group(2):
+            element.set("locator", m.group(2).strip())
+        return element, m.start(0), m.end(0)
+
+
+class _SafeLinks(Treeprocessor):
+    """Drop link targets with schemes a reader should never be sent to (javascript:, data:)."""
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            for attribute in ("href", "src"):
+                value = element.get(attribute)
+                if value is not None and urlsplit(value.strip()).scheme.lower() not in _SAFE_SCHEMES:
+                    element.set(attribute, "#")
+
+
+class ExplainerMarkdown(Extension):
+    """Event links, citations, safe links and, unless allowed, no raw HTML."""
+
+    def __init__(self, raw_html: bool = False) -> None:
+        super().__init__()
+        self.raw_html = raw_html
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+        if not self.raw_html:
+            md.preprocessors.deregister("html_block")
+            md.inlinePatterns.deregister("html")
+        md.inlinePatterns.register(_RefProcessor(EVENT_REF, "event", md), "event_ref", 176)
+        md.inlinePatterns.register(_RefProcessor(CITATION, "cite", md), "citation", 175)
+        md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+
+
+def make_converter(raw_html: bool = False) -> markdown.Markdown:
+    """A reusable Markdown converter with the explainer's extensions."""
+    return markdown.Markdown(extensions=[ExplainerMarkdown(raw_html), "sane_lists", "smarty"], output_format="html")
+
+
+def render_markdown(converter: markdown.Markdown, text: str) -> str:
+    """Markdown to an HTML fragment with reference markers."""
+    converter.reset()
+    return converter.convert(text)
+
+
+def render_inline(converter: markdown.Markdown, text: str) -> str:
+    """One paragraph of inline Markdown (a summary, a caption) without its `<p>`."""
+    rendered = render_markdown(converter, text)
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        return rendered[3:-4]
+    return rendered
+
+
+def resolve_markers(fragment: str, resolve) -> str:
+    """Replace each marker by `resolve(kind, id, locator)`, which returns HTML."""
+    def replace(match: re.Match) -> str:
+        attributes = {name: html.unescape(value) for name, value in _ATTRIBUTE.findall(match[1])}
+        return resolve(attributes["kind"], attributes["ref"], attributes.get("locator", ""))
+
+    return _MARKER.sub(replace, fragment)
+
+
+def strip_markers(fragment: str) -> str:
+    """The fragment without its citation markers, event links turned to nothing (feeds, meta descriptions)."""
+    return _MARKER.sub("", fragment)

@@ -1,0 +1,143 @@
+"""The content model: what validation hands to rendering, and nothing else."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .dates import PartialDate, When
+from .problems import Position
+
+STATUSES = ("happened", "expected", "postponed", "cancelled", "rescheduled")
+UPDATE_KINDS = ("update", "correction")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """`data/site.yaml`."""
+
+    title: str
+    description: str
+    base_url: str
+    language: str = "en"
+    author: str = ""
+    license: str = ""
+    timeline_threshold: int = 300
+    page_size: int = 50
+    raw_html: bool = False
+
+    def absolute(self, path: str) -> str:
+        """The public URL of a site path such as `/events/x/`."""
+        return self.base_url.rstrip("/") + path
+
+
+@dataclass(frozen=True)
+class Source:
+    """A publication that backs claims, from `data/sources.yaml` or written inline in an event."""
+
+    id: str
+    title: str
+    publisher: str
+    url: str
+    position: Position
+    date: PartialDate | None = None
+    archive_url: str | None = None
+    language: str | None = None
+    accessed: PartialDate | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo of an event; `src` is relative to `assets/`."""
+
+    src: str
+    alt: str
+    credit: str
+    position: Position
+    caption: str = ""
+
+    @property
+    def is_placeholder(self) -> bool:
+        return self.credit.strip().lower() == "placeholder"
+
+
+@dataclass(frozen=True)
+class Update:
+    """A dated entry in an event's or page's log of changes."""
+
+    date: PartialDate
+    text: str
+    kind: str = "update"
+
+    @property
+    def is_correction(self) -> bool:
+        return self.kind == "correction"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dated event of the timeline."""
+
+    id: str
+    when: When
+    title: str
+    summary: str
+    sources: tuple[str, ...]
+    position: Position
+    body: str = ""
+    time: dt.time | None = None
+    date_label: str | None = None
+    status: str = "happened"
+    previous_date: PartialDate | None = None
+    place: str | None = None
+    tags: tuple[str, ...] = ()
+    photos: tuple[Photo, ...] = ()
+    related: tuple[str, ...] = ()
+    updates: tuple[Update, ...] = ()
+    aliases: tuple[str, ...] = ()
+    draft: bool = False
+    order: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"/events/{self.id}/"
+
+    @property
+    def date_text(self) -> str:
+        return self.date_label or self.when.label()
+
+    def sort_key(self) -> tuple:
+        return (*self.when.sort_key(), self.time or dt.time(0, 0), self.time is not None, self.order)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A narrative page from `content/*.md`; `content/index.md` is the home page's introduction."""
+
+    slug: str
+    title: str
+    body: str
+    position: Position
+    summary: str = ""
+    order: int = 0
+    draft: bool = False
+    updates: tuple[Update, ...] = ()
+
+    @property
+    def is_home(self) -> bool:
+        return self.slug == "index"
+
+    @property
+    def url(self) -> str:
+        return "/" if self.is_home else f"/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the content says, validated, events in timeline order."""
+
+    settings: Settings
+    sources: dict[str, Source]
+    events: tuple[Event, ...]
+    pages: tuple[Page, ...]
+    assets: tuple[str, ...] = field(default=())

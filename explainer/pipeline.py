@@ -1,0 +1,158 @@
+"""The build, as a plan: load, validate, process images, render, write."""
+from __future__ import annotations
+
+import hashlib
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import jinja2
+
+from .images import ImageCache, ImageProblem, ProcessedImage, check_image
+from .load import load_site
+from .model import Site
+from .problems import ContentErrors, Position, Problem
+from .render import Fragments, Renderer, render_site
+from .validate import validate_site
+from .write import Staging, WriteReport
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff"})
+FINGERPRINTED_SUFFIXES = frozenset({".css", ".js"})
+
+
+@dataclass
+class BuildResult:
+    """A finished build: the site, its warnings, what was written and where the time went."""
+
+    site: Site
+    warnings: list[Problem]
+    report: WriteReport
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a site's content lives and where its build goes."""
+
+    root: Path
+    out_dir: Path
+    cache_dir: Path
+
+    @classmethod
+    def at(cls, root: Path, out_dir: Path | None = None) -> Project:
+        root = root.resolve()
+        return cls(root, (out_dir or root / "_site").resolve(), root / ".cache")
+
+
+def load_and_validate(project: Project, *, drafts: bool = False) -> tuple[Site | None, list[Problem]]:
+    """The validated site (None if any error) and every problem found."""
+    files, problems = load_site(project.root)
+    site, found = validate_site(files, drafts=drafts, check_image=_image_checker(project.root / "assets"))
+    return site, problems + found
+
+
+def build(project: Project, *, drafts: bool = False) -> BuildResult:
+    """Build the whole site into the output folder; raise ContentErrors, leaving the output as it was, on any error."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    site, problems = load_and_validate(project, drafts=drafts)
+    if site is None or any(problem.is_error for problem in problems):
+        raise ContentErrors([p for p in problems if p.is_error])
+    timings["load and validate"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    image_cache = ImageCache(project.cache_dir / "images")
+    photos = _process_photos(project, site, image_cache)
+    asset_files, asset_urls = _assets(project, site, image_cache, set(photos))
+    timings["images and assets"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    staging = Staging(project.out_dir, project.cache_dir / f"manifest-{project.out_dir.name}.json")
+    try:
+        renderer = Renderer(site, project.root / "templates", fragments=Fragments(site.settings.raw_html), images=photos, asset_urls=asset_urls)
+        for output in _rendered(renderer, project.root):
+            staging.add(output.path, output.content)
+        for image in photos.values():
+            for path, file in image.files.items():
+                staging.add_file(path, file, digest=PurePosixPath(path).name)
+        for path, file in asset_files.items():
+            staging.add_file(path, file)
+    except BaseException:
+        staging.abort()
+        raise
+    timings["render"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    report = staging.commit()
+    timings["write"] = time.perf_counter() - clock
+    return BuildResult(site, problems, report, timings)
+
+
+def _image_checker(assets: Path):
+    def check(relative: str) -> str | None:
+        try:
+            check_image(assets / relative)
+        except ImageProblem as problem:
+            return str(problem)
+        return None
+    return check
+
+
+def _process_photos(project: Project, site: Site, cache: ImageCache) -> dict[str, ProcessedImage]:
+    sources = sorted({photo.src for event in site.events for photo in event.photos})
+    return {src: cache.process(project.root / "assets" / src, src) for src in sources}
+
+
+def _assets(project: Project, site: Site, cache: ImageCache, photos: set[str]) -> tuple[dict[str, Path], dict[str, str]]:
+    """Output path -> file for every asset, and the fingerprinted URL of each stylesheet and script.
+
+    Images are never published as they are: event photos go through `_process_photos`, any
+    other image is re-encoded without its metadata.
+    """
+    files: dict[str, Path] = {}
+    urls: dict[str, str] = {}
+    for relative in site.assets:
+        source = project.root / "assets" / relative
+        path = PurePosixPath(relative)
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            if relative not in photos:
+                output, file = cache.sanitize(source, relative)
+                files[output] = file
+                urls[relative] = "/" + output
+        elif path.suffix.lower() in FINGERPRINTED_SUFFIXES:
+            digest = hashlib.blake2b(source.read_bytes(), digest_size=5).hexdigest()
+            output = f"{path.parent}/{path.stem}.{digest}{path.suffix}"
+            files[output] = source
+            urls[relative] = "/" + output
+        else:
+            files[relative] = source
+            urls[relative] = "/" + relative
+    return files, urls
+
+
+def _rendered(renderer: Renderer, root: Path):
+    """The rendered pages; a mistake in a template becomes a problem at its line, not a traceback."""
+    try:
+        yield from render_site(renderer)
+    except jinja2.TemplateSyntaxError as error:
+        raise ContentErrors([Problem(_template_position(root, error.filename, error.lineno), error.message or "template syntax error")]) from None
+    except (jinja2.UndefinedError, jinja2.TemplateError) as error:
+        raise ContentErrors([Problem(_template_frame(root, error), f"template: {error}")]) from None
+
+
+def _template_position(root: Path, filename: str | None, line: int | None) -> Position:
+    if filename is None:
+        return Position("templates", line or 1)
+    try:
+        relative = Path(filename).resolve().relative_to(root).as_posix()
+    except ValueError:
+        relative = filename
+    return Position(relative, line or 1)
+
+
+def _template_frame(root: Path, error: Exception) -> Position:
+    """The innermost template line on the error's traceback (Jinja maps template lines into it)."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename.endswith(".html")]
+    if not frames:
+        return Position("templates")
+    return _template_position(root, frames[-1].filename, frames[-1].lineno)

@@ -1,0 +1,280 @@
+"""Lay the validated site out as pages: every computed field ready, templates only place them."""
+from __future__ import annotations
+
+import hashlib
+import html
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import groupby
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from . import markup
+from .dates import MONTHS, Precision
+from .model import Event, Page, Photo, Site, Source, Update
+from .problems import Position
+from .validate import slugify
+
+STATUS_LABELS = {
+    "happened": "",
+    "expected": "Expected",
+    "postponed": "Postponed",
+    "cancelled": "Cancelled",
+    "rescheduled": "Rescheduled",
+}
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the built site: its path under the output folder and its bytes."""
+
+    path: str
+    content: bytes
+
+
+class Fragments:
+    """Markdown rendered once per distinct text (the markers inside are resolved per page)."""
+
+    def __init__(self, raw_html: bool, store: dict[str, str] | None = None) -> None:
+        self._converter = markup.make_converter(raw_html)
+        self._store = store if store is not None else {}
+
+    def block(self, text: str) -> str:
+        return self._cached("b", text, markup.render_markdown)
+
+    def inline(self, text: str) -> str:
+        return self._cached("i", text, markup.render_inline)
+
+    def _cached(self, kind: str, text: str, render: Callable) -> str:
+        key = kind + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        if key not in self._store:
+            self._store[key] = render(self._converter, text)
+        return self._store[key]
+
+
+@dataclass
+class Note:
+    """A numbered source note at the foot of a page, with a back-link to each place citing it."""
+
+    number: int
+    source: Source
+    backlinks: list[tuple[str, str]] = field(default_factory=list)  # (anchor id, locator)
+
+
+class Notes:
+    """The notes of one page, numbered in the order their sources are first cited."""
+
+    def __init__(self, sources: dict[str, Source], target: str = "", anchors: bool = True) -> None:
+        self._sources = sources
+        self._target = target
+        self._anchors = anchors
+        self.entries: dict[str, Note] = {}
+
+    def cite(self, source_id: str, locator: str) -> str:
+        note = self.entries.get(source_id)
+        if note is None:
+            note = self.entries[source_id] = Note(len(self.entries) + 1, self._sources[source_id])
+        anchor = f"cite-{note.number}-{len(note.backlinks) + 1}"
+        note.backlinks.append((anchor, locator))
+        id_attribute = f' id="{anchor}"' if self._anchors else ""
+        title = html.escape(f"{note.source.publisher}: {note.source.title}" + (f", {locator}" if locator else ""))
+        return (f'<sup class="cite"{id_attribute}><a href="{self._target}#note-{note.number}" '
+                f'title="{title}" aria-label="Source {note.number}">{note.number}</a></sup>')
+
+    def add_uncited(self, source_ids: tuple[str, ...]) -> None:
+        for source_id in source_ids:
+            if source_id not in self.entries:
+                self.entries[source_id] = Note(len(self.entries) + 1, self._sources[source_id])
+
+    @property
+    def list(self) -> list[Note]:
+        return list(self.entries.values())
+
+
+@dataclass(frozen=True)
+class TimelineMonth:
+    label: str
+    anchor: str
+    events: list[Event]
+
+
+@dataclass(frozen=True)
+class TimelineYear:
+    year: int
+    anchor: str
+    months: list[TimelineMonth]
+
+    @property
+    def count(self) -> int:
+        return sum(len(month.events) for month in self.months)
+
+
+def group_timeline(events: tuple[Event, ...] | list[Event]) -> list[TimelineYear]:
+    """Events by year, then by month; events known only to the year come first in their year."""
+    years = []
+    for year, in_year in groupby(events, key=lambda event: event.when.start.year):
+        months = []
+        for month, in_month in groupby(in_year, key=lambda event: _month_of(event)):
+            label = MONTHS[month - 1] + f" {year}" if month else f"{year}, month unknown"
+            anchor = f"y{year}-{month:02d}" if month else f"y{year}-undated"
+            months.append(TimelineMonth(label, anchor, list(in_month)))
+        years.append(TimelineYear(year, f"y{year}", months))
+    return years
+
+
+def _month_of(event: Event) -> int:
+    start = event.when.start
+    return start.month if start.precision >= Precision.MONTH else 0
+
+
+def plain_text(fragment: str) -> str:
+    """An HTML fragment as one line of plain text, citations left out (meta descriptions, feeds)."""
+    return " ".join(Markup(markup.strip_markers(fragment)).striptags().split())
+
+
+def tag_slug(tag: str) -> str:
+    return slugify(tag) or "tag"
+
+
+def events_by_tag(events: tuple[Event, ...]) -> dict[str, tuple[str, list[Event]]]:
+    """Tag slug -> (name as first written, events in timeline order), sorted by name."""
+    tags: dict[str, tuple[str, list[Event]]] = {}
+    for event in events:
+        for tag in event.tags:
+            tags.setdefault(tag_slug(tag), (tag, []))[1].append(event)
+    return dict(sorted(tags.items(), key=lambda item: item[1][0].lower()))
+
+
+def citing_pages(site: Site, fragments: Fragments) -> dict[str, list[tuple[str, str]]]:
+    """Source id -> (title, url) of every event and page that cites or lists it."""
+    cited: dict[str, dict[str, str]] = {}
+    for event in site.events:
+        ids = list(event.sources) + [ref.id for ref in markup.find_references(event.summary + "\n" + event.body) if ref.kind == "cite"]
+        for source_id in dict.fromkeys(ids):
+            cited.setdefault(source_id, {})[event.url] = event.title
+    for page in site.pages:
+        for ref in markup.find_references(page.body + "\n" + page.summary):
+            if ref.kind == "cite":
+                cited.setdefault(ref.id, {})[page.url] = page.title
+    return {source_id: [(title, url) for url, title in pages.items()] for source_id, pages in cited.items()}
+
+
+class Renderer:
+    """Renders each page of a site with the Jinja templates of a folder."""
+
+    def __init__(self, site: Site, templates: Path, *, fragments: Fragments, images: dict, asset_urls: dict[str, str]) -> None:
+        self.site = site
+        self.fragments = fragments
+        self.images = images
+        self.by_id = {event.id: event for event in site.events}
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(templates),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.globals.update(site=site.settings, menu=[p for p in site.pages if not p.is_home], asset=lambda name: asset_urls[name])
+
+    def render(self, template: str, path: str, **context) -> Output:
+        url = "/" + path.removesuffix("index.html")
+        page = self.env.get_template(template).render(url=url, canonical=self.site.settings.absolute(url), **context)
+        return Output(path, page.encode())
+
+    def resolve(self, fragment: str, notes: Notes) -> Markup:
+        """An HTML fragment with its event links and citations filled in for this page."""
+        def replace(kind: str, ref: str, locator: str) -> str:
+            if kind == "cite":
+                return notes.cite(ref, locator)
+            target = self.by_id.get(ref)
+            if target is None:
+                return ""
+            return (f'<a class="event-ref" href="{target.url}">{html.escape(target.title)}</a> '
+                    f'(<time datetime="{target.when.machine()}">{html.escape(target.date_text)}</time>)')
+        return Markup(markup.resolve_markers(fragment, replace))
+
+    def summary(self, event: Event, notes: Notes | None = None) -> Markup:
+        """An event's summary; on a card, its citations point to the notes of the event's page."""
+        notes = notes or Notes(self.site.sources, target=event.url, anchors=False)
+        return self.resolve(self.fragments.inline(event.summary), notes)
+
+    def updates(self, updates: tuple[Update, ...], notes: Notes) -> list[dict]:
+        return [{"update": update, "html": self.resolve(self.fragments.inline(update.text), notes)} for update in updates]
+
+    def photos(self, photos: tuple[Photo, ...]) -> list[dict]:
+        return [{"photo": photo, "image": self.images[photo.src], "eager": index == 0} for index, photo in enumerate(photos)]
+
+    def card(self, event: Event) -> dict:
+        return {"event": event, "summary": self.summary(event), "status": STATUS_LABELS[event.status], "tags": self.tag_links(event)}
+
+    def tag_links(self, event: Event) -> list[tuple[str, str]]:
+        return [(tag, f"/tags/{tag_slug(tag)}/") for tag in event.tags]
+
+    def event_page(self, index: int) -> Output:
+        event = self.site.events[index]
+        notes = Notes(self.site.sources)
+        summary = self.summary(event, notes)
+        body = self.resolve(self.fragments.block(event.body), notes) if event.body else Markup("")
+        updates = self.updates(event.updates, notes)
+        notes.add_uncited(event.sources)
+        return self.render(
+            "event.html", f"events/{event.id}/index.html",
+            event=event, summary=summary, body=body, notes=notes.list, updates=updates,
+            status=STATUS_LABELS[event.status], photos=self.photos(event.photos), tags=self.tag_links(event),
+            related=[self.card(self.by_id[r]) for r in event.related if r in self.by_id],
+            previous=self.site.events[index - 1] if index > 0 else None,
+            next=self.site.events[index + 1] if index + 1 < len(self.site.events) else None,
+            title=event.title, description=plain_text(self.fragments.inline(event.summary)),
+        )
+
+    def narrative_page(self, page: Page, template: str = "page.html", path: str | None = None, **extra) -> Output:
+        notes = Notes(self.site.sources)
+        body = self.resolve(self.fragments.block(page.body), notes)
+        updates = self.updates(page.updates, notes)
+        description = page.summary or self.site.settings.description
+        return self.render(
+            template, path or f"{page.slug}/index.html",
+            page=page, body=body, notes=notes.list, updates=updates,
+            title=page.title, description=description, **extra,
+        )
+
+    def home(self) -> Output:
+        home = next((page for page in self.site.pages if page.is_home), None)
+        timeline = [{"year": year, "months": [{"month": m, "cards": [self.card(e) for e in m.events]} for m in year.months]}
+                    for year in group_timeline(self.site.events)]
+        if home is None:
+            home = Page("index", self.site.settings.title, "", Position("content/index.md"))
+        return self.narrative_page(home, "index.html", "index.html", timeline=timeline)
+
+    def tag_pages(self) -> Iterator[Output]:
+        tags = events_by_tag(self.site.events)
+        yield self.render("tags.html", "tags/index.html", tags=[(name, f"/tags/{slug}/", len(events)) for slug, (name, events) in tags.items()],
+                          title="Topics", description=f"Every topic of {self.site.settings.title}")
+        for slug, (name, events) in tags.items():
+            yield self.render("tag.html", f"tags/{slug}/index.html", tag=name, cards=[self.card(e) for e in events],
+                              title=name, description=f"Events tagged “{name}” in {self.site.settings.title}")
+
+    def sources_page(self) -> Output:
+        cited = citing_pages(self.site, self.fragments)
+        sources = sorted(self.site.sources.values(), key=lambda s: (s.publisher.lower(), s.title.lower()))
+        return self.render("sources.html", "sources/index.html",
+                           sources=[{"source": s, "cited_by": cited.get(s.id, [])} for s in sources],
+                           title="Sources", description=f"Every source cited in {self.site.settings.title}")
+
+    def not_found(self) -> Output:
+        return self.render("404.html", "404.html", title="Page not found", description=self.site.settings.description)
+
+
+def render_site(renderer: Renderer) -> Iterator[Output]:
+    """Every page of the site, one at a time."""
+    yield renderer.home()
+    for index in range(len(renderer.site.events)):
+        yield renderer.event_page(index)
+    for page in renderer.site.pages:
+        if not page.is_home:
+            yield renderer.narrative_page(page)
+    yield from renderer.tag_pages()
+    yield renderer.sources_page()
+    yield renderer.not_found()

@@ -1,0 +1,592 @@
+"""Turn read documents into the content model, finding every problem with its position."""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+import yaml
+
+from . import dates
+from .load import Document, SiteFiles
+from .markup import find_references
+from .model import STATUSES, UPDATE_KINDS, Event, Page, Photo, Settings, Site, Source, Update
+from .problems import Position, Problem
+
+ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SOURCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+RESERVED_SLUGS = frozenset(
+    {"events", "tags", "sources", "years", "updates", "search", "images", "cards", "css", "js",
+     "assets", "pagefind", "404", "feed", "calendar", "sitemap", "robots"}
+)
+
+SETTINGS_FIELDS = ("title", "description", "base_url", "language", "author", "license",
+                   "timeline_threshold", "page_size", "raw_html")
+SOURCE_FIELDS = ("title", "publisher", "url", "date", "archive_url", "language", "accessed", "note")
+INLINE_SOURCE_FIELDS = ("title", "publisher", "url", "date", "archive_url", "language", "accessed")
+EVENT_FIELDS = ("id", "date", "end", "time", "date_label", "status", "previous_date", "circa", "before",
+                "after", "title", "summary", "body", "place", "tags", "photos", "sources", "related",
+                "updates", "aliases", "draft")
+PAGE_FIELDS = ("title", "summary", "order", "slug", "draft", "updates")
+PHOTO_FIELDS = ("src", "alt", "caption", "credit")
+UPDATE_FIELDS = ("date", "text", "kind")
+
+
+def slugify(text: str) -> str:
+    """A URL slug of plain ASCII letters, digits and hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def did_you_mean(word: str, choices) -> str:
+    """` (did you mean "x"?)` when a close match exists, else nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+@dataclass
+class _Link:
+    """A reference to check once every event and source is known."""
+
+    kind: str  # "source", "event" or "cite"
+    id: str
+    position: Position
+    owner: str
+    owner_is_draft: bool = False
+
+
+@dataclass
+class _Reader:
+    """Reads one document's nodes, recording problems where they are."""
+
+    document: Document
+    problems: list[Problem]
+
+    def error(self, node: yaml.Node | None, message: str) -> None:
+        position = self.document.position(node) if node is not None else Position(self.document.path)
+        self.problems.append(Problem(position, message))
+
+    def fields(self, node: yaml.Node | None, allowed: tuple[str, ...], required: tuple[str, ...], what: str) -> dict | None:
+        """The keys of a mapping as name -> (key node, value node); unknown, doubled and missing keys reported."""
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{what} must be a mapping of `field: value` lines")
+            return None
+        found: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else None
+            if name is None:
+                self.error(key, f"{what}: a field name must be plain text")
+            elif name in found:
+                first = self.document.position(found[name][0])
+                self.error(key, f'{what}: field "{name}" is written twice (first at line {first.line})')
+            elif name not in allowed:
+                self.error(key, f'{what}: unknown field "{name}"{did_you_mean(name, allowed)}')
+            else:
+                found[name] = (key, value)
+        for name in required:
+            if name not in found:
+                self.error(node, f'{what}: missing required field "{name}"')
+        return found
+
+    def text(self, node: yaml.Node, label: str, *, single_line: bool = False, allow_empty: bool = False) -> str | None:
+        """A scalar read as text, whatever YAML would have guessed (`no` stays "no")."""
+        if not isinstance(node, yaml.ScalarNode):
+            self.error(node, f"{label} must be text, not a {'list' if isinstance(node, yaml.SequenceNode) else 'mapping'}")
+            return None
+        value = node.value.strip() if node.style in (None, "") else node.value
+        if node.tag == "tag:yaml.org,2002:null" and node.style is None and value in ("", "~", "null", "Null", "NULL"):
+            value = ""
+        if not value.strip() and not allow_empty:
+            self.error(node, f"{label} is empty")
+            return None
+        if single_line and "\n" in value.strip():
+            self.error(node, f"{label} must be one line")
+            return None
+        return value
+
+    def boolean(self, node: yaml.Node, label: str) -> bool:
+        value = self.text(node, label)
+        if value is None:
+            return False
+        if value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        self.error(node, f'{label} must be true or false, not "{value}"')
+        return False
+
+    def integer(self, node: yaml.Node, label: str, minimum: int = 0) -> int | None:
+        value = self.text(node, label)
+        if value is None:
+            return None
+        if re.fullmatch(r"-?\d+", value) and int(value) >= minimum:
+            return int(value)
+        self.error(node, f'{label} must be a whole number of at least {minimum}, not "{value}"')
+        return None
+
+    def items(self, node: yaml.Node, label: str) -> list[yaml.Node]:
+        """The items of a list; a single value is taken as a list of one."""
+        if isinstance(node, yaml.SequenceNode):
+            return list(node.value)
+        if isinstance(node, yaml.ScalarNode) and node.value.strip():
+            return [node]
+        if isinstance(node, yaml.ScalarNode):
+            return []
+        self.error(node, f"{label} must be a list")
+        return []
+
+    def text_list(self, node: yaml.Node, label: str) -> list[tuple[str, yaml.Node]]:
+        values = ((self.text(item, f"{label} item", single_line=True), item) for item in self.items(node, label))
+        return [(value, item) for value, item in values if value is not None]
+
+    def date(self, node: yaml.Node, label: str) -> dates.PartialDate | None:
+        value = self.text(node, label)
+        if value is None:
+            return None
+        try:
+            return dates.parse_date(value)
+        except dates.DateError as error:
+            self.error(node, f"{label}: {error}")
+            return None
+
+    def url(self, node: yaml.Node, label: str) -> str | None:
+        value = self.text(node, label, single_line=True)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+            self.error(node, f'{label} "{value}" must be a full http:// or https:// address')
+            return None
+        return value
+
+
+@dataclass
+class _Validation:
+    """The state of one validation run: problems so far and the links left to check."""
+
+    problems: list[Problem] = field(default_factory=list)
+    links: list[_Link] = field(default_factory=list)
+    assets: frozenset[str] = frozenset()
+    check_image: Callable | None = None
+    source_ids: set[str] = field(default_factory=set)  # defined, valid or not: no second error for their users
+    event_ids: set[str] = field(default_factory=set)
+
+    def reader(self, document: Document) -> _Reader:
+        return _Reader(document, self.problems)
+
+    def note_references(self, document: Document, node: yaml.Node | None, text: str, owner: str, draft: bool) -> None:
+        """Remember the `[[id]]` and `[@id]` of a Markdown text, with where each is written."""
+        start = document.position(node).line if node is not None else document.body_line
+        for reference in find_references(text):
+            position = document.find(reference.token, start)
+            self.links.append(_Link(reference.kind, reference.id, position, owner, draft))
+
+
+def validate_site(files: SiteFiles, *, drafts: bool = False, check_image: Callable | None = None) -> tuple[Site | None, list[Problem]]:
+    """The validated site and every problem found; the site is None when any problem is an error."""
+    run = _Validation(assets=frozenset(files.assets), check_image=check_image)
+    settings = _settings(run, files.settings)
+    sources = _sources(run, files.sources) if files.sources else {}
+    events = _events(run, files, sources)
+    pages = _pages(run, files.pages)
+    _check_links(run, events, sources, drafts)
+    if not drafts:
+        events = [event for event in events if not event.draft]
+        pages = [page for page in pages if not page.draft]
+    if any(problem.is_error for problem in run.problems) or settings is None:
+        return None, run.problems
+    ordered = tuple(sorted(events, key=Event.sort_key))
+    pages = tuple(sorted(pages, key=lambda page: (page.order, page.title)))
+    return Site(settings, sources, ordered, pages, tuple(files.assets)), run.problems
+
+
+def _settings(run: _Validation, document: Document | None) -> Settings | None:
+    if document is None:
+        return None
+    reader = run.reader(document)
+    found = reader.fields(document.root, SETTINGS_FIELDS, ("title", "description", "base_url"), "data/site.yaml")
+    if found is None:
+        return None
+    values: dict = {}
+    for name in ("title", "description", "author", "license"):
+        if name in found:
+            values[name] = reader.text(found[name][1], name, single_line=name != "description")
+    if "base_url" in found:
+        values["base_url"] = reader.url(found["base_url"][1], "base_url")
+    if "language" in found:
+        values["language"] = _language(reader, found["language"][1])
+    for name in ("timeline_threshold", "page_size"):
+        if name in found:
+            values[name] = reader.integer(found[name][1], name, minimum=1)
+    if "raw_html" in found:
+        values["raw_html"] = reader.boolean(found["raw_html"][1], "raw_html")
+    if any(value is None for value in values.values()) or not all(k in values for k in ("title", "description", "base_url")):
+        return None
+    return Settings(**values)
+
+
+def _language(reader: _Reader, node: yaml.Node) -> str | None:
+    value = reader.text(node, "language", single_line=True)
+    if value is not None and not LANGUAGE_RE.fullmatch(value):
+        reader.error(node, f'language "{value}" must be a language code such as en, pl or be')
+        return None
+    return value
+
+
+def _sources(run: _Validation, document: Document) -> dict[str, Source]:
+    reader = run.reader(document)
+    root = document.root
+    if root is None:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        reader.error(root, "data/sources.yaml must map each source id to its fields")
+        return {}
+    sources: dict[str, Source] = {}
+    first_seen: dict[str, yaml.Node] = {}
+    for key, value in root.value:
+        source_id = key.value if isinstance(key, yaml.ScalarNode) else ""
+        if not SOURCE_ID_RE.fullmatch(source_id):
+            reader.error(key, f'source id "{source_id}" may use only letters, digits, ".", "_" and "-"')
+            continue
+        if source_id in first_seen:
+            first = document.position(first_seen[source_id])
+            reader.error(key, f'source "{source_id}" is defined twice (first at {first})')
+            continue
+        first_seen[source_id] = key
+        run.source_ids.add(source_id)
+        source = _source(reader, value, source_id, f'source "{source_id}"', SOURCE_FIELDS)
+        if source is not None:
+            sources[source_id] = source
+    return sources
+
+
+def _source(reader: _Reader, node: yaml.Node, source_id: str, what: str, allowed: tuple[str, ...]) -> Source | None:
+    found = reader.fields(node, allowed, ("title", "publisher", "url"), what)
+    if found is None:
+        return None
+    count = len(reader.problems)
+    values: dict = {}
+    for name in ("title", "publisher", "note"):
+        if name in found:
+            values[name] = reader.text(found[name][1], f"{what}: {name}", single_line=True)
+    for name in ("url", "archive_url"):
+        if name in found:
+            values[name] = reader.url(found[name][1], f"{what}: {name}")
+    for name in ("date", "accessed"):
+        if name in found:
+            values[name] = reader.date(found[name][1], f"{what}: {name}")
+    if "language" in found:
+        values["language"] = _language(reader, found["language"][1])
+    if len(reader.problems) > count or not all(k in values for k in ("title", "publisher", "url")):
+        return None
+    return Source(id=source_id, position=reader.document.position(node), **values)
+
+
+def _events(run: _Validation, files: SiteFiles, sources: dict[str, Source]) -> list[Event]:
+    events: list[Event] = []
+    for document in files.event_lists:
+        reader = run.reader(document)
+        if document.root is None:
+            continue
+        if not isinstance(document.root, yaml.SequenceNode):
+            reader.error(document.root, "an events file is a list: start each event with '- '")
+            continue
+        for item in document.root.value:
+            event = _event(run, reader, item, default_id=None, body=None, sources=sources)
+            if event is not None:
+                events.append(replace(event, order=len(events)))
+    for document in files.event_entries:
+        reader = run.reader(document)
+        stem = PurePosixPath(document.path).stem
+        event = _event(run, reader, document.root, default_id=stem, body=document.body, sources=sources)
+        if event is not None:
+            events.append(replace(event, order=len(events)))
+    _check_unique_ids(run, events)
+    return events
+
+
+def _event(run: _Validation, reader: _Reader, node: yaml.Node | None, *, default_id: str | None,
+           body: str | None, sources: dict[str, Source]) -> Event | None:
+    allowed = EVENT_FIELDS if body is None else tuple(name for name in EVENT_FIELDS if name != "body")
+    found = reader.fields(node, allowed, ("date", "title", "summary", "sources"), "event")
+    if found is None:
+        return None
+    count = len(reader.problems)
+    title = reader.text(found["title"][1], "title", single_line=True) if "title" in found else None
+    event_id = _event_id(reader, found, default_id, title)
+    if event_id:
+        run.event_ids.add(event_id)
+    what = f'event "{event_id}"' if event_id else "event"
+    values: dict = {"id": event_id, "title": title, "position": reader.document.position(node)}
+    values["when"] = _when(reader, found)
+    values.update(_event_details(reader, found, what))
+    values["sources"] = _event_sources(run, reader, found, event_id or "", sources, what)
+    values["photos"] = _photos(run, reader, found, what)
+    values["updates"] = _updates(reader, found, what)
+    values["related"] = _ids(reader, found, "related", what)
+    values["aliases"] = _ids(reader, found, "aliases", what)
+    if "summary" in found:
+        values["summary"] = reader.text(found["summary"][1], f"{what}: summary")
+    if body is not None:
+        values["body"] = body
+    elif "body" in found:
+        values["body"] = reader.text(found["body"][1], f"{what}: body", allow_empty=True)
+    draft = values.get("draft", False)
+    for name in ("summary", "body"):
+        if values.get(name):
+            text_node = found[name][1] if name in found else None
+            run.note_references(reader.document, text_node, values[name], what, draft)
+    for related_id, related_node in zip(values["related"], reader.items(found["related"][1], "related") if "related" in found else []):
+        run.links.append(_Link("event", related_id, reader.document.position(related_node), what, draft))
+    if len(reader.problems) > count or any(values.get(k) is None for k in ("id", "title", "when", "summary")):
+        return None
+    return Event(**values)
+
+
+def _event_id(reader: _Reader, found: dict, default_id: str | None, title: str | None) -> str | None:
+    if "id" in found:
+        node = found["id"][1]
+        value = reader.text(node, "id", single_line=True)
+        if value is not None and not ID_RE.fullmatch(value):
+            reader.error(node, f'id "{value}" may use only a-z, 0-9 and single hyphens, e.g. "{slugify(value) or "warsaw-picket"}"')
+            return None
+        return value
+    if default_id is not None:
+        if ID_RE.fullmatch(default_id):
+            return default_id
+        reader.error(None, f'file name "{default_id}.md" is not a valid event id: rename it to "{slugify(default_id)}.md" or add an id field')
+        return None
+    if title is None or "date" not in found or not isinstance(found["date"][1], yaml.ScalarNode):
+        return None
+    date_text = found["date"][1].value.split("/")[0].strip()
+    return slugify(f"{date_text} {title}") or None
+
+
+def _when(reader: _Reader, found: dict) -> dates.When | None:
+    if "date" not in found:
+        return None
+    date_node = found["date"][1]
+    date_text = reader.text(date_node, "date", single_line=True)
+    end_text = reader.text(found["end"][1], "end", single_line=True) if "end" in found else None
+    flags = {name: reader.boolean(found[name][1], name) if name in found else False for name in ("circa", "before", "after")}
+    if date_text is None or ("end" in found and end_text is None):
+        return None
+    try:
+        return dates.parse_when(date_text, end_text, **flags)
+    except dates.DateError as error:
+        message = str(error)
+        node = found["end"][1] if message.startswith("end") else date_node
+        reader.error(node, message)
+        return None
+
+
+def _event_details(reader: _Reader, found: dict, what: str) -> dict:
+    values: dict = {}
+    if "time" in found:
+        node = found["time"][1]
+        text = reader.text(node, f"{what}: time", single_line=True)
+        if text is not None:
+            try:
+                values["time"] = dates.parse_time(text)
+            except dates.DateError as error:
+                reader.error(node, str(error))
+    for name in ("date_label", "place"):
+        if name in found:
+            values[name] = reader.text(found[name][1], f"{what}: {name}", single_line=True)
+    if "status" in found:
+        node = found["status"][1]
+        status = reader.text(node, f"{what}: status", single_line=True)
+        if status is not None and status not in STATUSES:
+            reader.error(node, f'{what}: status "{status}" must be one of {", ".join(STATUSES)}{did_you_mean(status, STATUSES)}')
+        elif status is not None:
+            values["status"] = status
+    if "previous_date" in found:
+        values["previous_date"] = reader.date(found["previous_date"][1], f"{what}: previous_date")
+    if values.get("status") == "rescheduled" and "previous_date" not in found:
+        reader.error(found["status"][1], f"{what}: a rescheduled event needs previous_date, the date it was first set for")
+    if "previous_date" in found and values.get("status") != "rescheduled":
+        reader.error(found["previous_date"][0], f"{what}: previous_date is only for status: rescheduled")
+    if "tags" in found:
+        values["tags"] = tuple(dict.fromkeys(tag for tag, _ in reader.text_list(found["tags"][1], f"{what}: tags")))
+    if "draft" in found:
+        values["draft"] = reader.boolean(found["draft"][1], f"{what}: draft")
+    return values
+
+
+def _event_sources(run: _Validation, reader: _Reader, found: dict, event_id: str, sources: dict[str, Source], what: str) -> tuple[str, ...]:
+    if "sources" not in found:
+        return ()
+    items = reader.items(found["sources"][1], "sources")
+    if not items:
+        reader.error(found["sources"][1], f"{what}: needs at least one source")
+    ids: list[str] = []
+    for number, item in enumerate(items, start=1):
+        if isinstance(item, yaml.MappingNode):
+            inline_id = f"{event_id}-source-{number}"
+            source = _source(reader, item, inline_id, f"{what}: source {number}", INLINE_SOURCE_FIELDS)
+            run.source_ids.add(inline_id)
+            if source is not None:
+                sources[inline_id] = source
+                ids.append(inline_id)
+            continue
+        source_id = reader.text(item, f"{what}: source {number}", single_line=True)
+        if source_id is not None:
+            run.links.append(_Link("source", source_id, reader.document.position(item), what))
+            ids.append(source_id)
+    return tuple(dict.fromkeys(ids))
+
+
+def _photos(run: _Validation, reader: _Reader, found: dict, what: str) -> tuple[Photo, ...]:
+    if "photos" not in found:
+        return ()
+    photos = []
+    for number, item in enumerate(reader.items(found["photos"][1], "photos"), start=1):
+        label = f"{what}: photo {number}"
+        fields = reader.fields(item, PHOTO_FIELDS, ("src",), label)
+        if fields is None:
+            continue
+        if "alt" not in fields or not fields["alt"][1].value.strip():
+            reader.error(fields.get("alt", (item, item))[1], f"{label} has no alt text: describe what it shows for readers who cannot see it")
+        if "credit" not in fields or not fields["credit"][1].value.strip():
+            reader.error(fields.get("credit", (item, item))[1], f'{label} has no credit: name the photographer or agency, or write "Placeholder"')
+        src = _asset_path(run, reader, fields["src"][1], label) if "src" in fields else None
+        texts = {name: reader.text(fields[name][1], f"{label}: {name}", allow_empty=name == "caption")
+                 for name in ("alt", "caption", "credit") if name in fields and fields[name][1].value.strip()}
+        if src is not None and "alt" in texts and "credit" in texts:
+            photos.append(Photo(src=src, position=reader.document.position(item), **texts))
+    return tuple(photos)
+
+
+def _asset_path(run: _Validation, reader: _Reader, node: yaml.Node, label: str) -> str | None:
+    value = reader.text(node, f"{label}: src", single_line=True)
+    if value is None:
+        return None
+    path = PurePosixPath(value.removeprefix("assets/").removeprefix("/assets/"))
+    if path.is_absolute() or ".." in path.parts or "\\" in value:
+        reader.error(node, f'{label}: src "{value}" must be a path inside assets/, such as images/warsaw.jpg')
+        return None
+    if path.as_posix() not in run.assets:
+        hint = did_you_mean(path.as_posix(), run.assets)
+        reader.error(node, f'{label}: src "{value}": no such file in assets/{hint}')
+        return None
+    if run.check_image is not None:
+        message = run.check_image(path.as_posix())
+        if message:
+            reader.error(node, f'{label}: src "{value}" {message}')
+            return None
+    return path.as_posix()
+
+
+def _updates(reader: _Reader, found: dict, what: str) -> tuple[Update, ...]:
+    if "updates" not in found:
+        return ()
+    updates = []
+    for number, item in enumerate(reader.items(found["updates"][1], "updates"), start=1):
+        label = f"{what}: update {number}"
+        fields = reader.fields(item, UPDATE_FIELDS, ("date", "text"), label)
+        if fields is None or "date" not in fields or "text" not in fields:
+            continue
+        date = reader.date(fields["date"][1], f"{label}: date")
+        if date is not None and date.precision != dates.Precision.DAY:
+            reader.error(fields["date"][1], f"{label}: date must be a full day, YYYY-MM-DD")
+            date = None
+        text = reader.text(fields["text"][1], f"{label}: text")
+        kind = "update"
+        if "kind" in fields:
+            kind = reader.text(fields["kind"][1], f"{label}: kind", single_line=True) or "update"
+            if kind not in UPDATE_KINDS:
+                reader.error(fields["kind"][1], f'{label}: kind "{kind}" must be update or correction')
+        if date is not None and text is not None and kind in UPDATE_KINDS:
+            updates.append(Update(date, text, kind))
+    return tuple(sorted(updates, key=lambda update: update.date.first_day))
+
+
+def _ids(reader: _Reader, found: dict, name: str, what: str) -> tuple[str, ...]:
+    if name not in found:
+        return ()
+    ids = []
+    for value, node in reader.text_list(found[name][1], f"{what}: {name}"):
+        if ID_RE.fullmatch(value):
+            ids.append(value)
+        else:
+            reader.error(node, f'{what}: {name} "{value}" is not an event id (a-z, 0-9 and hyphens)')
+    return tuple(ids)
+
+
+def _check_unique_ids(run: _Validation, events: list[Event]) -> None:
+    """Each id and alias names one event only; the second use names the first."""
+    first: dict[str, tuple[str, Position]] = {}
+    for event in events:
+        for name, kind in [(event.id, "id")] + [(alias, "alias") for alias in event.aliases]:
+            if name in first:
+                other_kind, position = first[name]
+                run.problems.append(Problem(event.position, f'event {kind} "{name}" is already used as an {other_kind} at {position}'))
+            else:
+                first[name] = (kind, event.position)
+
+
+def _pages(run: _Validation, documents: list[Document]) -> list[Page]:
+    pages: list[Page] = []
+    slugs: dict[str, Position] = {}
+    for document in documents:
+        reader = run.reader(document)
+        stem = PurePosixPath(document.path).stem
+        found = reader.fields(document.root, PAGE_FIELDS, ("title",), "page")
+        if found is None:
+            continue
+        count = len(reader.problems)
+        values: dict = {"body": document.body, "position": Position(document.path)}
+        values["title"] = reader.text(found["title"][1], "title", single_line=True) if "title" in found else None
+        if "summary" in found:
+            values["summary"] = reader.text(found["summary"][1], "summary")
+        if "order" in found:
+            values["order"] = reader.integer(found["order"][1], "order", minimum=-1000)
+        if "draft" in found:
+            values["draft"] = reader.boolean(found["draft"][1], "draft")
+        values["updates"] = _updates(reader, found, "page")
+        values["slug"] = _page_slug(reader, found, stem)
+        run.note_references(document, None, document.body, f'page "{stem}"', values.get("draft", False))
+        if values.get("summary"):
+            run.note_references(document, found["summary"][1], values["summary"], f'page "{stem}"', values.get("draft", False))
+        if len(reader.problems) > count or None in (values["title"], values["slug"], values.get("order", 0)):
+            continue
+        if values["slug"] in slugs:
+            reader.error(found["slug"][1] if "slug" in found else None,
+                         f'page slug "{values["slug"]}" is already used by {slugs[values["slug"]].path}')
+            continue
+        slugs[values["slug"]] = values["position"]
+        pages.append(Page(**values))
+    return pages
+
+
+def _page_slug(reader: _Reader, found: dict, stem: str) -> str | None:
+    node = found["slug"][1] if "slug" in found else None
+    slug = reader.text(node, "slug", single_line=True) if node is not None else stem
+    if slug is None:
+        return None
+    if not ID_RE.fullmatch(slug):
+        reader.error(node, f'slug "{slug}" may use only a-z, 0-9 and single hyphens, e.g. "{slugify(slug) or "about"}"')
+        return None
+    if slug in RESERVED_SLUGS:
+        reader.error(node, f'slug "{slug}" is taken by the site itself (/{slug}/): choose another')
+        return None
+    return slug
+
+
+def _check_links(run: _Validation, events: list[Event], sources: dict[str, Source], drafts: bool) -> None:
+    """Every source id, related event, `[[event-id]]` and `[@source-id]` must name something that exists."""
+    by_id = {event.id: event for event in events}
+    for link in run.links:
+        if link.kind in ("source", "cite"):
+            if link.id not in run.source_ids:
+                where = "data/sources.yaml"
+                run.problems.append(Problem(link.position, f'{link.owner}: unknown source "{link.id}": not in {where}{did_you_mean(link.id, sources)}'))
+            continue
+        target = by_id.get(link.id)
+        if link.id not in run.event_ids:
+            run.problems.append(Problem(link.position, f'{link.owner}: unknown event "{link.id}"{did_you_mean(link.id, by_id)}'))
+        elif target is not None and target.draft and not link.owner_is_draft and not drafts:
+            run.problems.append(Problem(link.position, f'{link.owner}: links to event "{link.id}", a draft left out of the build', "warning"))

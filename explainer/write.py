@@ -1,0 +1,126 @@
+"""Write a build into the output folder without ever leaving it half-built.
+
+A build is gathered first: new or changed files go to a staging folder beside the output,
+files whose bytes did not change are not written at all. Only `commit()` touches the output,
+by renames, once every page has rendered; a build that fails before leaves it as it was.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class WriteReport:
+    """What a commit changed in the output folder."""
+
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def content_hash(content: bytes) -> str:
+    return hashlib.blake2b(content, digest_size=16).hexdigest()
+
+
+class Staging:
+    """The files of one build, gathered beside `out_dir` until `commit()`."""
+
+    def __init__(self, out_dir: Path, manifest_path: Path) -> None:
+        self.out_dir = out_dir
+        self.manifest_path = manifest_path
+        self.folder = out_dir.parent / f".{out_dir.name}.staging"
+        self.previous = self._load_manifest() if out_dir.is_dir() else {}
+        self.current: dict[str, str] = {}
+        self.changed: list[str] = []
+        if self.folder.exists():
+            shutil.rmtree(self.folder)
+        self.folder.mkdir(parents=True)
+
+    def add(self, path: str, content: bytes) -> None:
+        """Stage one output file, unless the output already holds these exact bytes."""
+        self._stage(path, content_hash(content), lambda target: target.write_bytes(content))
+
+    def add_file(self, path: str, source: Path, digest: str | None = None) -> None:
+        """Stage a copy of a file (a processed image, an asset); `digest` spares hashing it again."""
+        digest = digest or content_hash(source.read_bytes())
+        self._stage(path, digest, lambda target: _copy(source, target))
+
+    def _stage(self, path: str, digest: str, write) -> None:
+        if path in self.current:
+            raise ValueError(f"two outputs for {path}")
+        self.current[path] = digest
+        if self._is_unchanged(path, digest):
+            return
+        target = self.folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write(target)
+        self.changed.append(path)
+
+    def _is_unchanged(self, path: str, digest: str) -> bool:
+        known = self.previous.get(path)
+        if known is None or known[0] != digest:
+            return False
+        try:
+            stat = (self.out_dir / path).stat()
+        except FileNotFoundError:
+            return False
+        return [stat.st_size, stat.st_mtime_ns] == known[1:]
+
+    def commit(self) -> WriteReport:
+        """Move the staged files into the output folder and remove what the build no longer has."""
+        report = WriteReport(unchanged=len(self.current) - len(self.changed))
+        if not self.out_dir.is_dir():
+            self.folder.rename(self.out_dir)
+        else:
+            for path in self.changed:
+                target = self.out_dir / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self.folder / path, target)
+            report.removed = self._remove_stale()
+            shutil.rmtree(self.folder)
+        report.written = sorted(self.changed)
+        self._save_manifest()
+        return report
+
+    def abort(self) -> None:
+        """Forget the staged files; the output folder was never touched."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _remove_stale(self) -> list[str]:
+        removed = []
+        for folder, subfolders, files in os.walk(self.out_dir, topdown=False):
+            for name in files:
+                path = Path(folder, name).relative_to(self.out_dir).as_posix()
+                if path not in self.current:
+                    Path(folder, name).unlink()
+                    removed.append(path)
+            if folder != str(self.out_dir) and not os.listdir(folder):
+                os.rmdir(folder)
+        return sorted(removed)
+
+    def _load_manifest(self) -> dict[str, list]:
+        try:
+            data = json.loads(self.manifest_path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _save_manifest(self) -> None:
+        manifest = {}
+        for path, digest in self.current.items():
+            stat = (self.out_dir / path).stat()
+            manifest[path] = [digest, stat.st_size, stat.st_mtime_ns]
+        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.manifest_path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(manifest, sort_keys=True))
+        os.replace(temporary, self.manifest_path)
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy, not link: the output can then be edited or deleted without touching the cache."""
+    shutil.copyfile(source, target)

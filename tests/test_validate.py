@@ -1,0 +1,261 @@
+"""Validation: every mistake an editor can make, with its message, file, line and column."""
+import textwrap
+
+from explainer.load import load_site
+from explainer.validate import slugify, validate_site
+
+from conftest import problem_lines
+
+EVENT = textwrap.dedent("""\
+    - id: warsaw-picket
+      date: 2021-11-04
+      title: Picket in Warsaw
+      summary: People picket.[@paper-one]
+      sources: [paper-one]
+    """)
+
+
+def events_yaml(text: str) -> dict:
+    return {"data/events/2021.yaml": text}
+
+
+def test_a_valid_site_has_no_problems(make_site):
+    assert problem_lines(make_site(events_yaml(EVENT))) == []
+
+
+def test_yaml_implicit_types_do_not_leak(make_site):
+    root = make_site(events_yaml(EVENT + "  place: no\n  tags: [yes, 1.0, null, 2021-11-04]\n"))
+    files, _ = load_site(root)
+    site, problems = validate_site(files)
+    event = site.events[0]
+    assert event.place == "no"
+    assert event.tags == ("yes", "1.0", "null", "2021-11-04")
+    assert problems == []
+
+
+def test_missing_and_wrongly_typed_fields(make_site):
+    root = make_site(events_yaml("""\
+        - id: warsaw-picket
+          date: 2021-11-04
+          title: [Picket, in Warsaw]
+          sources: paper-one
+          draft: maybe
+        """))
+    assert problem_lines(root) == [
+        'data/events/2021.yaml:1:3: error: event: missing required field "summary"',
+        "data/events/2021.yaml:3:10: error: title must be text, not a list",
+        'data/events/2021.yaml:5:10: error: event "warsaw-picket": draft must be true or false, not "maybe"',
+    ]
+
+
+def test_unknown_fields_suggest_the_right_name(make_site):
+    root = make_site(events_yaml(EVENT + "  palce: Warsaw\n  colour: red\n"))
+    assert problem_lines(root) == [
+        'data/events/2021.yaml:6:3: error: event: unknown field "palce" (did you mean "place"?)',
+        'data/events/2021.yaml:7:3: error: event: unknown field "colour"',
+    ]
+
+
+def test_impossible_dates_point_at_the_value(make_site):
+    root = make_site(events_yaml(EVENT.replace("2021-11-04", "2021-13-04")))
+    assert problem_lines(root) == ['data/events/2021.yaml:2:9: error: date "2021-13-04": month must be 1..12']
+
+
+def test_markdown_entry_positions_count_the_front_matter_fence(make_site):
+    root = make_site({"content/events/paris.md": "---\ndate: 2021-02-30\ntitle: Paris\nsummary: x[@paper-one]\nsources: [paper-one]\n---\nBody\n"})
+    assert problem_lines(root) == ['content/events/paris.md:2:7: error: date "2021-02-30": day must be 1..28 in February 2021']
+
+
+def test_yaml_syntax_errors_have_a_position_and_a_hint(make_site):
+    root = make_site(events_yaml("- id: x\n  title: Lyon: the picket\n"))
+    assert problem_lines(root) == [
+        "data/events/2021.yaml:2:14: error: YAML syntax: mapping values are not allowed in this context: a value containing ': ' needs quotes"
+    ]
+
+
+def test_tabs_in_yaml_are_explained(make_site):
+    root = make_site(events_yaml("- id: x\n\ttitle: y\n"))
+    [line] = problem_lines(root)
+    assert line.startswith("data/events/2021.yaml:2:1: error: YAML syntax:")
+    assert line.endswith("indent with spaces, not tabs")
+
+
+def test_duplicate_ids_name_both_places(make_site):
+    root = make_site({
+        **events_yaml(EVENT),
+        "content/events/warsaw-picket.md": "---\ndate: 2021-11-04\ntitle: Again\nsummary: x[@paper-one]\nsources: [paper-one]\n---\n",
+    })
+    assert problem_lines(root) == [
+        'content/events/warsaw-picket.md:2:1: error: event id "warsaw-picket" is already used as an id at data/events/2021.yaml:1:3'
+    ]
+
+
+def test_unknown_source_and_event_references(make_site):
+    root = make_site(events_yaml("""\
+        - id: warsaw-picket
+          date: 2021-11-04
+          title: Picket in Warsaw
+          summary: People picket.[@paper-onee]
+          body: |
+            First line.
+
+            See [[lyon-pikcet]] and [[lyon-picket]].
+          sources: [paper-one, paper-two]
+          related: [nowhere]
+        - id: lyon-picket
+          date: 2021-10-03
+          title: Picket in Lyon
+          summary: People picket in Lyon.[@paper-one]
+          sources: [paper-one]
+        """))
+    assert problem_lines(root) == [
+        'data/events/2021.yaml:4:26: error: event "warsaw-picket": unknown source "paper-onee": not in data/sources.yaml (did you mean "paper-one"?)',
+        'data/events/2021.yaml:8:9: error: event "warsaw-picket": unknown event "lyon-pikcet" (did you mean "lyon-picket"?)',
+        'data/events/2021.yaml:9:24: error: event "warsaw-picket": unknown source "paper-two": not in data/sources.yaml (did you mean "paper-one"?)',
+        'data/events/2021.yaml:10:13: error: event "warsaw-picket": unknown event "nowhere"',
+    ]
+
+
+def test_citation_in_a_narrative_page_body_points_at_its_line(make_site):
+    root = make_site({"content/about.md": "---\ntitle: About\n---\nIntro.\n\nA claim.[@nope, p. 3]\n"})
+    assert problem_lines(root) == ['content/about.md:6:9: error: page "about": unknown source "nope": not in data/sources.yaml']
+
+
+def test_urls_must_be_http(make_site):
+    root = make_site({"data/sources.yaml": """\
+        paper-one:
+          title: The first report
+          publisher: Daily Paper
+          url: ftp://example.com/one
+        paper-two:
+          title: Two
+          publisher: P
+          url: javascript:alert(1)
+        """})
+    assert problem_lines(root) == [
+        'data/sources.yaml:4:8: error: source "paper-one": url "ftp://example.com/one" must be a full http:// or https:// address',
+        'data/sources.yaml:8:8: error: source "paper-two": url "javascript:alert(1)" must be a full http:// or https:// address',
+    ]
+
+
+def test_photos_need_alt_and_credit_and_a_file_inside_assets(make_site):
+    photos = (
+        "  photos:\n"
+        "    - src: images/missing.jpg\n      alt: A crowd\n      credit: Agency\n"
+        "    - src: ../secret.jpg\n      alt: x\n      credit: y\n"
+        "    - src: images/real.png\n      caption: No alt, no credit\n"
+        '    - src: images/real.png\n      alt: "  "\n      credit: Jane\n'
+    )
+    root = make_site({**events_yaml(EVENT + photos), "assets/images/real.png": b"not really a png"})
+    assert problem_lines(root) == [
+        'data/events/2021.yaml:7:12: error: event "warsaw-picket": photo 1: src "images/missing.jpg": no such file in assets/',
+        'data/events/2021.yaml:10:12: error: event "warsaw-picket": photo 2: src "../secret.jpg" must be a path inside assets/, such as images/warsaw.jpg',
+        'data/events/2021.yaml:13:7: error: event "warsaw-picket": photo 3 has no alt text: describe what it shows for readers who cannot see it',
+        'data/events/2021.yaml:13:7: error: event "warsaw-picket": photo 3 has no credit: name the photographer or agency, or write "Placeholder"',
+        'data/events/2021.yaml:16:12: error: event "warsaw-picket": photo 4 has no alt text: describe what it shows for readers who cannot see it',
+    ]
+
+
+def test_files_that_are_not_utf8(make_site):
+    root = make_site({"content/about.md": "---\ntitle: About\n---\nCaf".encode() + b"\xe9\n"})
+    assert problem_lines(root) == ["content/about.md:4:4: error: this file is not UTF-8 text (byte 0xe9): save it as UTF-8"]
+
+
+def test_unclosed_and_missing_front_matter(make_site):
+    root = make_site({
+        "content/about.md": "---\ntitle: About\nBody text\n",
+        "content/events/x.md": "date: 2021\n",
+    })
+    assert problem_lines(root) == [
+        "content/about.md:1:1: error: front matter is never closed: add a line '---' after its fields",
+        "content/events/x.md:1:1: error: no front matter: start the file with a line '---', then its fields, then a line '---'",
+    ]
+
+
+def test_bom_and_crlf_are_fine(make_site):
+    text = "\ufeff---\r\ndate: 2021-11-04\r\ntitle: Windows\r\nsummary: Saved on Windows.[@paper-one]\r\nsources: [paper-one]\r\n---\r\nBody\r\n"
+    root = make_site({"content/events/windows.md": text.encode("utf-8")})
+    files, _ = load_site(root)
+    site, problems = validate_site(files)
+    assert problems == []
+    assert site.events[0].title == "Windows"
+    assert site.events[0].body == "Body"
+
+
+def test_event_ids_are_derived_from_date_and_title_or_file_name(make_site):
+    root = make_site({
+        **events_yaml("- date: 2021-11-04\n  title: Picket at Interpol's office, Warsaw!\n  summary: x[@paper-one]\n  sources: [paper-one]\n"),
+        "content/events/lyon-picket.md": "---\ndate: 2021-10-03\ntitle: Lyon\nsummary: x[@paper-one]\nsources: [paper-one]\n---\n",
+    })
+    files, _ = load_site(root)
+    site, _ = validate_site(files)
+    assert [event.id for event in site.events] == ["lyon-picket", "2021-11-04-picket-at-interpol-s-office-warsaw"]
+
+
+def test_bad_explicit_ids_and_file_names(make_site):
+    root = make_site({
+        **events_yaml(EVENT.replace("warsaw-picket", "Warsaw Picket")),
+        "content/events/Lyon Picket.md": "---\ndate: 2021-10-03\ntitle: Lyon\nsummary: x[@paper-one]\nsources: [paper-one]\n---\n",
+    })
+    assert problem_lines(root) == [
+        'content/events/Lyon Picket.md:1:1: error: file name "Lyon Picket.md" is not a valid event id: rename it to "lyon-picket.md" or add an id field',
+        'data/events/2021.yaml:1:7: error: id "Warsaw Picket" may use only a-z, 0-9 and single hyphens, e.g. "warsaw-picket"',
+    ]
+
+
+def test_status_and_rescheduled_need_their_fields(make_site):
+    root = make_site(events_yaml(EVENT + "  status: expectd\n" + EVENT.replace("warsaw-picket", "b") + "  status: rescheduled\n"))
+    assert problem_lines(root) == [
+        'data/events/2021.yaml:6:11: error: event "warsaw-picket": status "expectd" must be one of happened, expected, postponed, cancelled, rescheduled (did you mean "expected"?)',
+        'data/events/2021.yaml:12:11: error: event "b": a rescheduled event needs previous_date, the date it was first set for',
+    ]
+
+
+def test_updates_need_a_day_and_a_known_kind(make_site):
+    root = make_site(events_yaml(EVENT + "  updates:\n    - date: 2021-11\n      text: x\n    - date: 2021-11-05\n      text: y\n      kind: erratum\n"))
+    assert problem_lines(root) == [
+        'data/events/2021.yaml:7:13: error: event "warsaw-picket": update 1: date must be a full day, YYYY-MM-DD',
+        'data/events/2021.yaml:11:13: error: event "warsaw-picket": update 2: kind "erratum" must be update or correction',
+    ]
+
+
+def test_site_settings_are_checked(make_site):
+    root = make_site({"data/site.yaml": "title: T\nbase_url: example.org\ntheme: dark\n"})
+    assert problem_lines(root) == [
+        'data/site.yaml:1:1: error: data/site.yaml: missing required field "description"',
+        'data/site.yaml:2:11: error: base_url "example.org" must be a full http:// or https:// address',
+        'data/site.yaml:3:1: error: data/site.yaml: unknown field "theme"',
+    ]
+
+
+def test_page_slugs_must_not_take_the_site_own_addresses(make_site):
+    root = make_site({"content/tags.md": "---\ntitle: Tags\n---\n", "content/x.md": "---\ntitle: X\nslug: Big Slug\n---\n"})
+    assert problem_lines(root) == [
+        "content/tags.md:1:1: error: slug \"tags\" is taken by the site itself (/tags/): choose another",
+        'content/x.md:3:7: error: slug "Big Slug" may use only a-z, 0-9 and single hyphens, e.g. "big-slug"',
+    ]
+
+
+def test_drafts_are_left_out_unless_asked_for(make_site):
+    root = make_site(events_yaml(EVENT + EVENT.replace("warsaw-picket", "draft-one") + "  draft: true\n"))
+    files, _ = load_site(root)
+    assert [e.id for e in validate_site(files)[0].events] == ["warsaw-picket"]
+    assert [e.id for e in validate_site(files, drafts=True)[0].events] == ["warsaw-picket", "draft-one"]
+
+
+def test_every_problem_is_reported_in_one_run(make_site):
+    root = make_site({
+        **events_yaml(EVENT.replace("2021-11-04", "2021-11-31")),
+        "content/about.md": "---\ntitle: About\n",
+        "data/sources.yaml": "paper-one:\n  title: T\n  publisher: P\n  url: https://x.org\n  date: 2021-00\n",
+    })
+    assert problem_lines(root) == [
+        "content/about.md:1:1: error: front matter is never closed: add a line '---' after its fields",
+        'data/events/2021.yaml:2:9: error: date "2021-11-31": day must be 1..30 in November 2021',
+        'data/sources.yaml:5:9: error: source "paper-one": date: date "2021-00": month must be 1..12',
+    ]
+
+
+def test_slugify_makes_ascii_slugs():
+    assert slugify("Jürgen Stock's visit: Warsaw!") == "jurgen-stock-s-visit-warsaw"
+    assert slugify("Взгляд") == ""
