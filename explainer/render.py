@@ -201,7 +201,7 @@ class Renderer:
         return self.resolve(self.fragments.inline(event.summary), notes)
 
     def updates(self, updates: tuple[Update, ...], notes: Notes) -> list[dict]:
-        return [{"update": update, "html": self.resolve(self.fragments.inline(update.text), notes)} for update in updates]
+        return [{"entry": update, "html": self.resolve(self.fragments.inline(update.text), notes)} for update in updates]
 
     def photos(self, photos: tuple[Photo, ...]) -> list[dict]:
         return [{"photo": photo, "image": self.images[photo.src], "eager": index == 0} for index, photo in enumerate(photos)]

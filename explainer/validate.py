@@ -448,15 +448,16 @@ def _photos(run: _Validation, reader: _Reader, found: dict, what: str) -> tuple[
         fields = reader.fields(item, PHOTO_FIELDS, ("src",), label)
         if fields is None:
             continue
-        if "alt" not in fields or not fields["alt"][1].value.strip():
-            reader.error(fields.get("alt", (item, item))[1], f"{label} has no alt text: describe what it shows for readers who cannot see it")
-        if "credit" not in fields or not fields["credit"][1].value.strip():
-            reader.error(fields.get("credit", (item, item))[1], f'{label} has no credit: name the photographer or agency, or write "Placeholder"')
+        count = len(reader.problems)
+        texts = {name: reader.text(fields[name][1], f"{label}: {name}", allow_empty=True) if name in fields else ""
+                 for name in ("alt", "caption", "credit")}
+        if texts["alt"] is not None and not texts["alt"].strip():
+            reader.error(fields["alt"][1] if "alt" in fields else item, f"{label} has no alt text: describe what it shows for readers who cannot see it")
+        if texts["credit"] is not None and not texts["credit"].strip():
+            reader.error(fields["credit"][1] if "credit" in fields else item, f'{label} has no credit: name the photographer or agency, or write "Placeholder"')
         src = _asset_path(run, reader, fields["src"][1], label) if "src" in fields else None
-        texts = {name: reader.text(fields[name][1], f"{label}: {name}", allow_empty=name == "caption")
-                 for name in ("alt", "caption", "credit") if name in fields and fields[name][1].value.strip()}
-        if src is not None and "alt" in texts and "credit" in texts:
-            photos.append(Photo(src=src, position=reader.document.position(item), **texts))
+        if src is not None and len(reader.problems) == count:
+            photos.append(Photo(src=src, position=reader.document.position(item), **{k: v.strip() for k, v in texts.items()}))
     return tuple(photos)
 
 

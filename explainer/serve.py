@@ -1,0 +1,230 @@
+"""`build.py serve`: rebuild on every save, reload the browser, show content errors in place of the page."""
+from __future__ import annotations
+
+import errno
+import html
+import mimetypes
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from livereload import Server
+from livereload.handlers import LiveReloadHandler
+from livereload.watcher import Watcher
+from tornado import ioloop
+
+from .pipeline import Project, build
+from .problems import ContentErrors, Problem, summary_line
+
+WATCHED_FOLDERS = ("content", "data", "templates", "assets")
+QUIET_SECONDS = 0.05  # a save is done when nothing more changed for this long (editors write in bursts)
+
+
+@dataclass
+class Preview:
+    """The state of the preview: the last build's errors, if it failed."""
+
+    project: Project
+    log: Callable[[str], None] = print
+    problems: list[Problem] = field(default_factory=list)
+    crash: str | None = None
+
+    def rebuild(self, changed: Iterable[str] = ()) -> bool:
+        """Build with drafts; on failure keep serving the last good site and remember why."""
+        started = time.perf_counter()
+        what = _describe(sorted(changed))
+        try:
+            result = build(self.project, drafts=True)
+        except ContentErrors as errors:
+            self.problems, self.crash = errors.problems, None
+            for problem in errors.problems:
+                self.log(str(problem))
+            self.log(f"{_clock()} {what}: {summary_line(errors.problems)}; the browser shows them until the next good save")
+            return False
+        except Exception:  # a bug in the generator must not stop the preview
+            self.problems, self.crash = [], traceback.format_exc()
+            self.log(self.crash)
+            self.log(f"{_clock()} {what}: the build crashed; the browser shows the traceback")
+            return False
+        self.problems, self.crash = [], None
+        report = result.report
+        pages = [path for path in report.written if path.endswith(".html")]
+        self.log(f"{_clock()} {what}: {len(report.written)} files written ({len(pages)} pages), "
+                 f"{len(report.removed)} removed in {time.perf_counter() - started:.2f} s")
+        return True
+
+    @property
+    def is_failing(self) -> bool:
+        return bool(self.problems) or self.crash is not None
+
+
+def resolve_request_path(out_dir: Path, url_path: str) -> Path | None:
+    """The file under `out_dir` a URL path names, or None for anything outside it or missing."""
+    parts = url_path.split("/")
+    if any(part in (".", "..") or "\\" in part or "\x00" in part for part in parts):
+        return None
+    root = out_dir.resolve()
+    candidate = (root / url_path.lstrip("/")).resolve()
+    if not candidate.is_relative_to(root):
+        return None
+    if candidate.is_dir():
+        candidate = candidate / "index.html"
+    return candidate if candidate.is_file() else None
+
+
+def error_page(problems: list[Problem], crash: str | None) -> str:
+    """The page shown instead of the site while the content has errors."""
+    if crash is not None:
+        heading, lines = "The build crashed", [html.escape(crash)]
+    else:
+        heading = f"The site cannot be built: {summary_line(problems)}"
+        lines = [html.escape(str(problem)) for problem in problems]
+    items = "\n".join(f"<li><code>{line}</code></li>" for line in lines)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Build error · preview</title>
+<style>
+body {{ margin: 0; padding: 1.5rem; font: 1rem/1.5 system-ui, sans-serif; background: #fff8f6; color: #1d1d1f; }}
+h1 {{ font-size: 1.3rem; color: #8a1c1c; margin-top: 0; }}
+ul {{ padding: 0; list-style: none; }}
+li {{ margin: 0 0 0.75rem; padding: 0.6rem 0.8rem; background: #fff; border-left: 4px solid #8a1c1c; }}
+code {{ font: 0.95rem/1.45 ui-monospace, Menlo, Consolas, monospace; white-space: pre-wrap; word-break: break-word; }}
+</style>
+</head>
+<body>
+<main>
+<h1>{heading}</h1>
+<ul class="problems">
+{items}
+</ul>
+<p>Fix the file and save: this page reloads by itself.</p>
+</main>
+</body>
+</html>
+"""
+
+
+def preview_app(preview: Preview):
+    """A WSGI app serving the preview folder, and the errors while the build is failing."""
+    out_dir = preview.project.out_dir
+
+    def app(environ, start_response):
+        url_path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
+        path = resolve_request_path(out_dir, url_path)
+        wants_page = path is None or path.suffix == ".html"
+        if preview.is_failing and wants_page:
+            return _respond(start_response, "500 Internal Server Error", "text/html; charset=utf-8",
+                            error_page(preview.problems, preview.crash).encode())
+        if path is None:
+            not_found = out_dir / "404.html"
+            body = not_found.read_bytes() if not_found.is_file() else b"<!DOCTYPE html><title>Not found</title><h1>Not found</h1>"
+            return _respond(start_response, "404 Not Found", "text/html; charset=utf-8", body)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
+            content_type += "; charset=utf-8"
+        return _respond(start_response, "200 OK", content_type, path.read_bytes())
+
+    return app
+
+
+def _respond(start_response, status: str, content_type: str, body: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", content_type), ("Cache-Control", "no-store")])
+    return [body]
+
+
+class SiteWatcher(Watcher):
+    """Polls the site's folders, waits until a burst of saves is over, then rebuilds and reloads."""
+
+    def __init__(self, preview: Preview) -> None:
+        super().__init__()
+        self.preview = preview
+        self.root = preview.project.root
+        self.snapshot = self.scan()
+        self.pending: set[str] = set()
+        self.interval = 0.05
+
+    def scan(self) -> dict[str, tuple[int, int]]:
+        """Path -> (modification time, size) of every watched file."""
+        found: dict[str, tuple[int, int]] = {}
+        for folder in WATCHED_FOLDERS:
+            _scan_folder(self.root / folder, found)
+        return found
+
+    def start(self, callback) -> bool:
+        started = time.perf_counter()
+        self.scan()
+        # Scanning a very large site costs time: poll less often so the preview stays light.
+        self.interval = max(0.05, (time.perf_counter() - started) * 10)
+        ioloop.PeriodicCallback(self.poll, self.interval * 1000).start()
+        return True
+
+    def poll(self) -> None:
+        current = self.scan()
+        changed = {path for path in current.keys() | self.snapshot.keys() if current.get(path) != self.snapshot.get(path)}
+        self.snapshot = current
+        if changed:
+            self.pending |= changed
+            return
+        if self.pending:
+            changed_files, self.pending = self.pending, set()
+            self.preview.rebuild(Path(path).relative_to(self.root).as_posix() for path in changed_files)
+            LiveReloadHandler.reload_waiters(path="*")
+
+
+def _scan_folder(folder: Path, found: dict[str, tuple[int, int]]) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            _scan_folder(Path(entry.path), found)
+        else:
+            try:
+                stat = entry.stat()
+            except OSError:
+                continue
+            found[entry.path] = (stat.st_mtime_ns, stat.st_size)
+
+
+def serve(project: Project, *, host: str = "127.0.0.1", port: int = 8000) -> int:
+    """Build, serve on host:port with live reload, and rebuild on every save until interrupted."""
+    preview = Preview(project, log=lambda line: print(line, flush=True))
+    preview.rebuild()
+    watcher = SiteWatcher(preview)
+    watcher.watch(str(project.root / "content"))  # livereload polls nothing itself once start() returns True
+    server = Server(app=preview_app(preview), watcher=watcher)
+    try:
+        server.application(port, host, debug=False)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            print(f"build.py serve: error: port {port} on {host} is already in use: stop the other server or pass --port {port + 1}", file=sys.stderr)
+            return 1
+        raise
+    print(f"Previewing {project.root.name} on http://{host}:{port}/ (drafts shown); press Ctrl+C to stop", flush=True)
+    LiveReloadHandler.start_tasks()
+    try:
+        ioloop.IOLoop.current().start()
+    except KeyboardInterrupt:
+        print("stopped")
+    return 0
+
+
+def _describe(changed: list[str]) -> str:
+    if not changed:
+        return "first build"
+    more = len(changed) - 3
+    return ", ".join(changed[:3]) + (f" and {more} more" if more > 0 else "")
+
+
+def _clock() -> str:
+    return time.strftime("%H:%M:%S")
