@@ -1,0 +1,135 @@
+"""The preview server: rebuilds on save, shows errors in the page, serves only the output folder."""
+import http.client
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from explainer.problems import Position, Problem
+from explainer.serve import error_page, resolve_request_path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("url_path", ["/../secret.txt", "/a/../../secret.txt", "/..", "/a\\..\\secret.txt", "/missing/"])
+def test_paths_outside_the_output_or_missing_resolve_to_nothing(tmp_path, url_path):
+    (tmp_path / "secret.txt").write_text("secret")
+    out = tmp_path / "out"
+    (out / "a").mkdir(parents=True)
+    assert resolve_request_path(out, url_path) is None
+
+
+def test_folders_serve_their_index_and_absolute_paths_stay_inside(tmp_path):
+    (tmp_path / "events" / "x").mkdir(parents=True)
+    (tmp_path / "events" / "x" / "index.html").write_text("page")
+    assert resolve_request_path(tmp_path, "/events/x/") == (tmp_path / "events/x/index.html").resolve()
+    assert resolve_request_path(tmp_path, "//etc/passwd") is None
+
+
+def test_error_page_lists_each_problem_escaped():
+    page = error_page([Problem(Position("data/events/a.yaml", 3, 9), 'date "<2021>": month must be 1..12')], None)
+    assert "<code>data/events/a.yaml:3:9: error: date &quot;&lt;2021&gt;&quot;: month must be 1..12</code>" in page
+    assert "1 error" in page
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Client:
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def get(self, path: str) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+
+    def wait_for(self, path: str, predicate, timeout: float = 10) -> tuple[int, str]:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                status, body = self.get(path)
+                if predicate(status, body):
+                    return status, body
+            except OSError:
+                status, body = None, ""
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path}: still {status} after {timeout} s:\n{body[:2000]}")
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def preview(fixture_site):
+    root = fixture_site("basic")
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "build.py"), "--root", str(root), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    client = Client(port)
+    try:
+        client.wait_for("/", lambda status, _: status == 200)
+        yield root, client, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_preview_follows_edits_and_survives_broken_content(preview):
+    root, client, process = preview
+    status, body = client.get("/events/released/")
+    assert status == 200 and "The activist is released" in body
+
+    entry = root / "content" / "events" / "released.md"
+    entry.write_text(entry.read_text().replace("title: The activist is released", "title: The activist walks free"))
+    client.wait_for("/events/released/", lambda s, b: "The activist walks free" in b)
+
+    good = entry.read_text()
+    entry.write_text(good.replace("date: 2021-09-13", "date: 2021-09-31"))
+    status, body = client.wait_for("/events/released/", lambda s, b: s == 500)
+    assert "content/events/released.md:2:7: error: date &quot;2021-09-31&quot;: day must be 1..30 in September 2021" in body
+    assert client.get("/")[0] == 500  # every page shows the errors, and the server still answers
+
+    entry.write_text(good)
+    client.wait_for("/events/released/", lambda s, b: s == 200 and "The activist walks free" in b)
+    assert process.poll() is None
+
+
+def test_preview_injects_reload_script_and_shows_drafts_that_a_build_leaves_out(preview):
+    root, client, _ = preview
+    status, body = client.get("/events/rumour/")
+    assert status == 200
+    assert "livereload.js" in body
+    assert 'class="badge badge-draft"' in body
+    assert "livereload" not in (root / ".cache" / "preview" / "events" / "rumour" / "index.html").read_text()
+
+    subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root)], check=True, capture_output=True)
+    assert not (root / "_site" / "events" / "rumour").exists()
+    assert "rumour" not in (root / "_site" / "index.html").read_text()
+    assert "livereload" not in (root / "_site" / "index.html").read_text()
+
+
+@pytest.mark.parametrize("path", ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "//etc/passwd", "/%2e%2e%2fbuild.py", "/events/../../build.py"])
+def test_preview_refuses_traversal_with_the_site_404_page(preview, path):
+    _, client, _ = preview
+    status, body = client.get(path)
+    assert status == 404
+    assert "Page not found" in body
+    assert "root:" not in body and "import" not in body
+
+
+def test_preview_reports_a_taken_port(preview):
+    root, client, _ = preview
+    result = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "--root", str(root), "serve", "--port", str(client.port)],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 1
+    assert f"port {client.port} on 127.0.0.1 is already in use" in result.stderr
