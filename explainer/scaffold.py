@@ -11,9 +11,9 @@ date: {date}
 title: "{title}"
 summary: >-
   One or two sentences on what happened, each claim with its source.[@source-id]
-place: ""
-tags: []
-sources: [source-id]
+place: ""            # optional, e.g. "Warsaw, Poland"
+tags: []             # optional, e.g. [Interpol, Diaspora protests]
+sources: [source-id] # ids from data/sources.yaml
 ---
 The longer account, if there is one. Cite each claim.[@source-id]
 """

@@ -395,7 +395,7 @@ def _event_details(reader: _Reader, found: dict, what: str) -> dict:
                 reader.error(node, str(error))
     for name in ("date_label", "place"):
         if name in found:
-            values[name] = reader.text(found[name][1], f"{what}: {name}", single_line=True)
+            values[name] = reader.text(found[name][1], f"{what}: {name}", single_line=True, allow_empty=True) or None
     if "status" in found:
         node = found["status"][1]
         status = reader.text(node, f"{what}: status", single_line=True)

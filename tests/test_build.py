@@ -1,0 +1,239 @@
+"""Whole builds of small fixture sites: every page checked, output never left half-built."""
+import hashlib
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from explainer.pipeline import Project, build
+from explainer.problems import ContentErrors
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class Links(HTMLParser):
+    """The internal links, ids and elements of one page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.ids: set[str] = set()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        if "id" in attributes:
+            self.ids.add(attributes["id"])
+        for name in ("href", "src"):
+            if attributes.get(name, "").startswith("/"):
+                self.hrefs.append(attributes[name])
+        for candidate in (attributes.get("srcset") or "").split(","):
+            if candidate.strip().startswith("/"):
+                self.hrefs.append(candidate.split()[0])
+
+
+def parse(path: Path) -> Links:
+    links = Links()
+    links.feed(path.read_text(encoding="utf-8"))
+    return links
+
+
+@pytest.fixture
+def built(fixture_site):
+    root = fixture_site("basic")
+    result = build(Project.at(root))
+    return root, root / "_site", result
+
+
+def test_every_page_of_the_fixture_site_is_written(built):
+    _, out, result = built
+    pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html"))
+    assert pages == [
+        "404.html",
+        "about/index.html",
+        "events/2021-09-a-month-long-campaign/index.html",
+        "events/detained/index.html",
+        "events/letter/index.html",
+        "events/released/index.html",
+        "events/visit/index.html",
+        "index.html",
+        "sources/index.html",
+        "tags/detentions/index.html",
+        "tags/index.html",
+        "tags/red-notices/index.html",
+    ]
+    assert [event.id for event in result.site.events] == ["2021-09-a-month-long-campaign", "detained", "released", "letter", "visit"]
+
+
+def test_every_internal_link_and_anchor_resolves(built):
+    _, out, _ = built
+    for page in out.rglob("*.html"):
+        for href in parse(page).hrefs:
+            path, _, anchor = href.partition("#")
+            target = out / path.lstrip("/")
+            if target.is_dir() or path.endswith("/"):
+                target = target / "index.html"
+            assert target.is_file(), f"{page.relative_to(out)} links to missing {href}"
+            if anchor:
+                assert anchor in parse(target).ids, f"{page.relative_to(out)} links to missing anchor {href}"
+
+
+def test_home_groups_the_timeline_by_year_and_month_in_date_order(built):
+    _, out, _ = built
+    home = (out / "index.html").read_text()
+    headings = re.findall(r'<h[34] id="(y[^"]+)"', home)
+    assert headings == ["y2021", "y2021-09", "y2021-10", "y2021-11"]
+    order = [home.index(f'id="title-{event_id}"') for event_id in ["2021-09-a-month-long-campaign", "detained", "released", "letter", "visit"]]
+    assert order == sorted(order)
+    assert "An introduction with a citation." in home
+
+
+def test_event_page_has_its_date_sources_notes_and_neighbours(built):
+    _, out, _ = built
+    page = (out / "events" / "detained" / "index.html").read_text()
+    assert '<time datetime="2021-09-12T22:30">12 September 2021, 22:30</time>' in page
+    assert '<span class="place">no</span>' in page  # `place: no` stays text
+    assert '<li id="note-1">' in page and '<li id="note-2">' in page
+    assert 'href="https://example.com/one"' in page
+    assert 'href="#cite-1-1"' in page and 'href="#cite-1-2"' in page
+    assert "(p. 2)" in page
+    assert '<a class="event-ref" href="/events/released/">The activist is released</a>' in page
+    assert 'rel="prev" href="/events/2021-09-a-month-long-campaign/"' in page
+    assert 'rel="next" href="/events/released/"' in page
+    assert re.search(r'<section class="related".*href="/events/released/"', page, re.S)
+
+
+def test_listed_but_uncited_sources_are_shown_once(built):
+    _, out, _ = built
+    page = (out / "events" / "released" / "index.html").read_text()
+    assert page.count('href="https://example.com/one"') == 1
+    assert page.count('href="https://example.net/two?x=1&amp;y=2"') == 1
+
+
+def test_ranges_and_expected_status_read_honestly(built):
+    _, out, _ = built
+    letter = (out / "events" / "letter" / "index.html").read_text()
+    assert '<time datetime="2021-10">late October 2021</time>' in letter
+    assert "https://blog.example/letter" in letter  # the inline source
+    visit = (out / "events" / "visit" / "index.html").read_text()
+    assert '<span class="badge badge-expected">Expected</span>' in visit
+
+
+def test_corrections_are_marked(built):
+    _, out, _ = built
+    page = (out / "events" / "released" / "index.html").read_text()
+    assert re.search(r'<time datetime="2021-09-20">20 September 2021</time> <strong>Correction:</strong> An earlier version gave the wrong town.', page)
+
+
+def test_raw_html_in_markdown_is_escaped(built):
+    _, out, _ = built
+    page = (out / "events" / "released" / "index.html").read_text()
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&ldquo;raw html&rdquo;)&lt;/script&gt;" in page or "&lt;script&gt;" in page
+
+
+def test_text_is_escaped_everywhere(make_site):
+    root = make_site({"data/events/a.yaml": (
+        '- id: x\n  date: 2021\n  title: "<img src=x onerror=alert(1)> & co"\n'
+        '  summary: "Fish & <b>chips</b>[@paper-one]"\n  place: "<script>x</script>"\n'
+        '  tags: ["<i>tag</i>"]\n  sources: [paper-one]\n')})
+    build(Project.at(root))
+    out = root / "_site"
+    for page in [out / "events/x/index.html", out / "index.html", out / "tags/i-tag-i/index.html", out / "sources/index.html"]:
+        html = page.read_text()
+        assert "<img src=x" not in html and "<script>x" not in html and "<i>tag</i>" not in html and "<b>chips" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; co" in (out / "events/x/index.html").read_text()
+
+
+def test_the_sources_page_lists_who_cites_each_source(built):
+    _, out, _ = built
+    page = (out / "sources" / "index.html").read_text()
+    entry = page[page.index('id="source-paper-one"'):]
+    entry = entry[: entry.index("</li>")]
+    for title in ["An activist is detained", "The activist is released", "A letter is sent", "What happened"]:
+        assert title in entry
+
+
+def test_a_failed_build_leaves_the_previous_output_byte_for_byte(built):
+    root, out, _ = built
+    before = tree_digest(out)
+    entry = root / "content" / "events" / "released.md"
+    entry.write_text(entry.read_text().replace("date: 2021-09-13", "date: 2021-09-31"))
+    with pytest.raises(ContentErrors):
+        build(Project.at(root))
+    assert tree_digest(out) == before
+    assert not (root / "._site.staging").exists()
+
+
+def test_a_template_error_is_reported_at_its_line_and_leaves_the_output(built):
+    root, out, _ = built
+    before = tree_digest(out)
+    page = root / "templates" / "page.html"
+    page.write_text(page.read_text().replace("{{ page.title }}", "{{ page.titel }}"))
+    with pytest.raises(ContentErrors) as errors:
+        build(Project.at(root))
+    [problem] = errors.value.problems
+    assert str(problem).startswith("templates/page.html:5:1: error: template:")
+    assert "titel" in str(problem)
+    assert tree_digest(out) == before
+
+
+def test_a_second_build_writes_nothing_and_a_change_rewrites_only_what_differs(built):
+    root, out, _ = built
+    again = build(Project.at(root))
+    assert again.report.written == []
+    entry = root / "content" / "events" / "visit.md"
+    entry.write_text(entry.read_text().replace("An official is expected to visit.", "An official may visit."))
+    changed = build(Project.at(root)).report.written
+    assert "events/visit/index.html" in changed
+    assert "events/detained/index.html" not in changed
+
+
+def test_stale_pages_are_removed(built):
+    root, out, _ = built
+    (root / "content" / "about.md").unlink()
+    report = build(Project.at(root)).report
+    assert "about/index.html" in report.removed
+    assert not (out / "about").exists()
+
+
+def test_command_line_prints_errors_and_a_count_and_exits_1(make_site):
+    root = make_site({"data/events/a.yaml": "- id: x\n  date: 2021-13\n  title: T\n  summary: S[@paper-one]\n  sources: [nope]\n"})
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root)], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        'data/events/a.yaml:2:9: error: date "2021-13": month must be 1..12',
+        'data/events/a.yaml:5:13: error: event "x": unknown source "nope": not in data/sources.yaml',
+        "2 errors",
+    ]
+    assert "Traceback" not in result.stderr
+    assert not (root / "_site").exists()
+
+
+def test_wrong_usage_exits_2(make_site):
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), "publish"], capture_output=True, text=True)
+    assert result.returncode == 2
+
+
+def test_new_event_scaffolds_an_entry_that_passes_once_filled_in(make_site):
+    root = make_site({})
+    run = lambda *args: subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), *args], capture_output=True, text=True)
+    created = run("new", "event", "Picket in Vilnius", "--date", "2021-11-06")
+    assert created.returncode == 0, created.stderr
+    path = root / "content" / "events" / "2021-11-06-picket-in-vilnius.md"
+    assert path.is_file()
+    unfilled = run("check")
+    assert unfilled.returncode == 1
+    assert 'unknown source "source-id"' in unfilled.stderr
+    path.write_text(path.read_text().replace("source-id", "paper-one"))
+    assert run("check").returncode == 0
+    assert run("new", "event", "Picket in Vilnius", "--date", "2021-11-06").returncode == 1
+    assert run("new", "event", "X", "--date", "2021-02-30").returncode == 2
