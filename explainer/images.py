@@ -29,7 +29,8 @@ CARD_SIZE = (1200, 630)
 
 # Bump whenever a change here alters output bytes, so every cached image is made again.
 _PIPELINE_VERSION = 1
-_READABLE_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "TIFF", "BMP")
+# Only plugins for common web and camera formats are tried; Pillow's "JPEG" also opens phones' MPO files.
+_READABLE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP")
 # EXIF orientations 5-8 store the picture rotated a quarter turn, so width and height swap.
 _QUARTER_TURNS = frozenset({5, 6, 7, 8})
 _RESIZE_GAP = 3.0

@@ -191,8 +191,8 @@ class Renderer:
             target = self.by_id.get(ref)
             if target is None:
                 return ""
-            return (f'<a class="event-ref" href="{target.url}">{html.escape(target.title)}</a> '
-                    f'(<time datetime="{target.when.machine()}">{html.escape(target.date_text)}</time>)')
+            return (f'<a class="event-ref" href="{target.url}">{html.escape(target.title)}</a>, '
+                    f'<time datetime="{target.when.machine()}">{html.escape(target.date_text)}</time>')
         return Markup(markup.resolve_markers(fragment, replace))
 
     def summary(self, event: Event, notes: Notes | None = None) -> Markup:
