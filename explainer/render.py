@@ -17,6 +17,12 @@ from .model import Event, Page, Photo, Site, Source, Update
 from .problems import Position
 from .validate import slugify
 
+LANGUAGE_NAMES = {
+    "be": "Belarusian", "cs": "Czech", "de": "German", "en": "English", "es": "Spanish", "et": "Estonian",
+    "fr": "French", "it": "Italian", "lt": "Lithuanian", "lv": "Latvian", "pl": "Polish", "pt": "Portuguese",
+    "ru": "Russian", "sr": "Serbian", "tr": "Turkish", "uk": "Ukrainian",
+}
+
 STATUS_LABELS = {
     "happened": "",
     "expected": "Expected",
@@ -129,6 +135,11 @@ def _month_of(event: Event) -> int:
     return start.month if start.precision >= Precision.MONTH else 0
 
 
+def language_name(code: str) -> str:
+    """"Russian" for "ru" (and "ru-RU"); the code itself for languages we have no name for."""
+    return LANGUAGE_NAMES.get(code.split("-")[0].lower(), code)
+
+
 def plain_text(fragment: str) -> str:
     """An HTML fragment as one line of plain text, citations left out (meta descriptions, feeds)."""
     return " ".join(Markup(markup.strip_markers(fragment)).striptags().split())
@@ -176,6 +187,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.env.filters["language_name"] = language_name
         self.env.globals.update(site=site.settings, menu=[p for p in site.pages if not p.is_home], asset=lambda name: asset_urls[name])
 
     def render(self, template: str, path: str, **context) -> Output:
@@ -263,6 +275,16 @@ class Renderer:
                            sources=[{"source": s, "cited_by": cited.get(s.id, [])} for s in sources],
                            title="Sources", description=f"Every source cited in {self.site.settings.title}")
 
+    def alias_pages(self) -> Iterator[Output]:
+        """A page at each old address of an event sending readers on, and Netlify's redirect rules."""
+        rules = []
+        for event in self.site.events:
+            for alias in event.aliases:
+                yield self.render("redirect.html", f"events/{alias}/index.html", event=event)
+                # "301!" because the redirect page above would otherwise shadow the rule on Netlify
+                rules += [f"/events/{alias}/ {event.url} 301!", f"/events/{alias} {event.url} 301!"]
+        yield Output("_redirects", "".join(f"{rule}\n" for rule in rules).encode())
+
     def not_found(self) -> Output:
         return self.render("404.html", "404.html", title="Page not found", description=self.site.settings.description)
 
@@ -277,4 +299,5 @@ def render_site(renderer: Renderer) -> Iterator[Output]:
             yield renderer.narrative_page(page)
     yield from renderer.tag_pages()
     yield renderer.sources_page()
+    yield from renderer.alias_pages()
     yield renderer.not_found()

@@ -62,6 +62,9 @@ def test_every_page_of_the_fixture_site_is_written(built):
         "events/2021-09-a-month-long-campaign/index.html",
         "events/detained/index.html",
         "events/letter/index.html",
+        "events/lyon-picket-2021/index.html",
+        "events/lyon/index.html",
+        "events/picket-in-lyon/index.html",
         "events/released/index.html",
         "events/visit/index.html",
         "index.html",
@@ -70,7 +73,7 @@ def test_every_page_of_the_fixture_site_is_written(built):
         "tags/index.html",
         "tags/red-notices/index.html",
     ]
-    assert [event.id for event in result.site.events] == ["2021-09-a-month-long-campaign", "detained", "released", "letter", "visit"]
+    assert [event.id for event in result.site.events] == ["2021-09-a-month-long-campaign", "detained", "released", "picket-in-lyon", "letter", "visit"]
 
 
 def test_every_internal_link_and_anchor_resolves(built):
@@ -237,3 +240,23 @@ def test_new_event_scaffolds_an_entry_that_passes_once_filled_in(make_site):
     assert run("check").returncode == 0
     assert run("new", "event", "Picket in Vilnius", "--date", "2021-11-06").returncode == 1
     assert run("new", "event", "X", "--date", "2021-02-30").returncode == 2
+
+
+def test_old_event_addresses_keep_working(built):
+    _, out, _ = built
+    for alias in ("lyon-picket-2021", "lyon"):
+        page = (out / "events" / alias / "index.html").read_text()
+        assert '<meta http-equiv="refresh" content="0; url=/events/picket-in-lyon/">' in page
+        assert '<link rel="canonical" href="https://example.org/events/picket-in-lyon/">' in page
+    rules = (out / "_redirects").read_text().splitlines()
+    assert "/events/lyon/ /events/picket-in-lyon/ 301!" in rules
+    assert "/events/lyon /events/picket-in-lyon/ 301!" in rules
+
+
+def test_an_alias_may_not_take_another_event_id(make_site):
+    from conftest import problem_lines
+
+    root = make_site({"data/events/a.yaml": (
+        "- id: a\n  date: 2021\n  title: A\n  summary: S[@paper-one]\n  sources: [paper-one]\n"
+        "- id: b\n  date: 2021\n  title: B\n  summary: S[@paper-one]\n  sources: [paper-one]\n  aliases: [a]\n")})
+    assert problem_lines(root) == ['data/events/a.yaml:6:3: error: event alias "a" is already used as an id at data/events/a.yaml:1:3']
