@@ -1,0 +1,487 @@
+"""Machine-readable outputs: Atom and JSON feeds, the calendar, the sitemap, robots.txt and JSON-LD.
+
+Every function here is pure: it takes the validated site (and the renderer's callables for
+HTML it cannot make itself) and returns bytes or a dict, the same bytes for the same input.
+Dates that the formats need as full timestamps use the earliest possible day at midnight UTC;
+the honest label ("late October 2021") always travels with them, and no day is ever shown
+to a reader that the content does not give.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from markupsafe import Markup
+
+from . import markup
+from .dates import PartialDate, Precision
+from .model import Event, Site, Source, Update
+
+FEED_SIZE = 50
+EPOCH = dt.date(1970, 1, 1)
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+SCHEMA = "https://schema.org"
+
+EVENT_STATUS = {
+    "happened": "https://schema.org/EventScheduled",
+    "expected": "https://schema.org/EventScheduled",
+    "postponed": "https://schema.org/EventPostponed",
+    "cancelled": "https://schema.org/EventCancelled",
+    "rescheduled": "https://schema.org/EventRescheduled",
+}
+CALENDAR_STATUS = {"expected": "TENTATIVE", "cancelled": "CANCELLED"}
+STATUS_PREFIX = {"expected": "Expected", "postponed": "Postponed", "cancelled": "Cancelled", "rescheduled": "Rescheduled"}
+UPDATE_PREFIX = {"correction": "Correction", "update": "Update"}
+
+EventText = Callable[[Event], str]
+EventImage = Callable[[Event], "str | None"]
+
+
+@dataclass(frozen=True)
+class UpdateEntry:
+    """One dated update or correction of an event or a page, ready for the updates feed and page."""
+
+    date: PartialDate
+    kind: str
+    text_html: str
+    title: str
+    path: str
+
+
+# Dates -----------------------------------------------------------------------------------------
+
+
+def update_day(update: Update) -> dt.date:
+    """The day of an update (validation requires updates to be dated to the day)."""
+    return update.date.first_day
+
+
+def content_updated(site: Site) -> dt.date | None:
+    """The latest day the content speaks of: events' latest days and every event and page update."""
+    days = [event.when.latest for event in site.events]
+    days += [update_day(update) for event in site.events for update in event.updates]
+    days += [update_day(update) for page in site.pages for update in page.updates]
+    return max(days, default=None)
+
+
+def event_updated(event: Event) -> dt.date:
+    """The day an event last changed: its newest update, never before its earliest possible day."""
+    return max([event.when.earliest, *(update_day(update) for update in event.updates)])
+
+
+def timestamp(day: dt.date | None) -> str:
+    """An RFC 3339 timestamp at midnight UTC of a day (the Unix epoch when there is none)."""
+    return f"{(day or EPOCH).isoformat()}T00:00:00Z"
+
+
+def honest_date(event: Event) -> str:
+    """The event's date as a reader should read it, with its time and status: "November 2021 (expected)"."""
+    text = event.date_text
+    if event.time is not None:
+        text += f", {event.time:%H:%M}"
+    if event.status != "happened":
+        text += f" ({event.status})"
+    return text
+
+
+def dated_summary(event: Event, summary: str) -> str:
+    """A plain-text summary that starts with the honest date, so no reader takes a feed timestamp for a day."""
+    return f"{honest_date(event)}: {summary}"
+
+
+# Selection -------------------------------------------------------------------------------------
+
+
+def feed_events(site: Site, limit: int = FEED_SIZE) -> list[Event]:
+    """The `limit` newest events, newest first (timeline order reversed)."""
+    return sorted(site.events, key=lambda event: event.sort_key(), reverse=True)[:limit]
+
+
+def update_entries(site: Site, text_html: Callable[[Update], str]) -> list[UpdateEntry]:
+    """Every update of every event and page, newest first (same day: events, then pages, as written)."""
+    entries = [UpdateEntry(u.date, u.kind, text_html(u), event.title, event.url) for event in site.events for u in event.updates]
+    entries += [UpdateEntry(u.date, u.kind, text_html(u), page.title, page.url) for page in site.pages for u in page.updates]
+    return sorted(entries, key=lambda entry: entry.date.first_day, reverse=True)
+
+
+# XML -------------------------------------------------------------------------------------------
+
+
+def sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+    """A new child element with escaped text and attributes, in the order given."""
+    element = ET.SubElement(parent, tag, attributes)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def xml_bytes(root: ET.Element) -> bytes:
+    """An element tree as an indented UTF-8 document with an XML declaration."""
+    ET.indent(root, space=" ")
+    return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode("utf-8") + b"\n"
+
+
+def author_name(site: Site) -> str:
+    """Who the feeds and JSON-LD name as author: the site's author, else its title."""
+    return site.settings.author or site.settings.title
+
+
+def atom_head(site: Site, *, feed_id: str, title: str, self_url: str, alternate: str, updated: dt.date | None) -> ET.Element:
+    """An Atom `<feed>` with the elements every feed of the site shares, entries still to add."""
+    settings = site.settings
+    feed = ET.Element("feed", {"xmlns": ATOM_NS, XML_LANG: settings.language})
+    sub(feed, "id", feed_id)
+    sub(feed, "title", title)
+    sub(feed, "subtitle", settings.description)
+    sub(feed, "updated", timestamp(updated))
+    sub(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    sub(feed, "link", rel="alternate", type="text/html", href=alternate)
+    sub(sub(feed, "author"), "name", author_name(site))
+    if settings.license:
+        sub(feed, "rights", settings.license)
+    return feed
+
+
+def atom_feed(site: Site, events: list[Event], html_of: EventText, summary_of: EventText, *,
+              path: str = "/feed.xml", title: str | None = None) -> bytes:
+    """An Atom (RFC 4287) feed of the given events; entry ids are the events' absolute URLs."""
+    settings = site.settings
+    feed_id = settings.absolute("/") if path == "/feed.xml" else settings.absolute(path)
+    feed = atom_head(site, feed_id=feed_id, title=title or settings.title, self_url=settings.absolute(path),
+                     alternate=settings.absolute("/"), updated=content_updated(site))
+    for event in events:
+        url = settings.absolute(event.url)
+        entry = sub(feed, "entry")
+        sub(entry, "id", url)
+        sub(entry, "title", event.title)
+        sub(entry, "link", rel="alternate", type="text/html", href=url)
+        sub(entry, "published", timestamp(event.when.earliest))
+        sub(entry, "updated", timestamp(event_updated(event)))
+        sub(entry, "summary", dated_summary(event, summary_of(event)))
+        sub(entry, "content", html_of(event), type="html")
+        for tag in event.tags:
+            sub(entry, "category", term=tag)
+    return xml_bytes(feed)
+
+
+def update_entry_ids(site: Site, entries: list[UpdateEntry]) -> list[str]:
+    """A stable id for each update: its page's URL, `#update-` and its day, then `-2`, `-3` for more that day, as written."""
+    seen: dict[tuple[str, str], int] = {}
+    ids = []
+    for entry in entries:  # update_entries keeps the written order within a day
+        key = (entry.path, entry.date.iso())
+        seen[key] = seen.get(key, 0) + 1
+        suffix = f"-{seen[key]}" if seen[key] > 1 else ""
+        ids.append(f"{site.settings.absolute(entry.path)}#update-{entry.date.iso()}{suffix}")
+    return ids
+
+
+def updates_atom_feed(site: Site, entries: list[UpdateEntry]) -> bytes:
+    """The Atom feed of updates and corrections (`/updates/feed.xml`), dated by its newest entry."""
+    settings = site.settings
+    newest = max((entry.date.first_day for entry in entries), default=None)
+    feed = atom_head(site, feed_id=settings.absolute("/updates/"), title=f"{settings.title}: updates and corrections",
+                     self_url=settings.absolute("/updates/feed.xml"), alternate=settings.absolute("/updates/"), updated=newest)
+    for entry, entry_id in zip(entries, update_entry_ids(site, entries)):
+        item = sub(feed, "entry")
+        sub(item, "id", entry_id)
+        sub(item, "title", f"{UPDATE_PREFIX.get(entry.kind, entry.kind.capitalize())}: {entry.title}")
+        sub(item, "link", rel="alternate", type="text/html", href=settings.absolute(entry.path) + "#updates-title")
+        sub(item, "published", timestamp(entry.date.first_day))
+        sub(item, "updated", timestamp(entry.date.first_day))
+        sub(item, "content", entry.text_html, type="html")
+        sub(item, "category", term=entry.kind)
+    return xml_bytes(feed)
+
+
+def sitemap(site: Site, pages: list[tuple[str, dt.date | None]]) -> bytes:
+    """A sitemaps.org 0.9 urlset of the given site paths, sorted by path; a path given twice keeps its latest day."""
+    latest: dict[str, dt.date | None] = {}
+    for path, day in pages:
+        known = [d for d in (latest.get(path), day) if d is not None]
+        latest[path] = max(known, default=None)
+    urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+    for path in sorted(latest):
+        url = sub(urlset, "url")
+        sub(url, "loc", site.settings.absolute(path))
+        if latest[path] is not None:
+            sub(url, "lastmod", latest[path].isoformat())
+    return xml_bytes(urlset)
+
+
+def robots(site: Site) -> bytes:
+    """A robots.txt that allows everything and names the sitemap."""
+    return f"User-agent: *\nAllow: /\nSitemap: {site.settings.absolute('/sitemap.xml')}\n".encode("utf-8")
+
+
+# JSON Feed -------------------------------------------------------------------------------------
+
+
+def json_bytes(data: dict) -> bytes:
+    """A dict as deterministic UTF-8 JSON, keys in the order built."""
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def json_feed_item(site: Site, event: Event, html_of: EventText, summary_of: EventText, image_of: EventImage) -> dict:
+    """One JSON Feed item, with the honest date in the `_explainer` extension."""
+    url = site.settings.absolute(event.url)
+    item = {
+        "id": url,
+        "url": url,
+        "title": event.title,
+        "content_html": html_of(event),
+        "summary": dated_summary(event, summary_of(event)),
+        "date_published": timestamp(event.when.earliest),
+        "date_modified": timestamp(event_updated(event)),
+    }
+    if event.tags:
+        item["tags"] = list(event.tags)
+    image = image_of(event)
+    if image:
+        item["image"] = image
+    item["_explainer"] = {"date": event.when.machine(), "date_label": event.date_text, "status": event.status}
+    return item
+
+
+def json_feed(site: Site, events: list[Event], html_of: EventText, summary_of: EventText, image_of: EventImage) -> bytes:
+    """A JSON Feed 1.1 (`/feed.json`) of the given events."""
+    settings = site.settings
+    feed = {
+        "version": JSON_FEED_VERSION,
+        "title": settings.title,
+        "home_page_url": settings.absolute("/"),
+        "feed_url": settings.absolute("/feed.json"),
+        "description": settings.description,
+        "language": settings.language,
+        "authors": [{"name": author_name(site)}],
+        "items": [json_feed_item(site, event, html_of, summary_of, image_of) for event in events],
+    }
+    return json_bytes(feed)
+
+
+# Calendar (RFC 5545) ---------------------------------------------------------------------------
+
+
+def ical_text(value: str) -> str:
+    """A TEXT value escaped for iCalendar: backslash, semicolon, comma and newlines."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def fold(line: str) -> str:
+    """A content line folded into lines of at most 75 octets, never inside a UTF-8 character."""
+    parts: list[str] = []
+    current, size, limit = "", 0, 75
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > limit:
+            parts.append(current)
+            current, size, limit = "", 0, 74  # a continuation line starts with one space
+        current += char
+        size += width
+    parts.append(current)
+    return "\r\n ".join(parts)
+
+
+def ical_date(day: dt.date) -> str:
+    """A DATE value: 20211101."""
+    return f"{day:%Y%m%d}"
+
+
+def is_exact_day(event: Event) -> bool:
+    """Whether the event is known to the day: day precision, not a range, not circa, before or after."""
+    when = event.when
+    return when.precision == Precision.DAY and not (when.is_range or when.circa or when.before or when.after)
+
+
+def in_calendar(event: Event) -> bool:
+    """Whether the event goes in the calendar: known to the day, or expected within a known window."""
+    if is_exact_day(event):
+        return True
+    return event.status == "expected" and not (event.when.before or event.when.after)
+
+
+def calendar_host(site: Site) -> str:
+    """The host of the site's base URL, the domain part of every UID."""
+    return urlsplit(site.settings.base_url).hostname or "explainer"
+
+
+def event_timing(event: Event) -> list[str]:
+    """DTSTART (and DTEND) lines: floating local time for a single day with a time, else all-day dates, DTEND exclusive."""
+    single_day = event.when.earliest == event.when.latest
+    if event.time is not None and single_day and is_exact_day(event):
+        return [f"DTSTART:{ical_date(event.when.earliest)}T{event.time:%H%M%S}"]
+    return [f"DTSTART;VALUE=DATE:{ical_date(event.when.earliest)}",
+            f"DTEND;VALUE=DATE:{ical_date(event.when.latest + dt.timedelta(days=1))}"]
+
+
+def calendar_summary(event: Event) -> str:
+    """The VEVENT SUMMARY: title, with its status and, if the day is not known, the honest date first."""
+    text = event.title
+    if event.status in STATUS_PREFIX:
+        text = f"{STATUS_PREFIX[event.status]}: {text}"
+    if not is_exact_day(event):
+        text = f"(date uncertain: {event.date_text}) {text}"
+    return text
+
+
+def vevent(site: Site, event: Event, summary: str, stamp: str) -> list[str]:
+    """The unfolded content lines of one event's VEVENT."""
+    url = site.settings.absolute(event.url)
+    description = f"{summary}\n\n{url}"
+    lines = ["BEGIN:VEVENT", f"UID:{event.id}@{calendar_host(site)}", f"DTSTAMP:{stamp}", *event_timing(event),
+             f"SUMMARY:{ical_text(calendar_summary(event))}",
+             f"STATUS:{CALENDAR_STATUS.get(event.status, 'CONFIRMED')}",
+             f"URL:{url}",
+             f"DESCRIPTION:{ical_text(description)}"]
+    if event.place:
+        lines.append(f"LOCATION:{ical_text(event.place)}")
+    if event.tags:
+        lines.append("CATEGORIES:" + ",".join(ical_text(tag) for tag in event.tags))
+    lines.append("END:VEVENT")
+    return lines
+
+
+def plain_summary(site: Site, event: Event) -> str:
+    """An event's summary as one line of plain text, citations and event links left out (as `render.plain_text`)."""
+    fragment = markup.render_inline(markup.make_converter(site.settings.raw_html), event.summary)
+    return " ".join(Markup(markup.strip_markers(fragment)).striptags().split())
+
+
+def calendar(site: Site, events: list[Event], summary_of: EventText | None = None) -> bytes:
+    """An iCalendar file (`/calendar.ics`) of the events known to the day, and of expected events within their window.
+
+    Events known only to the month or year that are not expected are left out: a calendar
+    cannot show them without inventing a day. `summary_of(event)` gives the plain-text
+    DESCRIPTION; without it the summary's Markdown is rendered to plain text here.
+    """
+    settings = site.settings
+    stamp = f"{ical_date(content_updated(site) or EPOCH)}T000000Z"
+    describe = summary_of or (lambda event: plain_summary(site, event))
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//explainer//{ical_text(settings.title)}//EN",
+             "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+             f"X-WR-CALNAME:{ical_text(settings.title)}", f"X-WR-CALDESC:{ical_text(settings.description)}"]
+    for event in events:
+        if in_calendar(event):
+            lines += vevent(site, event, describe(event), stamp)
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines).encode("utf-8")
+
+
+# JSON-LD ---------------------------------------------------------------------------------------
+
+
+def organization(site: Site) -> dict:
+    """The schema.org Organization that publishes the site."""
+    return {"@type": "Organization", "name": author_name(site)}
+
+
+def website_jsonld(site: Site) -> dict:
+    """schema.org WebSite for the home page."""
+    settings = site.settings
+    return {
+        "@context": SCHEMA,
+        "@type": "WebSite",
+        "name": settings.title,
+        "url": settings.absolute("/"),
+        "description": settings.description,
+        "inLanguage": settings.language,
+        "publisher": organization(site),
+    }
+
+
+def timeline_jsonld(site: Site, events: list[Event]) -> dict:
+    """schema.org ItemList of the events in timeline order, positions from 1."""
+    return {
+        "@context": SCHEMA,
+        "@type": "ItemList",
+        "name": site.settings.title,
+        "itemListOrder": "https://schema.org/ItemListOrderAscending",
+        "numberOfItems": len(events),
+        "itemListElement": [
+            {"@type": "ListItem", "position": number, "url": site.settings.absolute(event.url), "name": event.title}
+            for number, event in enumerate(events, start=1)
+        ],
+    }
+
+
+def citation_jsonld(source: Source) -> dict:
+    """schema.org CreativeWork for one source."""
+    work = {"@type": "CreativeWork", "name": source.title, "url": source.url,
+            "publisher": {"@type": "Organization", "name": source.publisher}}
+    if source.date is not None:
+        work["datePublished"] = source.date.iso()
+    if source.language:
+        work["inLanguage"] = source.language
+    if source.archive_url:
+        work["archivedAt"] = source.archive_url
+    return work
+
+
+def start_date(event: Event) -> str:
+    """ISO 8601 start as precise as known: "2021", "2021-10", "2021-09-12" or "2021-09-12T22:30" (local time)."""
+    if event.time is not None and is_exact_day(event):
+        return f"{event.when.start.iso()}T{event.time:%H:%M}"
+    return event.when.machine()
+
+
+def end_date(event: Event) -> str | None:
+    """ISO 8601 end of a span (an event that lasted), None for a single date or a range of uncertainty."""
+    when = event.when
+    if when.is_range or when.end is None or when.end == when.start:
+        return None
+    return when.end.iso()
+
+
+def event_jsonld(site: Site, event: Event, summary: str, image: str | None) -> dict:
+    """schema.org Event with its sources as citations; no day or place is invented where the content gives none."""
+    data = {"@context": SCHEMA, "@type": "Event", "name": event.title, "description": summary, "startDate": start_date(event)}
+    end = end_date(event)
+    if end is not None:
+        data["endDate"] = end
+    data["eventStatus"] = EVENT_STATUS[event.status]
+    if event.status == "rescheduled" and event.previous_date is not None:
+        data["previousStartDate"] = event.previous_date.iso()
+    data["eventAttendanceMode"] = "https://schema.org/OfflineEventAttendanceMode"
+    if event.place:
+        data["location"] = {"@type": "Place", "name": event.place}
+    data["url"] = site.settings.absolute(event.url)
+    if image:
+        data["image"] = image
+    if event.updates:
+        data["dateModified"] = event_updated(event).isoformat()
+    data["citation"] = [citation_jsonld(site.sources[source_id]) for source_id in event.sources if source_id in site.sources]
+    return data
+
+
+def page_jsonld(site: Site, title: str, path: str, description: str, modified: dt.date | None) -> dict:
+    """schema.org Article for a narrative page (WebPage for the home page `/`)."""
+    data = {
+        "@context": SCHEMA,
+        "@type": "WebPage" if path == "/" else "Article",
+        "headline": title,
+        "url": site.settings.absolute(path),
+        "description": description,
+        "inLanguage": site.settings.language,
+    }
+    if modified is not None:
+        data["dateModified"] = modified.isoformat()
+    data["author"] = organization(site)
+    data["publisher"] = organization(site)
+    data["isPartOf"] = {"@type": "WebSite", "name": site.settings.title, "url": site.settings.absolute("/")}
+    return data
+
+
+def jsonld_script(data: dict) -> str:
+    """JSON-LD text safe to place inside `<script type="application/ld+json">` (no `<`, `>` or `&` left raw)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
