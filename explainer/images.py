@@ -34,6 +34,8 @@ _READABLE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP")
 # EXIF orientations 5-8 store the picture rotated a quarter turn, so width and height swap.
 _QUARTER_TURNS = frozenset({5, 6, 7, 8})
 _RESIZE_GAP = 3.0
+# Modes that resample correctly as decoded, so colour conversion can run on the smaller, resized image.
+_RESAMPLABLE_MODES = frozenset({"L", "RGB", "RGBA", "CMYK"})
 
 # Bold sans fonts at fixed paths on Debian/Ubuntu, Fedora, macOS and Windows; the first present is used.
 # Pillow's built-in font is the last resort: it lacks accented letters.
@@ -135,7 +137,7 @@ def check_image(path: Path) -> None:
 
 
 class ImageCache:
-    """Processed images stored by content hash and settings under cache_dir (outside the site output, safe to delete)."""
+    """Processed images stored by content hash and settings under cache_dir (outside the output, safe to delete)."""
 
     def __init__(self, cache_dir: Path, widths: tuple[int, ...] = WIDTHS) -> None:
         """Use cache_dir for processed files and make photo variants at widths (never upscaled)."""
@@ -146,7 +148,7 @@ class ImageCache:
         self.work_done = 0
 
     def process(self, path: Path, source: str) -> ProcessedImage:
-        """The photo at path (written as source, relative to assets/) as responsive variants, decoding only on a cache miss."""
+        """The photo at path (source: its path under assets/) as responsive variants, decoded only on a cache miss."""
         data = path.read_bytes()
         digest = _digest(_photo_settings(self.widths), data)
         rendition = self._cached_rendition(digest) or self._render_photo(data, digest)
@@ -161,7 +163,7 @@ class ImageCache:
         return (_output_dir(source) / name).as_posix(), self._sanitized_file(digest, output_format)
 
     def social_card(self, title: str, site_title: str, photo: Path | None, key: str) -> tuple[str, Path]:
-        """A 1200x630 JPEG for Open Graph: photo cropped to cover, or a title card; returns (output path, cached file)."""
+        """A 1200x630 JPEG for Open Graph, the photo cropped to cover or a title card: (output path, cached file)."""
         photo_data = photo.read_bytes() if photo else b""
         digest = _digest(_card_settings(title, site_title, photo is not None), photo_data)
         file = self.cache_dir / "cards" / f"{digest}.jpg"
@@ -183,12 +185,13 @@ class ImageCache:
         with _reading(data):
             image = _opened(data)
             sizes = _variant_sizes(_display_size(image), self.widths)
-            pixels = _publishable(image, needed=sizes[-1])
+            pixels = _publishable(image, size=sizes[-1])
         variants = _variant_images(pixels, sizes)
         rendition = _Rendition(sizes, _PNG if pixels.mode == "RGBA" else _JPEG)
         for variant in variants:
             for output_format in (_WEBP, rendition.fallback):
-                _write_atomic(self._photo_file(digest, f"{variant.width}.{output_format.ext}"), _encoded(variant, output_format))
+                file = self._photo_file(digest, f"{variant.width}.{output_format.ext}")
+                _write_atomic(file, _encoded(variant, output_format))
         # The index goes last: its presence promises that every variant file is complete.
         _write_atomic(self._photo_file(digest, "json"), _rendition_json(rendition))
         self.work_done += 1
@@ -245,7 +248,7 @@ class ImageCache:
         with _reading(data):
             image = _opened(data)
             output_format = _sanitized_format(image.format)
-            pixels = _pixels_only(_publishable(image, needed=None))
+            pixels = _pixels_only(_publishable(image, size=None))
         _write_atomic(self._sanitized_file(digest, output_format), _encoded(pixels, output_format))
         _write_atomic(self.cache_dir / "assets" / f"{digest}.json", json.dumps({"format": output_format.name}).encode())
         self.work_done += 1
@@ -264,7 +267,9 @@ def _reading(data: bytes) -> Iterator[None]:
         try:
             yield
         except UnidentifiedImageError as error:
-            raise ImageProblem(f"is not an image Pillow can read ({_start_of(data)}); use JPEG, PNG, WebP or GIF") from error
+            raise ImageProblem(
+                f"is not an image Pillow can read ({_start_of(data)}); use JPEG, PNG, WebP or GIF"
+            ) from error
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise ImageProblem(
                 f"is too large to decode safely (over the {MAX_PIXELS // 1_000_000} megapixel limit)"
@@ -315,14 +320,18 @@ def _variant_sizes(display: tuple[int, int], widths: tuple[int, ...]) -> tuple[t
     return tuple((target, max(1, round(height * target / width))) for target in sorted({min(w, width) for w in widths}))
 
 
-def _publishable(image: ImageFile.ImageFile, needed: tuple[int, int] | None) -> Image.Image:
-    """image decoded (at reduced scale when at least needed remains), upright, in sRGB, as RGB or RGBA."""
-    if needed:
-        width, height = needed
+def _publishable(image: ImageFile.ImageFile, size: tuple[int, int] | None) -> Image.Image:
+    """image decoded, upright, resized to size (upright width, height) if given, in sRGB, as RGB or RGBA."""
+    if size:
+        width, height = size
+        # A JPEG then decodes at the smallest power-of-two scale that still covers size.
         image.draft(None, (height, width) if _swaps_axes(image) else (width, height))
     image.load()
     ImageOps.exif_transpose(image, in_place=True)
-    return _without_opaque_alpha(_normalised(_in_srgb(image)))
+    if size and image.mode in _RESAMPLABLE_MODES:
+        image = _resized(image, size)
+    pixels = _without_opaque_alpha(_normalised(_in_srgb(image)))
+    return _resized(pixels, size) if size else pixels
 
 
 def _in_srgb(image: Image.Image) -> Image.Image:
@@ -337,8 +346,8 @@ def _in_srgb(image: Image.Image) -> Image.Image:
             ImageCms.createProfile("sRGB"),
             outputMode="RGBA" if image.mode == "RGBA" else "RGB",
         )
-    except ImageCms.PyCMSError:
-        # A damaged or mismatched profile must not block publication; the pixels are still nearly right.
+    except (ImageCms.PyCMSError, OSError):
+        # A damaged or mismatched profile must not block publication; browsers ignore it too.
         return image
 
 
@@ -410,8 +419,9 @@ def _photo_card(data: bytes) -> Image.Image:
         image = _opened(data)
         width, height = _display_size(image)
         scale = max(CARD_SIZE[0] / width, CARD_SIZE[1] / height)
-        pixels = _publishable(image, needed=(math.ceil(width * scale), math.ceil(height * scale)))
-    cover = ImageOps.fit(pixels, CARD_SIZE, Image.Resampling.LANCZOS)
+        pixels = _publishable(image, size=(math.ceil(width * scale), math.ceil(height * scale)))
+    left, top = (pixels.width - CARD_SIZE[0]) // 2, (pixels.height - CARD_SIZE[1]) // 2
+    cover = pixels.crop((left, top, left + CARD_SIZE[0], top + CARD_SIZE[1]))
     card = Image.new("RGB", CARD_SIZE, _CARD_BACKGROUND)
     card.paste(cover, mask=cover.getchannel("A") if cover.mode == "RGBA" else None)
     return card
@@ -520,7 +530,12 @@ def _photo_settings(widths: tuple[int, ...]) -> dict[str, object]:
 
 def _sanitize_settings() -> dict[str, object]:
     """Everything besides the file bytes that determines a sanitized image."""
-    return {"pipeline": _PIPELINE_VERSION, "purpose": "sanitize", "webp": [WEBP_QUALITY, WEBP_METHOD], "jpeg": JPEG_QUALITY}
+    return {
+        "pipeline": _PIPELINE_VERSION,
+        "purpose": "sanitize",
+        "webp": [WEBP_QUALITY, WEBP_METHOD],
+        "jpeg": JPEG_QUALITY,
+    }
 
 
 def _card_settings(title: str, site_title: str, has_photo: bool) -> dict[str, object]:

@@ -1,4 +1,3 @@
-import io
 import re
 import struct
 import zlib
@@ -55,7 +54,7 @@ def save(image: Image.Image, path: Path, format: str = "JPEG", **options) -> Pat
 
 
 def portrait_phone_photo(path: Path, size: tuple[int, int] = (1200, 800)) -> Path:
-    """A landscape JPEG whose EXIF says to rotate it to portrait, red on top once upright, full of identifying metadata."""
+    """A landscape JPEG whose EXIF turns it portrait, red on top once upright, full of identifying metadata."""
     upright = two_tone((size[1], size[0]))
     # Orientation 6 means "rotate 90° clockwise to display", so store the picture turned the other way.
     stored = upright.transpose(Image.Transpose.ROTATE_90)
@@ -175,8 +174,8 @@ def swapped_primaries_profile() -> bytes:
     profile = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
     (count,) = struct.unpack_from(">I", profile, 128)
     entries = {bytes(profile[132 + 12 * i : 136 + 12 * i]): 132 + 12 * i for i in range(count)}
-    red, green = entries[b"rXYZ"], entries[b"gXYZ"]
-    profile[red + 4 : red + 12], profile[green + 4 : green + 12] = profile[green + 4 : green + 12], profile[red + 4 : red + 12]
+    red, green = entries[b"rXYZ"] + 4, entries[b"gXYZ"] + 4  # each entry: signature, then offset and size
+    profile[red : red + 8], profile[green : green + 8] = profile[green : green + 8], profile[red : red + 8]
     return bytes(profile)
 
 
@@ -203,6 +202,14 @@ def test_srgb_profile_is_dropped_without_changing_colours(tmp_path):
         output = decoded(file)
         assert "icc_profile" not in output.info
         assert close_to(output.convert("RGB").getpixel((10, 10)), RED, tolerance=12)
+
+
+def test_a_damaged_colour_profile_is_ignored_rather_than_blocking_the_photo(tmp_path):
+    source = save(Image.new("RGB", (700, 500), RED), tmp_path / "odd.jpg", icc_profile=b"not a profile" * 20)
+
+    image = ImageCache(tmp_path / "cache").process(source, "images/odd.jpg")
+
+    assert close_to(decoded(image.largest.file).getpixel((10, 10)), RED, tolerance=12)
 
 
 def test_sixteen_bit_grey_keeps_its_tones(tmp_path):
@@ -440,6 +447,28 @@ def test_sanitized_jpeg_keeps_format_and_size_and_loses_gps(tmp_path):
     result = decoded(file)
     assert (result.format, result.size) == ("JPEG", (640, 480))
     assert_no_metadata(file)
+
+
+@pytest.mark.parametrize(
+    "format, suffix, expected, expected_suffix",
+    [
+        ("JPEG", "jpg", "JPEG", "jpg"),
+        ("PNG", "png", "PNG", "png"),
+        ("WEBP", "webp", "WEBP", "webp"),
+        ("GIF", "gif", "GIF", "gif"),
+        ("TIFF", "tif", "PNG", "png"),
+        ("BMP", "bmp", "PNG", "png"),
+    ],
+)
+def test_sanitize_keeps_web_formats_and_turns_the_others_into_png(tmp_path, format, suffix, expected, expected_suffix):
+    source = save(two_tone((120, 80)), tmp_path / f"icon.{suffix}", format)
+
+    output, file = ImageCache(tmp_path / "cache").sanitize(source, f"images/icon.{suffix}")
+
+    result = decoded(file)
+    assert (result.format, result.size) == (expected, (120, 80))
+    assert output.endswith(f".{expected_suffix}") and file.suffix == f".{expected_suffix}"
+    assert close_to(result.convert("RGB").getpixel((60, 70)), BLUE)
 
 
 def test_sanitize_is_cached(tmp_path, forbid_opening_images):
