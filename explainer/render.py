@@ -1,6 +1,7 @@
 """Lay the validated site out as pages: every computed field ready, templates only place them."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 from collections.abc import Callable, Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import markup
+from . import feeds, markup
 from .dates import MONTHS, Precision
 from .model import Event, Page, Photo, Site, Source, Update
 from .problems import Position
@@ -175,10 +176,13 @@ def citing_pages(site: Site, fragments: Fragments) -> dict[str, list[tuple[str, 
 class Renderer:
     """Renders each page of a site with the Jinja templates of a folder."""
 
-    def __init__(self, site: Site, templates: Path, *, fragments: Fragments, images: dict, asset_urls: dict[str, str]) -> None:
+    def __init__(self, site: Site, templates: Path, *, fragments: Fragments, images: dict, asset_urls: dict[str, str],
+                 social_cards: dict[str, str] | None = None) -> None:
         self.site = site
         self.fragments = fragments
         self.images = images
+        self.social_cards = social_cards or {}
+        self.sitemap: list[tuple[str, dt.date | None]] = []
         self.by_id = {event.id: event for event in site.events}
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates),
@@ -190,22 +194,47 @@ class Renderer:
         self.env.filters["language_name"] = language_name
         self.env.globals.update(site=site.settings, menu=[p for p in site.pages if not p.is_home], asset=lambda name: asset_urls[name])
 
-    def render(self, template: str, path: str, **context) -> Output:
+    def render(self, template: str, path: str, *, jsonld: dict | None = None, image: str | None = None,
+               modified: dt.date | None = None, in_sitemap: bool = True, **context) -> Output:
         url = "/" + path.removesuffix("index.html")
-        page = self.env.get_template(template).render(url=url, canonical=self.site.settings.absolute(url), **context)
+        if jsonld is None:
+            jsonld = feeds.page_jsonld(self.site, context["title"], url, context["description"], modified)
+        page = self.env.get_template(template).render(
+            url=url, canonical=self.site.settings.absolute(url), jsonld=Markup(feeds.jsonld_script(jsonld)),
+            og_image=image, **context)
+        if in_sitemap:
+            self.sitemap.append((url, modified))
         return Output(path, page.encode())
 
-    def resolve(self, fragment: str, notes: Notes) -> Markup:
-        """An HTML fragment with its event links and citations filled in for this page."""
+    def resolve(self, fragment: str, notes: Notes, base: str = "") -> Markup:
+        """An HTML fragment with its event links and citations filled in for this page (`base` makes links absolute)."""
         def replace(kind: str, ref: str, locator: str) -> str:
             if kind == "cite":
                 return notes.cite(ref, locator)
             target = self.by_id.get(ref)
             if target is None:
                 return ""
-            return (f'<a class="event-ref" href="{target.url}">{html.escape(target.title)}</a>, '
+            return (f'<a class="event-ref" href="{base}{target.url}">{html.escape(target.title)}</a>, '
                     f'<time datetime="{target.when.machine()}">{html.escape(target.date_text)}</time>')
         return Markup(markup.resolve_markers(fragment, replace))
+
+    def feed_html(self, event: Event) -> str:
+        """An event's summary and body for feeds: absolute links, citations pointing at the event page's notes."""
+        page_url = self.site.settings.absolute(event.url)
+        notes = Notes(self.site.sources, target=page_url, anchors=False)
+        base = self.site.settings.base_url.rstrip("/")
+        parts = [f"<p>{self.resolve(self.fragments.inline(event.summary), notes, base)}</p>"]
+        if event.body:
+            parts.append(self.resolve(self.fragments.block(event.body), notes, base))
+        return "\n".join(parts)
+
+    def summary_text(self, event: Event) -> str:
+        return plain_text(self.fragments.inline(event.summary))
+
+    def card_image(self, event: Event) -> str | None:
+        """The absolute URL of an event's social card image, if it has one."""
+        path = self.social_cards.get(event.id)
+        return self.site.settings.absolute(path) if path else None
 
     def summary(self, event: Event, notes: Notes | None = None) -> Markup:
         """An event's summary; on a card, its citations point to the notes of the event's page."""
@@ -231,14 +260,18 @@ class Renderer:
         body = self.resolve(self.fragments.block(event.body), notes) if event.body else Markup("")
         updates = self.updates(event.updates, notes)
         notes.add_uncited(event.sources)
+        description = plain_text(self.fragments.inline(event.summary))
+        image = self.card_image(event)
         return self.render(
             "event.html", f"events/{event.id}/index.html",
+            jsonld=feeds.event_jsonld(self.site, event, description, image), image=image,
+            modified=feeds.event_updated(event), og_type="article",
             event=event, summary=summary, body=body, notes=notes.list, updates=updates,
             status=STATUS_LABELS[event.status], photos=self.photos(event.photos), tags=self.tag_links(event),
             related=[self.card(self.by_id[r]) for r in event.related if r in self.by_id],
             previous=self.site.events[index - 1] if index > 0 else None,
             next=self.site.events[index + 1] if index + 1 < len(self.site.events) else None,
-            title=event.title, description=plain_text(self.fragments.inline(event.summary)),
+            title=event.title, description=description,
         )
 
     def narrative_page(self, page: Page, template: str = "page.html", path: str | None = None, **extra) -> Output:
@@ -246,8 +279,9 @@ class Renderer:
         body = self.resolve(self.fragments.block(page.body), notes)
         updates = self.updates(page.updates, notes)
         description = page.summary or self.site.settings.description
+        modified = max((update.date.first_day for update in page.updates), default=None)
         return self.render(
-            template, path or f"{page.slug}/index.html",
+            template, path or f"{page.slug}/index.html", modified=modified,
             page=page, body=body, notes=notes.list, updates=updates,
             title=page.title, description=description, **extra,
         )
@@ -258,7 +292,8 @@ class Renderer:
                     for year in group_timeline(self.site.events)]
         if home is None:
             home = Page("index", self.site.settings.title, "", Position("content/index.md"))
-        return self.narrative_page(home, "index.html", "index.html", timeline=timeline)
+        jsonld = {"@context": "https://schema.org", "@graph": [feeds.website_jsonld(self.site), feeds.timeline_jsonld(self.site, list(self.site.events))]}
+        return self.narrative_page(home, "index.html", "index.html", timeline=timeline, jsonld=jsonld)
 
     def tag_pages(self) -> Iterator[Output]:
         tags = events_by_tag(self.site.events)
@@ -280,13 +315,31 @@ class Renderer:
         rules = []
         for event in self.site.events:
             for alias in event.aliases:
-                yield self.render("redirect.html", f"events/{alias}/index.html", event=event)
+                yield self.render("redirect.html", f"events/{alias}/index.html", event=event, in_sitemap=False,
+                                  title=event.title, description=event.title)
                 # "301!" because the redirect page above would otherwise shadow the rule on Netlify
                 rules += [f"/events/{alias}/ {event.url} 301!", f"/events/{alias} {event.url} 301!"]
         yield Output("_redirects", "".join(f"{rule}\n" for rule in rules).encode())
 
     def not_found(self) -> Output:
-        return self.render("404.html", "404.html", title="Page not found", description=self.site.settings.description)
+        return self.render("404.html", "404.html", in_sitemap=False, title="Page not found", description=self.site.settings.description)
+
+    def updates_pages(self) -> Iterator[Output]:
+        """Every update and correction of the site, newest first, as a page and as an Atom feed."""
+        entries = feeds.update_entries(self.site, lambda update: str(self.resolve(self.fragments.inline(update.text), Notes(self.site.sources), "")))
+        newest = entries[0].date.first_day if entries else None
+        yield self.render("updates.html", "updates/index.html", entries=entries, modified=newest,
+                          title="Updates and corrections", description=f"Every update and correction of {self.site.settings.title}, newest first")
+        yield Output("updates/feed.xml", feeds.updates_atom_feed(self.site, entries))
+
+    def machine_outputs(self) -> Iterator[Output]:
+        """Feeds, calendar, robots.txt and, last, the sitemap of every page rendered before it."""
+        events = feeds.feed_events(self.site)
+        yield Output("feed.xml", feeds.atom_feed(self.site, events, self.feed_html, self.summary_text))
+        yield Output("feed.json", feeds.json_feed(self.site, events, self.feed_html, self.summary_text, self.card_image))
+        yield Output("calendar.ics", feeds.calendar(self.site, list(self.site.events), self.summary_text))
+        yield Output("robots.txt", feeds.robots(self.site))
+        yield Output("sitemap.xml", feeds.sitemap(self.site, sorted(self.sitemap, key=lambda entry: entry[0])))
 
 
 def render_site(renderer: Renderer) -> Iterator[Output]:
@@ -299,5 +352,7 @@ def render_site(renderer: Renderer) -> Iterator[Output]:
             yield renderer.narrative_page(page)
     yield from renderer.tag_pages()
     yield renderer.sources_page()
+    yield from renderer.updates_pages()
     yield from renderer.alias_pages()
     yield renderer.not_found()
+    yield from renderer.machine_outputs()

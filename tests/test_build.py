@@ -72,6 +72,7 @@ def test_every_page_of_the_fixture_site_is_written(built):
         "tags/detentions/index.html",
         "tags/index.html",
         "tags/red-notices/index.html",
+        "updates/index.html",
     ]
     assert [event.id for event in result.site.events] == ["2021-09-a-month-long-campaign", "detained", "released", "picket-in-lyon", "letter", "visit"]
 
