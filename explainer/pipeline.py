@@ -64,13 +64,15 @@ def build(project: Project, *, drafts: bool = False) -> BuildResult:
     clock = time.perf_counter()
     image_cache = ImageCache(project.cache_dir / "images")
     photos = _process_photos(project, site, image_cache)
+    cards = _social_cards(project, site, image_cache)
     asset_files, asset_urls = _assets(project, site, image_cache, set(photos))
     timings["images and assets"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     staging = Staging(project.out_dir, project.cache_dir / f"manifest-{project.out_dir.name}.json")
     try:
-        renderer = Renderer(site, project.root / "templates", fragments=Fragments(site.settings.raw_html), images=photos, asset_urls=asset_urls)
+        renderer = Renderer(site, project.root / "templates", fragments=Fragments(site.settings.raw_html), images=photos,
+                            asset_urls=asset_urls, social_cards={event_id: "/" + path for event_id, (path, _) in cards.items()})
         for output in _rendered(renderer, project.root):
             staging.add(output.path, output.content)
         for image in photos.values():
@@ -78,6 +80,8 @@ def build(project: Project, *, drafts: bool = False) -> BuildResult:
                 staging.add_file(path, file, digest=PurePosixPath(path).name)
         for path, file in asset_files.items():
             staging.add_file(path, file)
+        for path, file in cards.values():
+            staging.add_file(path, file, digest=PurePosixPath(path).name)
     except BaseException:
         staging.abort()
         raise
@@ -101,6 +105,15 @@ def _image_checker(assets: Path):
 def _process_photos(project: Project, site: Site, cache: ImageCache) -> dict[str, ProcessedImage]:
     sources = sorted({photo.src for event in site.events for photo in event.photos})
     return {src: cache.process(project.root / "assets" / src, src) for src in sources}
+
+
+def _social_cards(project: Project, site: Site, cache: ImageCache) -> dict[str, tuple[str, Path]]:
+    """Event id -> (output path, file) of its 1200x630 sharing image: its first photo, else a title card."""
+    cards = {}
+    for event in site.events:
+        photo = project.root / "assets" / event.photos[0].src if event.photos else None
+        cards[event.id] = cache.social_card(event.title, site.settings.title, photo, key=event.id)
+    return cards
 
 
 def _assets(project: Project, site: Site, cache: ImageCache, photos: set[str]) -> tuple[dict[str, Path], dict[str, str]]:
