@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from .load import load_site
 from .model import Site
 from .problems import ContentErrors, Position, Problem
 from .render import Fragments, Renderer, render_site
+from .search import build_search_index, is_searchable
 from .validate import validate_site
 from .write import Staging, WriteReport
 
@@ -52,7 +54,7 @@ def load_and_validate(project: Project, *, drafts: bool = False) -> tuple[Site |
     return site, problems + found
 
 
-def build(project: Project, *, drafts: bool = False) -> BuildResult:
+def build(project: Project, *, drafts: bool = False, search: bool = True) -> BuildResult:
     """Build the whole site into the output folder; raise ContentErrors, leaving the output as it was, on any error."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -72,9 +74,13 @@ def build(project: Project, *, drafts: bool = False) -> BuildResult:
     staging = Staging(project.out_dir, project.cache_dir / f"manifest-{project.out_dir.name}.json")
     try:
         renderer = Renderer(site, project.root / "templates", fragments=Fragments(site.settings.raw_html), images=photos,
-                            asset_urls=asset_urls, social_cards={event_id: "/" + path for event_id, (path, _) in cards.items()})
+                            asset_urls=asset_urls, social_cards={event_id: "/" + path for event_id, (path, _) in cards.items()},
+                            search=search)
+        searchable = []
         for output in _rendered(renderer, project.root):
             staging.add(output.path, output.content)
+            if search and is_searchable(output.content):
+                searchable.append(output.path)
         for image in photos.values():
             for path, file in image.files.items():
                 staging.add_file(path, file, digest=PurePosixPath(path).name)
@@ -87,9 +93,25 @@ def build(project: Project, *, drafts: bool = False) -> BuildResult:
         raise
     timings["render"] = time.perf_counter() - clock
     clock = time.perf_counter()
+    if search:
+        _stage_search_index(project, site, staging, searchable)
+    timings["search index"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     report = staging.commit()
     timings["write"] = time.perf_counter() - clock
     return BuildResult(site, problems, report, timings)
+
+
+def _stage_search_index(project: Project, site: Site, staging: Staging, searchable: list[str]) -> None:
+    """Index the searchable pages with Pagefind, unless none changed since the index in the output was made."""
+    record = project.cache_dir / f"search-pages-{project.out_dir.name}.json"
+    same_pages = record.is_file() and json.loads(record.read_text()) == searchable
+    if same_pages and not any(path in staging.changed for path in searchable) and staging.keep("pagefind/"):
+        return
+    pages = [("/" + path.removesuffix("index.html"), staging.file_of(path)) for path in searchable]
+    for path, file in build_search_index(pages, project.cache_dir / "search", site.settings.language).items():
+        staging.add_file(path, file)
+    record.write_text(json.dumps(searchable))
 
 
 def _image_checker(assets: Path):

@@ -136,6 +136,14 @@ def _month_of(event: Event) -> int:
     return start.month if start.precision >= Precision.MONTH else 0
 
 
+def _asset_lookup(asset_urls: dict[str, str]) -> Callable[[str], str]:
+    def asset(name: str) -> str:
+        if name not in asset_urls:
+            raise jinja2.TemplateRuntimeError(f'asset "{name}": no such file in assets/')
+        return asset_urls[name]
+    return asset
+
+
 def language_name(code: str) -> str:
     """"Russian" for "ru" (and "ru-RU"); the code itself for languages we have no name for."""
     return LANGUAGE_NAMES.get(code.split("-")[0].lower(), code)
@@ -177,7 +185,7 @@ class Renderer:
     """Renders each page of a site with the Jinja templates of a folder."""
 
     def __init__(self, site: Site, templates: Path, *, fragments: Fragments, images: dict, asset_urls: dict[str, str],
-                 social_cards: dict[str, str] | None = None) -> None:
+                 social_cards: dict[str, str] | None = None, search: bool = True) -> None:
         self.site = site
         self.fragments = fragments
         self.images = images
@@ -192,7 +200,8 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.env.filters["language_name"] = language_name
-        self.env.globals.update(site=site.settings, menu=[p for p in site.pages if not p.is_home], asset=lambda name: asset_urls[name])
+        self.env.globals.update(search_enabled=search, site=site.settings, menu=[p for p in site.pages if not p.is_home],
+                                asset=_asset_lookup(asset_urls))
 
     def render(self, template: str, path: str, *, jsonld: dict | None = None, image: str | None = None,
                modified: dt.date | None = None, in_sitemap: bool = True, **context) -> Output:
@@ -321,6 +330,10 @@ class Renderer:
                 rules += [f"/events/{alias}/ {event.url} 301!", f"/events/{alias} {event.url} 301!"]
         yield Output("_redirects", "".join(f"{rule}\n" for rule in rules).encode())
 
+    def search_page(self) -> Output:
+        return self.render("search.html", "search/index.html", title="Search", description=f"Search {self.site.settings.title}",
+                           years=group_timeline(self.site.events), tags=list(events_by_tag(self.site.events).items()))
+
     def not_found(self) -> Output:
         return self.render("404.html", "404.html", in_sitemap=False, title="Page not found", description=self.site.settings.description)
 
@@ -353,6 +366,7 @@ def render_site(renderer: Renderer) -> Iterator[Output]:
     yield from renderer.tag_pages()
     yield renderer.sources_page()
     yield from renderer.updates_pages()
+    yield renderer.search_page()
     yield from renderer.alias_pages()
     yield renderer.not_found()
     yield from renderer.machine_outputs()

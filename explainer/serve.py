@@ -38,7 +38,7 @@ class Preview:
         started = time.perf_counter()
         what = _describe(sorted(changed))
         try:
-            result = build(self.project, drafts=True)
+            result = build(self.project, drafts=True, search=False)
         except ContentErrors as errors:
             self.problems, self.crash = errors.problems, None
             for problem in errors.problems:

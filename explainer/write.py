@@ -36,7 +36,7 @@ class Staging:
         self.folder = out_dir.parent / f".{out_dir.name}.staging"
         self.previous = self._load_manifest() if out_dir.is_dir() else {}
         self.current: dict[str, str] = {}
-        self.changed: list[str] = []
+        self.changed: set[str] = set()
         if self.folder.exists():
             shutil.rmtree(self.folder)
         self.folder.mkdir(parents=True)
@@ -50,6 +50,19 @@ class Staging:
         digest = digest or content_hash(source.read_bytes())
         self._stage(path, digest, lambda target: _copy(source, target))
 
+    def keep(self, prefix: str) -> list[str]:
+        """Keep the files under `prefix` that the output already holds unchanged; their paths."""
+        kept = []
+        for path, known in self.previous.items():
+            if path.startswith(prefix) and path not in self.current and self._is_unchanged(path, known[0]):
+                self.current[path] = known[0]
+                kept.append(path)
+        return kept
+
+    def file_of(self, path: str) -> Path:
+        """Where the bytes of an output file of this build are now: staged if changed, else in the output."""
+        return self.folder / path if path in self.changed else self.out_dir / path
+
     def _stage(self, path: str, digest: str, write) -> None:
         if path in self.current:
             raise ValueError(f"two outputs for {path}")
@@ -59,7 +72,7 @@ class Staging:
         target = self.folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         write(target)
-        self.changed.append(path)
+        self.changed.add(path)
 
     def _is_unchanged(self, path: str, digest: str) -> bool:
         known = self.previous.get(path)

@@ -38,7 +38,9 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> None:
 def add_theme(root: Path) -> None:
     """The repository's templates and stylesheet, as every fixture site uses them."""
     shutil.copytree(REPO / "templates", root / "templates", dirs_exist_ok=True)
-    shutil.copytree(REPO / "assets" / "css", root / "assets" / "css", dirs_exist_ok=True)
+    for folder in ("css", "js"):
+        shutil.copytree(REPO / "assets" / folder, root / "assets" / folder, dirs_exist_ok=True)
+    shutil.copy(REPO / "assets" / "favicon.svg", root / "assets" / "favicon.svg")
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ def parse(path: Path) -> Links:
 @pytest.fixture
 def built(fixture_site):
     root = fixture_site("basic")
-    result = build(Project.at(root))
+    result = build(Project.at(root), search=False)
     return root, root / "_site", result
 
 
@@ -68,6 +68,7 @@ def test_every_page_of_the_fixture_site_is_written(built):
         "events/released/index.html",
         "events/visit/index.html",
         "index.html",
+        "search/index.html",
         "sources/index.html",
         "tags/detentions/index.html",
         "tags/index.html",
@@ -149,7 +150,7 @@ def test_text_is_escaped_everywhere(make_site):
         '- id: x\n  date: 2021\n  title: "<img src=x onerror=alert(1)> & co"\n'
         '  summary: "Fish & <b>chips</b>[@paper-one]"\n  place: "<script>x</script>"\n'
         '  tags: ["<i>tag</i>"]\n  sources: [paper-one]\n')})
-    build(Project.at(root))
+    build(Project.at(root), search=False)
     out = root / "_site"
     for page in [out / "events/x/index.html", out / "index.html", out / "tags/i-tag-i/index.html", out / "sources/index.html"]:
         html = page.read_text()
@@ -172,7 +173,7 @@ def test_a_failed_build_leaves_the_previous_output_byte_for_byte(built):
     entry = root / "content" / "events" / "released.md"
     entry.write_text(entry.read_text().replace("date: 2021-09-13", "date: 2021-09-31"))
     with pytest.raises(ContentErrors):
-        build(Project.at(root))
+        build(Project.at(root), search=False)
     assert tree_digest(out) == before
     assert not (root / "._site.staging").exists()
 
@@ -183,7 +184,7 @@ def test_a_template_error_is_reported_at_its_line_and_leaves_the_output(built):
     page = root / "templates" / "page.html"
     page.write_text(page.read_text().replace("{{ page.title }}", "{{ page.titel }}"))
     with pytest.raises(ContentErrors) as errors:
-        build(Project.at(root))
+        build(Project.at(root), search=False)
     [problem] = errors.value.problems
     assert str(problem).startswith("templates/page.html:5:1: error: template:")
     assert "titel" in str(problem)
@@ -192,11 +193,11 @@ def test_a_template_error_is_reported_at_its_line_and_leaves_the_output(built):
 
 def test_a_second_build_writes_nothing_and_a_change_rewrites_only_what_differs(built):
     root, out, _ = built
-    again = build(Project.at(root))
+    again = build(Project.at(root), search=False)
     assert again.report.written == []
     entry = root / "content" / "events" / "visit.md"
     entry.write_text(entry.read_text().replace("An official is expected to visit.", "An official may visit."))
-    changed = build(Project.at(root)).report.written
+    changed = build(Project.at(root), search=False).report.written
     assert "events/visit/index.html" in changed
     assert "events/detained/index.html" not in changed
 
@@ -204,7 +205,7 @@ def test_a_second_build_writes_nothing_and_a_change_rewrites_only_what_differs(b
 def test_stale_pages_are_removed(built):
     root, out, _ = built
     (root / "content" / "about.md").unlink()
-    report = build(Project.at(root)).report
+    report = build(Project.at(root), search=False).report
     assert "about/index.html" in report.removed
     assert not (out / "about").exists()
 

@@ -1,0 +1,9 @@
+// The search page works as a plain page without JavaScript; with it, Pagefind's search box replaces the fallback text.
+window.addEventListener("DOMContentLoaded", function () {
+  var box = document.getElementById("search");
+  if (!box || typeof PagefindUI === "undefined") {
+    return;
+  }
+  new PagefindUI({ element: "#search", showSubResults: true, showImages: false, resetStyles: false });
+  document.getElementById("search-fallback").hidden = true;
+});
