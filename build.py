@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from explainer import pipeline, scaffold
-from explainer.check import editorial_warnings
+from explainer.check import broken_links, editorial_warnings
 from explainer.dates import DateError
 from explainer.problems import ContentErrors, Problem, summary_line
 
@@ -74,15 +75,20 @@ def _serve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     project = pipeline.Project.at(args.root)
     site, problems = pipeline.load_and_validate(project)
-    if site is not None:
-        problems += editorial_warnings(site, dt.date.today())
+    if site is not None and not any(problem.is_error for problem in problems):
+        problems += editorial_warnings(site, dt.date.today(), pipeline.theme_text(project))
+        with tempfile.TemporaryDirectory() as folder:
+            built = pipeline.build(pipeline.Project.at(project.root, Path(folder) / "_check"), search=False)
+            problems += built.warnings + broken_links(built.out_dir)
     if args.strict:
-        problems = [Problem(p.position, p.message) for p in problems]
+        problems = [Problem(p.position, p.message) if p.severity == "warning" else p for p in problems]
+    problems = list(dict.fromkeys(problems))
     if problems:
         _print_problems(problems)
-    else:
+    if not any(problem.is_error for problem in problems):
         print(f"ok: {len(site.events)} events, {len(site.pages)} pages, {len(site.sources)} sources")
-    return 1 if any(problem.is_error for problem in problems) else 0
+        return 0
+    return 1
 
 
 def _new(args: argparse.Namespace) -> int:

@@ -1,15 +1,25 @@
-"""Editorial warnings: things that build, but that an editor should look at before publishing."""
+"""`check`: what builds but should be looked at before publishing, and the links of a built site."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from html.parser import HTMLParser
+from pathlib import Path, PurePosixPath
 
 from .model import Site
-from .problems import Problem
+from .problems import Position, Problem
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".svg"})
 
 
-def editorial_warnings(site: Site, today: dt.date) -> list[Problem]:
-    """Every warning about a valid site, as of `today`."""
-    return _expected_in_the_past(site, today) + _sources_to_complete(site)
+def editorial_warnings(site: Site, today: dt.date, referenced_assets: str = "") -> list[Problem]:
+    """Every warning and note about a valid site, as of `today`.
+
+    `referenced_assets` is the text of the templates and stylesheets, where images other
+    than event photos are used.
+    """
+    return (_expected_in_the_past(site, today) + _sources_to_complete(site)
+            + _orphan_images(site, referenced_assets))
 
 
 def _expected_in_the_past(site: Site, today: dt.date) -> list[Problem]:
@@ -27,10 +37,77 @@ def _expected_in_the_past(site: Site, today: dt.date) -> list[Problem]:
 
 
 def _sources_to_complete(site: Site) -> list[Problem]:
-    warnings = []
+    problems = []
     for source in site.sources.values():
+        if source.date is None and not source.undated:
+            problems.append(Problem(source.position, f'source "{source.id}" has no date: add it, or write `date: n.d.` if the page shows none', "warning"))
         if source.archive_url is None:
-            warnings.append(Problem(source.position, f'source "{source.id}" has no archive_url: add a web-archive copy so readers can check it if the page moves', "warning"))
-        if source.date is None:
-            warnings.append(Problem(source.position, f'source "{source.id}" has no date', "warning"))
-    return warnings
+            problems.append(Problem(source.position, f'source "{source.id}" has no archive_url: a web-archive copy lets readers check it if the page moves', "note"))
+    return problems
+
+
+def _orphan_images(site: Site, referenced: str) -> list[Problem]:
+    """Images in assets/ that no event and no template or stylesheet uses."""
+    photos = {photo.src for event in site.events for photo in event.photos}
+    orphans = []
+    for asset in site.assets:
+        if PurePosixPath(asset).suffix.lower() not in IMAGE_SUFFIXES or asset in photos:
+            continue
+        if asset in referenced or PurePosixPath(asset).name in referenced:
+            continue
+        orphans.append(Problem(Position(f"assets/{asset}"), "image used by no event, template or stylesheet: remove it or use it", "warning"))
+    return orphans
+
+
+class _PageLinks(HTMLParser):
+    """The internal links of one page, with their positions, and its element ids."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[str, int, int]] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        line, col = self.getpos()
+        attributes = {name: value or "" for name, value in attrs}
+        if "id" in attributes:
+            self.ids.add(attributes["id"])
+        for name in ("href", "src"):
+            if attributes.get(name, "").startswith(("/", "#")) and not attributes[name].startswith("//"):
+                self.links.append((attributes[name], line, col + 1))
+        for candidate in attributes.get("srcset", "").split(","):
+            if candidate.strip().startswith("/"):
+                self.links.append((candidate.split()[0], line, col + 1))
+
+
+def broken_links(out_dir: Path) -> list[Problem]:
+    """Every internal link or anchor of a built site that leads nowhere, at its place in the page."""
+    pages: dict[Path, _PageLinks] = {}
+
+    def parsed(path: Path) -> _PageLinks:
+        if path not in pages:
+            parser = pages[path] = _PageLinks()
+            parser.feed(path.read_text(encoding="utf-8"))
+        return pages[path]
+
+    problems = []
+    for page in sorted(out_dir.rglob("*.html")):
+        relative = page.relative_to(out_dir).as_posix()
+        for href, line, col in parsed(page).links:
+            target, anchor = _target(out_dir, page, href)
+            if target is None:
+                problems.append(Problem(Position(relative, line, col), f'link to "{href}" leads to no page of the site', "warning"))
+            elif anchor and target.suffix == ".html" and anchor not in parsed(target).ids:
+                problems.append(Problem(Position(relative, line, col), f'link to "{href}": the page has no element with id "{anchor}"', "warning"))
+    return problems
+
+
+def _target(out_dir: Path, page: Path, href: str) -> tuple[Path | None, str]:
+    path, _, anchor = href.partition("#")
+    path = re.sub(r"[?].*$", "", path)
+    if not path:
+        return page, anchor
+    target = out_dir / path.lstrip("/")
+    if target.is_dir():
+        target = target / "index.html"
+    return (target if target.is_file() else None), anchor

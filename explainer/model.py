@@ -40,6 +40,7 @@ class Source:
     url: str
     position: Position
     date: PartialDate | None = None
+    undated: bool = False  # `date: n.d.`: the editor checked, the page shows no date
     archive_url: str | None = None
     language: str | None = None
     accessed: PartialDate | None = None

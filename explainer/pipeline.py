@@ -30,6 +30,7 @@ class BuildResult:
     site: Site
     warnings: list[Problem]
     report: WriteReport
+    out_dir: Path
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -45,6 +46,13 @@ class Project:
     def at(cls, root: Path, out_dir: Path | None = None) -> Project:
         root = root.resolve()
         return cls(root, (out_dir or root / "_site").resolve(), root / ".cache")
+
+
+def theme_text(project: Project) -> str:
+    """The templates, stylesheets and scripts, where images other than event photos are used."""
+    files = sorted((project.root / "templates").rglob("*.html"))
+    files += [path for path in sorted((project.root / "assets").rglob("*")) if path.suffix in (".css", ".js")]
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in files)
 
 
 def load_and_validate(project: Project, *, drafts: bool = False) -> tuple[Site | None, list[Problem]]:
@@ -99,7 +107,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True) -> Bui
     clock = time.perf_counter()
     report = staging.commit()
     timings["write"] = time.perf_counter() - clock
-    return BuildResult(site, problems, report, timings)
+    return BuildResult(site, problems, report, project.out_dir, timings)
 
 
 def _stage_search_index(project: Project, site: Site, staging: Staging, searchable: list[str]) -> None:

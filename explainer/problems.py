@@ -18,7 +18,11 @@ class Position:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the content, printed as `path:line:col: error: message`."""
+    """One thing wrong with the content, printed as `path:line:col: error: message`.
+
+    Severities: `error` stops the build; `warning` should be fixed before publishing (`check
+    --strict` makes it an error); `note` suggests an improvement and never blocks.
+    """
 
     position: Position
     message: str
@@ -41,12 +45,7 @@ class ContentErrors(Exception):
 
 
 def summary_line(problems: list[Problem]) -> str:
-    """The count printed after the problems: `2 errors`, `1 error, 3 warnings`."""
-    errors = sum(p.is_error for p in problems)
-    warnings = len(problems) - errors
-    parts = []
-    if errors or not warnings:
-        parts.append(f"{errors} error{'s' * (errors != 1)}")
-    if warnings:
-        parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
-    return ", ".join(parts)
+    """The count printed after the problems: `2 errors`, `1 error, 3 warnings, 2 notes`."""
+    counts = {severity: sum(p.severity == severity for p in problems) for severity in ("error", "warning", "note")}
+    parts = [f"{count} {severity}{'s' * (count != 1)}" for severity, count in counts.items() if count]
+    return ", ".join(parts) or "0 errors"

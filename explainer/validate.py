@@ -17,6 +17,7 @@ from .markup import find_references
 from .model import STATUSES, UPDATE_KINDS, Event, Page, Photo, Settings, Site, Source, Update
 from .problems import Position, Problem
 
+UNDATED = "n.d."  # a source's `date` when the page shows none
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SOURCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
@@ -275,12 +276,15 @@ def _source(reader: _Reader, node: yaml.Node, source_id: str, what: str, allowed
     for name in ("url", "archive_url"):
         if name in found:
             values[name] = reader.url(found[name][1], f"{what}: {name}")
-    for name in ("date", "accessed"):
-        if name in found:
-            values[name] = reader.date(found[name][1], f"{what}: {name}")
+    if "date" in found and found["date"][1].value == UNDATED:
+        values["undated"] = True
+    elif "date" in found:
+        values["date"] = reader.date(found["date"][1], f"{what}: date")
+    if "accessed" in found:
+        values["accessed"] = reader.date(found["accessed"][1], f"{what}: accessed")
     if "language" in found:
         values["language"] = _language(reader, found["language"][1])
-    if len(reader.problems) > count or not all(k in values for k in ("title", "publisher", "url")):
+    if len(reader.problems) > count or not all(values.get(k) for k in ("title", "publisher", "url")):
         return None
     return Source(id=source_id, position=reader.document.position(node), **values)
 

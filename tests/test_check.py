@@ -1,0 +1,80 @@
+"""`check` and `check --strict`: what builds but must be looked at before publishing."""
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+from explainer.check import broken_links, editorial_warnings
+from explainer.load import load_site
+from explainer.pipeline import Project, theme_text
+from explainer.validate import validate_site
+
+REPO = Path(__file__).resolve().parent.parent
+
+EVENT = "- id: visit\n  date: 2021-11\n  status: expected\n  title: A visit\n  summary: S[@paper-one]\n  sources: [paper-one]\n"
+
+
+def run_check(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), "check", *args], capture_output=True, text=True)
+
+
+def warnings_of(root: Path, today: dt.date) -> list[str]:
+    files, _ = load_site(root)
+    site, _ = validate_site(files)
+    return [str(p) for p in editorial_warnings(site, today, theme_text(Project.at(root)))]
+
+
+def test_an_expected_event_whose_date_passed_needs_an_update(make_site):
+    root = make_site({"data/events/a.yaml": EVENT})
+    assert warnings_of(root, dt.date(2021, 11, 30)) == [
+        'data/sources.yaml:2:3: warning: source "paper-one" has no date: add it, or write `date: n.d.` if the page shows none',
+        'data/sources.yaml:2:3: note: source "paper-one" has no archive_url: a web-archive copy lets readers check it if the page moves',
+    ]
+    assert 'data/events/a.yaml:1:3: warning: event "visit": expected for November 2021, which has passed' in warnings_of(root, dt.date(2021, 12, 1))[0]
+
+
+def test_an_update_after_the_date_answers_the_expected_warning(make_site):
+    root = make_site({"data/events/a.yaml": EVENT + "  updates:\n    - date: 2021-12-05\n      text: Still unconfirmed.\n"})
+    assert not any("expected for" in line for line in warnings_of(root, dt.date(2026, 1, 1)))
+
+
+def test_strict_turns_warnings_into_errors_but_not_notes(make_site):
+    root = make_site({"data/events/a.yaml": EVENT.replace("2021-11", "2099-11"),
+                      "data/sources.yaml": "paper-one:\n  title: T\n  publisher: P\n  url: https://x.org\n  date: n.d.\n"})
+    relaxed = run_check(root)
+    assert relaxed.returncode == 0, relaxed.stderr
+    assert relaxed.stderr.splitlines()[-1] == "1 note"
+    assert run_check(root, "--strict").returncode == 0
+    (root / "assets" / "images").mkdir(parents=True)
+    (root / "assets" / "images" / "unused.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    assert run_check(root).returncode == 0
+    strict = run_check(root, "--strict")
+    assert strict.returncode == 1
+    assert "assets/images/unused.svg:1:1: error: image used by no event, template or stylesheet: remove it or use it" in strict.stderr.splitlines()
+
+
+def test_a_draft_linked_from_a_published_event_is_reported(make_site):
+    root = make_site({"data/events/a.yaml": EVENT.replace("2021-11", "2099-11") + (
+        "- id: idea\n  date: 2099\n  draft: true\n  title: Idea\n  summary: S[@paper-one]\n  sources: [paper-one]\n"),
+        "content/about.md": "---\ntitle: About\n---\nSee [[idea]].\n"})
+    strict = run_check(root, "--strict")
+    assert 'content/about.md:4:5: error: page "about": links to event "idea", a draft left out of the build' in strict.stderr
+
+
+def test_broken_internal_links_and_anchors_are_found_with_their_place(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_text('<p id="here">x</p>\n<a href="/b/">b</a> <a href="/a/#here">ok</a>\n<a href="#nowhere">n</a> <img src="/img.png" alt="">\n')
+    assert [str(p) for p in broken_links(tmp_path)] == [
+        'a/index.html:2:1: warning: link to "/b/" leads to no page of the site',
+        'a/index.html:3:1: warning: link to "#nowhere": the page has no element with id "nowhere"',
+        'a/index.html:3:26: warning: link to "/img.png" leads to no page of the site',
+    ]
+
+
+def test_a_broken_link_in_a_template_fails_strict_check(make_site):
+    root = make_site({"data/events/a.yaml": EVENT.replace("2021-11", "2099-11")})
+    footer = root / "templates" / "404.html"
+    footer.write_text(footer.read_text().replace('href="/sources/"', 'href="/sorces/"'))
+    strict = run_check(root, "--strict")
+    assert strict.returncode == 1
+    assert '404.html:' in strict.stderr and 'error: link to "/sorces/" leads to no page of the site' in strict.stderr
