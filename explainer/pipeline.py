@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import jinja2
+import rcssmin
+import rjsmin
 
 from .images import ImageCache, ImageProblem, ProcessedImage, check_image
 from .load import load_site
@@ -20,7 +22,7 @@ from .validate import validate_site
 from .write import Staging, WriteReport
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff"})
-FINGERPRINTED_SUFFIXES = frozenset({".css", ".js"})
+MINIFIERS = {".css": rcssmin.cssmin, ".js": rjsmin.jsmin}
 
 
 @dataclass
@@ -93,7 +95,10 @@ def build(project: Project, *, drafts: bool = False, search: bool = True) -> Bui
             for path, file in image.files.items():
                 staging.add_file(path, file, digest=PurePosixPath(path).name)
         for path, file in asset_files.items():
-            staging.add_file(path, file)
+            if isinstance(file, bytes):
+                staging.add(path, file)
+            else:
+                staging.add_file(path, file)
         for path, file in cards.values():
             staging.add_file(path, file, digest=PurePosixPath(path).name)
     except BaseException:
@@ -146,13 +151,14 @@ def _social_cards(project: Project, site: Site, cache: ImageCache) -> dict[str, 
     return cards
 
 
-def _assets(project: Project, site: Site, cache: ImageCache, photos: set[str]) -> tuple[dict[str, Path], dict[str, str]]:
-    """Output path -> file for every asset, and the fingerprinted URL of each stylesheet and script.
+def _assets(project: Project, site: Site, cache: ImageCache, photos: set[str]) -> tuple[dict[str, Path | bytes], dict[str, str]]:
+    """Output path -> file or bytes for every asset, and the URL of each (fingerprinted for stylesheets and scripts).
 
     Images are never published as they are: event photos go through `_process_photos`, any
-    other image is re-encoded without its metadata.
+    other image is re-encoded without its metadata. Stylesheets and scripts are minified and
+    named by their content, so they can be cached forever.
     """
-    files: dict[str, Path] = {}
+    files: dict[str, Path | bytes] = {}
     urls: dict[str, str] = {}
     for relative in site.assets:
         source = project.root / "assets" / relative
@@ -162,10 +168,11 @@ def _assets(project: Project, site: Site, cache: ImageCache, photos: set[str]) -
                 output, file = cache.sanitize(source, relative)
                 files[output] = file
                 urls[relative] = "/" + output
-        elif path.suffix.lower() in FINGERPRINTED_SUFFIXES:
-            digest = hashlib.blake2b(source.read_bytes(), digest_size=5).hexdigest()
+        elif path.suffix.lower() in MINIFIERS:
+            content = MINIFIERS[path.suffix.lower()](source.read_text(encoding="utf-8")).encode()
+            digest = hashlib.blake2b(content, digest_size=5).hexdigest()
             output = f"{path.parent}/{path.stem}.{digest}{path.suffix}"
-            files[output] = source
+            files[output] = content
             urls[relative] = "/" + output
         else:
             files[relative] = source

@@ -1,0 +1,86 @@
+"""netlify.toml against a real build: security headers, caching rules, no inline code the CSP would block."""
+import fnmatch
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from test_sample_site import sample  # noqa: F401 (the built sample site, shared)
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIG = tomllib.loads((REPO / "netlify.toml").read_text())
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def headers_for(path: str) -> dict[str, str]:
+    """The headers Netlify sends for a path: every matching rule, as the file lists them."""
+    found: dict[str, str] = {}
+    for rule in CONFIG["headers"]:
+        if fnmatch.fnmatchcase(path, rule["for"]):
+            for name, value in rule["values"].items():
+                assert name not in found, f"{path}: {name} set by two rules (Netlify would combine them)"
+                found[name] = value
+    return found
+
+
+def test_build_publishes_site_after_the_strict_check_in_every_context():
+    assert CONFIG["build"]["publish"] == "_site"
+    for command in [CONFIG["build"]["command"], CONFIG["context"]["deploy-preview"]["command"], CONFIG["context"]["branch-deploy"]["command"]]:
+        assert "pip install -r requirements.txt" in command
+        assert command.index("python build.py check --strict") < command.index("&& python build.py", command.index("--strict"))
+        assert "--drafts" not in command
+    assert CONFIG["build"]["environment"]["PYTHON_VERSION"].startswith("3.")
+
+
+def test_every_path_gets_the_security_headers():
+    headers = headers_for("/events/lyon-picket/")
+    csp = {name: value for name, _, value in (part.strip().partition(" ") for part in headers["Content-Security-Policy"].split(";"))}
+    assert csp["default-src"] == "'self'"
+    assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
+    assert csp["script-src"].split() == ["'self'", "'wasm-unsafe-eval'"]  # Pagefind's search runs WebAssembly
+    assert csp["style-src"] == "'self'"
+    assert csp["frame-ancestors"] == "'none'"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] and headers["Permissions-Policy"]
+
+
+def _linked_assets(out: Path) -> set[str]:
+    linked = set()
+    for page in out.rglob("*.html"):
+        html = page.read_text()
+        linked |= set(re.findall(r'<(?:link|script)[^>]+(?:href|src)="(/[^"]+)"', html))
+        linked |= set(re.findall(r'<img[^>]+src="(/[^"]+)"', html))
+        linked |= {candidate.split()[0] for srcset in re.findall(r'srcset="([^"]+)"', html) for candidate in srcset.split(",")}
+        linked |= set(re.findall(r'<meta property="og:image" content="https?://[^/]+(/[^"]+)"', html))
+    return linked
+
+
+def test_every_fingerprinted_asset_is_cached_forever_and_html_is_not(sample):  # noqa: F811
+    _, out, _ = sample
+    linked = _linked_assets(out)
+    hashed = {path for path in linked if re.search(r"\.[0-9a-f]{10}(\.\d+)?\.[a-z]+$", path)}
+    assert {p for p in hashed if p.startswith("/css/")} and {p for p in hashed if p.startswith("/images/")}
+    for path in hashed:
+        assert (out / path.lstrip("/")).is_file(), path
+        assert headers_for(path).get("Cache-Control") == IMMUTABLE, path
+    for page in ["/", "/events/lyon-picket/", "/feed.xml", "/pagefind/pagefind-ui.js", "/favicon.svg"]:
+        assert headers_for(page).get("Cache-Control") != IMMUTABLE, page
+
+
+def test_no_page_has_inline_code_the_policy_would_block(sample):  # noqa: F811
+    _, out, _ = sample
+    for page in out.rglob("*.html"):
+        html = page.read_text()
+        for script in re.findall(r"<script\b[^>]*>", html):
+            assert 'src="/' in script or 'type="application/ld+json"' in script, f"{page}: {script}"
+        assert "<style" not in html, page
+        assert not re.search(r"\sstyle=", html), page
+        assert not re.search(r"\son[a-z]+=", html), page
+        assert 'href="javascript:' not in html, page
+
+
+def test_redirects_file_is_published_for_renamed_events(sample):  # noqa: F811
+    _, out, _ = sample
+    assert (out / "_redirects").is_file()
+    assert (out / "404.html").is_file()
