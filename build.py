@@ -29,12 +29,13 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="build.py", description="Build, preview and check the explainer site.")
     parser.add_argument("--root", type=Path, default=ROOT, help="the site folder (default: this repository)")
-    parser.set_defaults(command=_build, drafts=False, out=None)
+    parser.set_defaults(command=_build, drafts=False, out=None, profile=False)
     commands = parser.add_subparsers(title="commands", metavar="{build,serve,check,new}")
 
     build = commands.add_parser("build", help="build the site into _site/ (the default)")
     build.add_argument("--drafts", action="store_true", help="include events and pages marked draft: true")
     build.add_argument("--out", type=Path, help="output folder (default: _site/ in the site folder)")
+    build.add_argument("--profile", action="store_true", help="print where the time went, by stage")
     build.set_defaults(command=_build)
 
     serve = commands.add_parser("serve", help="preview with live reload, drafts shown")
@@ -63,6 +64,9 @@ def _build(args: argparse.Namespace) -> int:
     print(f"built {len(result.site.events)} events into {_shown(project.out_dir, project.root)}/: "
           f"{len(report.written)} files written, {report.unchanged} unchanged, {len(report.removed)} removed "
           f"in {time.perf_counter() - started:.2f} s")
+    if args.profile:
+        for stage, seconds in result.timings.items():
+            print(f"  {stage:<20} {seconds:7.2f} s")
     return 0
 
 

@@ -81,7 +81,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True) -> Bui
     timings["images and assets"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    staging = Staging(project.out_dir, project.cache_dir / f"manifest-{project.out_dir.name}.json")
+    staging = Staging(project.out_dir, _manifest(project))
     try:
         renderer = Renderer(site, project.root / "templates", fragments=Fragments(site.settings.raw_html), images=photos,
                             asset_urls=asset_urls, social_cards={event_id: "/" + path for event_id, (path, _) in cards.items()},
@@ -106,25 +106,44 @@ def build(project: Project, *, drafts: bool = False, search: bool = True) -> Bui
         raise
     timings["render"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    if search:
-        _stage_search_index(project, site, staging, searchable)
-    timings["search index"] = time.perf_counter() - clock
-    clock = time.perf_counter()
+    reindex = search and _search_index_is_stale(project, staging, searchable)
+    if search and not reindex:
+        staging.keep(lambda path: path.startswith("pagefind/"))
     report = staging.commit()
     timings["write"] = time.perf_counter() - clock
+    if reindex:
+        clock = time.perf_counter()
+        report.written += _publish_search_index(project, site, searchable)
+        timings["search index"] = time.perf_counter() - clock
     return BuildResult(site, problems, report, project.out_dir, timings)
 
 
-def _stage_search_index(project: Project, site: Site, staging: Staging, searchable: list[str]) -> None:
-    """Index the searchable pages with Pagefind, unless none changed since the index in the output was made."""
-    record = project.cache_dir / f"search-pages-{project.out_dir.name}.json"
+def _search_index_is_stale(project: Project, staging: Staging, searchable: list[str]) -> bool:
+    """Whether a searchable page changed, appeared or went since the output's index was made."""
+    record = _search_record(project)
     same_pages = record.is_file() and json.loads(record.read_text()) == searchable
-    if same_pages and not any(path in staging.changed for path in searchable) and staging.keep("pagefind/"):
-        return
-    pages = [("/" + path.removesuffix("index.html"), staging.file_of(path)) for path in searchable]
-    for path, file in build_search_index(pages, project.cache_dir / "search", site.settings.language).items():
+    has_index = any(path.startswith("pagefind/") for path in staging.previous)
+    return not (same_pages and has_index) or any(path in staging.changed for path in searchable)
+
+
+def _publish_search_index(project: Project, site: Site, searchable: list[str]) -> list[str]:
+    """Index the committed site with Pagefind and swap the new index in; the files written."""
+    files = build_search_index(project.out_dir, project.cache_dir / "search", site.settings.language)
+    staging = Staging(project.out_dir, _manifest(project))
+    staging.keep(lambda path: not path.startswith("pagefind/"))
+    for path, file in files.items():
         staging.add_file(path, file)
-    record.write_text(json.dumps(searchable))
+    written = staging.commit().written
+    _search_record(project).write_text(json.dumps(searchable))
+    return written
+
+
+def _manifest(project: Project) -> Path:
+    return project.cache_dir / f"manifest-{project.out_dir.name}.json"
+
+
+def _search_record(project: Project) -> Path:
+    return project.cache_dir / f"search-pages-{project.out_dir.name}.json"
 
 
 def _image_checker(assets: Path):

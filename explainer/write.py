@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,18 +51,14 @@ class Staging:
         digest = digest or content_hash(source.read_bytes())
         self._stage(path, digest, lambda target: _copy(source, target))
 
-    def keep(self, prefix: str) -> list[str]:
-        """Keep the files under `prefix` that the output already holds unchanged; their paths."""
+    def keep(self, wanted: Callable[[str], bool]) -> list[str]:
+        """Keep the wanted files that the output already holds unchanged, as if staged again; their paths."""
         kept = []
         for path, known in self.previous.items():
-            if path.startswith(prefix) and path not in self.current and self._is_unchanged(path, known[0]):
+            if wanted(path) and path not in self.current and self._is_unchanged(path, known[0]):
                 self.current[path] = known[0]
                 kept.append(path)
         return kept
-
-    def file_of(self, path: str) -> Path:
-        """Where the bytes of an output file of this build are now: staged if changed, else in the output."""
-        return self.folder / path if path in self.changed else self.out_dir / path
 
     def _stage(self, path: str, digest: str, write) -> None:
         if path in self.current:
