@@ -5,5 +5,10 @@ window.addEventListener("DOMContentLoaded", function () {
     return;
   }
   new PagefindUI({ element: "#search", showSubResults: true, showImages: false, resetStyles: false });
+  // Pagefind names its input only by a tooltip; screen readers need a real label.
+  var input = box.querySelector("input");
+  if (input) {
+    input.setAttribute("aria-label", box.getAttribute("data-label"));
+  }
   document.getElementById("search-fallback").hidden = true;
 });
