@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pagefind.index import IndexConfig, PagefindIndex
@@ -19,7 +20,9 @@ def build_search_index(site_dir: Path, folder: Path, language: str) -> dict[str,
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    asyncio.run(_index(site_dir, folder, language))
+    # Pagefind's API is async; its own thread keeps it apart from any loop the caller runs (a server, a test browser).
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, _index(site_dir, folder, language)).result()
     return {f"pagefind/{path.relative_to(folder).as_posix()}": path for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
