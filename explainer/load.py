@@ -55,34 +55,43 @@ class SiteFiles:
     pages: list[Document] = field(default_factory=list)
     assets: list[str] = field(default_factory=list)
 
+    def documents(self) -> list[tuple[str, Document | None]]:
+        """Each document with its kind, in the order their events and pages count."""
+        return ([("settings", self.settings), ("sources", self.sources)] + [("events", d) for d in self.event_lists]
+                + [("entry", d) for d in self.event_entries] + [("page", d) for d in self.pages])
 
-def load_site(root: Path) -> tuple[SiteFiles, list[Problem]]:
-    """Read every content file under `root`, collecting the problems that stop a file being read."""
-    problems: list[Problem] = []
-    files = SiteFiles()
 
-    def read(path: Path, markdown: bool) -> Document | None:
-        document, found = read_document(root, path, markdown)
-        problems.extend(found)
-        return document
-
+def content_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
+    """Every content file with its kind (settings, sources, events, entry, page), in the order they count."""
     data = root / "data"
+    files: list[tuple[str, Path]] = []
+    problems: list[Problem] = []
     if (data / "site.yaml").is_file():
-        files.settings = read(data / "site.yaml", False)
+        files.append(("settings", data / "site.yaml"))
     else:
         problems.append(Problem(Position("data/site.yaml"), "missing: every site needs data/site.yaml with its title and base_url"))
     if (data / "sources.yaml").is_file():
-        files.sources = read(data / "sources.yaml", False)
-    files.event_lists = _read_all(sorted((data / "events").glob("*.yaml")) + sorted((data / "events").glob("*.yml")), read, False)
-    files.event_entries = _read_all(sorted((root / "content" / "events").glob("*.md")), read, True)
-    files.pages = _read_all(sorted((root / "content").glob("*.md")), read, True)
-    files.assets = list_assets(root / "assets")
+        files.append(("sources", data / "sources.yaml"))
+    files += [("events", path) for path in sorted((data / "events").glob("*.yaml")) + sorted((data / "events").glob("*.yml"))]
+    files += [("entry", path) for path in sorted((root / "content" / "events").glob("*.md"))]
+    files += [("page", path) for path in sorted((root / "content").glob("*.md"))]
     return files, problems
 
 
-def _read_all(paths: list[Path], read, markdown: bool) -> list[Document]:
-    documents = (read(path, markdown) for path in paths)
-    return [document for document in documents if document is not None]
+def load_site(root: Path) -> tuple[SiteFiles, list[Problem]]:
+    """Read every content file under `root`, collecting the problems that stop a file being read."""
+    paths, problems = content_files(root)
+    files = SiteFiles(assets=list_assets(root / "assets"))
+    for kind, path in paths:
+        document, found = read_document(root, path, markdown=path.suffix == ".md")
+        problems.extend(found)
+        if document is None:
+            continue
+        if kind in ("settings", "sources"):
+            setattr(files, kind, document)
+        else:
+            {"events": files.event_lists, "entry": files.event_entries, "page": files.pages}[kind].append(document)
+    return files, problems
 
 
 def list_assets(folder: Path) -> list[str]:

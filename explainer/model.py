@@ -97,6 +97,8 @@ class Event:
     updates: tuple[Update, ...] = ()
     aliases: tuple[str, ...] = ()
     draft: bool = False
+    cites: tuple[str, ...] = ()  # sources cited inline, in reading order
+    mentions: tuple[str, ...] = ()  # events linked with [[id]]
     order: int = 0
 
     @property
@@ -123,6 +125,7 @@ class Page:
     order: int = 0
     draft: bool = False
     updates: tuple[Update, ...] = ()
+    cites: tuple[str, ...] = ()
 
     @property
     def is_home(self) -> bool:

@@ -13,12 +13,13 @@ import rcssmin
 import rjsmin
 
 from .images import ImageCache, ImageProblem, ProcessedImage, check_image
-from .load import load_site
+from .cache import FileCache
+from .load import content_files, list_assets, read_document
 from .model import Site
 from .problems import ContentErrors, Position, Problem
 from .render import Fragments, Renderer, render_site
 from .search import build_search_index, is_searchable
-from .validate import validate_site
+from .validate import FileResult, merge_results, validate_document
 from .write import Staging, WriteReport
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff"})
@@ -58,10 +59,20 @@ def theme_text(project: Project) -> str:
 
 
 def load_and_validate(project: Project, *, drafts: bool = False) -> tuple[Site | None, list[Problem]]:
-    """The validated site (None if any error) and every problem found."""
-    files, problems = load_site(project.root)
-    site, found = validate_site(files, drafts=drafts, check_image=_image_checker(project.root / "assets"))
+    """The validated site (None if any error) and every problem found; unchanged files are not read again."""
+    cache = FileCache(project.cache_dir / "content.pickle")
+    paths, problems = content_files(project.root)
+    results = [cache.get(f"{kind}:{path}", path, lambda kind=kind, path=path: _validate_file(project.root, kind, path))
+               for kind, path in paths]
+    assets = list_assets(project.root / "assets")
+    site, found = merge_results(results, assets, drafts=drafts, check_image=_image_checker(project.root / "assets", cache))
+    cache.save()
     return site, problems + found
+
+
+def _validate_file(root: Path, kind: str, path: Path) -> FileResult:
+    document, problems = read_document(root, path, markdown=path.suffix == ".md")
+    return validate_document(document, kind, problems)
 
 
 def build(project: Project, *, drafts: bool = False, search: bool = True) -> BuildResult:
@@ -146,14 +157,15 @@ def _search_record(project: Project) -> Path:
     return project.cache_dir / f"search-pages-{project.out_dir.name}.json"
 
 
-def _image_checker(assets: Path):
+def _image_checker(assets: Path, cache: FileCache):
+    """Whether each image can be published, checked again only when its file changes."""
     def check(relative: str) -> str | None:
         try:
             check_image(assets / relative)
         except ImageProblem as problem:
             return str(problem)
         return None
-    return check
+    return lambda relative: cache.get(f"image:{relative}", assets / relative, lambda: check(relative))
 
 
 def _process_photos(project: Project, site: Site, cache: ImageCache) -> dict[str, ProcessedImage]:

@@ -164,49 +164,90 @@ class _Reader:
         return value
 
 
+@dataclass(frozen=True)
+class _PhotoRef:
+    """A photo's file, checked once every file is read (it depends on assets/, not on the entry)."""
+
+    src: str
+    written: str
+    position: Position
+    label: str
+
+
 @dataclass
-class _Validation:
-    """The state of one validation run: problems so far and the links left to check."""
+class FileResult:
+    """What one content file says, validated on its own: it can be reused until the file changes."""
 
     problems: list[Problem] = field(default_factory=list)
     links: list[_Link] = field(default_factory=list)
-    assets: frozenset[str] = frozenset()
-    check_image: Callable | None = None
+    photo_refs: list[_PhotoRef] = field(default_factory=list)
     source_ids: set[str] = field(default_factory=set)  # defined, valid or not: no second error for their users
     event_ids: set[str] = field(default_factory=set)
+    settings: Settings | None = None
+    sources: dict[str, Source] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
 
     def reader(self, document: Document) -> _Reader:
         return _Reader(document, self.problems)
 
-    def note_references(self, document: Document, node: yaml.Node | None, text: str, owner: str, draft: bool) -> None:
+    def note_references(self, document: Document, node: yaml.Node | None, text: str, owner: str, draft: bool) -> list[_Link]:
         """Remember the `[[id]]` and `[@id]` of a Markdown text, with where each is written."""
         start = document.position(node).line if node is not None else document.body_line
+        found = []
         for reference in find_references(text):
             position = document.find(reference.token, start)
-            self.links.append(_Link(reference.kind, reference.id, position, owner, draft))
+            found.append(_Link(reference.kind, reference.id, position, owner, draft))
+        self.links.extend(found)
+        return found
+
+
+def validate_document(document: Document | None, kind: str, problems: list[Problem] = ()) -> FileResult:
+    """Validate one file on its own: `kind` is settings, sources, events (a YAML list), entry (a Markdown event) or page."""
+    result = FileResult(problems=list(problems))
+    if document is None:
+        return result
+    if kind == "settings":
+        result.settings = _settings(result, document)
+    elif kind == "sources":
+        _sources(result, document)
+    elif kind == "events":
+        _event_list(result, document)
+    elif kind == "entry":
+        _event_entry(result, document)
+    else:
+        _page(result, document)
+    return result
 
 
 def validate_site(files: SiteFiles, *, drafts: bool = False, check_image: Callable | None = None) -> tuple[Site | None, list[Problem]]:
     """The validated site and every problem found; the site is None when any problem is an error."""
-    run = _Validation(assets=frozenset(files.assets), check_image=check_image)
-    settings = _settings(run, files.settings)
-    sources = _sources(run, files.sources) if files.sources else {}
-    events = _events(run, files, sources)
-    pages = _pages(run, files.pages)
-    _check_links(run, events, sources, drafts)
+    results = [validate_document(document, kind) for kind, document in files.documents()]
+    return merge_results(results, files.assets, drafts=drafts, check_image=check_image)
+
+
+def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool = False,
+                  check_image: Callable | None = None) -> tuple[Site | None, list[Problem]]:
+    """The site made of every file's result, once what crosses files is checked: ids, links, photos."""
+    problems = [problem for result in results for problem in result.problems]
+    settings = next((result.settings for result in results if result.settings is not None), None)
+    sources = {source_id: source for result in results for source_id, source in result.sources.items()}
+    events = [replace(event, order=order) for order, event in enumerate(event for result in results for event in result.events)]
+    pages = [page for result in results for page in result.pages]
+    problems += _unique_ids(events) + _unique_slugs(pages)
+    problems += _check_photos([ref for result in results for ref in result.photo_refs], frozenset(assets), check_image)
+    problems += _check_links(results, events, sources, drafts)
     if not drafts:
         events = [event for event in events if not event.draft]
         pages = [page for page in pages if not page.draft]
-    if any(problem.is_error for problem in run.problems) or settings is None:
-        return None, run.problems
+    if any(problem.is_error for problem in problems) or settings is None:
+        return None, problems
     ordered = tuple(sorted(events, key=Event.sort_key))
-    pages = tuple(sorted(pages, key=lambda page: (page.order, page.title)))
-    return Site(settings, sources, ordered, pages, tuple(files.assets)), run.problems
+    pages = sorted(pages, key=lambda page: (page.order, page.title))
+    return Site(settings, sources, ordered, tuple(pages), tuple(assets)), problems
 
 
-def _settings(run: _Validation, document: Document | None) -> Settings | None:
-    if document is None:
-        return None
+def _settings(run: FileResult, document: Document) -> Settings | None:
     reader = run.reader(document)
     found = reader.fields(document.root, SETTINGS_FIELDS, ("title", "description", "base_url"), "data/site.yaml")
     if found is None:
@@ -237,15 +278,15 @@ def _language(reader: _Reader, node: yaml.Node) -> str | None:
     return value
 
 
-def _sources(run: _Validation, document: Document) -> dict[str, Source]:
+def _sources(run: FileResult, document: Document) -> None:
     reader = run.reader(document)
     root = document.root
     if root is None:
-        return {}
+        return
     if not isinstance(root, yaml.MappingNode):
         reader.error(root, "data/sources.yaml must map each source id to its fields")
-        return {}
-    sources: dict[str, Source] = {}
+        return
+    sources = run.sources
     first_seen: dict[str, yaml.Node] = {}
     for key, value in root.value:
         source_id = key.value if isinstance(key, yaml.ScalarNode) else ""
@@ -261,7 +302,6 @@ def _sources(run: _Validation, document: Document) -> dict[str, Source]:
         source = _source(reader, value, source_id, f'source "{source_id}"', SOURCE_FIELDS)
         if source is not None:
             sources[source_id] = source
-    return sources
 
 
 def _source(reader: _Reader, node: yaml.Node, source_id: str, what: str, allowed: tuple[str, ...]) -> Source | None:
@@ -289,31 +329,27 @@ def _source(reader: _Reader, node: yaml.Node, source_id: str, what: str, allowed
     return Source(id=source_id, position=reader.document.position(node), **values)
 
 
-def _events(run: _Validation, files: SiteFiles, sources: dict[str, Source]) -> list[Event]:
-    events: list[Event] = []
-    for document in files.event_lists:
-        reader = run.reader(document)
-        if document.root is None:
-            continue
-        if not isinstance(document.root, yaml.SequenceNode):
-            reader.error(document.root, "an events file is a list: start each event with '- '")
-            continue
-        for item in document.root.value:
-            event = _event(run, reader, item, default_id=None, body=None, sources=sources)
-            if event is not None:
-                events.append(replace(event, order=len(events)))
-    for document in files.event_entries:
-        reader = run.reader(document)
-        stem = PurePosixPath(document.path).stem
-        event = _event(run, reader, document.root, default_id=stem, body=document.body, sources=sources)
+def _event_list(run: FileResult, document: Document) -> None:
+    reader = run.reader(document)
+    if document.root is None:
+        return
+    if not isinstance(document.root, yaml.SequenceNode):
+        reader.error(document.root, "an events file is a list: start each event with '- '")
+        return
+    for item in document.root.value:
+        event = _event(run, reader, item, default_id=None, body=None)
         if event is not None:
-            events.append(replace(event, order=len(events)))
-    _check_unique_ids(run, events)
-    return events
+            run.events.append(event)
 
 
-def _event(run: _Validation, reader: _Reader, node: yaml.Node | None, *, default_id: str | None,
-           body: str | None, sources: dict[str, Source]) -> Event | None:
+def _event_entry(run: FileResult, document: Document) -> None:
+    reader = run.reader(document)
+    event = _event(run, reader, document.root, default_id=PurePosixPath(document.path).stem, body=document.body)
+    if event is not None:
+        run.events.append(event)
+
+
+def _event(run: FileResult, reader: _Reader, node: yaml.Node | None, *, default_id: str | None, body: str | None) -> Event | None:
     allowed = EVENT_FIELDS if body is None else tuple(name for name in EVENT_FIELDS if name != "body")
     found = reader.fields(node, allowed, ("date", "title", "summary", "sources"), "event")
     if found is None:
@@ -327,7 +363,7 @@ def _event(run: _Validation, reader: _Reader, node: yaml.Node | None, *, default
     values: dict = {"id": event_id, "title": title, "position": reader.document.position(node)}
     values["when"] = _when(reader, found)
     values.update(_event_details(reader, found, what))
-    values["sources"] = _event_sources(run, reader, found, event_id or "", sources, what)
+    values["sources"] = _event_sources(run, reader, found, event_id or "", what)
     values["photos"] = _photos(run, reader, found, what)
     values["updates"] = _updates(reader, found, what)
     values["related"] = _ids(reader, found, "related", what)
@@ -339,10 +375,13 @@ def _event(run: _Validation, reader: _Reader, node: yaml.Node | None, *, default
     elif "body" in found:
         values["body"] = reader.text(found["body"][1], f"{what}: body", allow_empty=True)
     draft = values.get("draft", False)
+    references: list[_Link] = []
     for name in ("summary", "body"):
         if values.get(name):
             text_node = found[name][1] if name in found else None
-            run.note_references(reader.document, text_node, values[name], what, draft)
+            references += run.note_references(reader.document, text_node, values[name], what, draft)
+    values["cites"] = tuple(dict.fromkeys(link.id for link in references if link.kind == "cite"))
+    values["mentions"] = tuple(dict.fromkeys(link.id for link in references if link.kind == "event"))
     for related_id, related_node in zip(values["related"], reader.items(found["related"][1], "related") if "related" in found else []):
         run.links.append(_Link("event", related_id, reader.document.position(related_node), what, draft))
     if len(reader.problems) > count or any(values.get(k) is None for k in ("id", "title", "when", "summary")):
@@ -420,7 +459,7 @@ def _event_details(reader: _Reader, found: dict, what: str) -> dict:
     return values
 
 
-def _event_sources(run: _Validation, reader: _Reader, found: dict, event_id: str, sources: dict[str, Source], what: str) -> tuple[str, ...]:
+def _event_sources(run: FileResult, reader: _Reader, found: dict, event_id: str, what: str) -> tuple[str, ...]:
     if "sources" not in found:
         return ()
     items = reader.items(found["sources"][1], "sources")
@@ -433,7 +472,7 @@ def _event_sources(run: _Validation, reader: _Reader, found: dict, event_id: str
             source = _source(reader, item, inline_id, f"{what}: source {number}", INLINE_SOURCE_FIELDS)
             run.source_ids.add(inline_id)
             if source is not None:
-                sources[inline_id] = source
+                run.sources[inline_id] = source
                 ids.append(inline_id)
             continue
         source_id = reader.text(item, f"{what}: source {number}", single_line=True)
@@ -443,7 +482,7 @@ def _event_sources(run: _Validation, reader: _Reader, found: dict, event_id: str
     return tuple(dict.fromkeys(ids))
 
 
-def _photos(run: _Validation, reader: _Reader, found: dict, what: str) -> tuple[Photo, ...]:
+def _photos(run: FileResult, reader: _Reader, found: dict, what: str) -> tuple[Photo, ...]:
     if "photos" not in found:
         return ()
     photos = []
@@ -465,7 +504,7 @@ def _photos(run: _Validation, reader: _Reader, found: dict, what: str) -> tuple[
     return tuple(photos)
 
 
-def _asset_path(run: _Validation, reader: _Reader, node: yaml.Node, label: str) -> str | None:
+def _asset_path(run: FileResult, reader: _Reader, node: yaml.Node, label: str) -> str | None:
     value = reader.text(node, f"{label}: src", single_line=True)
     if value is None:
         return None
@@ -473,16 +512,19 @@ def _asset_path(run: _Validation, reader: _Reader, node: yaml.Node, label: str) 
     if path.is_absolute() or ".." in path.parts or "\\" in value:
         reader.error(node, f'{label}: src "{value}" must be a path inside assets/, such as images/warsaw.jpg')
         return None
-    if path.as_posix() not in run.assets:
-        hint = did_you_mean(path.as_posix(), run.assets)
-        reader.error(node, f'{label}: src "{value}": no such file in assets/{hint}')
-        return None
-    if run.check_image is not None:
-        message = run.check_image(path.as_posix())
-        if message:
-            reader.error(node, f'{label}: src "{value}" {message}')
-            return None
+    run.photo_refs.append(_PhotoRef(path.as_posix(), value, reader.document.position(node), label))
     return path.as_posix()
+
+
+def _check_photos(refs: list[_PhotoRef], assets: frozenset[str], check_image: Callable | None) -> list[Problem]:
+    """Each photo's file must be in assets/ and be an image that can be published."""
+    problems = []
+    for ref in refs:
+        if ref.src not in assets:
+            problems.append(Problem(ref.position, f'{ref.label}: src "{ref.written}": no such file in assets/{did_you_mean(ref.src, assets)}'))
+        elif check_image is not None and (message := check_image(ref.src)):
+            problems.append(Problem(ref.position, f'{ref.label}: src "{ref.written}" {message}'))
+    return problems
 
 
 def _updates(reader: _Reader, found: dict, what: str) -> tuple[Update, ...]:
@@ -521,50 +563,55 @@ def _ids(reader: _Reader, found: dict, name: str, what: str) -> tuple[str, ...]:
     return tuple(ids)
 
 
-def _check_unique_ids(run: _Validation, events: list[Event]) -> None:
+def _unique_ids(events: list[Event]) -> list[Problem]:
     """Each id and alias names one event only; the second use names the first."""
+    problems = []
     first: dict[str, tuple[str, Position]] = {}
     for event in events:
         for name, kind in [(event.id, "id")] + [(alias, "alias") for alias in event.aliases]:
             if name in first:
                 other_kind, position = first[name]
-                run.problems.append(Problem(event.position, f'event {kind} "{name}" is already used as an {other_kind} at {position}'))
+                problems.append(Problem(event.position, f'event {kind} "{name}" is already used as an {other_kind} at {position}'))
             else:
                 first[name] = (kind, event.position)
+    return problems
 
 
-def _pages(run: _Validation, documents: list[Document]) -> list[Page]:
-    pages: list[Page] = []
-    slugs: dict[str, Position] = {}
-    for document in documents:
-        reader = run.reader(document)
-        stem = PurePosixPath(document.path).stem
-        found = reader.fields(document.root, PAGE_FIELDS, ("title",), "page")
-        if found is None:
-            continue
-        count = len(reader.problems)
-        values: dict = {"body": document.body, "position": Position(document.path)}
-        values["title"] = reader.text(found["title"][1], "title", single_line=True) if "title" in found else None
-        if "summary" in found:
-            values["summary"] = reader.text(found["summary"][1], "summary")
-        if "order" in found:
-            values["order"] = reader.integer(found["order"][1], "order", minimum=-1000)
-        if "draft" in found:
-            values["draft"] = reader.boolean(found["draft"][1], "draft")
-        values["updates"] = _updates(reader, found, "page")
-        values["slug"] = _page_slug(reader, found, stem)
-        run.note_references(document, None, document.body, f'page "{stem}"', values.get("draft", False))
-        if values.get("summary"):
-            run.note_references(document, found["summary"][1], values["summary"], f'page "{stem}"', values.get("draft", False))
-        if len(reader.problems) > count or None in (values["title"], values["slug"], values.get("order", 0)):
-            continue
-        if values["slug"] in slugs:
-            reader.error(found["slug"][1] if "slug" in found else None,
-                         f'page slug "{values["slug"]}" is already used by {slugs[values["slug"]].path}')
-            continue
-        slugs[values["slug"]] = values["position"]
-        pages.append(Page(**values))
-    return pages
+def _unique_slugs(pages: list[Page]) -> list[Problem]:
+    problems = []
+    first: dict[str, Position] = {}
+    for page in pages:
+        if page.slug in first:
+            problems.append(Problem(page.position, f'page slug "{page.slug}" is already used by {first[page.slug].path}'))
+        else:
+            first[page.slug] = page.position
+    return problems
+
+
+def _page(run: FileResult, document: Document) -> None:
+    reader = run.reader(document)
+    stem = PurePosixPath(document.path).stem
+    found = reader.fields(document.root, PAGE_FIELDS, ("title",), "page")
+    if found is None:
+        return
+    count = len(reader.problems)
+    values: dict = {"body": document.body, "position": Position(document.path)}
+    values["title"] = reader.text(found["title"][1], "title", single_line=True) if "title" in found else None
+    if "summary" in found:
+        values["summary"] = reader.text(found["summary"][1], "summary")
+    if "order" in found:
+        values["order"] = reader.integer(found["order"][1], "order", minimum=-1000)
+    if "draft" in found:
+        values["draft"] = reader.boolean(found["draft"][1], "draft")
+    values["updates"] = _updates(reader, found, "page")
+    values["slug"] = _page_slug(reader, found, stem)
+    references = run.note_references(document, None, document.body, f'page "{stem}"', values.get("draft", False))
+    if values.get("summary"):
+        references += run.note_references(document, found["summary"][1], values["summary"], f'page "{stem}"', values.get("draft", False))
+    values["cites"] = tuple(dict.fromkeys(link.id for link in references if link.kind == "cite"))
+    if len(reader.problems) > count or None in (values["title"], values["slug"], values.get("order", 0)):
+        return
+    run.pages.append(Page(**values))
 
 
 def _page_slug(reader: _Reader, found: dict, stem: str) -> str | None:
@@ -581,17 +628,20 @@ def _page_slug(reader: _Reader, found: dict, stem: str) -> str | None:
     return slug
 
 
-def _check_links(run: _Validation, events: list[Event], sources: dict[str, Source], drafts: bool) -> None:
+def _check_links(results: list[FileResult], events: list[Event], sources: dict[str, Source], drafts: bool) -> list[Problem]:
     """Every source id, related event, `[[event-id]]` and `[@source-id]` must name something that exists."""
     by_id = {event.id: event for event in events}
-    for link in run.links:
+    source_ids = set().union(*(result.source_ids for result in results))
+    event_ids = set().union(*(result.event_ids for result in results))
+    problems = []
+    for link in (link for result in results for link in result.links):
         if link.kind in ("source", "cite"):
-            if link.id not in run.source_ids:
-                where = "data/sources.yaml"
-                run.problems.append(Problem(link.position, f'{link.owner}: unknown source "{link.id}": not in {where}{did_you_mean(link.id, sources)}'))
+            if link.id not in source_ids:
+                problems.append(Problem(link.position, f'{link.owner}: unknown source "{link.id}": not in data/sources.yaml{did_you_mean(link.id, sources)}'))
             continue
         target = by_id.get(link.id)
-        if link.id not in run.event_ids:
-            run.problems.append(Problem(link.position, f'{link.owner}: unknown event "{link.id}"{did_you_mean(link.id, by_id)}'))
+        if link.id not in event_ids:
+            problems.append(Problem(link.position, f'{link.owner}: unknown event "{link.id}"{did_you_mean(link.id, by_id)}'))
         elif target is not None and target.draft and not link.owner_is_draft and not drafts:
-            run.problems.append(Problem(link.position, f'{link.owner}: links to event "{link.id}", a draft left out of the build', "warning"))
+            problems.append(Problem(link.position, f'{link.owner}: links to event "{link.id}", a draft left out of the build', "warning"))
+    return problems
