@@ -65,6 +65,7 @@ class FragmentStore(dict):
         self.store = store
         self.used: set[str] = set()
         self.added = False
+        self.new: dict[str, str] = {}
 
     def __getitem__(self, key: str) -> str:
         self.used.add(key)
@@ -73,7 +74,13 @@ class FragmentStore(dict):
     def __setitem__(self, key: str, value: str) -> None:
         self.used.add(key)
         self.added = True
+        self.new[key] = value
         super().__setitem__(key, value)
+
+    def take_new(self) -> dict[str, str]:
+        """The entries added since the last call (a worker process sends them to the parent)."""
+        new, self.new = self.new, {}
+        return new
 
     def save(self) -> None:
         if self.added or len(self.used) != len(self):
@@ -95,3 +102,24 @@ def _dump(store: Path, data: dict) -> None:
     with temporary.open("wb") as file:
         pickle.dump((code_version(), data), file, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(temporary, store)
+
+
+class PageKeys:
+    """The key each output page was rendered from, as of the last build into an output folder."""
+
+    def __init__(self, store: Path) -> None:
+        self.store = store
+        loaded = _load(store)
+        self.keys: dict[str, str] = loaded if isinstance(loaded, dict) else {}
+        self.changed = False
+
+    def get(self, path: str) -> str | None:
+        return self.keys.get(path)
+
+    def update(self, keys: dict[str, str]) -> None:
+        self.changed = keys != self.keys
+        self.keys = keys
+
+    def save(self) -> None:
+        if self.changed:
+            _dump(self.store, self.keys)

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -13,12 +17,12 @@ import rcssmin
 import rjsmin
 
 from .images import ImageCache, ImageProblem, ProcessedImage, check_image
-from .cache import FileCache
+from .cache import FileCache, FragmentStore, PageKeys
 from .load import content_files, list_assets, read_document
 from .model import Site
 from .problems import ContentErrors, Position, Problem
-from .render import Fragments, Renderer, render_site
-from .search import build_search_index, is_searchable
+from .render import Fragments, Output, PageJob, Renderer, plan_site
+from .search import build_search_index
 from .validate import FileResult, merge_results, validate_document
 from .write import Staging, WriteReport
 
@@ -34,6 +38,7 @@ class BuildResult:
     warnings: list[Problem]
     report: WriteReport
     out_dir: Path
+    pages_rendered: int
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -75,8 +80,12 @@ def _validate_file(root: Path, kind: str, path: Path) -> FileResult:
     return validate_document(document, kind, problems)
 
 
-def build(project: Project, *, drafts: bool = False, search: bool = True) -> BuildResult:
-    """Build the whole site into the output folder; raise ContentErrors, leaving the output as it was, on any error."""
+def build(project: Project, *, drafts: bool = False, search: bool = True, workers: int | None = None) -> BuildResult:
+    """Build the whole site into the output folder; raise ContentErrors, leaving the output as it was, on any error.
+
+    Only pages whose inputs changed since the last build are rendered again, on `workers`
+    processes (default: one per core) when there are many.
+    """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     site, problems = load_and_validate(project, drafts=drafts)
@@ -93,15 +102,18 @@ def build(project: Project, *, drafts: bool = False, search: bool = True) -> Bui
 
     clock = time.perf_counter()
     staging = Staging(project.out_dir, _manifest(project))
+    fragments = FragmentStore(project.cache_dir / "fragments.pickle")
+    page_keys = PageKeys(project.cache_dir / f"pages-{project.out_dir.name}.json")
     try:
-        renderer = Renderer(site, project.root / "templates", fragments=Fragments(site.settings.raw_html), images=photos,
+        renderer = Renderer(site, project.root / "templates", fragments=Fragments(site.settings.raw_html, fragments), images=photos,
                             asset_urls=asset_urls, social_cards={event_id: "/" + path for event_id, (path, _) in cards.items()},
                             search=search)
-        searchable = []
-        for output in _rendered(renderer, project.root):
+        jobs = _planned(renderer, project.root)
+        todo = [job for job in jobs if not (page_keys.get(job.path) == job.key and staging.keep_unchanged(job.path))]
+        for output in _rendered(todo, fragments, project.root, workers or os.cpu_count() or 1):
             staging.add(output.path, output.content)
-            if search and is_searchable(output.content):
-                searchable.append(output.path)
+        page_keys.update({job.path: job.key for job in jobs})
+        searchable = [job.path for job in jobs if job.searchable] if search else []
         for image in photos.values():
             for path, file in image.files.items():
                 staging.add_file(path, file, digest=PurePosixPath(path).name)
@@ -121,12 +133,14 @@ def build(project: Project, *, drafts: bool = False, search: bool = True) -> Bui
     if search and not reindex:
         staging.keep(lambda path: path.startswith("pagefind/"))
     report = staging.commit()
+    fragments.save()
+    page_keys.save()
     timings["write"] = time.perf_counter() - clock
     if reindex:
         clock = time.perf_counter()
         report.written += _publish_search_index(project, site, searchable)
         timings["search index"] = time.perf_counter() - clock
-    return BuildResult(site, problems, report, project.out_dir, timings)
+    return BuildResult(site, problems, report, project.out_dir, len(todo), timings)
 
 
 def _search_index_is_stale(project: Project, staging: Staging, searchable: list[str]) -> bool:
@@ -211,10 +225,49 @@ def _assets(project: Project, site: Site, cache: ImageCache, photos: set[str]) -
     return files, urls
 
 
-def _rendered(renderer: Renderer, root: Path):
-    """The rendered pages; a mistake in a template becomes a problem at its line, not a traceback."""
+def _planned(renderer: Renderer, root: Path) -> list[PageJob]:
+    with _template_problems(root):
+        return plan_site(renderer)
+
+
+def _rendered(jobs: list[PageJob], fragments: FragmentStore, root: Path, workers: int) -> Iterator[Output]:
+    """The output of each job, on several processes when there are many; template mistakes become problems."""
+    if workers < 2 or len(jobs) < PARALLEL_FROM:
+        with _template_problems(root):
+            for job in jobs:
+                yield job.make()
+        return
+    global _JOBS, _ROOT, _FRAGMENTS
+    _JOBS, _ROOT, _FRAGMENTS = jobs, root, fragments  # forked workers inherit the plan: only indices and results cross
+    fragments.take_new()
+    chunks = [range(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for outputs, new_fragments in pool.imap(_render_chunk, chunks):
+            for key, value in new_fragments.items():
+                fragments[key] = value
+            yield from outputs
+    _JOBS, _FRAGMENTS = [], None
+
+
+_JOBS: list[PageJob] = []
+_ROOT = Path()
+_FRAGMENTS: FragmentStore | None = None
+PARALLEL_FROM = 200  # fewer pages render faster in this process than a pool starts
+CHUNK = 50
+
+
+def _render_chunk(indices: range) -> tuple[list[Output], dict[str, str]]:
+    """In a worker: render some jobs; send back their output and the Markdown it rendered anew."""
+    with _template_problems(_ROOT):
+        outputs = [_JOBS[index].make() for index in indices]
+    return outputs, _FRAGMENTS.take_new()
+
+
+@contextmanager
+def _template_problems(root: Path):
+    """A mistake in a template becomes a problem at its line, not a traceback."""
     try:
-        yield from render_site(renderer)
+        yield
     except jinja2.TemplateSyntaxError as error:
         raise ContentErrors([Problem(_template_position(root, error.filename, error.lineno), error.message or "template syntax error")]) from None
     except (jinja2.UndefinedError, jinja2.TemplateError) as error:

@@ -43,6 +43,9 @@ class ContentErrors(Exception):
         super().__init__(f"{len(problems)} problems")
         self.problems = sorted(problems, key=lambda p: (p.position, p.message))
 
+    def __reduce__(self):
+        return (ContentErrors, (self.problems,))  # crosses process boundaries whole
+
 
 def summary_line(problems: list[Problem]) -> str:
     """The count printed after the problems: `2 errors`, `1 error, 3 warnings, 2 notes`."""

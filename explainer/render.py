@@ -24,6 +24,10 @@ LANGUAGE_NAMES = {
     "ru": "Russian", "sr": "Serbian", "tr": "Turkish", "uk": "Ukrainian",
 }
 
+LATEST_ON_HOME = 20  # on a large site the home page shows the newest events and a year index
+SOURCES_PAGE_CITERS = 10
+LISTING_PAGES = ("tags/", "years/", "sources/", "updates/", "search/")  # in the sitemap, with no date of their own  # beyond that, a source gets its own page of what cites it
+
 STATUS_LABELS = {
     "happened": "",
     "expected": "Expected",
@@ -47,6 +51,7 @@ class Fragments:
     def __init__(self, raw_html: bool, store: dict[str, str] | None = None) -> None:
         self._converter = markup.make_converter(raw_html)
         self._store = store if store is not None else {}
+        self._flavour = "r" if raw_html else "s"
 
     def block(self, text: str) -> str:
         return self._cached("b", text, markup.render_markdown)
@@ -55,7 +60,7 @@ class Fragments:
         return self._cached("i", text, markup.render_inline)
 
     def _cached(self, kind: str, text: str, render: Callable) -> str:
-        key = kind + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        key = kind + self._flavour + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
         if key not in self._store:
             self._store[key] = render(self._converter, text)
         return self._store[key]
@@ -167,22 +172,45 @@ def events_by_tag(events: tuple[Event, ...]) -> dict[str, tuple[str, list[Event]
     return dict(sorted(tags.items(), key=lambda item: item[1][0].lower()))
 
 
-def citing_pages(site: Site, fragments: Fragments) -> dict[str, list[tuple[str, str]]]:
+def citing_pages(site: Site) -> dict[str, list[tuple[str, str]]]:
     """Source id -> (title, url) of every event and page that cites or lists it."""
     cited: dict[str, dict[str, str]] = {}
     for event in site.events:
-        ids = list(event.sources) + [ref.id for ref in markup.find_references(event.summary + "\n" + event.body) if ref.kind == "cite"]
-        for source_id in dict.fromkeys(ids):
+        for source_id in dict.fromkeys(event.sources + event.cites):
             cited.setdefault(source_id, {})[event.url] = event.title
     for page in site.pages:
-        for ref in markup.find_references(page.body + "\n" + page.summary):
-            if ref.kind == "cite":
-                cited.setdefault(ref.id, {})[page.url] = page.title
+        for source_id in page.cites:
+            cited.setdefault(source_id, {})[page.url] = page.title
     return {source_id: [(title, url) for url, title in pages.items()] for source_id, pages in cited.items()}
 
 
+def paginate(items: list, size: int) -> list[list]:
+    """Items in pages of `size` (at least one page, maybe empty)."""
+    return [items[start:start + size] for start in range(0, len(items), size)] or [[]]
+
+
+def page_path(base: str, number: int) -> str:
+    """`tags/x/index.html` for the first page, `tags/x/page/2/index.html` after."""
+    return f"{base}index.html" if number == 1 else f"{base}page/{number}/index.html"
+
+
+def digest(*parts: object) -> str:
+    """A short digest of values whose repr is stable (strings, numbers, tuples, frozen dataclasses)."""
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One output file to make: same key, same bytes, so an unchanged key means nothing to render."""
+
+    path: str
+    key: str
+    make: Callable[[], Output]
+    searchable: bool = False  # indexed for search: event and narrative pages
+
+
 class Renderer:
-    """Renders each page of a site with the Jinja templates of a folder."""
+    """Plans and renders each page of a site with the Jinja templates of a folder."""
 
     def __init__(self, site: Site, templates: Path, *, fragments: Fragments, images: dict, asset_urls: dict[str, str],
                  social_cards: dict[str, str] | None = None, search: bool = True) -> None:
@@ -190,7 +218,6 @@ class Renderer:
         self.fragments = fragments
         self.images = images
         self.social_cards = social_cards or {}
-        self.sitemap: list[tuple[str, dt.date | None]] = []
         self.by_id = {event.id: event for event in site.events}
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates),
@@ -200,19 +227,34 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.env.filters["language_name"] = language_name
-        self.env.globals.update(search_enabled=search, site=site.settings, menu=[p for p in site.pages if not p.is_home],
-                                asset=_asset_lookup(asset_urls))
+        menu = [p for p in site.pages if not p.is_home]
+        self.env.globals.update(search_enabled=search, site=site.settings, menu=menu, asset=_asset_lookup(asset_urls))
+        templates_text = [(path.name, path.read_bytes()) for path in sorted(templates.glob("*.html"))]
+        self.common_key = digest(templates_text, site.settings, [(p.slug, p.title, p.order) for p in menu],
+                                 sorted(asset_urls.items()), search, len(site.events))
+        self._digests: dict[int, str] = {}
+
+    # Keys: what each page shows, as digests ------------------------------------------------
+
+    def event_digest(self, event: Event) -> str:
+        if id(event) not in self._digests:
+            self._digests[id(event)] = digest(event, self.social_cards.get(event.id),
+                                              [self.images[photo.src] for photo in event.photos])
+        return self._digests[id(event)]
+
+    def _events_key(self, events) -> str:
+        return digest(self.common_key, [self.event_digest(event) for event in events])
+
+    # Rendering helpers --------------------------------------------------------------------
 
     def render(self, template: str, path: str, *, jsonld: dict | None = None, image: str | None = None,
-               modified: dt.date | None = None, in_sitemap: bool = True, **context) -> Output:
+               modified: dt.date | None = None, **context) -> Output:
         url = "/" + path.removesuffix("index.html")
         if jsonld is None:
             jsonld = feeds.page_jsonld(self.site, context["title"], url, context["description"], modified)
         page = self.env.get_template(template).render(
             url=url, canonical=self.site.settings.absolute(url), jsonld=Markup(feeds.jsonld_script(jsonld)),
             og_image=image, **context)
-        if in_sitemap:
-            self.sitemap.append((url, modified))
         return Output(path, page.encode())
 
     def resolve(self, fragment: str, notes: Notes, base: str = "") -> Markup:
@@ -262,6 +304,15 @@ class Renderer:
     def tag_links(self, event: Event) -> list[tuple[str, str]]:
         return [(tag, f"/tags/{tag_slug(tag)}/") for tag in event.tags]
 
+    def timeline(self, events) -> list[dict]:
+        return [{"year": year, "months": [{"month": m, "cards": [self.card(e) for e in m.events]} for m in year.months]}
+                for year in group_timeline(events)]
+
+    def is_large(self) -> bool:
+        return len(self.site.events) > self.site.settings.timeline_threshold
+
+    # Pages ---------------------------------------------------------------------------------
+
     def event_page(self, index: int) -> Output:
         event = self.site.events[index]
         notes = Notes(self.site.sources)
@@ -283,6 +334,13 @@ class Renderer:
             title=event.title, description=description,
         )
 
+    def event_page_key(self, index: int) -> str:
+        event = self.site.events[index]
+        neighbours = [(e.id, e.title) for e in self.site.events[max(index - 1, 0):index + 2]]
+        linked = [self.event_digest(self.by_id[i]) for i in event.related + event.mentions if i in self.by_id]
+        sources = [self.site.sources.get(i) for i in event.sources + event.cites]
+        return digest(self.common_key, self.event_digest(event), neighbours, linked, sources)
+
     def narrative_page(self, page: Page, template: str = "page.html", path: str | None = None, **extra) -> Output:
         notes = Notes(self.site.sources)
         body = self.resolve(self.fragments.block(page.body), notes)
@@ -295,78 +353,172 @@ class Renderer:
             title=page.title, description=description, **extra,
         )
 
-    def home(self) -> Output:
+    def narrative_page_key(self, page: Page) -> str:
+        mentioned = [self.by_id.get(ref.id) for ref in markup.find_references(page.body) if ref.kind == "event"]
+        return digest(self.common_key, page, [(e.id, e.title, e.date_text) for e in mentioned if e],
+                      [self.site.sources.get(i) for i in page.cites])
+
+    def home_page(self) -> Page:
         home = next((page for page in self.site.pages if page.is_home), None)
-        timeline = [{"year": year, "months": [{"month": m, "cards": [self.card(e) for e in m.events]} for m in year.months]}
-                    for year in group_timeline(self.site.events)]
-        if home is None:
-            home = Page("index", self.site.settings.title, "", Position("content/index.md"))
-        jsonld = {"@context": "https://schema.org", "@graph": [feeds.website_jsonld(self.site), feeds.timeline_jsonld(self.site, list(self.site.events))]}
-        return self.narrative_page(home, "index.html", "index.html", timeline=timeline, jsonld=jsonld)
+        return home or Page("index", self.site.settings.title, "", Position("content/index.md"))
 
-    def tag_pages(self) -> Iterator[Output]:
+    def home(self) -> Output:
+        events = list(self.site.events)
+        jsonld = {"@context": "https://schema.org", "@graph": [feeds.website_jsonld(self.site), feeds.timeline_jsonld(self.site, events)]}
+        if self.is_large():
+            latest = [self.card(event) for event in reversed(events[-LATEST_ON_HOME:])]
+            return self.narrative_page(self.home_page(), "index.html", "index.html", timeline=[], jsonld=jsonld,
+                                       years=self.year_index(), latest=latest)
+        return self.narrative_page(self.home_page(), "index.html", "index.html", timeline=self.timeline(events),
+                                   jsonld=jsonld, years=[], latest=[])
+
+    def year_index(self) -> list[tuple[int, str, int]]:
+        return [(year.year, f"/years/{year.year}/", year.count) for year in group_timeline(self.site.events)]
+
+    def year_pages(self) -> Iterator[PageJob]:
+        """On a large site, a page per year, and per month when a year alone is too long."""
+        if not self.is_large():
+            return
+        years = group_timeline(self.site.events)
+        for number, year in enumerate(years):
+            around = {"previous": years[number - 1] if number else None, "next": years[number + 1] if number + 1 < len(years) else None}
+            events = [event for month in year.months for event in month.events]
+            split = year.count > self.site.settings.timeline_threshold
+            key = self._events_key(events)
+            yield PageJob(f"years/{year.year}/index.html", digest(key, split, around["previous"] and around["previous"].year,
+                                                                 around["next"] and around["next"].year),
+                          lambda year=year, split=split, around=around: self.year_page(year, split, **around))
+            if split:
+                for month in year.months:
+                    yield PageJob(f"years/{year.year}/{month.anchor}/index.html", self._events_key(month.events),
+                                  lambda year=year, month=month: self.month_page(year, month))
+
+    def year_page(self, year: TimelineYear, split: bool, previous: TimelineYear | None, next: TimelineYear | None) -> Output:
+        months = [(month.label, f"/years/{year.year}/{month.anchor}/", len(month.events)) for month in year.months] if split else []
+        return self.render("year.html", f"years/{year.year}/index.html", year=year.year, months=months,
+                           timeline=[] if split else self.timeline([e for m in year.months for e in m.events]),
+                           previous=previous, next=next, title=str(year.year),
+                           description=f"Events of {year.year} in {self.site.settings.title}")
+
+    def month_page(self, year: TimelineYear, month: TimelineMonth) -> Output:
+        return self.render("year.html", f"years/{year.year}/{month.anchor}/index.html", year=year.year, months=[],
+                           timeline=self.timeline(month.events), previous=None, next=None, title=month.label,
+                           description=f"Events of {month.label} in {self.site.settings.title}")
+
+    def tag_jobs(self) -> Iterator[PageJob]:
         tags = events_by_tag(self.site.events)
-        yield self.render("tags.html", "tags/index.html", tags=[(name, f"/tags/{slug}/", len(events)) for slug, (name, events) in tags.items()],
-                          title="Topics", description=f"Every topic of {self.site.settings.title}")
+        listing = [(name, f"/tags/{slug}/", len(events)) for slug, (name, events) in tags.items()]
+        yield PageJob("tags/index.html", digest(self.common_key, listing),
+                      lambda: self.render("tags.html", "tags/index.html", tags=listing, title="Topics",
+                                          description=f"Every topic of {self.site.settings.title}"))
         for slug, (name, events) in tags.items():
-            yield self.render("tag.html", f"tags/{slug}/index.html", tag=name, cards=[self.card(e) for e in events],
-                              title=name, description=f"Events tagged “{name}” in {self.site.settings.title}")
+            pages = paginate(events, self.site.settings.page_size)
+            for number, chunk in enumerate(pages, start=1):
+                path = page_path(f"tags/{slug}/", number)
+                yield PageJob(path, digest(self._events_key(chunk), name, number, len(pages)),
+                              lambda name=name, slug=slug, chunk=chunk, number=number, total=len(pages), path=path:
+                              self.tag_page(name, slug, chunk, number, total, path))
 
-    def sources_page(self) -> Output:
-        cited = citing_pages(self.site, self.fragments)
+    def tag_page(self, name: str, slug: str, events: list[Event], number: int, total: int, path: str) -> Output:
+        pager = {"number": number, "total": total,
+                 "previous": f"/{page_path(f'tags/{slug}/', number - 1).removesuffix('index.html')}" if number > 1 else None,
+                 "next": f"/{page_path(f'tags/{slug}/', number + 1).removesuffix('index.html')}" if number < total else None}
+        title = name if number == 1 else f"{name} (page {number} of {total})"
+        return self.render("tag.html", path, tag=name, cards=[self.card(e) for e in events], pager=pager,
+                           title=title, description=f"Events tagged “{name}” in {self.site.settings.title}")
+
+    def sources_jobs(self) -> Iterator[PageJob]:
+        """The list of sources; each with the first events citing it, the rest on its own page when many do."""
+        cited = citing_pages(self.site)
         sources = sorted(self.site.sources.values(), key=lambda s: (s.publisher.lower(), s.title.lower()))
-        return self.render("sources.html", "sources/index.html",
-                           sources=[{"source": s, "cited_by": cited.get(s.id, [])} for s in sources],
-                           title="Sources", description=f"Every source cited in {self.site.settings.title}")
+        shown = SOURCES_PAGE_CITERS
+        entries = [{"source": s, "cited_by": cited.get(s.id, [])[:shown], "count": len(cited.get(s.id, [])),
+                    "more": f"/sources/{s.id}/" if len(cited.get(s.id, [])) > shown else None} for s in sources]
+        yield PageJob("sources/index.html", digest(self.common_key, [(e["source"], e["cited_by"], e["count"]) for e in entries]),
+                      lambda: self.render("sources.html", "sources/index.html", sources=entries, title="Sources",
+                                          description=f"Every source cited in {self.site.settings.title}"))
+        for entry in entries:
+            if entry["more"] is None:
+                continue
+            source = entry["source"]
+            pages = paginate(cited[source.id], self.site.settings.page_size)
+            for number, chunk in enumerate(pages, start=1):
+                path = page_path(f"sources/{source.id}/", number)
+                yield PageJob(path, digest(self.common_key, source, chunk, number, len(pages)),
+                              lambda source=source, chunk=chunk, number=number, total=len(pages), path=path:
+                              self.render("source.html", path, source=source, cited_by=chunk,
+                                          pager=_pager(f"sources/{source.id}/", number, total),
+                                          title=source.title, description=f"What cites {source.title} ({source.publisher})"))
 
-    def alias_pages(self) -> Iterator[Output]:
+    def alias_jobs(self) -> Iterator[PageJob]:
         """A page at each old address of an event sending readers on, and Netlify's redirect rules."""
         rules = []
         for event in self.site.events:
             for alias in event.aliases:
-                yield self.render("redirect.html", f"events/{alias}/index.html", event=event, in_sitemap=False,
-                                  title=event.title, description=event.title)
+                path = f"events/{alias}/index.html"
+                yield PageJob(path, digest(self.common_key, event.id, event.title),
+                              lambda event=event, path=path: self.render("redirect.html", path, event=event,
+                                                                         title=event.title, description=event.title))
                 # "301!" because the redirect page above would otherwise shadow the rule on Netlify
                 rules += [f"/events/{alias}/ {event.url} 301!", f"/events/{alias} {event.url} 301!"]
-        yield Output("_redirects", "".join(f"{rule}\n" for rule in rules).encode())
+        content = "".join(f"{rule}\n" for rule in rules).encode()
+        yield PageJob("_redirects", digest(content), lambda: Output("_redirects", content))
 
-    def search_page(self) -> Output:
-        return self.render("search.html", "search/index.html", title="Search", description=f"Search {self.site.settings.title}",
-                           years=group_timeline(self.site.events), tags=list(events_by_tag(self.site.events).items()))
-
-    def not_found(self) -> Output:
-        return self.render("404.html", "404.html", in_sitemap=False, title="Page not found", description=self.site.settings.description)
-
-    def updates_pages(self) -> Iterator[Output]:
+    def updates_jobs(self) -> Iterator[PageJob]:
         """Every update and correction of the site, newest first, as a page and as an Atom feed."""
         entries = feeds.update_entries(self.site, lambda update: str(self.resolve(self.fragments.inline(update.text), Notes(self.site.sources), "")))
         newest = entries[0].date.first_day if entries else None
-        yield self.render("updates.html", "updates/index.html", entries=entries, modified=newest,
-                          title="Updates and corrections", description=f"Every update and correction of {self.site.settings.title}, newest first")
-        yield Output("updates/feed.xml", feeds.updates_atom_feed(self.site, entries))
+        key = digest(self.common_key, entries)
+        yield PageJob("updates/index.html", key, lambda: self.render(
+            "updates.html", "updates/index.html", entries=entries, modified=newest, title="Updates and corrections",
+            description=f"Every update and correction of {self.site.settings.title}, newest first"))
+        yield PageJob("updates/feed.xml", key, lambda: Output("updates/feed.xml", feeds.updates_atom_feed(self.site, entries)))
 
-    def machine_outputs(self) -> Iterator[Output]:
-        """Feeds, calendar, robots.txt and, last, the sitemap of every page rendered before it."""
+    def machine_jobs(self, sitemap: list[tuple[str, dt.date | None]]) -> Iterator[PageJob]:
+        """Feeds, calendar, robots.txt and the sitemap of the pages planned."""
         events = feeds.feed_events(self.site)
-        yield Output("feed.xml", feeds.atom_feed(self.site, events, self.feed_html, self.summary_text))
-        yield Output("feed.json", feeds.json_feed(self.site, events, self.feed_html, self.summary_text, self.card_image))
-        yield Output("calendar.ics", feeds.calendar(self.site, list(self.site.events), self.summary_text))
-        yield Output("robots.txt", feeds.robots(self.site))
-        yield Output("sitemap.xml", feeds.sitemap(self.site, sorted(self.sitemap, key=lambda entry: entry[0])))
+        feed_key = self._events_key(events)
+        yield PageJob("feed.xml", feed_key, lambda: Output("feed.xml", feeds.atom_feed(self.site, events, self.feed_html, self.summary_text)))
+        yield PageJob("feed.json", feed_key, lambda: Output("feed.json", feeds.json_feed(
+            self.site, events, self.feed_html, self.summary_text, self.card_image)))
+        yield PageJob("calendar.ics", self._events_key(self.site.events),
+                      lambda: Output("calendar.ics", feeds.calendar(self.site, list(self.site.events), self.summary_text)))
+        yield PageJob("robots.txt", digest(self.site.settings), lambda: Output("robots.txt", feeds.robots(self.site)))
+        entries = sorted(sitemap, key=lambda entry: entry[0])
+        yield PageJob("sitemap.xml", digest(self.site.settings, entries), lambda: Output("sitemap.xml", feeds.sitemap(self.site, entries)))
 
 
-def render_site(renderer: Renderer) -> Iterator[Output]:
-    """Every page of the site, one at a time."""
-    yield renderer.home()
-    for index in range(len(renderer.site.events)):
-        yield renderer.event_page(index)
-    for page in renderer.site.pages:
+def _pager(base: str, number: int, total: int) -> dict:
+    link = lambda n: "/" + page_path(base, n).removesuffix("index.html")  # noqa: E731
+    return {"number": number, "total": total, "previous": link(number - 1) if number > 1 else None,
+            "next": link(number + 1) if number < total else None}
+
+
+def plan_site(renderer: Renderer) -> list[PageJob]:
+    """Every file of the site to render, each with its key; the sitemap lists the HTML pages."""
+    site = renderer.site
+    jobs = [PageJob("index.html", digest(renderer._events_key(site.events), renderer.home_page(), renderer.is_large()), renderer.home)]
+    sitemap: list[tuple[str, dt.date | None]] = [("/", feeds.content_updated(site))]
+    for index, event in enumerate(site.events):
+        jobs.append(PageJob(f"events/{event.id}/index.html", renderer.event_page_key(index),
+                            lambda index=index: renderer.event_page(index), searchable=True))
+        sitemap.append((event.url, feeds.event_updated(event)))
+    for page in site.pages:
         if not page.is_home:
-            yield renderer.narrative_page(page)
-    yield from renderer.tag_pages()
-    yield renderer.sources_page()
-    yield from renderer.updates_pages()
-    yield renderer.search_page()
-    yield from renderer.alias_pages()
-    yield renderer.not_found()
-    yield from renderer.machine_outputs()
+            jobs.append(PageJob(f"{page.slug}/index.html", renderer.narrative_page_key(page),
+                                lambda page=page: renderer.narrative_page(page), searchable=True))
+            sitemap.append((page.url, max((u.date.first_day for u in page.updates), default=None)))
+    jobs += renderer.year_pages()
+    jobs += renderer.tag_jobs()
+    jobs += renderer.sources_jobs()
+    jobs += renderer.updates_jobs()
+    jobs.append(PageJob("search/index.html", digest(renderer.common_key, renderer.year_index(), list(events_by_tag(site.events))),
+                        lambda: renderer.render("search.html", "search/index.html", title="Search", description=f"Search {site.settings.title}",
+                                                years=group_timeline(site.events), tags=list(events_by_tag(site.events).items()))))
+    jobs += renderer.alias_jobs()
+    jobs.append(PageJob("404.html", renderer.common_key, lambda: renderer.render(
+        "404.html", "404.html", title="Page not found", description=site.settings.description)))
+    sitemap += [("/" + job.path.removesuffix("index.html"), None) for job in jobs
+                if job.path.endswith("index.html") and job.path.startswith(LISTING_PAGES)]
+    jobs += renderer.machine_jobs(sitemap)
+    return jobs

@@ -8,13 +8,6 @@ from pathlib import Path
 
 from pagefind.index import IndexConfig, PagefindIndex
 
-INDEXED_MARK = b"data-pagefind-body"  # only pages carrying it are searchable (events, narrative pages)
-
-
-def is_searchable(content: bytes) -> bool:
-    return INDEXED_MARK in content
-
-
 def build_search_index(site_dir: Path, folder: Path, language: str) -> dict[str, Path]:
     """Index the built site's pages with Pagefind into `folder`; output path -> file of the search bundle."""
     if folder.exists():

@@ -60,6 +60,14 @@ class Staging:
                 kept.append(path)
         return kept
 
+    def keep_unchanged(self, path: str) -> bool:
+        """Keep one file the output holds unchanged since the last build, without its bytes; False if it changed."""
+        known = self.previous.get(path)
+        if known is None or path in self.current or not self._is_unchanged(path, known[0]):
+            return False
+        self.current[path] = known[0]
+        return True
+
     def _stage(self, path: str, digest: str, write) -> None:
         if path in self.current:
             raise ValueError(f"two outputs for {path}")
