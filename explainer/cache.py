@@ -77,10 +77,16 @@ class FragmentStore(dict):
         self.new[key] = value
         super().__setitem__(key, value)
 
-    def take_new(self) -> dict[str, str]:
-        """The entries added since the last call (a worker process sends them to the parent)."""
-        new, self.new = self.new, {}
-        return new
+    def take_new(self) -> tuple[dict[str, str], set[str]]:
+        """The entries added and the keys used since the last call (a worker process sends them to the parent)."""
+        new, used, self.new, self.used = self.new, self.used, {}, set()
+        return new, used
+
+    def merge(self, new: dict[str, str], used: set[str]) -> None:
+        """Take in what a worker process added and used."""
+        for key, value in new.items():
+            self[key] = value
+        self.used |= used
 
     def save(self) -> None:
         if self.added or len(self.used) != len(self):

@@ -239,12 +239,10 @@ def _rendered(jobs: list[PageJob], fragments: FragmentStore, root: Path, workers
         return
     global _JOBS, _ROOT, _FRAGMENTS
     _JOBS, _ROOT, _FRAGMENTS = jobs, root, fragments  # forked workers inherit the plan: only indices and results cross
-    fragments.take_new()
     chunks = [range(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for outputs, new_fragments in pool.imap(_render_chunk, chunks):
-            for key, value in new_fragments.items():
-                fragments[key] = value
+        for outputs, (new, used) in pool.imap(_render_chunk, chunks):
+            fragments.merge(new, used)
             yield from outputs
     _JOBS, _FRAGMENTS = [], None
 
@@ -256,7 +254,7 @@ PARALLEL_FROM = 200  # fewer pages render faster in this process than a pool sta
 CHUNK = 50
 
 
-def _render_chunk(indices: range) -> tuple[list[Output], dict[str, str]]:
+def _render_chunk(indices: range) -> tuple[list[Output], tuple[dict[str, str], set[str]]]:
     """In a worker: render some jobs; send back their output and the Markdown it rendered anew."""
     with _template_problems(_ROOT):
         outputs = [_JOBS[index].make() for index in indices]

@@ -1,3 +1,4 @@
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -76,16 +77,16 @@ def problem_lines(root: Path, *, drafts: bool = False) -> list[str]:
     return [str(problem) for problem in sorted(problems + found, key=lambda p: (p.position, p.message))]
 
 
-# What the quality-gate tests (test_quality.py) need beyond Python. Where a tool is missing they
-# are skipped, unless REQUIRE_BROWSER=1 (CI sets it): then they fail, so a gate is never lost silently.
+# What the quality-gate tests (test_quality.py) need beyond Python. Where a tool is missing they are
+# skipped, unless REQUIRE_BROWSER=1 (CI sets it): then they fail, so a gate is never lost silently.
 CHROMIUM = Path("/usr/bin/chromium")
 NODE_MODULES = REPO / "node_modules"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 TOOLS_BY_MARKER = {
     "browser": lambda: [] if CHROMIUM.is_file() else [f"Chromium at {CHROMIUM}"],
-    "vnu": lambda: ([] if shutil.which("java") else ["java"]) + ([] if VNU_JAR.is_file() else [f"{VNU_JAR.relative_to(REPO)} (npm ci)"]),
-    "axe": lambda: [] if AXE_JS.is_file() else [f"{AXE_JS.relative_to(REPO)} (npm ci)"],
+    "vnu": lambda: ([] if shutil.which("java") else ["java"]) + ([] if VNU_JAR.is_file() else ["node_modules/vnu-jar (run npm ci)"]),
+    "axe": lambda: [] if AXE_JS.is_file() else ["node_modules/axe-core (run npm ci)"],
 }
 
 
@@ -94,22 +95,10 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "axe: needs node_modules/axe-core (skipped when absent)")
 
 
-def pytest_collection_modifyitems(config, items):
-    required = os.environ.get("REQUIRE_BROWSER") == "1"
-    missing = {marker: find() for marker, find in TOOLS_BY_MARKER.items()}
-    for item in items:
-        lacking = [tool for marker, tools in missing.items() if item.get_closest_marker(marker) for tool in tools]
-        if not lacking:
-            continue
-        message = "missing " + ", ".join(lacking)
-        if required:
-            item.add_marker(pytest.mark.usefixtures("_required_tool_is_missing"))
-            item.user_properties.append(("missing tools", message))
-        else:
-            item.add_marker(pytest.mark.skip(reason=message))
-
-
-@pytest.fixture
-def _required_tool_is_missing(request):
-    missing = dict(request.node.user_properties)["missing tools"]
-    pytest.fail(f"REQUIRE_BROWSER=1 but this quality gate cannot run: {missing}")
+def pytest_runtest_setup(item):
+    """Before any fixture starts a browser or a validator: skip, or with REQUIRE_BROWSER=1 fail, where a tool is missing."""
+    lacking = [tool for marker, find in TOOLS_BY_MARKER.items() if item.get_closest_marker(marker) for tool in find()]
+    if lacking and os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"REQUIRE_BROWSER=1 but this quality gate cannot run: missing {', '.join(lacking)}", pytrace=False)
+    if lacking:
+        pytest.skip(f"missing {', '.join(lacking)}")

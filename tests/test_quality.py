@@ -1,0 +1,503 @@
+"""Quality gates on the built sample site, as readers meet it: valid HTML, no accessibility
+violations in light and dark mode, phones and desktops, no JavaScript, the keyboard, what search
+engines and link previews read, and the weight of a page.
+
+The sample is built once per session; the validator runs once over the whole site and one
+Chromium serves every browser test. Screenshots of the home and an event page, at 360 and
+1280 px, are left in the session's temporary folder (screenshots0/) for a person to look at.
+"""
+import functools
+import json
+import re
+import shutil
+import subprocess
+import threading
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import AXE_JS, CHROMIUM, VNU_JAR
+from explainer.pipeline import Project, build
+
+REPO = Path(__file__).resolve().parent.parent
+
+# One page of every kind the site has: each template, and the variants that look different.
+PAGE_TYPES = {
+    "home": "/",
+    "event with photos": "/events/lyon-picket/",
+    "expected event": "/events/stock-visit-poland-expected/",
+    "narrative page": "/red-notices/",
+    "about": "/about/",
+    "sources": "/sources/",
+    "topics": "/tags/",
+    "topic": "/tags/interpol/",
+    "updates": "/updates/",
+    "not found": "/404.html",
+}
+# Page types a build may leave out (search in some builds; years and sources split into pages on big
+# sites): checked where the sample has one, at the first such file.
+OPTIONAL_PAGE_TYPES = {"search": "search/index.html", "year": "years/*/index.html", "source": "sources/*/index.html"}
+SCREENSHOTS = ("home", "event with photos")  # saved at 360 and 1280 px for a person to look at
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+MAX_HOME_WEIGHT = 100_000  # bytes of HTML and CSS before the first paint
+RESOURCE_RELS = {"stylesheet", "icon", "apple-touch-icon", "preload", "modulepreload", "prefetch", "manifest", "mask-icon"}
+
+
+# --- The site, a server and a browser, once per session -----------------------------------------
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory):
+    root = tmp_path_factory.mktemp("quality")
+    for folder in ("content", "data", "templates", "assets"):
+        shutil.copytree(REPO / folder, root / folder)
+    result = build(Project.at(root))
+    return root / "_site", result.site
+
+
+@pytest.fixture(scope="session")
+def out(sample):
+    return sample[0]
+
+
+@pytest.fixture(scope="session")
+def page_types(out):
+    """Name -> URL of one page of every type this build has."""
+    missing = [url for url in PAGE_TYPES.values() if not file_of(out, url).is_file()]
+    assert not missing, f"the sample no longer has {missing}"
+    optional = {name: sorted(out.glob(pattern)) for name, pattern in OPTIONAL_PAGE_TYPES.items()}
+    return PAGE_TYPES | {name: url_of(out, files[0]) for name, files in optional.items() if files}
+
+
+@pytest.fixture(scope="session")
+def html_pages(out):
+    """Every HTML page readers can land on; redirect stubs for old addresses are not pages."""
+    pages = {url_of(out, path): parse(path) for path in sorted(out.rglob("*.html"))}
+    return {url: page for url, page in pages.items() if not page.is_redirect}
+
+
+@pytest.fixture(scope="session")
+def base_url(out):
+    handler = functools.partial(QuietHandler, directory=str(out))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser(out):
+    """Chromium, started after the build: Playwright's event loop would stop the build's Pagefind indexing from running its own."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def tab(browser):
+    """A fresh page at phone width, with motion reduced so scrolling is instant."""
+    context = browser.new_context(viewport=PHONE, reduced_motion="reduce")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory):
+    return tmp_path_factory.mktemp("screenshots")
+
+
+# --- Valid HTML -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def nu_checker(out):
+    """One run of the Nu Html Checker over the whole site (it takes seconds to start): the files it read, and its messages."""
+    result = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--verbose", "--format", "json", "--skip-non-html", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )
+    checked = {Path(line).resolve() for line in result.stdout.splitlines() if line.strip()}
+    return checked, json.loads(result.stderr)["messages"], result.returncode
+
+
+@pytest.mark.vnu
+def test_every_page_is_valid_html(nu_checker, out):
+    _, messages, returncode = nu_checker
+    errors = [f"{page_name(out, m.get('url', '?'))}: {m.get('lastLine', '?')}: {m['message']}" for m in messages]
+    assert not errors, "The Nu Html Checker found errors:\n" + "\n".join(errors)
+    assert returncode == 0
+
+
+@pytest.mark.vnu
+def test_the_html_checker_reads_every_page_and_no_feed(nu_checker, out):
+    checked, _, _ = nu_checker
+    assert checked == {path.resolve() for path in out.rglob("*.html")}
+    feeds = [out / "feed.xml", out / "feed.json", out / "calendar.ics", out / "updates" / "feed.xml"]
+    assert all(feed.is_file() for feed in feeds) and not checked & {feed.resolve() for feed in feeds}
+
+
+# --- Accessibility ----------------------------------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.axe
+def test_every_page_type_has_no_axe_violations_in_light_and_dark_mode(browser, base_url, page_types):
+    page = browser.new_page(viewport=DESKTOP)
+    failures = []
+
+    def check(name):
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            for violation in axe_violations(page):
+                targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
+                failures.append(f"{urlsplit(page.url).path} ({name}, {scheme}): {violation['id']} [{violation['impact']}] "
+                                f"{len(violation['nodes'])}x: {targets}")
+
+    for name, url in page_types.items():
+        page.emulate_media(color_scheme="light")
+        page.goto(base_url + url)
+        page.add_script_tag(path=str(AXE_JS))
+        check(name)
+        if name == "search" and page.locator("#search input").count():
+            page.locator("#search input").fill("Interpol")
+            page.locator(".pagefind-ui__result").first.wait_for(timeout=10_000)
+            check("search results")
+    page.close()
+    assert not failures, "axe-core found violations:\n" + "\n".join(failures)
+
+
+@pytest.mark.browser
+def test_tab_first_reaches_a_visible_skip_link_that_moves_focus_to_main(tab, base_url):
+    tab.goto(base_url + "/events/lyon-picket/")
+    tab.keyboard.press("Tab")
+    skip = focused(tab)
+    assert skip["text"] == "Skip to content" and skip["href"].endswith("#main")
+    assert skip["top"] >= 0 and skip["bottom"] <= PHONE["height"] and skip["width"] > 0, "the focused skip link is off screen"
+    assert skip["outline"] != "none", "the focused skip link shows no focus ring"
+    tab.keyboard.press("Enter")
+    assert focused(tab)["tag"] == "MAIN"
+    tab.keyboard.press("Tab")
+    first = focused(tab)
+    assert first["inMain"] and first["outline"] != "none", f"after the skip link, Tab went to {first}"
+
+
+@pytest.mark.browser
+def test_every_stop_on_the_tab_path_shows_a_focus_ring(tab, base_url):
+    tab.goto(base_url + "/events/lyon-picket/")
+    stops = tab.evaluate("document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]:not([tabindex=\"-1\"])').length")
+    unringed = []
+    for _ in range(stops):
+        tab.keyboard.press("Tab")
+        stop = focused(tab)
+        if stop["outline"] == "none" or stop["outlineWidth"] < 2 or not stop["width"] or not stop["height"]:
+            unringed.append(stop)
+    assert stops > 20 and not unringed, f"focused but not visibly: {unringed}"
+
+
+@pytest.mark.browser
+def test_the_sticky_year_heading_never_covers_a_link_target_or_the_focused_element(tab, base_url, sample):
+    _, site = sample
+    tab.goto(base_url + "/")
+    months = tab.evaluate("[...document.querySelectorAll('.month-heading')].map(h => h.id)")
+    for anchor in (site.events[len(site.events) // 2].id, months[len(months) // 2]):
+        tab.goto(f"{base_url}/#{anchor}")
+        assert tab.evaluate("window.scrollY") > 0, f"/#{anchor} did not scroll"
+        assert not covered_by_sticky_heading(tab, f"#{anchor}"), f"the sticky year heading covers #{anchor}"
+
+    # Shift+Tab back to a link that sits under the stuck heading: the browser must scroll it out.
+    tab.evaluate("""() => {
+        const cards = [...document.querySelectorAll('#timeline .event-card')];
+        const [above, below] = cards.slice(Math.floor(cards.length / 2));
+        const links = above.querySelectorAll('a');
+        window.scrollTo(0, window.scrollY + links[links.length - 1].getBoundingClientRect().top - 10);
+        below.querySelector('a').focus({preventScroll: true});
+    }""")
+    tab.keyboard.press("Shift+Tab")
+    assert tab.evaluate("!!document.activeElement.closest('#timeline')")
+    assert not covered_by_sticky_heading(tab, ":focus"), "the sticky year heading covers the focused link"
+
+
+# --- Phones, desktops, and no JavaScript ---------------------------------------------------------
+
+@pytest.mark.browser
+def test_no_page_type_scrolls_sideways_on_a_360px_phone(tab, base_url, page_types, screenshots):
+    too_wide = {}
+    for name, url in page_types.items():
+        tab.goto(base_url + url)
+        overflow = tab.evaluate("""() => {
+            const tooWide = e => e.getBoundingClientRect().right > window.innerWidth + 0.5;
+            const culprits = [...document.querySelectorAll('body *')].filter(e => tooWide(e) && ![...e.children].some(tooWide));
+            return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+                    culprits: culprits.slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))};
+        }""")
+        if overflow["scrollWidth"] > overflow["innerWidth"]:
+            too_wide[url] = overflow
+        if name in SCREENSHOTS:
+            for scheme in ("light", "dark"):
+                tab.emulate_media(color_scheme=scheme)
+                tab.screenshot(path=screenshots / f"{slug(name)}-360-{scheme}.png", full_page=True)
+            tab.emulate_media(color_scheme="light")
+    assert not too_wide, f"pages wider than a phone: {too_wide}"
+
+
+@pytest.mark.browser
+def test_desktop_keeps_text_to_a_readable_measure(browser, base_url, screenshots):
+    page = browser.new_page(viewport=DESKTOP)
+    for name in SCREENSHOTS:
+        page.goto(base_url + PAGE_TYPES[name])
+        page.screenshot(path=screenshots / f"{slug(name)}-1280.png", full_page=True)
+        widest = page.evaluate("Math.max(...[...document.querySelectorAll('main p')].map(p => p.getBoundingClientRect().width))")
+        font_size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main p')).fontSize)")
+        assert widest / font_size < 48, f"{name}: paragraphs {widest:.0f}px wide, too long a line to read"
+        assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+    page.close()
+    assert len(list(screenshots.glob("*.png"))) >= 2
+
+
+@pytest.mark.browser
+def test_the_timeline_and_events_read_without_javascript(browser, base_url, sample):
+    _, site = sample
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    page.goto(base_url + "/")
+    assert page.locator("#timeline").is_visible()
+    titles = page.locator("#timeline .event-title a")
+    assert titles.count() == len(site.events)
+    assert all(titles.nth(i).is_visible() for i in range(titles.count()))
+    assert titles.first.inner_text() == site.events[0].title
+
+    page.goto(base_url + "/events/lyon-picket/")
+    assert page.locator("main h1").is_visible()
+    assert page.locator("main .prose").is_visible() and page.locator("main .prose").inner_text().strip()
+    notes = page.locator(".notes li")
+    assert notes.count() >= 1 and notes.first.is_visible()
+    assert page.locator("main figure img").first.is_visible()
+    context.close()
+
+
+@pytest.mark.browser
+def test_printing_leaves_out_navigation_and_spells_out_source_addresses(tab, base_url):
+    tab.emulate_media(media="print")
+    tab.goto(base_url + "/events/lyon-picket/")
+    assert not tab.locator(".site-header nav").is_visible() and not tab.locator(".pager").is_visible()
+    assert tab.locator("main h1").is_visible() and tab.locator(".notes").is_visible()
+    printed_after = tab.evaluate("getComputedStyle(document.querySelector('.notes cite a'), '::after').content")
+    assert "attr(href)" in printed_after or "http" in printed_after, printed_after
+    tab.goto(base_url + "/")
+    assert tab.evaluate("getComputedStyle(document.querySelector('.year-heading')).position") == "static"
+
+
+# --- What search engines and link previews read -------------------------------------------------
+
+def test_every_page_describes_itself_for_search_engines_and_link_previews(html_pages):
+    for url, page in html_pages.items():
+        assert page.html_lang, url
+        assert page.title.strip(), url
+        assert page.meta.get("description", "").strip(), url
+        for name in ("og:title", "og:url"):
+            assert page.meta.get(name, "").strip(), f"{url}: {name}"
+        canonical = page.links.get("canonical", "")
+        assert is_absolute(canonical), f"{url}: canonical {canonical!r}"
+        assert page.meta["og:url"] == canonical, url
+
+
+def test_every_page_has_one_json_ld_block_of_schema_org(html_pages):
+    for url, page in html_pages.items():
+        assert len(page.json_ld) == 1, f"{url}: {len(page.json_ld)} JSON-LD blocks"
+        data = json.loads(page.json_ld[0])
+        assert data["@context"] == "https://schema.org", url
+
+
+def test_event_pages_are_schema_org_events_citing_their_notes(html_pages, sample):
+    _, site = sample
+    for event in site.events:
+        page = html_pages[f"/events/{event.id}/"]
+        data = json.loads(page.json_ld[0])
+        assert data["@type"] == "Event", event.id
+        assert data["name"] == event.title and data["startDate"] and data["url"] == page.links["canonical"], event.id
+        cited = [work["url"] for work in data["citation"]]
+        assert cited and set(cited) <= page.note_links, f"{event.id}: cited but not in the notes: {set(cited) - page.note_links}"
+        assert is_absolute(page.meta.get("og:image", "")), f"{event.id}: og:image"
+        assert page.meta.get("twitter:card") == "summary_large_image", event.id
+
+
+def test_the_home_page_lists_every_event_for_search_engines(html_pages, out):
+    data = json.loads(html_pages["/"].json_ld[0])
+    nodes = {node["@type"]: node for node in data.get("@graph", [data])}
+    assert {"WebSite", "ItemList"} <= set(nodes)
+    event_pages = list((out / "events").glob("*/index.html"))
+    assert nodes["ItemList"]["numberOfItems"] == len(event_pages) == len(nodes["ItemList"]["itemListElement"])
+
+
+# --- Weight, and nothing from other hosts ----------------------------------------------------------
+
+def test_the_home_page_and_its_stylesheet_weigh_under_100_kb(out, html_pages):
+    home = html_pages["/"]
+    stylesheets = [file_of(out, href) for href in home.resources if href.startswith("/") and href.endswith(".css")]
+    assert stylesheets
+    weight = (out / "index.html").stat().st_size + sum(path.stat().st_size for path in stylesheets)
+    assert weight < MAX_HOME_WEIGHT, f"{weight} bytes"
+
+
+def test_no_page_loads_anything_from_another_host(out, html_pages):
+    for url, page in html_pages.items():
+        foreign = [href for href in page.resources if not (href.startswith("/") and not href.startswith("//"))]
+        assert not foreign, f"{url} loads {foreign}"
+        missing = [href for href in page.resources if not file_of(out, href).is_file()]
+        assert not missing, f"{url} loads missing {missing}"
+    for stylesheet in out.rglob("*.css"):
+        foreign = re.findall(r"""@import|url\(\s*['"]?(?:[a-z]+:)?//[^)]*""", stylesheet.read_text(encoding="utf-8"))
+        assert not foreign, f"{stylesheet.relative_to(out)} loads {foreign}"
+
+
+def test_no_page_has_inline_scripts_or_styles_a_strict_content_security_policy_would_block(html_pages):
+    for url, page in html_pages.items():
+        assert not page.inline_scripts, f"{url}: inline <script> of type {page.inline_scripts}"
+        assert not page.inline_styles, f"{url}: style attribute or <style> on {page.inline_styles}"
+
+
+# --- Helpers ----------------------------------------------------------------------------------------
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+class Page(HTMLParser):
+    """What the tests read of one HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.html_lang = ""
+        self.title = ""
+        self.meta: dict[str, str] = {}
+        self.links: dict[str, str] = {}
+        self.resources: list[str] = []
+        self.json_ld: list[str] = []
+        self.inline_scripts: list[str] = []
+        self.inline_styles: list[str] = []
+        self.note_links: set[str] = set()
+        self.is_redirect = False
+        self._text_of: str | None = None
+        self._in_notes = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = {name: value or "" for name, value in attrs}
+        if self._in_notes and tag == "section":
+            self._in_notes += 1
+        if tag == "section" and "notes" in a.get("class", "").split():
+            self._in_notes = 1
+        if tag == "html":
+            self.html_lang = a.get("lang", "")
+        elif tag == "meta":
+            key = a.get("name") or a.get("property")
+            if key:
+                self.meta[key] = a.get("content", "")
+            self.is_redirect |= a.get("http-equiv", "").lower() == "refresh"
+        elif tag == "link":
+            rels = set(a.get("rel", "").lower().split())
+            for rel in rels:
+                self.links[rel] = a.get("href", "")
+            if rels & RESOURCE_RELS:
+                self.resources.append(a.get("href", ""))
+        elif tag == "a" and self._in_notes:
+            self.note_links.add(a.get("href", ""))
+        elif tag in ("title", "script", "style"):
+            self._text_of = tag
+            self._text = ""
+            self._attrs = a
+        if tag == "script" and "src" in a:
+            self.resources.append(a["src"])
+        for name in ("src", "poster", "data"):
+            if tag in ("img", "source", "video", "audio", "iframe", "embed", "object", "track") and a.get(name):
+                self.resources.append(a[name])
+        for candidate in a.get("srcset", "").split(","):
+            if candidate.strip():
+                self.resources.append(candidate.split()[0])
+        if "style" in a:
+            self.inline_styles.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag == "section" and self._in_notes:
+            self._in_notes -= 1
+        if tag != self._text_of:
+            return
+        self._text_of = None
+        if tag == "title":
+            self.title = self._text
+        elif tag == "style":
+            self.inline_styles.append("<style>")
+        elif tag == "script" and "src" not in self._attrs:
+            if self._attrs.get("type") == "application/ld+json":
+                self.json_ld.append(self._text)
+            else:
+                self.inline_scripts.append(self._attrs.get("type", "text/javascript"))
+
+    def handle_data(self, data):
+        if self._text_of:
+            self._text += data
+
+
+def parse(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    page.close()
+    return page
+
+
+def file_of(out: Path, url: str) -> Path:
+    path = out / urlsplit(url).path.lstrip("/")
+    return path / "index.html" if url.endswith("/") else path
+
+
+def url_of(out: Path, file: Path) -> str:
+    return "/" + file.relative_to(out).as_posix().removesuffix("index.html")
+
+
+def page_name(out: Path, file_url: str) -> str:
+    """'/events/x/' for 'file:/tmp/.../_site/events/x/index.html'."""
+    path = Path(file_url.removeprefix("file:")).resolve()
+    return url_of(out.resolve(), path) if path.is_relative_to(out.resolve()) else file_url
+
+
+def is_absolute(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https") and bool(urlsplit(url).netloc)
+
+
+def slug(name: str) -> str:
+    return name.replace(" ", "-")
+
+
+def axe_violations(page) -> list[dict]:
+    return page.evaluate(
+        """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}}).then(result =>
+            result.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => ({target: n.target}))})))""",
+        AXE_TAGS,
+    )
+
+
+def covered_by_sticky_heading(page, selector: str) -> bool:
+    """Whether a year heading stuck to the top of the window hides part of the element."""
+    return page.evaluate("""selector => {
+        const box = document.querySelector(selector).getBoundingClientRect();
+        return [...document.querySelectorAll('.year-heading')].map(h => h.getBoundingClientRect())
+            .some(h => h.top <= 1 && h.bottom > box.top && h.top < box.bottom);
+    }""", selector)
+
+
+def focused(page) -> dict:
+    return page.evaluate("""() => {
+        const e = document.activeElement, box = e.getBoundingClientRect(), style = getComputedStyle(e);
+        return {tag: e.tagName, text: e.textContent.trim(), href: e.getAttribute('href') || '',
+                top: box.top, bottom: box.bottom, width: box.width, height: box.height,
+                outline: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth),
+                inMain: !!e.closest('main')};
+    }""")
