@@ -56,6 +56,11 @@ class FileCache:
             return
         _dump(self.store, self._new)
 
+    def next_build(self) -> None:
+        """Start over for another build in the same process, with the last build's values as the known ones."""
+        if self._new:
+            self._old, self._new, self.hits = self._new, {}, 0
+
 
 class FragmentStore(dict):
     """Rendered Markdown by digest of its text; saved with only the entries a build used."""
@@ -91,6 +96,9 @@ class FragmentStore(dict):
     def save(self) -> None:
         if self.added or len(self.used) != len(self):
             _dump(self.store, {key: dict.__getitem__(self, key) for key in self.used})
+
+    def next_build(self) -> None:
+        self.used, self.added, self.new = set(), False, {}
 
 
 def _load(store: Path) -> dict:

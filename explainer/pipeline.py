@@ -6,7 +6,7 @@ import json
 import multiprocessing
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 import traceback
 from dataclasses import dataclass, field
@@ -19,7 +19,7 @@ import rjsmin
 from .images import ImageCache, ImageProblem, ProcessedImage, check_image
 from .cache import FileCache, FragmentStore, PageKeys
 from .load import content_files, list_assets, read_document
-from .model import Site
+from .model import Event, Site
 from .problems import ContentErrors, Position, Problem
 from .render import Fragments, Output, PageJob, Renderer, plan_site
 from .search import build_search_index
@@ -63,15 +63,39 @@ def theme_text(project: Project) -> str:
     return "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in files)
 
 
-def load_and_validate(project: Project, *, drafts: bool = False) -> tuple[Site | None, list[Problem]]:
+@dataclass
+class Caches:
+    """What a build hands to the next: kept in memory by the preview, else read from and saved to `.cache/`."""
+
+    content: FileCache
+    fragments: FragmentStore
+    pages: PageKeys
+    manifest: dict | None = None
+
+    @classmethod
+    def load(cls, project: Project) -> Caches:
+        return cls(FileCache(project.cache_dir / "content.pickle"), FragmentStore(project.cache_dir / "fragments.pickle"),
+                   PageKeys(project.cache_dir / f"pages-{project.out_dir.name}.json"))
+
+    def save(self) -> None:
+        self.content.save()
+        self.fragments.save()
+        self.pages.save()
+
+
+def load_and_validate(project: Project, *, drafts: bool = False, caches: Caches | None = None) -> tuple[Site | None, list[Problem]]:
     """The validated site (None if any error) and every problem found; unchanged files are not read again."""
-    cache = FileCache(project.cache_dir / "content.pickle")
+    owned = caches is None
+    caches = caches or Caches.load(project)
+    cache = caches.content
+    cache.next_build()
     paths, problems = content_files(project.root)
     results = [cache.get(f"{kind}:{path}", path, lambda kind=kind, path=path: _validate_file(project.root, kind, path))
                for kind, path in paths]
     assets = list_assets(project.root / "assets")
     site, found = merge_results(results, assets, drafts=drafts, check_image=_image_checker(project.root / "assets", cache))
-    cache.save()
+    if owned:
+        cache.save()
     return site, problems + found
 
 
@@ -80,37 +104,42 @@ def _validate_file(root: Path, kind: str, path: Path) -> FileResult:
     return validate_document(document, kind, problems)
 
 
-def build(project: Project, *, drafts: bool = False, search: bool = True, workers: int | None = None) -> BuildResult:
+def build(project: Project, *, drafts: bool = False, search: bool = True, workers: int | None = None,
+          caches: Caches | None = None) -> BuildResult:
     """Build the whole site into the output folder; raise ContentErrors, leaving the output as it was, on any error.
 
     Only pages whose inputs changed since the last build are rendered again, on `workers`
-    processes (default: one per core) when there are many.
+    processes (default: one per core) when there are many. `caches` kept by the caller (the
+    preview) spare reading `.cache/` each time; without them they are read and saved here.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    site, problems = load_and_validate(project, drafts=drafts)
+    owned = caches is None
+    caches = caches or Caches.load(project)
+    caches.fragments.next_build()
+    site, problems = load_and_validate(project, drafts=drafts, caches=caches)
     if site is None or any(problem.is_error for problem in problems):
         raise ContentErrors([p for p in problems if p.is_error])
     timings["load and validate"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
+    workers = workers or os.cpu_count() or 1
     image_cache = ImageCache(project.cache_dir / "images")
-    photos = _process_photos(project, site, image_cache)
-    cards = _social_cards(project, site, image_cache)
+    photos = _process_photos(project, site, image_cache, workers)
+    cards = _social_cards(project, site, image_cache, workers)
     asset_files, asset_urls = _assets(project, site, image_cache, set(photos))
     timings["images and assets"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    staging = Staging(project.out_dir, _manifest(project))
-    fragments = FragmentStore(project.cache_dir / "fragments.pickle")
-    page_keys = PageKeys(project.cache_dir / f"pages-{project.out_dir.name}.json")
+    staging = Staging(project.out_dir, _manifest(project), caches.manifest)
+    fragments, page_keys = caches.fragments, caches.pages
     try:
         renderer = Renderer(site, project.root / "templates", fragments=Fragments(site.settings.raw_html, fragments), images=photos,
                             asset_urls=asset_urls, social_cards={event_id: "/" + path for event_id, (path, _) in cards.items()},
                             search=search)
         jobs = _planned(renderer, project.root)
         todo = [job for job in jobs if not (page_keys.get(job.path) == job.key and staging.keep_unchanged(job.path))]
-        for output in _rendered(todo, fragments, project.root, workers or os.cpu_count() or 1):
+        for output in _rendered(todo, fragments, project.root, workers):
             staging.add(output.path, output.content)
         page_keys.update({job.path: job.key for job in jobs})
         searchable = [job.path for job in jobs if job.searchable] if search else []
@@ -133,12 +162,14 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
     if search and not reindex:
         staging.keep(lambda path: path.startswith("pagefind/"))
     report = staging.commit()
-    fragments.save()
-    page_keys.save()
+    caches.manifest = staging.manifest
+    if owned:
+        caches.save()
     timings["write"] = time.perf_counter() - clock
     if reindex:
         clock = time.perf_counter()
-        report.written += _publish_search_index(project, site, searchable)
+        written, caches.manifest = _publish_search_index(project, site, searchable)
+        report.written += written
         timings["search index"] = time.perf_counter() - clock
     return BuildResult(site, problems, report, project.out_dir, len(todo), timings)
 
@@ -151,7 +182,7 @@ def _search_index_is_stale(project: Project, staging: Staging, searchable: list[
     return not (same_pages and has_index) or any(path in staging.changed for path in searchable)
 
 
-def _publish_search_index(project: Project, site: Site, searchable: list[str]) -> list[str]:
+def _publish_search_index(project: Project, site: Site, searchable: list[str]) -> tuple[list[str], dict]:
     """Index the committed site with Pagefind and swap the new index in; the files written."""
     files = build_search_index(project.out_dir, project.cache_dir / "search", site.settings.language)
     staging = Staging(project.out_dir, _manifest(project))
@@ -160,7 +191,7 @@ def _publish_search_index(project: Project, site: Site, searchable: list[str]) -
         staging.add_file(path, file)
     written = staging.commit().written
     _search_record(project).write_text(json.dumps(searchable))
-    return written
+    return written, staging.manifest
 
 
 def _manifest(project: Project) -> Path:
@@ -182,18 +213,39 @@ def _image_checker(assets: Path, cache: FileCache):
     return lambda relative: cache.get(f"image:{relative}", assets / relative, lambda: check(relative))
 
 
-def _process_photos(project: Project, site: Site, cache: ImageCache) -> dict[str, ProcessedImage]:
+def _process_photos(project: Project, site: Site, cache: ImageCache, workers: int) -> dict[str, ProcessedImage]:
     sources = sorted({photo.src for event in site.events for photo in event.photos})
-    return {src: cache.process(project.root / "assets" / src, src) for src in sources}
+    processed = _map_forked(lambda src: cache.process(project.root / "assets" / src, src), sources, workers)
+    return dict(zip(sources, processed))
 
 
-def _social_cards(project: Project, site: Site, cache: ImageCache) -> dict[str, tuple[str, Path]]:
+def _social_cards(project: Project, site: Site, cache: ImageCache, workers: int) -> dict[str, tuple[str, Path]]:
     """Event id -> (output path, file) of its 1200x630 sharing image: its first photo, else a title card."""
-    cards = {}
-    for event in site.events:
+    def card(event: Event) -> tuple[str, Path]:
         photo = project.root / "assets" / event.photos[0].src if event.photos else None
-        cards[event.id] = cache.social_card(event.title, site.settings.title, photo, key=event.id)
-    return cards
+        return cache.social_card(event.title, site.settings.title, photo, key=event.id)
+    return dict(zip((event.id for event in site.events), _map_forked(card, list(site.events), workers)))
+
+
+def _map_forked(function: Callable, items: list, workers: int) -> list:
+    """`function` over the items, on forked worker processes when there are many (images are slow to make)."""
+    if workers < 2 or len(items) < PARALLEL_FROM:
+        return [function(item) for item in items]
+    global _TASK, _TASK_ITEMS
+    _TASK, _TASK_ITEMS = function, items  # forked workers inherit them: only indices and results cross processes
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_run_task, range(len(items)), chunksize=max(1, len(items) // (workers * 8)))
+    finally:
+        _TASK, _TASK_ITEMS = None, []
+
+
+_TASK: Callable | None = None
+_TASK_ITEMS: list = []
+
+
+def _run_task(index: int):
+    return _TASK(_TASK_ITEMS[index])
 
 
 def _assets(project: Project, site: Site, cache: ImageCache, photos: set[str]) -> tuple[dict[str, Path | bytes], dict[str, str]]:

@@ -232,15 +232,16 @@ class Renderer:
         templates_text = [(path.name, path.read_bytes()) for path in sorted(templates.glob("*.html"))]
         self.common_key = digest(templates_text, site.settings, [(p.slug, p.title, p.order) for p in menu],
                                  sorted(asset_urls.items()), search, len(site.events))
-        self._digests: dict[int, str] = {}
+        self._digests: dict[str, str] = {}
 
     # Keys: what each page shows, as digests ------------------------------------------------
 
     def event_digest(self, event: Event) -> str:
-        if id(event) not in self._digests:
-            self._digests[id(event)] = digest(event, self.social_cards.get(event.id),
-                                              [self.images[photo.src] for photo in event.photos])
-        return self._digests[id(event)]
+        """What an event says and shows, as a digest (its text's digest is made once per change of its file)."""
+        if event.id not in self._digests:
+            self._digests[event.id] = digest(self.site.digests.get(event.id) or event, self.social_cards.get(event.id),
+                                             [self.images[photo.src] for photo in event.photos] if event.photos else None)
+        return self._digests[event.id]
 
     def _events_key(self, events) -> str:
         return digest(self.common_key, [self.event_digest(event) for event in events])

@@ -4,24 +4,26 @@ from __future__ import annotations
 import errno
 import html
 import mimetypes
-import os
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import watchfiles
 from livereload import Server
 from livereload.handlers import LiveReloadHandler
 from livereload.watcher import Watcher
 from tornado import ioloop
 
-from .pipeline import Project, build
+from .pipeline import Caches, Project, build
 from .problems import ContentErrors, Problem, summary_line
 
 WATCHED_FOLDERS = ("content", "data", "templates", "assets")
-QUIET_SECONDS = 0.05  # a save is done when nothing more changed for this long (editors write in bursts)
+QUIET_MS = 30  # a save is over when nothing more changed for this long
+DEBOUNCE_MS = 1000  # however busy the folder, rebuild at least this often
 
 
 @dataclass
@@ -32,13 +34,16 @@ class Preview:
     log: Callable[[str], None] = print
     problems: list[Problem] = field(default_factory=list)
     crash: str | None = None
+    caches: Caches | None = None  # kept between rebuilds: nothing is read twice
 
     def rebuild(self, changed: Iterable[str] = ()) -> bool:
         """Build with drafts; on failure keep serving the last good site and remember why."""
         started = time.perf_counter()
         what = _describe(sorted(changed))
         try:
-            result = build(self.project, drafts=True, search=False)
+            if self.caches is None:
+                self.caches = Caches.load(self.project)
+            result = build(self.project, drafts=True, search=False, caches=self.caches)
         except ContentErrors as errors:
             self.problems, self.crash = errors.problems, None
             for problem in errors.problems:
@@ -140,60 +145,33 @@ def _respond(start_response, status: str, content_type: str, body: bytes) -> lis
 
 
 class SiteWatcher(Watcher):
-    """Polls the site's folders, waits until a burst of saves is over, then rebuilds and reloads."""
+    """Hears saves through the system's file events, then rebuilds and reloads on the server's own loop.
+
+    Rebuilding on the loop that serves requests means no request ever sees a half-written site.
+    """
 
     def __init__(self, preview: Preview) -> None:
         super().__init__()
         self.preview = preview
         self.root = preview.project.root
-        self.snapshot = self.scan()
-        self.pending: set[str] = set()
-        self.interval = 0.05
-
-    def scan(self) -> dict[str, tuple[int, int]]:
-        """Path -> (modification time, size) of every watched file."""
-        found: dict[str, tuple[int, int]] = {}
-        for folder in WATCHED_FOLDERS:
-            _scan_folder(self.root / folder, found)
-        return found
+        self.stopping = threading.Event()
 
     def start(self, callback) -> bool:
-        started = time.perf_counter()
-        self.scan()
-        # Scanning a very large site costs time: poll less often so the preview stays light.
-        self.interval = max(0.05, (time.perf_counter() - started) * 10)
-        ioloop.PeriodicCallback(self.poll, self.interval * 1000).start()
-        return True
+        loop = ioloop.IOLoop.current()
+        threading.Thread(target=self._listen, args=(loop,), daemon=True).start()
+        return True  # livereload then polls nothing itself
 
-    def poll(self) -> None:
-        current = self.scan()
-        changed = {path for path in current.keys() | self.snapshot.keys() if current.get(path) != self.snapshot.get(path)}
-        self.snapshot = current
-        if changed:
-            self.pending |= changed
-            return
-        if self.pending:
-            changed_files, self.pending = self.pending, set()
-            self.preview.rebuild(Path(path).relative_to(self.root).as_posix() for path in changed_files)
-            LiveReloadHandler.reload_waiters(path="*")
+    def _listen(self, loop: ioloop.IOLoop) -> None:
+        folders = [str(self.root / name) for name in WATCHED_FOLDERS if (self.root / name).is_dir()]
+        # Editors save in bursts (a temporary file, a rename, a second write): wait for quiet first.
+        for changes in watchfiles.watch(*folders, debounce=DEBOUNCE_MS, step=QUIET_MS, stop_event=self.stopping,
+                                        ignore_permission_denied=True):
+            paths = sorted({Path(path).relative_to(self.root).as_posix() for _, path in changes})
+            loop.add_callback(self._rebuild, paths)
 
-
-def _scan_folder(folder: Path, found: dict[str, tuple[int, int]]) -> None:
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            _scan_folder(Path(entry.path), found)
-        else:
-            try:
-                stat = entry.stat()
-            except OSError:
-                continue
-            found[entry.path] = (stat.st_mtime_ns, stat.st_size)
+    def _rebuild(self, paths: list[str]) -> None:
+        self.preview.rebuild(paths)
+        LiveReloadHandler.reload_waiters(path="*")
 
 
 def serve(project: Project, *, host: str = "127.0.0.1", port: int = 8000) -> int:
@@ -216,6 +194,10 @@ def serve(project: Project, *, host: str = "127.0.0.1", port: int = 8000) -> int
         ioloop.IOLoop.current().start()
     except KeyboardInterrupt:
         print("stopped")
+    finally:
+        watcher.stopping.set()
+        if preview.caches is not None:
+            preview.caches.save()
     return 0
 
 

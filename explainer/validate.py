@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
@@ -50,7 +51,7 @@ def did_you_mean(word: str, choices) -> str:
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Link:
     """A reference to check once every event and source is known."""
 
@@ -164,7 +165,7 @@ class _Reader:
         return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _PhotoRef:
     """A photo's file, checked once every file is read (it depends on assets/, not on the entry)."""
 
@@ -187,6 +188,7 @@ class FileResult:
     sources: dict[str, Source] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)  # event id -> digest of the event, made once per file change
 
     def reader(self, document: Document) -> _Reader:
         return _Reader(document, self.problems)
@@ -217,6 +219,7 @@ def validate_document(document: Document | None, kind: str, problems: list[Probl
         _event_entry(result, document)
     else:
         _page(result, document)
+    result.digests = {event.id: hashlib.blake2b(repr(event).encode(), digest_size=16).hexdigest() for event in result.events}
     return result
 
 
@@ -244,7 +247,8 @@ def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool 
         return None, problems
     ordered = tuple(sorted(events, key=Event.sort_key))
     pages = sorted(pages, key=lambda page: (page.order, page.title))
-    return Site(settings, sources, ordered, tuple(pages), tuple(assets)), problems
+    digests = {event_id: value for result in results for event_id, value in result.digests.items()}
+    return Site(settings, sources, ordered, tuple(pages), tuple(assets), digests), problems
 
 
 def _settings(run: FileResult, document: Document) -> Settings | None:

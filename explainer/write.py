@@ -31,11 +31,14 @@ def content_hash(content: bytes) -> str:
 class Staging:
     """The files of one build, gathered beside `out_dir` until `commit()`."""
 
-    def __init__(self, out_dir: Path, manifest_path: Path) -> None:
+    def __init__(self, out_dir: Path, manifest_path: Path, previous: dict[str, list] | None = None) -> None:
         self.out_dir = out_dir
         self.manifest_path = manifest_path
         self.folder = out_dir.parent / f".{out_dir.name}.staging"
-        self.previous = self._load_manifest() if out_dir.is_dir() else {}
+        if not out_dir.is_dir():
+            previous = {}
+        self.previous = previous if previous is not None else self._load_manifest()
+        self.manifest = self.previous  # what the output holds once committed
         self.current: dict[str, str] = {}
         self.changed: set[str] = set()
         if self.folder.exists():
@@ -102,7 +105,8 @@ class Staging:
             report.removed = self._remove_stale()
             shutil.rmtree(self.folder)
         report.written = sorted(self.changed)
-        self._save_manifest()
+        if report.written or report.removed or self.current.keys() != self.previous.keys():
+            self._save_manifest()
         return report
 
     def abort(self) -> None:
@@ -110,16 +114,19 @@ class Staging:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _remove_stale(self) -> list[str]:
-        removed = []
-        for folder, subfolders, files in os.walk(self.out_dir, topdown=False):
-            for name in files:
-                path = Path(folder, name).relative_to(self.out_dir).as_posix()
-                if path not in self.current:
-                    Path(folder, name).unlink()
-                    removed.append(path)
-            if folder != str(self.out_dir) and not os.listdir(folder):
-                os.rmdir(folder)
-        return sorted(removed)
+        """Remove what the last build wrote and this one did not; without a record of it, whatever is not ours."""
+        if self.previous:
+            stale = [path for path in self.previous if path not in self.current]
+        else:
+            stale = [path.relative_to(self.out_dir).as_posix() for path in self.out_dir.rglob("*")
+                     if path.is_file() and path.relative_to(self.out_dir).as_posix() not in self.current]
+        for path in stale:
+            (self.out_dir / path).unlink(missing_ok=True)
+        for folder in sorted({(self.out_dir / path).parent for path in stale}, key=lambda f: len(f.parts), reverse=True):
+            while folder != self.out_dir and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+        return sorted(stale)
 
     def _load_manifest(self) -> dict[str, list]:
         try:
@@ -131,8 +138,12 @@ class Staging:
     def _save_manifest(self) -> None:
         manifest = {}
         for path, digest in self.current.items():
-            stat = (self.out_dir / path).stat()
-            manifest[path] = [digest, stat.st_size, stat.st_mtime_ns]
+            if path in self.changed or path not in self.previous:
+                stat = (self.out_dir / path).stat()
+                manifest[path] = [digest, stat.st_size, stat.st_mtime_ns]
+            else:
+                manifest[path] = self.previous[path]
+        self.manifest = manifest
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.manifest_path.with_suffix(".tmp")
         temporary.write_text(json.dumps(manifest, sort_keys=True))

@@ -1,0 +1,205 @@
+"""Build benchmark: `python bench/bench_build.py [--sizes 1000 10000]`.
+
+For each size it writes the synthetic corpus (bench/corpus.py) and measures, each build in a
+fresh process: a cold full build (no cache, no output), a rebuild with nothing changed, a
+rebuild after one entry changed, a rebuild after one template changed, the preview server's
+time from saving one entry to the rebuilt page on disk, and peak memory (the build process
+and its workers together). Image processing and the search index are timed apart, as
+stages of the cold build. The "bare loop" rows run the floor of our stack over the same
+corpus: PyYAML's C loader, Python-Markdown, one Jinja template, write; on 1 and 2 processes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import jinja2
+import markdown
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+from corpus import write_corpus  # noqa: E402
+
+BARE_TEMPLATE = jinja2.Template("<!DOCTYPE html><html><head><title>{{ title }}</title></head><body><h1>{{ title }}</h1>{{ body }}</body></html>")
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _bare_file(args: tuple[Path, Path]) -> int:
+    path, out = args
+    text = path.read_text(encoding="utf-8")
+    converter = markdown.Markdown()
+    if path.suffix == ".md":
+        _, front, body = text.split("---\n", 2)
+        items = [dict(yaml.load(front, Loader=Loader), body=body)]
+    else:
+        items = yaml.load(text, Loader=Loader)
+    for item in items:
+        converter.reset()
+        html = BARE_TEMPLATE.render(title=item["title"], body=converter.convert(item.get("body", "")))
+        target = out / str(item["id"]) / "index.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+    return len(items)
+
+
+def bare_loop(root: Path, processes: int) -> float:
+    out = Path(tempfile.mkdtemp(prefix="bare-"))
+    files = sorted((root / "data" / "events").glob("*.yaml")) + sorted((root / "content" / "events").glob("*.md"))
+    started = time.perf_counter()
+    if processes == 1:
+        for path in files:
+            _bare_file((path, out))
+    else:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            pool.map(_bare_file, [(path, out) for path in files], chunksize=8)
+    elapsed = time.perf_counter() - started
+    shutil.rmtree(out)
+    return elapsed
+
+
+class PeakMemory:
+    """Samples the resident memory of a process and all its descendants, every 20 ms."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(self.pid)))
+            time.sleep(0.02)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self.thread.join()
+        return self.peak
+
+
+def _tree(pid: int) -> list[int]:
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            children = []
+        queue += [int(child) for child in children]
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def timed_build(root: Path, *extra: str) -> tuple[float, int, dict[str, float]]:
+    """Seconds, peak memory of the process tree and stage timings of `build.py build --profile`."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "--root", str(root), "build", "--profile", *extra],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    memory = PeakMemory(process.pid)
+    out, err = process.communicate()
+    elapsed = time.perf_counter() - started
+    peak = memory.stop()
+    if process.returncode:
+        raise SystemExit(f"build failed:\n{err}")
+    stages = {m[1].strip(): float(m[2]) for m in re.finditer(r"^  (.+?)\s+([\d.]+) s$", out, re.M)}
+    return elapsed, peak, stages
+
+
+def serve_edit_latency(root: Path, entry: Path, page: Path, tries: int = 5) -> list[float]:
+    """Seconds from saving an entry to its rebuilt page on disk, in `build.py serve`."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "--root", str(root), "serve", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = ""
+        while "Previewing" not in line:
+            line = process.stdout.readline()
+            if not line and process.poll() is not None:
+                raise SystemExit("serve did not start")
+        results = []
+        for attempt in range(tries):
+            time.sleep(1.0)
+            before = page.read_bytes()
+            marker = f"Edited in the preview, try {attempt}."
+            started = time.perf_counter()
+            entry.write_text(entry.read_text().rstrip("\n") + f"\n\n{marker}\n")
+            while marker.encode() not in page.read_bytes() if page.exists() else True:
+                if time.perf_counter() - started > 30:
+                    raise SystemExit("the preview never rebuilt the page")
+                time.sleep(0.002)
+            results.append(time.perf_counter() - started)
+            assert page.read_bytes() != before
+        return results
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def measure(size: int, folder: Path) -> dict:
+    root = folder / f"site-{size}"
+    write_corpus(size, root)
+    row: dict = {"events": size}
+    row["bare loop, 1 process"] = bare_loop(root, 1)
+    row["bare loop, 2 processes"] = bare_loop(root, 2)
+    row["cold build"], row["peak memory (MiB)"], stages = timed_build(root)
+    row["cold: images"] = stages.get("images and assets", 0.0)
+    row["cold: search index"] = stages.get("search index", 0.0)
+    row["cold build, without images and search"] = row["cold build"] - row["cold: images"] - row["cold: search index"]
+    row["peak memory (MiB)"] /= 2**20
+    row["no change"], _, _ = timed_build(root)
+    entry = root / "content" / "events" / "event-00001.md"
+    entry.write_text(entry.read_text().replace("title: \"", "title: \"Edited: ", 1))
+    row["one entry changed"], _, stages = timed_build(root)
+    row["one entry changed, without search"] = row["one entry changed"] - stages.get("search index", 0.0)
+    template = root / "templates" / "event.html"
+    template.write_text(template.read_text().replace("</article>", "</article>\n<!-- edited -->", 1))
+    row["one template changed"], _, _ = timed_build(root)
+    page = root / ".cache" / "preview" / "events" / "event-00001" / "index.html"
+    latencies = serve_edit_latency(root, entry, page)
+    row["serve: save to page on disk (median)"] = sorted(latencies)[len(latencies) // 2]
+    shutil.rmtree(root)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="explainer-bench-"))
+    rows = [measure(size, folder) for size in args.sizes]
+    names = [name for name in rows[0] if name != "events"]
+    print(f"{'measure':<40}" + "".join(f"{row['events']:>12,}" for row in rows))
+    for name in names:
+        unit = "" if "MiB" in name else " s"
+        print(f"{name:<40}" + "".join(f"{row[name]:>10.2f}{unit:>2}" for row in rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()
