@@ -279,17 +279,19 @@ def ical_text(value: str) -> str:
 
 def fold(line: str) -> str:
     """A content line folded into lines of at most 75 octets, never inside a UTF-8 character."""
-    parts: list[str] = []
-    current, size, limit = "", 0, 75
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append(current)
-            current, size, limit = "", 0, 74  # a continuation line starts with one space
-        current += char
-        size += width
-    parts.append(current)
-    return "\r\n ".join(parts)
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    parts: list[bytes] = []
+    start, limit = 0, 75
+    while len(data) - start > limit:
+        end = start + limit
+        while data[end] & 0xC0 == 0x80:  # a continuation byte: step back to the character's start
+            end -= 1
+        parts.append(data[start:end])
+        start, limit = end, 74  # a continuation line starts with one space
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8")
 
 
 def ical_date(day: dt.date) -> str:
@@ -357,24 +359,37 @@ def plain_summary(site: Site, event: Event) -> str:
     return " ".join(Markup(markup.strip_markers(fragment)).striptags().split())
 
 
-def calendar(site: Site, events: list[Event], summary_of: EventText | None = None) -> bytes:
+def calendar(site: Site, events: list[Event], summary_of: EventText | None = None, memo: dict | None = None) -> bytes:
     """An iCalendar file (`/calendar.ics`) of the events known to the day, and of expected events within their window.
 
     Events known only to the month or year that are not expected are left out: a calendar
     cannot show them without inventing a day. `summary_of(event)` gives the plain-text
-    DESCRIPTION; without it the summary's Markdown is rendered to plain text here.
+    DESCRIPTION; without it the summary's Markdown is rendered to plain text here. `memo`,
+    kept by the caller between builds, holds each event's folded text, so a site of
+    thousands of events is not written out again for one changed entry.
     """
     settings = site.settings
     stamp = f"{ical_date(content_updated(site) or EPOCH)}T000000Z"
     describe = summary_of or (lambda event: plain_summary(site, event))
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//explainer//{ical_text(settings.title)}//EN",
-             "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-             f"X-WR-CALNAME:{ical_text(settings.title)}", f"X-WR-CALDESC:{ical_text(settings.description)}"]
+    head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//explainer//{ical_text(settings.title)}//EN",
+            "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+            f"X-WR-CALNAME:{ical_text(settings.title)}", f"X-WR-CALDESC:{ical_text(settings.description)}"]
+    known = dict(memo or {})
+    used: dict = {}
+    blocks = ["".join(fold(line) + "\r\n" for line in head)]
     for event in events:
         if in_calendar(event):
-            lines += vevent(site, event, describe(event), stamp)
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines).encode("utf-8")
+            key = (event, stamp)
+            block = known.get(key)
+            if block is None:
+                block = "".join(fold(line) + "\r\n" for line in vevent(site, event, describe(event), stamp))
+            blocks.append(block)
+            used[key] = block
+    blocks.append("END:VCALENDAR\r\n")
+    if memo is not None:
+        memo.clear()
+        memo.update(used)
+    return "".join(blocks).encode("utf-8")
 
 
 # JSON-LD ---------------------------------------------------------------------------------------

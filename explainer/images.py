@@ -162,12 +162,17 @@ class ImageCache:
         name = f"{_slug(PurePosixPath(source).stem)}.{digest[:10]}.{output_format.ext}"
         return (_output_dir(source) / name).as_posix(), self._sanitized_file(digest, output_format)
 
-    def social_card(self, title: str, site_title: str, photo: Path | None, key: str) -> tuple[str, Path]:
-        """A 1200x630 JPEG for Open Graph, the photo cropped to cover or a title card: (output path, cached file)."""
+    def social_card(self, title: str, site_title: str, photo: Path | None, key: str, *, cached_only: bool = False) -> tuple[str, Path] | None:
+        """A 1200x630 JPEG for Open Graph, the photo cropped to cover or a title card: (output path, cached file).
+
+        With `cached_only`, None instead of making a card that is not in the cache yet.
+        """
         photo_data = photo.read_bytes() if photo else b""
         digest = _digest(_card_settings(title, site_title, photo is not None), photo_data)
         file = self.cache_dir / "cards" / f"{digest}.jpg"
         if not file.is_file():
+            if cached_only:
+                return None
             card = _photo_card(photo_data) if photo else _title_card(title, site_title)
             _write_atomic(file, _encoded(card, _JPEG))
             self.work_done += 1

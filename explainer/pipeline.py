@@ -71,6 +71,9 @@ class Caches:
     fragments: FragmentStore
     pages: PageKeys
     manifest: dict | None = None
+    in_memory: bool = False  # kept by a long-running preview, which alone writes its output folder
+    calendar: dict = field(default_factory=dict)
+    cards: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, project: Project) -> Caches:
@@ -126,17 +129,18 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
     workers = workers or os.cpu_count() or 1
     image_cache = ImageCache(project.cache_dir / "images")
     photos = _process_photos(project, site, image_cache, workers)
-    cards = _social_cards(project, site, image_cache, workers)
+    cards = _social_cards(project, site, image_cache, workers, caches.cards)
     asset_files, asset_urls = _assets(project, site, image_cache, set(photos))
     timings["images and assets"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    staging = Staging(project.out_dir, _manifest(project), caches.manifest)
+    staging = Staging(project.out_dir, _manifest(project), caches.manifest, trust_output=caches.in_memory)
     fragments, page_keys = caches.fragments, caches.pages
     try:
         renderer = Renderer(site, project.root / "templates", fragments=Fragments(site.settings.raw_html, fragments), images=photos,
                             asset_urls=asset_urls, social_cards={event_id: "/" + path for event_id, (path, _) in cards.items()},
-                            search=search)
+                            search=search, bytecode_cache=jinja2.FileSystemBytecodeCache(str(_folder(project.cache_dir / "templates"))),
+                            calendar_memo=caches.calendar)
         jobs = _planned(renderer, project.root)
         todo = [job for job in jobs if not (page_keys.get(job.path) == job.key and staging.keep_unchanged(job.path))]
         for output in _rendered(todo, fragments, project.root, workers):
@@ -194,6 +198,11 @@ def _publish_search_index(project: Project, site: Site, searchable: list[str]) -
     return written, staging.manifest
 
 
+def _folder(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def _manifest(project: Project) -> Path:
     return project.cache_dir / f"manifest-{project.out_dir.name}.json"
 
@@ -219,12 +228,29 @@ def _process_photos(project: Project, site: Site, cache: ImageCache, workers: in
     return dict(zip(sources, processed))
 
 
-def _social_cards(project: Project, site: Site, cache: ImageCache, workers: int) -> dict[str, tuple[str, Path]]:
-    """Event id -> (output path, file) of its 1200x630 sharing image: its first photo, else a title card."""
-    def card(event: Event) -> tuple[str, Path]:
+def _social_cards(project: Project, site: Site, cache: ImageCache, workers: int, known: dict) -> dict[str, tuple[str, Path]]:
+    """Event id -> (output path, file) of its 1200x630 sharing image: its first photo, else a title card.
+
+    `known` (kept by the preview) remembers each event's card by what it is made from, so
+    thousands of cards are not looked up again for one changed entry.
+    """
+    def inputs(event: Event) -> tuple:
         photo = project.root / "assets" / event.photos[0].src if event.photos else None
-        return cache.social_card(event.title, site.settings.title, photo, key=event.id)
-    return dict(zip((event.id for event in site.events), _map_forked(card, list(site.events), workers)))
+        return (event.title, site.settings.title, photo, photo.stat().st_mtime_ns if photo else None)
+
+    def card(event: Event, cached_only: bool = False) -> tuple[str, Path] | None:
+        title, site_title, photo, _ = inputs(event)
+        return cache.social_card(title, site_title, photo, key=event.id, cached_only=cached_only)
+
+    cards = {}
+    for event in site.events:
+        remembered = known.get(event.id)
+        cards[event.id] = remembered[1] if remembered and remembered[0] == inputs(event) else card(event, cached_only=True)
+    missing = [event for event in site.events if cards[event.id] is None]
+    cards.update(zip((event.id for event in missing), _map_forked(card, missing, workers)))
+    known.clear()
+    known.update({event.id: (inputs(event), cards[event.id]) for event in site.events})
+    return cards
 
 
 def _map_forked(function: Callable, items: list, workers: int) -> list:

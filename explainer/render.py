@@ -213,7 +213,8 @@ class Renderer:
     """Plans and renders each page of a site with the Jinja templates of a folder."""
 
     def __init__(self, site: Site, templates: Path, *, fragments: Fragments, images: dict, asset_urls: dict[str, str],
-                 social_cards: dict[str, str] | None = None, search: bool = True) -> None:
+                 social_cards: dict[str, str] | None = None, search: bool = True,
+                 bytecode_cache: jinja2.BytecodeCache | None = None, calendar_memo: dict | None = None) -> None:
         self.site = site
         self.fragments = fragments
         self.images = images
@@ -221,6 +222,7 @@ class Renderer:
         self.by_id = {event.id: event for event in site.events}
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates),
+            bytecode_cache=bytecode_cache,
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -233,6 +235,8 @@ class Renderer:
         self.common_key = digest(templates_text, site.settings, [(p.slug, p.title, p.order) for p in menu],
                                  sorted(asset_urls.items()), search, len(site.events))
         self._digests: dict[str, str] = {}
+        self._source_digests: dict[str, str] = {}
+        self.calendar_memo = calendar_memo
 
     # Keys: what each page shows, as digests ------------------------------------------------
 
@@ -336,11 +340,18 @@ class Renderer:
         )
 
     def event_page_key(self, index: int) -> str:
+        """The event, its neighbours' titles, the events it links and the sources it cites (a hot path: plain strings)."""
         event = self.site.events[index]
-        neighbours = [(e.id, e.title) for e in self.site.events[max(index - 1, 0):index + 2]]
-        linked = [self.event_digest(self.by_id[i]) for i in event.related + event.mentions if i in self.by_id]
-        sources = [self.site.sources.get(i) for i in event.sources + event.cites]
-        return digest(self.common_key, self.event_digest(event), neighbours, linked, sources)
+        parts = [self.common_key, self.event_digest(event)]
+        parts += [f"{e.id}\x1f{e.title}" for e in self.site.events[max(index - 1, 0):index + 2]]
+        parts += [self.event_digest(self.by_id[i]) for i in event.related + event.mentions if i in self.by_id]
+        parts += [self.source_digest(i) for i in event.sources + event.cites]
+        return hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
+
+    def source_digest(self, source_id: str) -> str:
+        if source_id not in self._source_digests:
+            self._source_digests[source_id] = digest(self.site.sources.get(source_id))
+        return self._source_digests[source_id]
 
     def narrative_page(self, page: Page, template: str = "page.html", path: str | None = None, **extra) -> Output:
         notes = Notes(self.site.sources)
@@ -483,7 +494,7 @@ class Renderer:
         yield PageJob("feed.json", feed_key, lambda: Output("feed.json", feeds.json_feed(
             self.site, events, self.feed_html, self.summary_text, self.card_image)))
         yield PageJob("calendar.ics", self._events_key(self.site.events),
-                      lambda: Output("calendar.ics", feeds.calendar(self.site, list(self.site.events), self.summary_text)))
+                      lambda: Output("calendar.ics", feeds.calendar(self.site, list(self.site.events), self.summary_text, self.calendar_memo)))
         yield PageJob("robots.txt", digest(self.site.settings), lambda: Output("robots.txt", feeds.robots(self.site)))
         entries = sorted(sitemap, key=lambda entry: entry[0])
         yield PageJob("sitemap.xml", digest(self.site.settings, entries), lambda: Output("sitemap.xml", feeds.sitemap(self.site, entries)))

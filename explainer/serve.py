@@ -43,6 +43,7 @@ class Preview:
         try:
             if self.caches is None:
                 self.caches = Caches.load(self.project)
+                self.caches.in_memory = True
             result = build(self.project, drafts=True, search=False, caches=self.caches)
         except ContentErrors as errors:
             self.problems, self.crash = errors.problems, None
