@@ -224,8 +224,7 @@ def _image_checker(assets: Path, cache: FileCache):
 
 def _process_photos(project: Project, site: Site, cache: ImageCache, workers: int) -> dict[str, ProcessedImage]:
     sources = sorted({photo.src for event in site.events for photo in event.photos})
-    processed = _map_forked(lambda src: cache.process(project.root / "assets" / src, src), sources, workers)
-    return dict(zip(sources, processed))
+    return dict(zip(sources, _map_forked(lambda src: cache.process(project.root / "assets" / src, src), sources, workers)))
 
 
 def _social_cards(project: Project, site: Site, cache: ImageCache, workers: int, known: dict) -> dict[str, tuple[str, Path]]:
@@ -253,15 +252,16 @@ def _social_cards(project: Project, site: Site, cache: ImageCache, workers: int,
     return cards
 
 
-def _map_forked(function: Callable, items: list, workers: int) -> list:
-    """`function` over the items, on forked worker processes when there are many (images are slow to make)."""
-    if workers < 2 or len(items) < PARALLEL_FROM:
-        return [function(item) for item in items]
+def _map_forked(function: Callable, items: list, workers: int) -> Iterator:
+    """`function(item)` for each item, in order, on forked worker processes when there are several."""
+    if workers < 2 or len(items) < 2:
+        yield from map(function, items)
+        return
     global _TASK, _TASK_ITEMS
     _TASK, _TASK_ITEMS = function, items  # forked workers inherit them: only indices and results cross processes
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_run_task, range(len(items)), chunksize=max(1, len(items) // (workers * 8)))
+            yield from pool.imap(_run_task, range(len(items)), chunksize=max(1, len(items) // (workers * 8)))
     finally:
         _TASK, _TASK_ITEMS = None, []
 
@@ -310,33 +310,21 @@ def _planned(renderer: Renderer, root: Path) -> list[PageJob]:
 
 def _rendered(jobs: list[PageJob], fragments: FragmentStore, root: Path, workers: int) -> Iterator[Output]:
     """The output of each job, on several processes when there are many; template mistakes become problems."""
-    if workers < 2 or len(jobs) < PARALLEL_FROM:
+    def render(chunk: list[PageJob]) -> tuple[list[Output], tuple[dict[str, str], set[str]]]:
         with _template_problems(root):
-            for job in jobs:
-                yield job.make()
-        return
-    global _JOBS, _ROOT, _FRAGMENTS
-    _JOBS, _ROOT, _FRAGMENTS = jobs, root, fragments  # forked workers inherit the plan: only indices and results cross
-    chunks = [range(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for outputs, (new, used) in pool.imap(_render_chunk, chunks):
-            fragments.merge(new, used)
-            yield from outputs
-    _JOBS, _FRAGMENTS = [], None
+            outputs = [job.make() for job in chunk]
+        return outputs, fragments.take_new()  # a worker sends back the Markdown it rendered and used
+
+    if len(jobs) < PARALLEL_FROM:
+        workers = 1
+    chunks = [jobs[start:start + CHUNK] for start in range(0, len(jobs), CHUNK)]
+    for outputs, (new, used) in _map_forked(render, chunks, workers):
+        fragments.merge(new, used)
+        yield from outputs
 
 
-_JOBS: list[PageJob] = []
-_ROOT = Path()
-_FRAGMENTS: FragmentStore | None = None
 PARALLEL_FROM = 200  # fewer pages render faster in this process than a pool starts
 CHUNK = 50
-
-
-def _render_chunk(indices: range) -> tuple[list[Output], tuple[dict[str, str], set[str]]]:
-    """In a worker: render some jobs; send back their output and the Markdown it rendered anew."""
-    with _template_problems(_ROOT):
-        outputs = [_JOBS[index].make() for index in indices]
-    return outputs, _FRAGMENTS.take_new()
 
 
 @contextmanager
