@@ -99,7 +99,6 @@ class Event:
     draft: bool = False
     cites: tuple[str, ...] = ()  # sources cited inline, in reading order
     mentions: tuple[str, ...] = ()  # events linked with [[id]]
-    order: int = 0
 
     @property
     def url(self) -> str:
@@ -110,7 +109,8 @@ class Event:
         return self.date_label or self.when.label()
 
     def sort_key(self) -> tuple:
-        return (*self.when.sort_key(), self.time or dt.time(0, 0), self.time is not None, self.order)
+        """Date, then time; events equal on both keep the order they are written in (a stable sort)."""
+        return (*self.when.sort_key(), self.time or dt.time(0, 0), self.time is not None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,7 @@ class Caches:
     in_memory: bool = False  # kept by a long-running preview, which alone writes its output folder
     calendar: dict = field(default_factory=dict)
     cards: dict = field(default_factory=dict)
+    photos: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, project: Project) -> Caches:
@@ -128,7 +129,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
     clock = time.perf_counter()
     workers = workers or os.cpu_count() or 1
     image_cache = ImageCache(project.cache_dir / "images")
-    photos = _process_photos(project, site, image_cache, workers)
+    photos = _process_photos(project, site, image_cache, workers, caches.photos)
     cards = _social_cards(project, site, image_cache, workers, caches.cards)
     asset_files, asset_urls = _assets(project, site, image_cache, set(photos))
     timings["images and assets"] = time.perf_counter() - clock
@@ -222,9 +223,19 @@ def _image_checker(assets: Path, cache: FileCache):
     return lambda relative: cache.get(f"image:{relative}", assets / relative, lambda: check(relative))
 
 
-def _process_photos(project: Project, site: Site, cache: ImageCache, workers: int) -> dict[str, ProcessedImage]:
+def _process_photos(project: Project, site: Site, cache: ImageCache, workers: int, known: dict) -> dict[str, ProcessedImage]:
+    """Each event photo's responsive variants; `known` remembers them by the file's size and time between builds."""
+    def stat_of(src: str) -> tuple[int, int]:
+        stat = (project.root / "assets" / src).stat()
+        return (stat.st_size, stat.st_mtime_ns)
+
     sources = sorted({photo.src for event in site.events for photo in event.photos})
-    return dict(zip(sources, _map_forked(lambda src: cache.process(project.root / "assets" / src, src), sources, workers)))
+    photos = {src: known[src][1] for src in sources if src in known and known[src][0] == stat_of(src)}
+    missing = [src for src in sources if src not in photos]
+    photos.update(zip(missing, _map_forked(lambda src: cache.process(project.root / "assets" / src, src), missing, workers)))
+    known.clear()
+    known.update({src: (stat_of(src), photos[src]) for src in sources})
+    return {src: photos[src] for src in sources}
 
 
 def _social_cards(project: Project, site: Site, cache: ImageCache, workers: int, known: dict) -> dict[str, tuple[str, Path]]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import html
 from collections.abc import Callable, Iterator
@@ -159,6 +160,7 @@ def plain_text(fragment: str) -> str:
     return " ".join(Markup(markup.strip_markers(fragment)).striptags().split())
 
 
+@functools.cache
 def tag_slug(tag: str) -> str:
     return slugify(tag) or "tag"
 
@@ -313,6 +315,14 @@ class Renderer:
         return [{"year": year, "months": [{"month": m, "cards": [self.card(e) for e in m.events]} for m in year.months]}
                 for year in group_timeline(events)]
 
+    @functools.cached_property
+    def tags(self) -> dict[str, tuple[str, list[Event]]]:
+        return events_by_tag(self.site.events)
+
+    @functools.cached_property
+    def years(self) -> list[TimelineYear]:
+        return group_timeline(self.site.events)
+
     def is_large(self) -> bool:
         return len(self.site.events) > self.site.settings.timeline_threshold
 
@@ -385,13 +395,13 @@ class Renderer:
                                    jsonld=jsonld, years=[], latest=[])
 
     def year_index(self) -> list[tuple[int, str, int]]:
-        return [(year.year, f"/years/{year.year}/", year.count) for year in group_timeline(self.site.events)]
+        return [(year.year, f"/years/{year.year}/", year.count) for year in self.years]
 
     def year_pages(self) -> Iterator[PageJob]:
         """On a large site, a page per year, and per month when a year alone is too long."""
         if not self.is_large():
             return
-        years = group_timeline(self.site.events)
+        years = self.years
         for number, year in enumerate(years):
             around = {"previous": years[number - 1] if number else None, "next": years[number + 1] if number + 1 < len(years) else None}
             events = [event for month in year.months for event in month.events]
@@ -418,7 +428,7 @@ class Renderer:
                            description=f"Events of {month.label} in {self.site.settings.title}")
 
     def tag_jobs(self) -> Iterator[PageJob]:
-        tags = events_by_tag(self.site.events)
+        tags = self.tags
         listing = [(name, f"/tags/{slug}/", len(events)) for slug, (name, events) in tags.items()]
         yield PageJob("tags/index.html", digest(self.common_key, listing),
                       lambda: self.render("tags.html", "tags/index.html", tags=listing, title="Topics",
@@ -524,9 +534,9 @@ def plan_site(renderer: Renderer) -> list[PageJob]:
     jobs += renderer.tag_jobs()
     jobs += renderer.sources_jobs()
     jobs += renderer.updates_jobs()
-    jobs.append(PageJob("search/index.html", digest(renderer.common_key, renderer.year_index(), list(events_by_tag(site.events))),
+    jobs.append(PageJob("search/index.html", digest(renderer.common_key, renderer.year_index(), list(renderer.tags)),
                         lambda: renderer.render("search.html", "search/index.html", title="Search", description=f"Search {site.settings.title}",
-                                                years=group_timeline(site.events), tags=list(events_by_tag(site.events).items()))))
+                                                years=renderer.years, tags=list(renderer.tags.items()))))
     jobs += renderer.alias_jobs()
     jobs.append(PageJob("404.html", renderer.common_key, lambda: renderer.render(
         "404.html", "404.html", title="Page not found", description=site.settings.description)))

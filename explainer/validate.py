@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -235,7 +235,7 @@ def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool 
     problems = [problem for result in results for problem in result.problems]
     settings = next((result.settings for result in results if result.settings is not None), None)
     sources = {source_id: source for result in results for source_id, source in result.sources.items()}
-    events = [replace(event, order=order) for order, event in enumerate(event for result in results for event in result.events)]
+    events = [event for result in results for event in result.events]
     pages = [page for result in results for page in result.pages]
     problems += _unique_ids(events) + _unique_slugs(pages)
     problems += _check_photos([ref for result in results for ref in result.photo_refs], frozenset(assets), check_image)
