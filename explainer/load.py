@@ -1,6 +1,7 @@
 """Read the site folder: YAML files and Markdown files into position-keeping documents."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,10 +73,19 @@ def content_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
         problems.append(Problem(Position("data/site.yaml"), "missing: every site needs data/site.yaml with its title and base_url"))
     if (data / "sources.yaml").is_file():
         files.append(("sources", data / "sources.yaml"))
-    files += [("events", path) for path in sorted((data / "events").glob("*.yaml")) + sorted((data / "events").glob("*.yml"))]
-    files += [("entry", path) for path in sorted((root / "content" / "events").glob("*.md"))]
-    files += [("page", path) for path in sorted((root / "content").glob("*.md"))]
+    files += [("events", path) for path in _files(data / "events", (".yaml", ".yml"))]
+    files += [("entry", path) for path in _files(root / "content" / "events", (".md",))]
+    files += [("page", path) for path in _files(root / "content", (".md",))]
     return files, problems
+
+
+def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """The files of a folder (not its subfolders) with one of the suffixes, by name; hidden ones left out."""
+    try:
+        entries = [entry for entry in os.scandir(folder) if entry.name.endswith(suffixes) and not entry.name.startswith(".")]
+    except OSError:
+        return []
+    return [folder / entry.name for entry in sorted(entries, key=lambda entry: entry.name) if entry.is_file()]
 
 
 def load_site(root: Path) -> tuple[SiteFiles, list[Problem]]:

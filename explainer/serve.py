@@ -43,8 +43,8 @@ class Preview:
         try:
             if self.caches is None:
                 self.caches = Caches.load(self.project)
-                self.caches.in_memory = True
             result = build(self.project, drafts=True, search=False, caches=self.caches)
+            self.caches.in_memory = True  # from now on this process alone writes the preview folder
         except ContentErrors as errors:
             self.problems, self.crash = errors.problems, None
             for problem in errors.problems:

@@ -148,6 +148,8 @@ class Staging:
             else:
                 manifest[path] = self.previous[path]
         self.manifest = manifest
+        if self.trust_output:
+            return  # a preview keeps it in memory; the next process checks every file anyway
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.manifest_path.with_suffix(".tmp")
         temporary.write_text(json.dumps(manifest, sort_keys=True))
