@@ -58,7 +58,12 @@ def _parser() -> argparse.ArgumentParser:
 def _build(args: argparse.Namespace) -> int:
     project = pipeline.Project.at(args.root, args.out)
     started = time.perf_counter()
-    result = pipeline.build(project, drafts=args.drafts)
+    progress = _progress_line(started) if sys.stderr.isatty() else None
+    try:
+        result = pipeline.build(project, drafts=args.drafts, progress=progress)
+    finally:
+        if progress:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
     report = result.report
     _print_problems(result.warnings, count=False)
     print(f"built {len(result.site.events)} events into {_shown(project.out_dir, project.root)}/: "
@@ -69,6 +74,18 @@ def _build(args: argparse.Namespace) -> int:
         for stage, seconds in result.timings.items():
             print(f"  {stage:<20} {seconds:7.2f} s")
     return 0
+
+
+def _progress_line(started: float):
+    """A line on the terminal that counts the pages rendered, redrawn at most five times a second."""
+    shown = [0.0]
+
+    def show(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - shown[0] >= 0.2 or done == total:
+            shown[0] = now
+            print(f"\rrendering pages: {done:,} of {total:,}, {now - started:.1f} s", end="", file=sys.stderr, flush=True)
+    return show
 
 
 def _serve(args: argparse.Namespace) -> int:

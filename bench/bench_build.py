@@ -70,7 +70,11 @@ def bare_loop(root: Path, processes: int) -> float:
 
 
 class PeakMemory:
-    """Samples the resident memory of a process and all its descendants, every 20 ms."""
+    """Samples the memory of a process and all its descendants, every 20 ms.
+
+    Memory is the proportional set size (PSS): pages that forked workers share with the
+    build process count once in all, where summing resident sizes would count them twice.
+    """
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak, self._stop = pid, 0, threading.Event()
@@ -79,7 +83,7 @@ class PeakMemory:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(self.pid)))
+            self.peak = max(self.peak, sum(_pss(pid) for pid in _tree(self.pid)))
             time.sleep(0.02)
 
     def stop(self) -> int:
@@ -101,10 +105,10 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _rss(pid: int) -> int:
+def _pss(pid: int) -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass
@@ -164,11 +168,11 @@ def measure(size: int, folder: Path) -> dict:
     row: dict = {"events": size}
     row["bare loop, 1 process"] = bare_loop(root, 1)
     row["bare loop, 2 processes"] = bare_loop(root, 2)
-    row["cold build"], row["peak memory (MiB)"], stages = timed_build(root)
+    row["cold build"], row["peak memory, PSS (MiB)"], stages = timed_build(root)
     row["cold: images"] = stages.get("images and assets", 0.0)
     row["cold: search index"] = stages.get("search index", 0.0)
     row["cold build, without images and search"] = row["cold build"] - row["cold: images"] - row["cold: search index"]
-    row["peak memory (MiB)"] /= 2**20
+    row["peak memory, PSS (MiB)"] /= 2**20
     row["no change"], _, _ = timed_build(root)
     entry = root / "content" / "events" / "event-00001.md"
     entry.write_text(entry.read_text().replace("title: \"", "title: \"Edited: ", 1))

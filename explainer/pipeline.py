@@ -109,12 +109,13 @@ def _validate_file(root: Path, kind: str, path: Path) -> FileResult:
 
 
 def build(project: Project, *, drafts: bool = False, search: bool = True, workers: int | None = None,
-          caches: Caches | None = None) -> BuildResult:
+          caches: Caches | None = None, progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Build the whole site into the output folder; raise ContentErrors, leaving the output as it was, on any error.
 
     Only pages whose inputs changed since the last build are rendered again, on `workers`
     processes (default: one per core) when there are many. `caches` kept by the caller (the
     preview) spare reading `.cache/` each time; without them they are read and saved here.
+    `progress(done, total)` hears of each page rendered.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -144,8 +145,10 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
                             calendar_memo=caches.calendar)
         jobs = _planned(renderer, project.root)
         todo = [job for job in jobs if not (page_keys.get(job.path) == job.key and staging.keep_unchanged(job.path))]
-        for output in _rendered(todo, fragments, project.root, workers):
+        for done, output in enumerate(_rendered(todo, fragments, project.root, workers), start=1):
             staging.add(output.path, output.content)
+            if progress:
+                progress(done, len(todo))
         page_keys.update({job.path: job.key for job in jobs})
         searchable = [job.path for job in jobs if job.searchable] if search else []
         for image in photos.values():

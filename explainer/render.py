@@ -519,7 +519,9 @@ def _pager(base: str, number: int, total: int) -> dict:
 def plan_site(renderer: Renderer) -> list[PageJob]:
     """Every file of the site to render, each with its key; the sitemap lists the HTML pages."""
     site = renderer.site
-    jobs = [PageJob("index.html", digest(renderer._events_key(site.events), renderer.home_page(), renderer.is_large()), renderer.home)]
+    home = renderer.home_page()
+    jobs = [PageJob("index.html", digest(renderer._events_key(site.events), renderer.narrative_page_key(home), renderer.is_large()),
+                    renderer.home)]
     sitemap: list[tuple[str, dt.date | None]] = [("/", feeds.content_updated(site))]
     for index, event in enumerate(site.events):
         jobs.append(PageJob(f"events/{event.id}/index.html", renderer.event_page_key(index),

@@ -262,3 +262,39 @@ def test_an_alias_may_not_take_another_event_id(make_site):
         "- id: a\n  date: 2021\n  title: A\n  summary: S[@paper-one]\n  sources: [paper-one]\n"
         "- id: b\n  date: 2021\n  title: B\n  summary: S[@paper-one]\n  sources: [paper-one]\n  aliases: [a]\n")})
     assert problem_lines(root) == ['data/events/a.yaml:6:3: error: event alias "a" is already used as an id at data/events/a.yaml:1:3']
+
+
+def test_the_updates_page_lists_every_update_and_correction_newest_first(built):
+    _, out, _ = built
+    page = (out / "updates" / "index.html").read_text()
+    assert '<a href="/events/released/#updates-title">The activist is released</a>' in page
+    assert "<strong>Correction</strong>" in page and "An earlier version gave the wrong town." in page
+    assert (out / "updates" / "feed.xml").is_file()
+
+
+def test_the_home_timeline_has_a_year_index_and_a_way_to_the_latest_event(built):
+    _, out, _ = built
+    home = (out / "index.html").read_text()
+    nav = home[home.index('<nav class="year-jump"'):home.index("</nav>", home.index('<nav class="year-jump"'))]
+    assert '<a href="#y2021">2021</a>' in nav
+    assert '<a href="#visit">Latest event</a>' in nav
+
+
+def test_a_large_timeline_gets_year_pages_and_paginated_tags(make_site):
+    events = "".join(
+        f"- id: e{n}\n  date: {2019 + n % 3}-0{1 + n % 9}-1{n % 9}\n  title: Event {n}\n  summary: S{n}[@paper-one]\n"
+        f"  tags: [Common]\n  sources: [paper-one]\n" for n in range(7))
+    root = make_site({"data/events/a.yaml": events,
+                      "data/site.yaml": "title: T\ndescription: D\nbase_url: https://example.org\ntimeline_threshold: 2\npage_size: 3\n"})
+    build(Project.at(root), search=False)
+    out = root / "_site"
+    home = (out / "index.html").read_text()
+    assert 'id="years"' in home and '<a href="/years/2020/">2020</a>' in home
+    assert home.count('class="event-card"') == 7  # the latest events (all seven here)
+    assert "y2020-" not in (out / "years" / "2020" / "index.html").read_text().split('class="timeline"')[0]
+    year = (out / "years" / "2019" / "index.html").read_text()
+    assert 'href="/years/2019/y2019-' in year  # more events than the threshold in a year: a page per month
+    assert (out / "tags" / "common" / "page" / "3" / "index.html").is_file()
+    assert not (out / "tags" / "common" / "page" / "4").exists()
+    first = (out / "tags" / "common" / "index.html").read_text()
+    assert 'rel="next" href="/tags/common/page/2/"' in first and "Page 1 of 3" in first

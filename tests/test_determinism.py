@@ -37,3 +37,24 @@ def test_a_rebuild_in_place_changes_no_byte(tmp_path):
     result = build(Project.at(root))
     assert result.report.written == [] and result.report.removed == []
     assert digests(result.out_dir) == before
+
+
+def test_a_cached_parallel_build_equals_a_clean_single_process_build(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from corpus import write_corpus
+
+    write_corpus(260, tmp_path / "a")  # above the number of pages that makes a build use worker processes
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    serial = build(Project.at(tmp_path / "a"), search=False, workers=1).out_dir
+    parallel_root = tmp_path / "b"
+    build(Project.at(parallel_root), search=False, workers=2)
+    entry = parallel_root / "content" / "events" / "event-00001.md"
+    original = entry.read_text()
+    entry.write_text(original.replace('title: "', 'title: "Changed ', 1))
+    build(Project.at(parallel_root), search=False, workers=2)  # a cached, incremental build in between
+    entry.write_text(original)
+    result = build(Project.at(parallel_root), search=False, workers=2)
+    assert result.pages_rendered > 0
+    assert digests(serial) == digests(result.out_dir)
