@@ -1,6 +1,7 @@
 """What a build keeps in `.cache/` for the next one: safe to delete, dropped when the generator's code changes."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -33,7 +34,7 @@ class FileCache:
 
     def __init__(self, store: Path) -> None:
         self.store = store
-        self._old: dict[str, tuple[tuple[int, int], Any]] = _load(store)
+        self._old: dict[str, tuple[tuple[int, int], Any]] = load_pickle(store) or {}
         self._new: dict[str, tuple[tuple[int, int], Any]] = {}
         self.hits = 0
 
@@ -54,7 +55,7 @@ class FileCache:
         """Keep what this build used, and only that (entries of deleted files go)."""
         if self._new.keys() == self._old.keys() and self.hits == len(self._new):
             return
-        _dump(self.store, self._new)
+        dump_pickle(self.store, self._new)
 
     def next_build(self) -> None:
         """Start over for another build in the same process, with the last build's values as the known ones."""
@@ -63,54 +64,53 @@ class FileCache:
 
 
 class FragmentStore(dict):
-    """Rendered Markdown by digest of its text; saved with only the entries a build used."""
+    """Rendered Markdown by digest of its text, saved when a build added to it."""
 
     def __init__(self, store: Path) -> None:
-        super().__init__(_load(store))
+        super().__init__(load_pickle(store) or {})
         self.store = store
-        self.used: set[str] = set()
         self.added = False
         self.new: dict[str, str] = {}
 
-    def __getitem__(self, key: str) -> str:
-        self.used.add(key)
-        return super().__getitem__(key)
-
     def __setitem__(self, key: str, value: str) -> None:
-        self.used.add(key)
         self.added = True
         self.new[key] = value
         super().__setitem__(key, value)
 
-    def take_new(self) -> tuple[dict[str, str], set[str]]:
-        """The entries added and the keys used since the last call (a worker process sends them to the parent)."""
-        new, used, self.new, self.used = self.new, self.used, {}, set()
-        return new, used
+    def take_new(self) -> dict[str, str]:
+        """The entries added since the last call (a worker process sends them to the parent)."""
+        new, self.new = self.new, {}
+        return new
 
-    def merge(self, new: dict[str, str], used: set[str]) -> None:
-        """Take in what a worker process added and used."""
+    def merge(self, new: dict[str, str]) -> None:
+        """Take in what a worker process added."""
         for key, value in new.items():
             self[key] = value
-        self.used |= used
 
     def save(self) -> None:
-        if self.added or len(self.used) != len(self):
-            _dump(self.store, {key: dict.__getitem__(self, key) for key in self.used})
+        # Texts no longer used stay: an edit adds a few entries, and `.cache/` is safe to delete.
+        if self.added:
+            dump_pickle(self.store, dict(self))
 
     def next_build(self) -> None:
-        self.used, self.added, self.new = set(), False, {}
+        self.added, self.new = False, {}
 
 
-def _load(store: Path) -> dict:
+def load_pickle(store: Path):
+    """What `dump_pickle` saved, or None if it is missing, unreadable or made by other code."""
+    gc.disable()  # the collector would scan the whole heap again and again while a large cache unpickles
     try:
         with store.open("rb") as file:
             version, data = pickle.load(file)
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, TypeError):
-        return {}
-    return data if version == code_version() else {}
+        return None
+    finally:
+        gc.enable()
+    return data if version == code_version() else None
 
 
-def _dump(store: Path, data: dict) -> None:
+def dump_pickle(store: Path, data) -> None:
+    """Save data with the version of the code that made it, atomically."""
     store.parent.mkdir(parents=True, exist_ok=True)
     temporary = store.with_name(store.name + f".{os.getpid()}.tmp")
     with temporary.open("wb") as file:
@@ -123,7 +123,7 @@ class PageKeys:
 
     def __init__(self, store: Path) -> None:
         self.store = store
-        loaded = _load(store)
+        loaded = load_pickle(store)
         self.keys: dict[str, str] = loaded if isinstance(loaded, dict) else {}
         self.changed = False
 
@@ -136,4 +136,4 @@ class PageKeys:
 
     def save(self) -> None:
         if self.changed:
-            _dump(self.store, self.keys)
+            dump_pickle(self.store, self.keys)

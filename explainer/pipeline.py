@@ -1,6 +1,7 @@
 """The build, as a plan: load, validate, process images, render, write."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -17,7 +18,7 @@ import rcssmin
 import rjsmin
 
 from .images import ImageCache, ImageProblem, ProcessedImage, check_image
-from .cache import FileCache, FragmentStore, PageKeys
+from .cache import FileCache, FragmentStore, PageKeys, dump_pickle, load_pickle
 from .load import content_files, list_assets, read_document
 from .model import Event, Site
 from .problems import ContentErrors, Position, Problem
@@ -75,16 +76,22 @@ class Caches:
     calendar: dict = field(default_factory=dict)
     cards: dict = field(default_factory=dict)
     photos: dict = field(default_factory=dict)
+    images_store: Path | None = None
 
     @classmethod
     def load(cls, project: Project) -> Caches:
-        return cls(FileCache(project.cache_dir / "content.pickle"), FragmentStore(project.cache_dir / "fragments.pickle"),
-                   PageKeys(project.cache_dir / f"pages-{project.out_dir.name}.json"))
+        caches = cls(FileCache(project.cache_dir / "content.pickle"), FragmentStore(project.cache_dir / "fragments.pickle"),
+                     PageKeys(project.cache_dir / f"pages-{project.out_dir.name}.pickle"))
+        caches.images_store = project.cache_dir / "images.pickle"
+        caches.cards, caches.photos = load_pickle(caches.images_store) or ({}, {})
+        return caches
 
     def save(self) -> None:
         self.content.save()
         self.fragments.save()
         self.pages.save()
+        if self.images_store is not None:
+            dump_pickle(self.images_store, (self.cards, self.photos))
 
 
 def load_and_validate(project: Project, *, drafts: bool = False, caches: Caches | None = None) -> tuple[Site | None, list[Problem]]:
@@ -121,6 +128,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
     clock = time.perf_counter()
     owned = caches is None
     caches = caches or Caches.load(project)
+    gc.freeze()  # what the caches hold lives for the whole build: the collector need not scan it again and again
     caches.fragments.next_build()
     site, problems = load_and_validate(project, drafts=drafts, caches=caches)
     if site is None or any(problem.is_error for problem in problems):
@@ -324,16 +332,16 @@ def _planned(renderer: Renderer, root: Path) -> list[PageJob]:
 
 def _rendered(jobs: list[PageJob], fragments: FragmentStore, root: Path, workers: int) -> Iterator[Output]:
     """The output of each job, on several processes when there are many; template mistakes become problems."""
-    def render(chunk: list[PageJob]) -> tuple[list[Output], tuple[dict[str, str], set[str]]]:
+    def render(chunk: list[PageJob]) -> tuple[list[Output], dict[str, str]]:
         with _template_problems(root):
             outputs = [job.make() for job in chunk]
-        return outputs, fragments.take_new()  # a worker sends back the Markdown it rendered and used
+        return outputs, fragments.take_new()  # a worker sends back the Markdown it rendered
 
     if len(jobs) < PARALLEL_FROM:
         workers = 1
     chunks = [jobs[start:start + CHUNK] for start in range(0, len(jobs), CHUNK)]
-    for outputs, (new, used) in _map_forked(render, chunks, workers):
-        fragments.merge(new, used)
+    for outputs, new in _map_forked(render, chunks, workers):
+        fragments.merge(new)
         yield from outputs
 
 

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class Position:
-    """A 1-based line and column in a file, relative to the site folder."""
+class Position(NamedTuple):
+    """A 1-based line and column in a file, relative to the site folder (a tuple: cheap to keep by the thousand)."""
 
     path: str
     line: int = 1
@@ -16,7 +16,7 @@ class Position:
         return f"{self.path}:{self.line}:{self.col}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Problem:
     """One thing wrong with the content, printed as `path:line:col: error: message`.
 

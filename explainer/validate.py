@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from typing import NamedTuple
 import re
 import unicodedata
 from collections.abc import Callable
@@ -51,8 +52,7 @@ def did_you_mean(word: str, choices) -> str:
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
-@dataclass(slots=True)
-class _Link:
+class _Link(NamedTuple):
     """A reference to check once every event and source is known."""
 
     kind: str  # "source", "event" or "cite"
@@ -165,7 +165,7 @@ class _Reader:
         return value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _PhotoRef:
     """A photo's file, checked once every file is read (it depends on assets/, not on the entry)."""
 

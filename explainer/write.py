@@ -91,7 +91,7 @@ class Staging:
         if self.trust_output:
             return True
         try:
-            stat = (self.out_dir / path).stat()
+            stat = os.stat(os.path.join(self.out_dir, path))  # a hot path: no Path objects
         except FileNotFoundError:
             return False
         return [stat.st_size, stat.st_mtime_ns] == known[1:]
