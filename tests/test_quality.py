@@ -501,3 +501,21 @@ def focused(page) -> dict:
                 outline: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth),
                 inMain: !!e.closest('main')};
     }""")
+
+
+@pytest.mark.browser
+def test_a_search_for_malakhouski_finds_his_event(tab, base_url):
+    tab.goto(f"{base_url}/search/")
+    assert tab.locator("#search-fallback").is_hidden()
+    tab.fill("#search input", "Malakhouski")
+    tab.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+    links = [link.get_attribute("href") for link in tab.query_selector_all(".pagefind-ui__result-link")]
+    assert "/events/malakhouski-detained/" in links
+    assert "/events/malakhouski-released/" in links
+
+
+def test_the_search_page_reads_without_javascript(out):
+    page = (out / "search" / "index.html").read_text()
+    fallback = page[page.index('id="search-fallback"'):]
+    assert "Searching needs JavaScript" in fallback
+    assert 'href="/tags/' in fallback and 'href="/#y2021"' in fallback
