@@ -103,3 +103,23 @@ def test_every_source_url_is_one_listed_in_the_seed_and_none_is_unverified():
         assert source["url"] in seed, source_id
         if "archive_url" in source:
             assert source["archive_url"] in seed, source_id
+
+
+def test_photos_are_responsive_sized_and_lazy_after_the_first(sample):
+    _, out, _ = sample
+    page = (out / "events" / "lyon-picket" / "index.html").read_text()
+    img = re.search(r"<img [^>]+>", page, re.S)[0]
+    assert re.search(r'srcset="/images/placeholder-lyon\.[0-9a-f]{10}\.480\.jpg 480w, [^"]+ 960w, [^"]+ 1600w"', img)
+    assert 'width="1600"' in img and 'height="1000"' in img and 'decoding="async"' in img
+    assert 'loading="lazy"' not in img  # the first image of the page
+    assert re.search(r'<source type="image/webp" srcset="/images/placeholder-lyon\.[0-9a-f]{10}\.480\.webp 480w', page)
+    assert not list(out.rglob("placeholder-lyon.png"))  # the original is never published as it is
+
+
+def test_a_second_build_does_no_image_work(sample):
+    root, _, _ = sample
+    images = root / ".cache" / "images"
+    before = {path: path.stat().st_mtime_ns for path in images.rglob("*") if path.is_file()}
+    build(Project.at(root))
+    after = {path: path.stat().st_mtime_ns for path in images.rglob("*") if path.is_file()}
+    assert after == before
