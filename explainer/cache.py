@@ -5,6 +5,7 @@ import gc
 import hashlib
 import os
 import pickle
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,25 @@ class FileCache:
             self._new[name] = (key, value)
         return value
 
+    def get_many(self, entries: list[tuple[str, Path]], compute_many: Callable[[list[int]], Iterable[Any]]) -> list[Any]:
+        """The values for many files; `compute_many(indices)` makes those of the files that changed, all at once."""
+        keys = [_stat_key(path) for _, path in entries]
+        values: list[Any] = [None] * len(entries)
+        missing = []
+        for index, ((name, _), key) in enumerate(zip(entries, keys)):
+            known = self._old.get(name)
+            if key is not None and known is not None and known[0] == key:
+                self.hits += 1
+                values[index] = known[1]
+            else:
+                missing.append(index)
+        for index, value in zip(missing, compute_many(missing)):
+            values[index] = value
+        for (name, _), key, value in zip(entries, keys, values):
+            if key is not None:
+                self._new[name] = (key, value)
+        return values
+
     def save(self) -> None:
         """Keep what this build used, and only that (entries of deleted files go)."""
         if self._new.keys() == self._old.keys() and self.hits == len(self._new):
@@ -83,9 +103,10 @@ class FragmentStore(dict):
         return new
 
     def merge(self, new: dict[str, str]) -> None:
-        """Take in what a worker process added."""
-        for key, value in new.items():
-            self[key] = value
+        """Take in what a worker process added (not counted as new here: it was counted where it was made)."""
+        if new:
+            self.added = True
+            self.update(new)
 
     def save(self) -> None:
         # Texts no longer used stay: an edit adds a few entries, and `.cache/` is safe to delete.

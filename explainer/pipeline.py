@@ -7,7 +7,7 @@ import json
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 import traceback
 from dataclasses import dataclass, field
@@ -101,8 +101,12 @@ def load_and_validate(project: Project, *, drafts: bool = False, caches: Caches 
     cache = caches.content
     cache.next_build()
     paths, problems = content_files(project.root)
-    results = [cache.get(f"{kind}:{path}", path, lambda kind=kind, path=path: _validate_file(project.root, kind, path))
-               for kind, path in paths]
+    def validate_files(indices: list[int]) -> Iterable[FileResult]:
+        changed = [paths[index] for index in indices]
+        workers = (os.cpu_count() or 1) if len(changed) >= PARALLEL_FROM else 1
+        return _map_forked(lambda entry: _validate_file(project.root, *entry), changed, workers)
+
+    results = cache.get_many([(f"{kind}:{path}", path) for kind, path in paths], validate_files)
     assets = list_assets(project.root / "assets")
     site, found = merge_results(results, assets, drafts=drafts, check_image=_image_checker(project.root / "assets", cache))
     if owned:
@@ -153,8 +157,8 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
                             calendar_memo=caches.calendar)
         jobs = _planned(renderer, project.root)
         todo = [job for job in jobs if not (page_keys.get(job.path) == job.key and staging.keep_unchanged(job.path))]
-        for done, output in enumerate(_rendered(todo, fragments, project.root, workers), start=1):
-            staging.add(output.path, output.content)
+        for done, written in enumerate(_rendered(todo, fragments, staging, project.root, workers), start=1):
+            staging.record(*written)
             if progress:
                 progress(done, len(todo))
         page_keys.update({job.path: job.key for job in jobs})
@@ -330,19 +334,23 @@ def _planned(renderer: Renderer, root: Path) -> list[PageJob]:
         return plan_site(renderer)
 
 
-def _rendered(jobs: list[PageJob], fragments: FragmentStore, root: Path, workers: int) -> Iterator[Output]:
-    """The output of each job, on several processes when there are many; template mistakes become problems."""
-    def render(chunk: list[PageJob]) -> tuple[list[Output], dict[str, str]]:
+def _rendered(jobs: list[PageJob], fragments: FragmentStore, staging: Staging, root: Path, workers: int) -> Iterator[tuple[str, str, bool]]:
+    """Render each job and write it aside, on several processes when there are many: (path, digest, written) each.
+
+    Workers write the pages themselves and send back only what the build must record, and
+    the Markdown they rendered; template mistakes become problems.
+    """
+    def render(chunk: list[PageJob]) -> tuple[list[tuple[str, str, bool]], dict[str, str]]:
         with _template_problems(root):
             outputs = [job.make() for job in chunk]
-        return outputs, fragments.take_new()  # a worker sends back the Markdown it rendered
+        return [staging.write_aside(output.path, output.content) for output in outputs], fragments.take_new()
 
     if len(jobs) < PARALLEL_FROM:
         workers = 1
     chunks = [jobs[start:start + CHUNK] for start in range(0, len(jobs), CHUNK)]
-    for outputs, new in _map_forked(render, chunks, workers):
+    for written, new in _map_forked(render, chunks, workers):
         fragments.merge(new)
-        yield from outputs
+        yield from written
 
 
 PARALLEL_FROM = 200  # fewer pages render faster in this process than a pool starts

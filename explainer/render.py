@@ -73,22 +73,28 @@ class Note:
 
     number: int
     source: Source
+    line: str = ""  # the source as the template's `source_line` writes it
     backlinks: list[tuple[str, str]] = field(default_factory=list)  # (anchor id, locator)
 
 
 class Notes:
     """The notes of one page, numbered in the order their sources are first cited."""
 
-    def __init__(self, sources: dict[str, Source], target: str = "", anchors: bool = True) -> None:
+    def __init__(self, sources: dict[str, Source], target: str = "", anchors: bool = True,
+                 line_of: Callable[[str], str] = lambda source_id: "") -> None:
         self._sources = sources
         self._target = target
         self._anchors = anchors
+        self._line_of = line_of
         self.entries: dict[str, Note] = {}
+
+    def _note(self, source_id: str) -> Note:
+        return Note(len(self.entries) + 1, self._sources[source_id], self._line_of(source_id))
 
     def cite(self, source_id: str, locator: str) -> str:
         note = self.entries.get(source_id)
         if note is None:
-            note = self.entries[source_id] = Note(len(self.entries) + 1, self._sources[source_id])
+            note = self.entries[source_id] = self._note(source_id)
         anchor = f"cite-{note.number}-{len(note.backlinks) + 1}"
         note.backlinks.append((anchor, locator))
         id_attribute = f' id="{anchor}"' if self._anchors else ""
@@ -99,7 +105,7 @@ class Notes:
     def add_uncited(self, source_ids: tuple[str, ...]) -> None:
         for source_id in source_ids:
             if source_id not in self.entries:
-                self.entries[source_id] = Note(len(self.entries) + 1, self._sources[source_id])
+                self.entries[source_id] = self._note(source_id)
 
     @property
     def list(self) -> list[Note]:
@@ -238,6 +244,8 @@ class Renderer:
                                  sorted(asset_urls.items()), search, len(site.events))
         self._digests: dict[str, str] = {}
         self._source_digests: dict[str, str] = {}
+        self._source_lines: dict[str, str] = {}
+        self._cards: dict[tuple[str, int], str] = {}
         self.calendar_memo = calendar_memo
 
     # Keys: what each page shows, as digests ------------------------------------------------
@@ -305,14 +313,20 @@ class Renderer:
     def photos(self, photos: tuple[Photo, ...]) -> list[dict]:
         return [{"photo": photo, "image": self.images[photo.src], "eager": index == 0} for index, photo in enumerate(photos)]
 
-    def card(self, event: Event) -> dict:
-        return {"event": event, "summary": self.summary(event), "status": STATUS_LABELS[event.status], "tags": self.tag_links(event)}
+    def card(self, event: Event, heading_level: int) -> dict:
+        """An event as a card in a list: the event and the HTML of the `event_card` macro, made once per build."""
+        key = (event.id, heading_level)
+        if key not in self._cards:
+            macro = self.env.get_template("_event_card.html").module.event_card
+            card = {"event": event, "summary": self.summary(event), "status": STATUS_LABELS[event.status]}
+            self._cards[key] = Markup(macro(card, heading_level))
+        return {"event": event, "html": self._cards[key]}
 
     def tag_links(self, event: Event) -> list[tuple[str, str]]:
         return [(tag, f"/tags/{tag_slug(tag)}/") for tag in event.tags]
 
     def timeline(self, events) -> list[dict]:
-        return [{"year": year, "months": [{"month": m, "cards": [self.card(e) for e in m.events]} for m in year.months]}
+        return [{"year": year, "months": [{"month": m, "cards": [self.card(e, 5) for e in m.events]} for m in year.months]}
                 for year in group_timeline(events)]
 
     @functools.cached_property
@@ -330,7 +344,7 @@ class Renderer:
 
     def event_page(self, index: int) -> Output:
         event = self.site.events[index]
-        notes = Notes(self.site.sources)
+        notes = self.page_notes()
         summary = self.summary(event, notes)
         body = self.resolve(self.fragments.block(event.body), notes) if event.body else Markup("")
         updates = self.updates(event.updates, notes)
@@ -343,7 +357,7 @@ class Renderer:
             modified=feeds.event_updated(event), og_type="article",
             event=event, summary=summary, body=body, notes=notes.list, updates=updates,
             status=STATUS_LABELS[event.status], photos=self.photos(event.photos), tags=self.tag_links(event),
-            related=[self.card(self.by_id[r]) for r in event.related if r in self.by_id],
+            related=[self.card(self.by_id[r], 3) for r in event.related if r in self.by_id],
             previous=self.site.events[index - 1] if index > 0 else None,
             next=self.site.events[index + 1] if index + 1 < len(self.site.events) else None,
             title=event.title, description=description,
@@ -358,13 +372,23 @@ class Renderer:
         parts += [self.source_digest(i) for i in event.sources + event.cites]
         return hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
 
+    def source_line(self, source_id: str) -> str:
+        """A source as the template's `source_line` macro writes it, made once per build (notes repeat sources a lot)."""
+        if source_id not in self._source_lines:
+            macro = self.env.get_template("_source.html").module.source_line
+            self._source_lines[source_id] = Markup(macro(self.site.sources[source_id]))
+        return self._source_lines[source_id]
+
+    def page_notes(self) -> Notes:
+        return Notes(self.site.sources, line_of=self.source_line)
+
     def source_digest(self, source_id: str) -> str:
         if source_id not in self._source_digests:
             self._source_digests[source_id] = digest(self.site.sources.get(source_id))
         return self._source_digests[source_id]
 
     def narrative_page(self, page: Page, template: str = "page.html", path: str | None = None, **extra) -> Output:
-        notes = Notes(self.site.sources)
+        notes = self.page_notes()
         body = self.resolve(self.fragments.block(page.body), notes)
         updates = self.updates(page.updates, notes)
         description = page.summary or self.site.settings.description
@@ -388,7 +412,7 @@ class Renderer:
         events = list(self.site.events)
         jsonld = {"@context": "https://schema.org", "@graph": [feeds.website_jsonld(self.site), feeds.timeline_jsonld(self.site, events)]}
         if self.is_large():
-            latest = [self.card(event) for event in reversed(events[-LATEST_ON_HOME:])]
+            latest = [self.card(event, 3) for event in reversed(events[-LATEST_ON_HOME:])]
             return self.narrative_page(self.home_page(), "index.html", "index.html", timeline=[], jsonld=jsonld,
                                        years=self.year_index(), latest=latest)
         return self.narrative_page(self.home_page(), "index.html", "index.html", timeline=self.timeline(events),
@@ -446,7 +470,7 @@ class Renderer:
                  "previous": f"/{page_path(f'tags/{slug}/', number - 1).removesuffix('index.html')}" if number > 1 else None,
                  "next": f"/{page_path(f'tags/{slug}/', number + 1).removesuffix('index.html')}" if number < total else None}
         title = name if number == 1 else f"{name} (page {number} of {total})"
-        return self.render("tag.html", path, tag=name, cards=[self.card(e) for e in events], pager=pager,
+        return self.render("tag.html", path, tag=name, cards=[self.card(e, 2) for e in events], pager=pager,
                            title=title, description=f"Events tagged “{name}” in {self.site.settings.title}")
 
     def sources_jobs(self) -> Iterator[PageJob]:

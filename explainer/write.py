@@ -43,13 +43,14 @@ class Staging:
         self.trust_output = trust_output  # no one else writes there: skip checking each file is as we left it
         self.current: dict[str, str] = {}
         self.changed: set[str] = set()
+        self._folders: set[Path] = set()
         if self.folder.exists():
             shutil.rmtree(self.folder)
         self.folder.mkdir(parents=True)
 
     def add(self, path: str, content: bytes) -> None:
         """Stage one output file, unless the output already holds these exact bytes."""
-        self._stage(path, content_hash(content), lambda target: target.write_bytes(content))
+        self.record(*self.write_aside(path, content))
 
     def add_file(self, path: str, source: Path, digest: str | None = None) -> None:
         """Stage a copy of a file (a processed image, an asset); `digest` spares hashing it again."""
@@ -73,16 +74,37 @@ class Staging:
         self.current[path] = known[0]
         return True
 
-    def _stage(self, path: str, digest: str, write) -> None:
+    def write_aside(self, path: str, content: bytes) -> tuple[str, str, bool]:
+        """Write one output into the staging folder unless the output holds these bytes: (path, digest, written).
+
+        It changes no record of the build, so worker processes can do it; `record` then takes the result.
+        """
+        digest = content_hash(content)
+        if self._is_unchanged(path, digest):
+            return path, digest, False
+        self._write(path, lambda target: target.write_bytes(content))
+        return path, digest, True
+
+    def record(self, path: str, digest: str, written: bool) -> None:
+        """Count an output of this build, written aside or found unchanged."""
         if path in self.current:
             raise ValueError(f"two outputs for {path}")
         self.current[path] = digest
-        if self._is_unchanged(path, digest):
-            return
+        if written:
+            self.changed.add(path)
+
+    def _stage(self, path: str, digest: str, write) -> None:
+        written = not self._is_unchanged(path, digest) and path not in self.current
+        if written:
+            self._write(path, write)
+        self.record(path, digest, written)
+
+    def _write(self, path: str, write) -> None:
         target = self.folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
         write(target)
-        self.changed.add(path)
 
     def _is_unchanged(self, path: str, digest: str) -> bool:
         known = self.previous.get(path)
@@ -157,5 +179,8 @@ class Staging:
 
 
 def _copy(source: Path, target: Path) -> None:
-    """Copy, not link: the output can then be edited or deleted without touching the cache."""
-    shutil.copyfile(source, target)
+    """A hard link where the file system allows (a build never writes into an output file, it replaces it), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
