@@ -102,3 +102,15 @@ def pytest_runtest_setup(item):
         pytest.fail(f"REQUIRE_BROWSER=1 but this quality gate cannot run: missing {', '.join(lacking)}", pytrace=False)
     if lacking:
         pytest.skip(f"missing {', '.join(lacking)}")
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory):
+    """The sample explainer of this repository, built once per test run: (root, output folder, site)."""
+    from explainer.pipeline import Project, build
+
+    root = tmp_path_factory.mktemp("sample")
+    for folder in ("content", "data", "templates", "assets"):
+        shutil.copytree(REPO / folder, root / folder)
+    result = build(Project.at(root))
+    return root, root / "_site", result.site

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from test_sample_site import sample  # noqa: F401 (the built sample site, shared)
-
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = tomllib.loads((REPO / "netlify.toml").read_text())
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -56,7 +54,7 @@ def _linked_assets(out: Path) -> set[str]:
     return linked
 
 
-def test_every_fingerprinted_asset_is_cached_forever_and_html_is_not(sample):  # noqa: F811
+def test_every_fingerprinted_asset_is_cached_forever_and_html_is_not(sample):
     _, out, _ = sample
     linked = _linked_assets(out)
     hashed = {path for path in linked if re.search(r"\.[0-9a-f]{10}(\.\d+)?\.[a-z]+$", path)}
@@ -68,7 +66,7 @@ def test_every_fingerprinted_asset_is_cached_forever_and_html_is_not(sample):  #
         assert headers_for(page).get("Cache-Control") != IMMUTABLE, page
 
 
-def test_no_page_has_inline_code_the_policy_would_block(sample):  # noqa: F811
+def test_no_page_has_inline_code_the_policy_would_block(sample):
     _, out, _ = sample
     for page in out.rglob("*.html"):
         html = page.read_text()
@@ -80,7 +78,7 @@ def test_no_page_has_inline_code_the_policy_would_block(sample):  # noqa: F811
         assert 'href="javascript:' not in html, page
 
 
-def test_redirects_file_is_published_for_renamed_events(sample):  # noqa: F811
+def test_redirects_file_is_published_for_renamed_events(sample):
     _, out, _ = sample
     assert (out / "_redirects").is_file()
     assert (out / "404.html").is_file()

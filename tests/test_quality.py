@@ -9,7 +9,6 @@ Chromium serves every browser test. Screenshots of the home and an event page, a
 import functools
 import json
 import re
-import shutil
 import subprocess
 import threading
 from html.parser import HTMLParser
@@ -20,7 +19,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import AXE_JS, CHROMIUM, VNU_JAR
-from explainer.pipeline import Project, build
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,12 +49,10 @@ RESOURCE_RELS = {"stylesheet", "icon", "apple-touch-icon", "preload", "modulepre
 # --- The site, a server and a browser, once per session -----------------------------------------
 
 @pytest.fixture(scope="session")
-def sample(tmp_path_factory):
-    root = tmp_path_factory.mktemp("quality")
-    for folder in ("content", "data", "templates", "assets"):
-        shutil.copytree(REPO / folder, root / folder)
-    result = build(Project.at(root))
-    return root / "_site", result.site
+def sample(sample):
+    """The sample built once for the whole run (conftest.py): (output folder, site)."""
+    _, out, site = sample
+    return out, site
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,5 @@
 """The sample explainer, built once and checked as a reader and an editor would."""
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,15 +11,6 @@ from test_build import parse
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_SOURCES = REPO.parent / "shared" / "seed" / "sources.md"
-
-
-@pytest.fixture(scope="session")
-def sample(tmp_path_factory):
-    root = tmp_path_factory.mktemp("sample")
-    for folder in ("content", "data", "templates", "assets"):
-        shutil.copytree(REPO / folder, root / folder)
-    result = build(Project.at(root))
-    return root, root / "_site", result.site
 
 
 def test_the_sample_has_enough_sourced_events_in_both_forms(sample):
