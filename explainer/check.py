@@ -6,10 +6,11 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
+from .images import IMAGE_SUFFIXES
 from .model import Site
 from .problems import Position, Problem
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".svg"})
+ORPHAN_SUFFIXES = IMAGE_SUFFIXES | {".svg"}  # images an editor may leave behind
 
 
 def editorial_warnings(site: Site, today: dt.date, referenced_assets: str = "") -> list[Problem]:
@@ -51,7 +52,7 @@ def _orphan_images(site: Site, referenced: str) -> list[Problem]:
     photos = {photo.src for event in site.events for photo in event.photos}
     orphans = []
     for asset in site.assets:
-        if PurePosixPath(asset).suffix.lower() not in IMAGE_SUFFIXES or asset in photos:
+        if PurePosixPath(asset).suffix.lower() not in ORPHAN_SUFFIXES or asset in photos:
             continue
         if asset in referenced or PurePosixPath(asset).name in referenced:
             continue

@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFile, ImageFont, ImageOps, UnidentifiedImageError
 
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp"})  # re-encoded, never copied
 WIDTHS: tuple[int, ...] = (480, 960, 1600)
 MAX_PIXELS: int = 40_000_000
 

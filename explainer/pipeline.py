@@ -17,17 +17,16 @@ import jinja2
 import rcssmin
 import rjsmin
 
-from .images import ImageCache, ImageProblem, ProcessedImage, check_image
+from .images import IMAGE_SUFFIXES, ImageCache, ImageProblem, ProcessedImage, check_image
 from .cache import FileCache, FragmentStore, PageKeys, dump_pickle, load_pickle
 from .load import content_files, list_assets, read_document
 from .model import Event, Site
 from .problems import ContentErrors, Position, Problem
-from .render import Fragments, Output, PageJob, Renderer, plan_site
+from .render import Fragments, PageJob, Renderer, plan_site
 from .search import build_search_index
 from .validate import FileResult, merge_results, validate_document
 from .write import Staging, WriteReport
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff"})
 MINIFIERS = {".css": rcssmin.cssmin, ".js": rjsmin.jsmin}
 
 

@@ -257,7 +257,7 @@ class Renderer:
                                              [self.images[photo.src] for photo in event.photos] if event.photos else None)
         return self._digests[event.id]
 
-    def _events_key(self, events) -> str:
+    def events_key(self, events) -> str:
         return digest(self.common_key, [self.event_digest(event) for event in events])
 
     # Rendering helpers --------------------------------------------------------------------
@@ -430,13 +430,13 @@ class Renderer:
             around = {"previous": years[number - 1] if number else None, "next": years[number + 1] if number + 1 < len(years) else None}
             events = [event for month in year.months for event in month.events]
             split = year.count > self.site.settings.timeline_threshold
-            key = self._events_key(events)
+            key = self.events_key(events)
             yield PageJob(f"years/{year.year}/index.html", digest(key, split, around["previous"] and around["previous"].year,
                                                                  around["next"] and around["next"].year),
                           lambda year=year, split=split, around=around: self.year_page(year, split, **around))
             if split:
                 for month in year.months:
-                    yield PageJob(f"years/{year.year}/{month.anchor}/index.html", self._events_key(month.events),
+                    yield PageJob(f"years/{year.year}/{month.anchor}/index.html", self.events_key(month.events),
                                   lambda year=year, month=month: self.month_page(year, month))
 
     def year_page(self, year: TimelineYear, split: bool, previous: TimelineYear | None, next: TimelineYear | None) -> Output:
@@ -461,7 +461,7 @@ class Renderer:
             pages = paginate(events, self.site.settings.page_size)
             for number, chunk in enumerate(pages, start=1):
                 path = page_path(f"tags/{slug}/", number)
-                yield PageJob(path, digest(self._events_key(chunk), name, number, len(pages)),
+                yield PageJob(path, digest(self.events_key(chunk), name, number, len(pages)),
                               lambda name=name, slug=slug, chunk=chunk, number=number, total=len(pages), path=path:
                               self.tag_page(name, slug, chunk, number, total, path))
 
@@ -523,11 +523,11 @@ class Renderer:
     def machine_jobs(self, sitemap: list[tuple[str, dt.date | None]]) -> Iterator[PageJob]:
         """Feeds, calendar, robots.txt and the sitemap of the pages planned."""
         events = feeds.feed_events(self.site)
-        feed_key = self._events_key(events)
+        feed_key = self.events_key(events)
         yield PageJob("feed.xml", feed_key, lambda: Output("feed.xml", feeds.atom_feed(self.site, events, self.feed_html, self.summary_text)))
         yield PageJob("feed.json", feed_key, lambda: Output("feed.json", feeds.json_feed(
             self.site, events, self.feed_html, self.summary_text, self.card_image)))
-        yield PageJob("calendar.ics", self._events_key(self.site.events),
+        yield PageJob("calendar.ics", self.events_key(self.site.events),
                       lambda: Output("calendar.ics", feeds.calendar(self.site, list(self.site.events), self.summary_text, self.calendar_memo)))
         yield PageJob("robots.txt", digest(self.site.settings), lambda: Output("robots.txt", feeds.robots(self.site)))
         entries = sorted(sitemap, key=lambda entry: entry[0])
@@ -544,7 +544,7 @@ def plan_site(renderer: Renderer) -> list[PageJob]:
     """Every file of the site to render, each with its key; the sitemap lists the HTML pages."""
     site = renderer.site
     home = renderer.home_page()
-    jobs = [PageJob("index.html", digest(renderer._events_key(site.events), renderer.narrative_page_key(home), renderer.is_large()),
+    jobs = [PageJob("index.html", digest(renderer.events_key(site.events), renderer.narrative_page_key(home), renderer.is_large()),
                     renderer.home)]
     sitemap: list[tuple[str, dt.date | None]] = [("/", feeds.content_updated(site))]
     for index, event in enumerate(site.events):

@@ -4,7 +4,6 @@ import re
 import tomllib
 from pathlib import Path
 
-import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = tomllib.loads((REPO / "netlify.toml").read_text())
