@@ -131,7 +131,10 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
     clock = time.perf_counter()
     owned = caches is None
     caches = caches or Caches.load(project)
-    gc.freeze()  # what the caches hold lives for the whole build: the collector need not scan it again and again
+    if owned:
+        # What the caches hold lives as long as this one build: the collector need not scan it again and again.
+        # (Not in the long-running preview, where frozen objects would never be collected.)
+        gc.freeze()
     caches.fragments.next_build()
     site, problems = load_and_validate(project, drafts=drafts, caches=caches)
     if site is None or any(problem.is_error for problem in problems):
