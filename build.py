@@ -9,10 +9,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from explainer import pipeline, scaffold
-from explainer.check import broken_links, editorial_warnings
-from explainer.dates import DateError
+from explainer import freshness
 from explainer.problems import ContentErrors, Problem, summary_line
+from explainer.project import Project
 
 ROOT = Path(__file__).resolve().parent
 
@@ -56,11 +55,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args: argparse.Namespace) -> int:
-    project = pipeline.Project.at(args.root, args.out)
+    project = Project.at(args.root, args.out)
     started = time.perf_counter()
+    stamp = freshness.input_stamp(project.root, project.out_dir, {"drafts": args.drafts, "search": True})
+    last = freshness.last_build_if_current(project.freshness_record, project.manifest, project.out_dir, stamp)
+    if last is not None:
+        for warning in last.warnings:
+            print(warning, file=sys.stderr)
+        print(f"{_shown(project.out_dir, project.root)}/ is up to date: no input changed since it was built "
+              f"({last.events} events), checked in {time.perf_counter() - started:.2f} s")
+        return 0
+    from explainer import pipeline  # only now: the check above needs none of the build's libraries
+
     progress = _progress_line(started) if sys.stderr.isatty() else None
     try:
-        result = pipeline.build(project, drafts=args.drafts, progress=progress)
+        result = pipeline.build(project, drafts=args.drafts, progress=progress, stamp=stamp)
     finally:
         if progress:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
@@ -91,16 +100,19 @@ def _progress_line(started: float):
 def _serve(args: argparse.Namespace) -> int:
     from explainer import serve
 
-    return serve.serve(pipeline.Project.at(args.root, args.root / ".cache" / "preview"), host=args.host, port=args.port)
+    return serve.serve(Project.at(args.root, args.root / ".cache" / "preview"), host=args.host, port=args.port)
 
 
 def _check(args: argparse.Namespace) -> int:
-    project = pipeline.Project.at(args.root)
+    from explainer import pipeline
+    from explainer.check import broken_links, editorial_warnings
+
+    project = Project.at(args.root)
     site, problems = pipeline.load_and_validate(project)
     if site is not None and not any(problem.is_error for problem in problems):
         problems += editorial_warnings(site, dt.date.today(), pipeline.theme_text(project))
         with tempfile.TemporaryDirectory() as folder:
-            built = pipeline.build(pipeline.Project.at(project.root, Path(folder) / "_check"), search=False)
+            built = pipeline.build(Project.at(project.root, Path(folder) / "_check"), search=False)
             problems += built.warnings + broken_links(built.out_dir)
     if args.strict:
         problems = [Problem(p.position, p.message) if p.severity == "warning" else p for p in problems]
@@ -114,6 +126,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
+    from explainer import scaffold
+    from explainer.dates import DateError
+
     try:
         path = scaffold.new_event(args.root, args.title, args.date)
     except DateError as error:

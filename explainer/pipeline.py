@@ -17,11 +17,13 @@ import jinja2
 import rcssmin
 import rjsmin
 
+from . import freshness
 from .images import IMAGE_SUFFIXES, ImageCache, ImageProblem, ProcessedImage, check_image
 from .cache import FileCache, FragmentStore, PageKeys, dump_pickle, load_pickle
 from .load import content_files, list_assets, read_document
 from .model import Event, Site
 from .problems import ContentErrors, Position, Problem
+from .project import Project
 from .render import Fragments, PageJob, Renderer, plan_site
 from .search import build_search_index
 from .validate import FileResult, merge_results, validate_document
@@ -40,20 +42,6 @@ class BuildResult:
     out_dir: Path
     pages_rendered: int
     timings: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Project:
-    """Where a site's content lives and where its build goes."""
-
-    root: Path
-    out_dir: Path
-    cache_dir: Path
-
-    @classmethod
-    def at(cls, root: Path, out_dir: Path | None = None) -> Project:
-        root = root.resolve()
-        return cls(root, (out_dir or root / "_site").resolve(), root / ".cache")
 
 
 def theme_text(project: Project) -> str:
@@ -119,13 +107,15 @@ def _validate_file(root: Path, kind: str, path: Path) -> FileResult:
 
 
 def build(project: Project, *, drafts: bool = False, search: bool = True, workers: int | None = None,
-          caches: Caches | None = None, progress: Callable[[int, int], None] | None = None) -> BuildResult:
+          caches: Caches | None = None, progress: Callable[[int, int], None] | None = None,
+          stamp: str | None = None) -> BuildResult:
     """Build the whole site into the output folder; raise ContentErrors, leaving the output as it was, on any error.
 
     Only pages whose inputs changed since the last build are rendered again, on `workers`
     processes (default: one per core) when there are many. `caches` kept by the caller (the
     preview) spare reading `.cache/` each time; without them they are read and saved here.
-    `progress(done, total)` hears of each page rendered.
+    `progress(done, total)` hears of each page rendered. `stamp`, the inputs' stamp taken
+    before the build (see `freshness`), is recorded once the output matches it.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -140,6 +130,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
     if site is None or any(problem.is_error for problem in problems):
         raise ContentErrors([p for p in problems if p.is_error])
     timings["load and validate"] = time.perf_counter() - clock
+    freshness.forget(project.freshness_record)
 
     clock = time.perf_counter()
     workers = workers or os.cpu_count() or 1
@@ -150,7 +141,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
     timings["images and assets"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    staging = Staging(project.out_dir, _manifest(project), caches.manifest, trust_output=caches.in_memory)
+    staging = Staging(project.out_dir, project.manifest, caches.manifest, trust_output=caches.in_memory)
     fragments, page_keys = caches.fragments, caches.pages
     try:
         renderer = Renderer(site, project.root / "templates", fragments=Fragments(site.settings.raw_html, fragments), images=photos,
@@ -193,12 +184,14 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         written, caches.manifest = _publish_search_index(project, site, searchable)
         report.written += written
         timings["search index"] = time.perf_counter() - clock
+    if stamp is not None:
+        freshness.remember(project.freshness_record, stamp, len(site.events), [str(problem) for problem in problems])
     return BuildResult(site, problems, report, project.out_dir, len(todo), timings)
 
 
 def _search_index_is_stale(project: Project, staging: Staging, searchable: list[str]) -> bool:
     """Whether a searchable page changed, appeared or went since the output's index was made."""
-    record = _search_record(project)
+    record = project.search_record
     same_pages = record.is_file() and json.loads(record.read_text()) == searchable
     has_index = any(path.startswith("pagefind/") for path in staging.previous)
     return not (same_pages and has_index) or any(path in staging.changed for path in searchable)
@@ -207,26 +200,18 @@ def _search_index_is_stale(project: Project, staging: Staging, searchable: list[
 def _publish_search_index(project: Project, site: Site, searchable: list[str]) -> tuple[list[str], dict]:
     """Index the committed site with Pagefind and swap the new index in; the files written."""
     files = build_search_index(project.out_dir, project.cache_dir / "search", site.settings.language)
-    staging = Staging(project.out_dir, _manifest(project))
+    staging = Staging(project.out_dir, project.manifest)
     staging.keep(lambda path: not path.startswith("pagefind/"))
     for path, file in files.items():
         staging.add_file(path, file)
     written = staging.commit().written
-    _search_record(project).write_text(json.dumps(searchable))
+    project.search_record.write_text(json.dumps(searchable))
     return written, staging.manifest
 
 
 def _folder(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def _manifest(project: Project) -> Path:
-    return project.cache_dir / f"manifest-{project.out_dir.name}.json"
-
-
-def _search_record(project: Project) -> Path:
-    return project.cache_dir / f"search-pages-{project.out_dir.name}.json"
 
 
 def _image_checker(assets: Path, cache: FileCache):

@@ -1,0 +1,100 @@
+"""Whether the last build's output is still current, answered before any content is read.
+
+A build records a stamp of everything it was made from: the size and modification time of
+every file under the site's input folders, the build options and the generator's code. When
+the next build finds the same stamp, and the output folder still holds every file as that
+build left it (the output manifest's sizes and times), there is nothing to do: the build is
+deterministic, so it would write the same bytes again. Like `make`, but by file content
+times and sizes rather than by comparing times across files.
+
+This module imports nothing heavy, so the command line can answer "up to date" at once.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import code_version
+
+INPUT_FOLDERS = ("data", "content", "templates", "assets")
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    """What an up-to-date output was built from, and what that build said."""
+
+    events: int
+    warnings: list[str]
+
+
+def input_stamp(root: Path, out_dir: Path, options: dict) -> str:
+    """A digest of every input file's path, size and time, the options and the code (files listed in a fixed order)."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(json.dumps([code_version(), sys.version, str(out_dir), options], sort_keys=True).encode())
+    for folder in INPUT_FOLDERS:
+        for line in _file_lines(root / folder, folder):
+            digest.update(line.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _file_lines(folder: Path, relative: str) -> list[str]:
+    """One line per file under folder, hidden ones included (a stamp errs on the side of building again)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return [f"{relative}\0missing\n"]
+    lines = []
+    for entry in entries:
+        path = f"{relative}/{entry.name}"
+        if entry.is_dir(follow_symlinks=True):
+            lines += _file_lines(Path(entry.path), path)
+        else:
+            try:
+                stat = entry.stat()
+            except OSError:
+                continue
+            lines.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n")
+    return lines
+
+
+def last_build_if_current(record: Path, manifest: Path, out_dir: Path, stamp: str) -> LastBuild | None:
+    """The last build, if it was made from these exact inputs and the output holds every file as it left them."""
+    try:
+        saved = json.loads(record.read_text())
+        if saved.get("stamp") != stamp:
+            return None
+        files = json.loads(manifest.read_text())
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not files or not _output_intact(out_dir, files):
+        return None
+    return LastBuild(saved["events"], saved["warnings"])
+
+
+def _output_intact(out_dir: Path, files: dict) -> bool:
+    root = str(out_dir)
+    for path, (_, size, mtime) in files.items():
+        try:
+            stat = os.stat(os.path.join(root, path))  # a hot path: no Path objects
+        except OSError:
+            return False
+        if stat.st_size != size or stat.st_mtime_ns != mtime:
+            return False
+    return True
+
+
+def remember(record: Path, stamp: str, events: int, warnings: list[str]) -> None:
+    """Note that the output now matches the inputs of `stamp`, with what the build said."""
+    record.parent.mkdir(parents=True, exist_ok=True)
+    temporary = record.with_name(record.name + f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps({"stamp": stamp, "events": events, "warnings": warnings}))
+    os.replace(temporary, record)
+
+
+def forget(record: Path) -> None:
+    """The output no longer matches a recorded stamp (a build into it started)."""
+    record.unlink(missing_ok=True)
