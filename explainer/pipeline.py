@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 import jinja2
@@ -27,7 +27,7 @@ from .project import Project
 from .render import Fragments, PageJob, Renderer, plan_site
 from .search import build_search_index
 from .validate import FileResult, merge_results, validate_document
-from .write import Staging, WriteReport
+from .write import Staging, WriteReport, replace_now
 
 MINIFIERS = {".css": rcssmin.cssmin, ".js": rjsmin.jsmin}
 
@@ -51,6 +51,24 @@ def theme_text(project: Project) -> str:
     return "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in files)
 
 
+@dataclass(frozen=True)
+class RenderInputs:
+    """What a build's pages were rendered from, besides the templates."""
+
+    site: Site
+    photos: dict[str, ProcessedImage]
+    asset_urls: dict[str, str]
+    social_cards: dict[str, str]
+    search: bool
+
+    def renderer(self, project: Project, fragments: FragmentStore, site: Site | None = None, calendar_memo: dict | None = None) -> Renderer:
+        site = site or self.site
+        return Renderer(site, project.root / "templates", fragments=Fragments(site.settings.raw_html, fragments), images=self.photos,
+                        asset_urls=self.asset_urls, social_cards=self.social_cards, search=self.search,
+                        bytecode_cache=jinja2.FileSystemBytecodeCache(str(_folder(project.cache_dir / "templates"))),
+                        calendar_memo=calendar_memo)
+
+
 @dataclass
 class Caches:
     """What a build hands to the next: kept in memory by the preview, else read from and saved to `.cache/`."""
@@ -64,6 +82,7 @@ class Caches:
     cards: dict = field(default_factory=dict)
     photos: dict = field(default_factory=dict)
     images_store: Path | None = None
+    rendered_from: RenderInputs | None = None  # what the last build rendered, for the preview's edited-page-first path
 
     @classmethod
     def load(cls, project: Project) -> Caches:
@@ -144,10 +163,8 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
     staging = Staging(project.out_dir, project.manifest, caches.manifest, trust_output=caches.in_memory)
     fragments, page_keys = caches.fragments, caches.pages
     try:
-        renderer = Renderer(site, project.root / "templates", fragments=Fragments(site.settings.raw_html, fragments), images=photos,
-                            asset_urls=asset_urls, social_cards={event_id: "/" + path for event_id, (path, _) in cards.items()},
-                            search=search, bytecode_cache=jinja2.FileSystemBytecodeCache(str(_folder(project.cache_dir / "templates"))),
-                            calendar_memo=caches.calendar)
+        inputs = RenderInputs(site, photos, asset_urls, {event_id: "/" + path for event_id, (path, _) in cards.items()}, search)
+        renderer = inputs.renderer(project, fragments, calendar_memo=caches.calendar)
         jobs = _planned(renderer, project.root)
         todo = [job for job in jobs if not (page_keys.get(job.path) == job.key and staging.keep_unchanged(job.path))]
         for done, written in enumerate(_rendered(todo, fragments, staging, project.root, workers), start=1):
@@ -184,9 +201,68 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         written, caches.manifest = _publish_search_index(project, site, searchable)
         report.written += written
         timings["search index"] = time.perf_counter() - clock
+    caches.rendered_from = inputs
     if stamp is not None:
         freshness.remember(project.freshness_record, stamp, len(site.events), [str(problem) for problem in problems])
     return BuildResult(site, problems, report, project.out_dir, len(todo), timings)
+
+
+EVENT_FOLDERS = {"data/events": "events", "content/events": "entry"}
+
+
+def render_edited_events(project: Project, caches: Caches, changed: list[str]) -> list[str] | None:
+    """The preview's first answer to a save that edited only what events say: their own pages, written at once.
+
+    When every changed file is an event file whose events keep their ids, dates, titles,
+    photos, aliases and draft flags, and all they cite and link exists, their pages are
+    rendered from the last build's site with those events swapped in, and replace the old
+    ones in the output: the paths written. None when the change needs the whole build,
+    which follows in any case and brings lists, feeds and neighbours up to date.
+    """
+    inputs = caches.rendered_from
+    if inputs is None or not changed or caches.manifest is None:
+        return None
+    site = inputs.site
+    event_ids = {event.id for event in site.events}
+    edited: dict[str, Event] = {}
+    digests = dict(site.digests)
+    for relative in changed:
+        kind = EVENT_FOLDERS.get(PurePosixPath(relative).parent.as_posix())
+        path = project.root / relative
+        if kind is None or not path.is_file():
+            return None
+        result = _validate_file(project.root, kind, path)
+        before = [event for event in site.events if event.position.path == relative]
+        if not (_same_places(before, result.events) and _resolves(result, site, event_ids)):
+            return None
+        edited.update((event.id, event) for event in result.events)
+        digests.update(result.digests)
+    events = tuple(edited.get(event.id, event) for event in site.events)
+    renderer = inputs.renderer(project, caches.fragments, site=replace(site, events=events, digests=digests))
+    written = []
+    with _template_problems(project.root):
+        for index, event in enumerate(events):
+            if event.id in edited:
+                output = renderer.event_page(index)
+                if replace_now(project.out_dir, output.path, output.content, caches.manifest):
+                    written.append(output.path)
+    return written
+
+
+def _same_places(before: list[Event], after: list[Event]) -> bool:
+    """Whether edited events keep all that places them in the site: their order, pages, cards and addresses."""
+    def place(event: Event) -> tuple:
+        return (event.id, event.when, event.time, event.title, event.draft, event.aliases, tuple(photo.src for photo in event.photos))
+    return bool(after) and [place(event) for event in before] == [place(event) for event in after]
+
+
+def _resolves(result: FileResult, site: Site, event_ids: set[str]) -> bool:
+    """Whether a file checked alone has no error, and all it cites and links exists in the site."""
+    if any(problem.is_error for problem in result.problems):
+        return False
+    if any(site.sources.get(source_id) != source for source_id, source in result.sources.items()):
+        return False
+    return all((link.id in site.sources) if link.kind in ("source", "cite") else (link.id in event_ids) for link in result.links)
 
 
 def _search_index_is_stale(project: Project, staging: Staging, searchable: list[str]) -> bool:

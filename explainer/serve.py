@@ -18,12 +18,13 @@ from livereload.handlers import LiveReloadHandler
 from livereload.watcher import Watcher
 from tornado import ioloop
 
-from .pipeline import Caches, Project, build
+from .pipeline import Caches, Project, build, render_edited_events
 from .problems import ContentErrors, Problem, summary_line
 
 WATCHED_FOLDERS = ("content", "data", "templates", "assets")
 QUIET_MS = 30  # a save is over when nothing more changed for this long
 DEBOUNCE_MS = 1000  # however busy the folder, rebuild at least this often
+WHOLE_BUILD_DELAY = 0.25  # after an edited page went out first: time for the browser to fetch it before the loop builds
 
 
 @dataclass
@@ -35,6 +36,24 @@ class Preview:
     problems: list[Problem] = field(default_factory=list)
     crash: str | None = None
     caches: Caches | None = None  # kept between rebuilds: nothing is read twice
+    written: list[str] = field(default_factory=list)  # by the last build
+
+    def render_edited_first(self, changed: list[str]) -> list[str]:
+        """The pages of events whose text was edited, written at once (see `render_edited_events`); [] if there are none.
+
+        Only while the site builds: errors and anything the quick path cannot judge wait for the whole build.
+        """
+        if self.caches is None or self.is_failing:
+            return []
+        started = time.perf_counter()
+        try:
+            written = render_edited_events(self.project, self.caches, changed) or []
+        except Exception:  # the whole build that follows reports it properly
+            return []
+        if written:
+            self.log(f"{_clock()} {_describe(changed)}: {_describe(written)} rewritten first in "
+                     f"{time.perf_counter() - started:.2f} s; the rest of the site follows")
+        return written
 
     def rebuild(self, changed: Iterable[str] = ()) -> bool:
         """Build with drafts; on failure keep serving the last good site and remember why."""
@@ -58,6 +77,7 @@ class Preview:
             return False
         self.problems, self.crash = [], None
         report = result.report
+        self.written = report.written
         pages = [path for path in report.written if path.endswith(".html")]
         self.log(f"{_clock()} {what}: {len(report.written)} files written ({len(pages)} pages), "
                  f"{len(report.removed)} removed in {time.perf_counter() - started:.2f} s")
@@ -171,8 +191,18 @@ class SiteWatcher(Watcher):
             loop.add_callback(self._rebuild, paths)
 
     def _rebuild(self, paths: list[str]) -> None:
-        self.preview.rebuild(paths)
-        LiveReloadHandler.reload_waiters(path="*")
+        if self.preview.render_edited_first(paths):
+            LiveReloadHandler.reload_waiters(path="*")
+            # The browser asks for the page it reloads while the loop waits; then the whole build, then a
+            # second reload only if that build changed more.
+            ioloop.IOLoop.current().call_later(WHOLE_BUILD_DELAY, self._rebuild_whole, paths, True)
+        else:
+            self._rebuild_whole(paths, False)
+
+    def _rebuild_whole(self, paths: list[str], page_already_shown: bool) -> None:
+        built = self.preview.rebuild(paths)
+        if not (built and page_already_shown and not self.preview.written):
+            LiveReloadHandler.reload_waiters(path="*")
 
 
 def serve(project: Project, *, host: str = "127.0.0.1", port: int = 8000) -> int:

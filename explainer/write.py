@@ -178,6 +178,26 @@ class Staging:
         os.replace(temporary, self.manifest_path)
 
 
+def replace_now(out_dir: Path, path: str, content: bytes, manifest: dict[str, list]) -> bool:
+    """Replace one output file at once, atomically, and note it in the manifest; False if it already held these bytes.
+
+    For the preview alone, which writes an edited page before its whole rebuild: that build
+    then finds the page as it would write it, and leaves it.
+    """
+    digest = content_hash(content)
+    known = manifest.get(path)
+    if known is not None and known[0] == digest:
+        return False
+    target = out_dir / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(content)
+    os.replace(temporary, target)
+    stat = target.stat()
+    manifest[path] = [digest, stat.st_size, stat.st_mtime_ns]
+    return True
+
+
 def _copy(source: Path, target: Path) -> None:
     """A hard link where the file system allows (a build never writes into an output file, it replaces it), else a copy."""
     try:
