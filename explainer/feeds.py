@@ -365,8 +365,8 @@ def calendar(site: Site, events: list[Event], summary_of: EventText | None = Non
     Events known only to the month or year that are not expected are left out: a calendar
     cannot show them without inventing a day. `summary_of(event)` gives the plain-text
     DESCRIPTION; without it the summary's Markdown is rendered to plain text here. `memo`,
-    kept by the caller between builds, holds each event's folded text, so a site of
-    thousands of events is not written out again for one changed entry.
+    kept by the caller between builds, holds each event's folded text by the digest of the
+    event, so a site of thousands of events is not written out again for one changed entry.
     """
     settings = site.settings
     stamp = f"{ical_date(content_updated(site) or EPOCH)}T000000Z"
@@ -376,10 +376,11 @@ def calendar(site: Site, events: list[Event], summary_of: EventText | None = Non
             f"X-WR-CALNAME:{ical_text(settings.title)}", f"X-WR-CALDESC:{ical_text(settings.description)}"]
     known = dict(memo or {})
     used: dict = {}
+    context = f"{stamp}\n{settings!r}"  # an event's block also depends on the stamp and the site's address
     blocks = ["".join(fold(line) + "\r\n" for line in head)]
     for event in events:
         if in_calendar(event):
-            key = (event, stamp)
+            key = (site.digests.get(event.id) or repr(event), context)
             block = known.get(key)
             if block is None:
                 block = "".join(fold(line) + "\r\n" for line in vevent(site, event, describe(event), stamp))

@@ -81,23 +81,23 @@ class Caches:
     calendar: dict = field(default_factory=dict)
     cards: dict = field(default_factory=dict)
     photos: dict = field(default_factory=dict)
-    images_store: Path | None = None
+    memo_store: Path | None = None  # where the three memos above are saved
     rendered_from: RenderInputs | None = None  # what the last build rendered, for the preview's edited-page-first path
 
     @classmethod
     def load(cls, project: Project) -> Caches:
         caches = cls(FileCache(project.cache_dir / "content.pickle"), FragmentStore(project.cache_dir / "fragments.pickle"),
                      PageKeys(project.cache_dir / f"pages-{project.out_dir.name}.pickle"))
-        caches.images_store = project.cache_dir / "images.pickle"
-        caches.cards, caches.photos = load_pickle(caches.images_store) or ({}, {})
+        caches.memo_store = project.cache_dir / "memos.pickle"
+        caches.calendar, caches.cards, caches.photos = load_pickle(caches.memo_store) or ({}, {}, {})
         return caches
 
     def save(self) -> None:
         self.content.save()
         self.fragments.save()
         self.pages.save()
-        if self.images_store is not None:
-            dump_pickle(self.images_store, (self.cards, self.photos))
+        if self.memo_store is not None:
+            dump_pickle(self.memo_store, (self.calendar, self.cards, self.photos))
 
 
 def load_and_validate(project: Project, *, drafts: bool = False, caches: Caches | None = None) -> tuple[Site | None, list[Problem]]:
@@ -262,7 +262,7 @@ def _resolves(result: FileResult, site: Site, event_ids: set[str]) -> bool:
         return False
     if any(site.sources.get(source_id) != source for source_id, source in result.sources.items()):
         return False
-    return all((link.id in site.sources) if link.kind in ("source", "cite") else (link.id in event_ids) for link in result.links)
+    return all((ref_id in site.sources) if kind in ("source", "cite") else (ref_id in event_ids) for kind, ref_id, *_ in result.links)
 
 
 def _search_index_is_stale(project: Project, staging: Staging, searchable: list[str]) -> bool:
@@ -316,19 +316,21 @@ def _process_photos(project: Project, site: Site, cache: ImageCache, workers: in
     return {src: photos[src] for src in sources}
 
 
-def _social_cards(project: Project, site: Site, cache: ImageCache, workers: int, known: dict) -> dict[str, tuple[str, Path]]:
+def _social_cards(project: Project, site: Site, cache: ImageCache, workers: int, known: dict) -> dict[str, tuple[str, str]]:
     """Event id -> (output path, file) of its 1200x630 sharing image: its first photo, else a title card.
 
-    `known` (kept by the preview) remembers each event's card by what it is made from, so
-    thousands of cards are not looked up again for one changed entry.
+    `known` (kept between builds) remembers each event's card by what it is made from, so
+    thousands of cards are not looked up again for one changed entry. It holds strings, not
+    paths: they load many times faster.
     """
     def inputs(event: Event) -> tuple:
-        photo = project.root / "assets" / event.photos[0].src if event.photos else None
-        return (event.title, site.settings.title, photo, photo.stat().st_mtime_ns if photo else None)
+        photo = os.path.join(project.root, "assets", event.photos[0].src) if event.photos else None
+        return (event.title, site.settings.title, photo, os.stat(photo).st_mtime_ns if photo else None)
 
-    def card(event: Event, cached_only: bool = False) -> tuple[str, Path] | None:
+    def card(event: Event, cached_only: bool = False) -> tuple[str, str] | None:
         title, site_title, photo, _ = inputs(event)
-        return cache.social_card(title, site_title, photo, key=event.id, cached_only=cached_only)
+        made = cache.social_card(title, site_title, photo and Path(photo), key=event.id, cached_only=cached_only)
+        return made and (made[0], str(made[1]))
 
     cards = {}
     for event in site.events:

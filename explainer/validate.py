@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from typing import NamedTuple
 import re
 import unicodedata
 from collections.abc import Callable
@@ -52,14 +51,14 @@ def did_you_mean(word: str, choices) -> str:
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
-class _Link(NamedTuple):
-    """A reference to check once every event and source is known."""
+# A reference to check once every event and source is known: (kind: "source", "event" or "cite",
+# id, (path, line, col), owner, owner_is_draft). A plain tuple: a large site's cache holds one per
+# citation, and plain tuples save and load many times faster than named ones.
+_Link = tuple[str, str, tuple[str, int, int], str, bool]
 
-    kind: str  # "source", "event" or "cite"
-    id: str
-    position: Position
-    owner: str
-    owner_is_draft: bool = False
+
+def _link(kind: str, ref_id: str, position: Position, owner: str, owner_is_draft: bool = False) -> _Link:
+    return (kind, ref_id, tuple(position), owner, owner_is_draft)
 
 
 @dataclass
@@ -199,7 +198,7 @@ class FileResult:
         found = []
         for reference in find_references(text):
             position = document.find(reference.token, start)
-            found.append(_Link(reference.kind, reference.id, position, owner, draft))
+            found.append(_link(reference.kind, reference.id, position, owner, draft))
         self.links.extend(found)
         return found
 
@@ -384,10 +383,10 @@ def _event(run: FileResult, reader: _Reader, node: yaml.Node | None, *, default_
         if values.get(name):
             text_node = found[name][1] if name in found else None
             references += run.note_references(reader.document, text_node, values[name], what, draft)
-    values["cites"] = tuple(dict.fromkeys(link.id for link in references if link.kind == "cite"))
-    values["mentions"] = tuple(dict.fromkeys(link.id for link in references if link.kind == "event"))
+    values["cites"] = tuple(dict.fromkeys(ref_id for kind, ref_id, *_ in references if kind == "cite"))
+    values["mentions"] = tuple(dict.fromkeys(ref_id for kind, ref_id, *_ in references if kind == "event"))
     for related_id, related_node in zip(values["related"], reader.items(found["related"][1], "related") if "related" in found else []):
-        run.links.append(_Link("event", related_id, reader.document.position(related_node), what, draft))
+        run.links.append(_link("event", related_id, reader.document.position(related_node), what, draft))
     if len(reader.problems) > count or any(values.get(k) is None for k in ("id", "title", "when", "summary")):
         return None
     return Event(**values)
@@ -481,7 +480,7 @@ def _event_sources(run: FileResult, reader: _Reader, found: dict, event_id: str,
             continue
         source_id = reader.text(item, f"{what}: source {number}", single_line=True)
         if source_id is not None:
-            run.links.append(_Link("source", source_id, reader.document.position(item), what))
+            run.links.append(_link("source", source_id, reader.document.position(item), what))
             ids.append(source_id)
     return tuple(dict.fromkeys(ids))
 
@@ -612,7 +611,7 @@ def _page(run: FileResult, document: Document) -> None:
     references = run.note_references(document, None, document.body, f'page "{stem}"', values.get("draft", False))
     if values.get("summary"):
         references += run.note_references(document, found["summary"][1], values["summary"], f'page "{stem}"', values.get("draft", False))
-    values["cites"] = tuple(dict.fromkeys(link.id for link in references if link.kind == "cite"))
+    values["cites"] = tuple(dict.fromkeys(ref_id for kind, ref_id, *_ in references if kind == "cite"))
     if len(reader.problems) > count or None in (values["title"], values["slug"], values.get("order", 0)):
         return
     run.pages.append(Page(**values))
@@ -638,14 +637,14 @@ def _check_links(results: list[FileResult], events: list[Event], sources: dict[s
     source_ids = set().union(*(result.source_ids for result in results))
     event_ids = set().union(*(result.event_ids for result in results))
     problems = []
-    for link in (link for result in results for link in result.links):
-        if link.kind in ("source", "cite"):
-            if link.id not in source_ids:
-                problems.append(Problem(link.position, f'{link.owner}: unknown source "{link.id}": not in data/sources.yaml{did_you_mean(link.id, sources)}'))
+    for kind, ref_id, position, owner, owner_is_draft in (link for result in results for link in result.links):
+        if kind in ("source", "cite"):
+            if ref_id not in source_ids:
+                problems.append(Problem(Position(*position), f'{owner}: unknown source "{ref_id}": not in data/sources.yaml{did_you_mean(ref_id, sources)}'))
             continue
-        target = by_id.get(link.id)
-        if link.id not in event_ids:
-            problems.append(Problem(link.position, f'{link.owner}: unknown event "{link.id}"{did_you_mean(link.id, by_id)}'))
-        elif target is not None and target.draft and not link.owner_is_draft and not drafts:
-            problems.append(Problem(link.position, f'{link.owner}: links to event "{link.id}", a draft left out of the build', "warning"))
+        target = by_id.get(ref_id)
+        if ref_id not in event_ids:
+            problems.append(Problem(Position(*position), f'{owner}: unknown event "{ref_id}"{did_you_mean(ref_id, by_id)}'))
+        elif target is not None and target.draft and not owner_is_draft and not drafts:
+            problems.append(Problem(Position(*position), f'{owner}: links to event "{ref_id}", a draft left out of the build', "warning"))
     return problems

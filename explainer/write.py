@@ -52,9 +52,9 @@ class Staging:
         """Stage one output file, unless the output already holds these exact bytes."""
         self.record(*self.write_aside(path, content))
 
-    def add_file(self, path: str, source: Path, digest: str | None = None) -> None:
+    def add_file(self, path: str, source: Path | str, digest: str | None = None) -> None:
         """Stage a copy of a file (a processed image, an asset); `digest` spares hashing it again."""
-        digest = digest or content_hash(source.read_bytes())
+        digest = digest or content_hash(Path(source).read_bytes())
         self._stage(path, digest, lambda target: _copy(source, target))
 
     def keep(self, wanted: Callable[[str], bool]) -> list[str]:
@@ -198,7 +198,7 @@ def replace_now(out_dir: Path, path: str, content: bytes, manifest: dict[str, li
     return True
 
 
-def _copy(source: Path, target: Path) -> None:
+def _copy(source: Path | str, target: Path) -> None:
     """A hard link where the file system allows (a build never writes into an output file, it replaces it), else a copy."""
     try:
         os.link(source, target)
