@@ -31,12 +31,20 @@ def _stat_key(path: Path) -> tuple[int, int] | None:
 
 
 class FileCache:
-    """Values computed from files, reused while each file keeps its size and modification time."""
+    """Values computed from files, reused while each file keeps its size and modification time.
+
+    Saved as a log: a build that changed a few files appends only their entries (and forgets
+    deleted files), so one edit does not rewrite the values of ten thousand. The log is
+    written out whole again once it holds more appended records than `COMPACT_AFTER`.
+    """
+
+    COMPACT_AFTER = 20
 
     def __init__(self, store: Path) -> None:
         self.store = store
-        self._old: dict[str, tuple[tuple[int, int], Any]] = load_pickle(store) or {}
+        self._old, self._records = load_log(store)
         self._new: dict[str, tuple[tuple[int, int], Any]] = {}
+        self._computed: set[str] = set()
         self.hits = 0
 
     def get(self, name: str, path: Path, compute) -> Any:
@@ -48,6 +56,7 @@ class FileCache:
             value = known[1]
         else:
             value = compute()
+            self._computed.add(name)
         if key is not None:
             self._new[name] = (key, value)
         return value
@@ -66,6 +75,7 @@ class FileCache:
                 missing.append(index)
         for index, value in zip(missing, compute_many(missing)):
             values[index] = value
+            self._computed.add(entries[index][0])
         for (name, _), key, value in zip(entries, keys, values):
             if key is not None:
                 self._new[name] = (key, value)
@@ -73,14 +83,22 @@ class FileCache:
 
     def save(self) -> None:
         """Keep what this build used, and only that (entries of deleted files go)."""
-        if self._new.keys() == self._old.keys() and self.hits == len(self._new):
+        changes: dict[str, Any] = {name: self._new[name] for name in self._computed if name in self._new}
+        changes.update((name, None) for name in self._old.keys() - self._new.keys())  # None: forget it
+        if not changes:
             return
-        dump_pickle(self.store, self._new)
+        if self._records and self._records < self.COMPACT_AFTER and len(changes) < len(self._new) // 4:
+            append_log(self.store, changes)
+            self._records += 1
+        else:
+            dump_pickle(self.store, self._new)
+            self._records = 1
+        self._old, self._computed = self._new, set()  # saved: a second save finds nothing to add
 
     def next_build(self) -> None:
         """Start over for another build in the same process, with the last build's values as the known ones."""
         if self._new:
-            self._old, self._new, self.hits = self._new, {}, 0
+            self._old, self._new, self.hits, self._computed = self._new, {}, 0, set()
 
 
 class FragmentStore(dict):
@@ -128,6 +146,35 @@ def load_pickle(store: Path):
     finally:
         gc.enable()
     return data if version == code_version() else None
+
+
+def load_log(store: Path) -> tuple[dict, int]:
+    """What `dump_pickle` saved with what `append_log` added after (None values deleting entries), and how many
+    records that was; a record made by other code, or cut short, ends the log there."""
+    merged: dict = {}
+    records = 0
+    gc.disable()
+    try:
+        with store.open("rb") as file:
+            while True:
+                version, data = pickle.load(file)
+                if version != code_version() or not isinstance(data, dict):
+                    break
+                merged.update(data)
+                records += 1
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, TypeError):
+        pass
+    finally:
+        gc.enable()
+    if records == 0:
+        return {}, 0
+    return {name: value for name, value in merged.items() if value is not None}, records
+
+
+def append_log(store: Path, changes: dict) -> None:
+    """Add a record of changed entries to a store `load_log` reads."""
+    with store.open("ab") as file:
+        pickle.dump((code_version(), changes), file, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def dump_pickle(store: Path, data) -> None:

@@ -183,12 +183,18 @@ def events_by_tag(events: tuple[Event, ...]) -> dict[str, tuple[str, list[Event]
 def citing_pages(site: Site) -> dict[str, list[tuple[str, str]]]:
     """Source id -> (title, url) of every event and page that cites or lists it."""
     cited: dict[str, dict[str, str]] = {}
+
+    def add(source_ids, url: str, title: str) -> None:
+        for source_id in source_ids:
+            pages = cited.get(source_id)
+            if pages is None:
+                pages = cited[source_id] = {}
+            pages[url] = title
+
     for event in site.events:
-        for source_id in dict.fromkeys(event.sources + event.cites):
-            cited.setdefault(source_id, {})[event.url] = event.title
+        add(set(event.sources).union(event.cites), event.url, event.title)
     for page in site.pages:
-        for source_id in page.cites:
-            cited.setdefault(source_id, {})[page.url] = page.title
+        add(page.cites, page.url, page.title)
     return {source_id: [(title, url) for url, title in pages.items()] for source_id, pages in cited.items()}
 
 
@@ -205,6 +211,15 @@ def page_path(base: str, number: int) -> str:
 def digest(*parts: object) -> str:
     """A short digest of values whose repr is stable (strings, numbers, tuples, frozen dataclasses)."""
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def text_digest(*parts: str) -> str:
+    """`digest` of strings alone, many times faster on the hot paths of the plan (no control characters in them)."""
+    return hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def citers_text(citers: list[tuple[str, str]]) -> str:
+    return "\x1f".join(f"{title}\x1d{url}" for title, url in citers)
 
 
 @dataclass(frozen=True)
@@ -258,7 +273,7 @@ class Renderer:
         return self._digests[event.id]
 
     def events_key(self, events) -> str:
-        return digest(self.common_key, [self.event_digest(event) for event in events])
+        return text_digest(self.common_key, *[self.event_digest(event) for event in events])
 
     # Rendering helpers --------------------------------------------------------------------
 
@@ -480,7 +495,9 @@ class Renderer:
         shown = SOURCES_PAGE_CITERS
         entries = [{"source": s, "cited_by": cited.get(s.id, [])[:shown], "count": len(cited.get(s.id, [])),
                     "more": f"/sources/{s.id}/" if len(cited.get(s.id, [])) > shown else None} for s in sources]
-        yield PageJob("sources/index.html", digest(self.common_key, [(e["source"], e["cited_by"], e["count"]) for e in entries]),
+        yield PageJob("sources/index.html",
+                      text_digest(self.common_key, *[f"{self.source_digest(e['source'].id)}\x1d{e['count']}\x1d{citers_text(e['cited_by'])}"
+                                                     for e in entries]),
                       lambda: self.render("sources.html", "sources/index.html", sources=entries, title="Sources",
                                           description=f"Every source cited in {self.site.settings.title}"))
         for entry in entries:
@@ -490,7 +507,7 @@ class Renderer:
             pages = paginate(cited[source.id], self.site.settings.page_size)
             for number, chunk in enumerate(pages, start=1):
                 path = page_path(f"sources/{source.id}/", number)
-                yield PageJob(path, digest(self.common_key, source, chunk, number, len(pages)),
+                yield PageJob(path, text_digest(self.common_key, self.source_digest(source.id), citers_text(chunk), str(number), str(len(pages))),
                               lambda source=source, chunk=chunk, number=number, total=len(pages), path=path:
                               self.render("source.html", path, source=source, cited_by=chunk,
                                           pager=_pager(f"sources/{source.id}/", number, total),

@@ -34,6 +34,7 @@ class Staging:
     def __init__(self, out_dir: Path, manifest_path: Path, previous: dict[str, list] | None = None,
                  trust_output: bool = False) -> None:
         self.out_dir = out_dir
+        self._out_prefix = os.path.join(out_dir, "")  # a hot path joins to it by concatenation
         self.manifest_path = manifest_path
         self.folder = out_dir.parent / f".{out_dir.name}.staging"
         if not out_dir.is_dir():
@@ -113,7 +114,7 @@ class Staging:
         if self.trust_output:
             return True
         try:
-            stat = os.stat(os.path.join(self.out_dir, path))  # a hot path: no Path objects
+            stat = os.stat(self._out_prefix + path)  # a hot path: no Path objects
         except FileNotFoundError:
             return False
         return [stat.st_size, stat.st_mtime_ns] == known[1:]

@@ -1,0 +1,121 @@
+"""The content cache: reused while files keep their size and time, saved as a log that one edit only appends to."""
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from explainer.cache import FileCache, load_log
+
+
+@pytest.fixture
+def files(tmp_path):
+    folder = tmp_path / "content"
+    folder.mkdir()
+    paths = []
+    for number in range(12):
+        path = folder / f"entry-{number}.md"
+        path.write_text(f"entry {number}")
+        paths.append(path)
+    return paths
+
+
+class Counting:
+    """Reads files through a FileCache, counting what it had to compute."""
+
+    def __init__(self, store: Path) -> None:
+        self.cache = FileCache(store)
+        self.computed: list[str] = []
+
+    def read(self, paths: list[Path]) -> list[str]:
+        def compute(indices):
+            for index in indices:
+                self.computed.append(paths[index].name)
+                yield paths[index].read_text().upper()
+        return self.cache.get_many([(path.name, path) for path in paths], compute)
+
+
+def saved_then_reopened(store: Path, paths: list[Path]) -> Counting:
+    reader = Counting(store)
+    reader.read(paths)
+    reader.cache.save()
+    return Counting(store)
+
+
+def test_unchanged_files_are_not_computed_again(tmp_path, files):
+    reopened = saved_then_reopened(tmp_path / "content.pickle", files)
+    assert reopened.read(files) == [f"ENTRY {number}" for number in range(12)]
+    assert reopened.computed == []
+
+
+def test_one_edit_appends_a_record_and_the_next_reader_sees_it(tmp_path, files):
+    store = tmp_path / "content.pickle"
+    reader = saved_then_reopened(store, files)
+    size = store.stat().st_size
+    files[3].write_text("edited entry, longer")
+    assert reader.read(files)[3] == "EDITED ENTRY, LONGER"
+    assert reader.computed == ["entry-3.md"]
+    reader.cache.save()
+    assert load_log(store)[1] == 2  # the whole first record, then the edit
+    assert store.stat().st_size - size < size / 4
+    reopened = Counting(store)
+    assert reopened.read(files)[3] == "EDITED ENTRY, LONGER"
+    assert reopened.computed == []
+
+
+def test_a_deleted_file_is_forgotten(tmp_path, files):
+    store = tmp_path / "content.pickle"
+    reader = saved_then_reopened(store, files)
+    stat = files[0].stat()
+    reader.read(files[1:])
+    reader.cache.save()
+    assert "entry-0.md" not in load_log(store)[0]
+    files[0].write_text("entry 0")  # back, as it was: computed again all the same
+    os.utime(files[0], ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    reopened = Counting(store)
+    reopened.read(files)
+    assert reopened.computed == ["entry-0.md"]
+
+
+def test_saving_twice_adds_nothing(tmp_path, files):
+    store = tmp_path / "content.pickle"
+    reader = Counting(store)
+    reader.read(files)
+    reader.cache.save()
+    size = store.stat().st_size
+    reader.cache.save()
+    assert store.stat().st_size == size
+    assert len(load_log(store)[0]) == 12
+
+
+def test_a_long_log_is_written_out_whole_again(tmp_path, files):
+    store = tmp_path / "content.pickle"
+    reader = saved_then_reopened(store, files)
+    for edit in range(FileCache.COMPACT_AFTER + 1):
+        files[edit % 12].write_text(f"edit {edit}")
+        reader.cache.next_build()
+        reader.read(files)
+        reader.cache.save()
+    values, records = load_log(store)
+    assert records < FileCache.COMPACT_AFTER
+    assert values["entry-0.md"][1] == f"EDIT {FileCache.COMPACT_AFTER - FileCache.COMPACT_AFTER % 12}"
+
+
+def test_a_record_cut_short_keeps_what_came_before(tmp_path, files):
+    store = tmp_path / "content.pickle"
+    reader = saved_then_reopened(store, files)
+    files[5].write_text("edited")
+    reader.read(files)
+    reader.cache.save()
+    store.write_bytes(store.read_bytes()[:-5])  # a build stopped while appending
+    reopened = Counting(store)
+    assert reopened.read(files)[5] == "EDITED"
+    assert reopened.computed == ["entry-5.md"]
+
+
+def test_a_cache_made_by_other_code_is_not_trusted(tmp_path, files):
+    store = tmp_path / "content.pickle"
+    store.write_bytes(pickle.dumps(("other code", {"entry-0.md": ((1, 1), "STALE")})))
+    reader = Counting(store)
+    reader.read(files)
+    assert len(reader.computed) == 12
