@@ -87,7 +87,7 @@ class FileCache:
         changes.update((name, None) for name in self._old.keys() - self._new.keys())  # None: forget it
         if not changes:
             return
-        if self._records and self._records < self.COMPACT_AFTER and len(changes) < len(self._new) // 4:
+        if 0 < self._records < self.COMPACT_AFTER and len(changes) < len(self._new) // 4:
             append_log(self.store, changes)
             self._records += 1
         else:
@@ -102,37 +102,50 @@ class FileCache:
 
 
 class FragmentStore(dict):
-    """Rendered Markdown by digest of its text, saved when a build added to it."""
+    """Rendered Markdown by digest of its text, saved as a log that each build appends what it rendered to.
+
+    Keys start with "i" for inline text (summaries, shown on many pages) and "b" for blocks
+    (bodies, each shown on one page). A one-shot build keeps in memory only the inline ones
+    it rendered: a body goes to the log as soon as it is rendered, not into every process's
+    memory; the preview, which renders again and again, sets `keep_blocks`.
+    """
+
+    COMPACT_AFTER = 50  # appended records before the log is written out whole again
 
     def __init__(self, store: Path) -> None:
-        super().__init__(load_pickle(store) or {})
+        loaded, records = load_log(store)
+        super().__init__(loaded)
         self.store = store
-        self.added = False
         self.new: dict[str, str] = {}
+        self.keep_blocks = False
+        if records > self.COMPACT_AFTER or records < 0:
+            dump_pickle(store, loaded)
 
     def __setitem__(self, key: str, value: str) -> None:
-        self.added = True
         self.new[key] = value
         super().__setitem__(key, value)
 
     def take_new(self) -> dict[str, str]:
-        """The entries added since the last call (a worker process sends them to the parent)."""
+        """The entries added since the last call, for `merge` (a worker process sends them to the build's).
+
+        Blocks are forgotten here unless `keep_blocks`: they were rendered for the one page that shows them.
+        """
         new, self.new = self.new, {}
+        if not self.keep_blocks:
+            for key in new:
+                if key.startswith("b"):
+                    super().pop(key, None)
         return new
 
     def merge(self, new: dict[str, str]) -> None:
-        """Take in what a worker process added (not counted as new here: it was counted where it was made)."""
+        """Save what `take_new` handed over at once, keeping in memory what this store keeps."""
         if new:
-            self.added = True
-            self.update(new)
+            append_log(self.store, new)
+            self.update((key, value) for key, value in new.items() if self.keep_blocks or not key.startswith("b"))
 
     def save(self) -> None:
         # Texts no longer used stay: an edit adds a few entries, and `.cache/` is safe to delete.
-        if self.added:
-            dump_pickle(self.store, dict(self))
-
-    def next_build(self) -> None:
-        self.added, self.new = False, {}
+        self.merge(self.take_new())
 
 
 def load_pickle(store: Path):
@@ -150,20 +163,23 @@ def load_pickle(store: Path):
 
 def load_log(store: Path) -> tuple[dict, int]:
     """What `dump_pickle` saved with what `append_log` added after (None values deleting entries), and how many
-    records that was; a record made by other code, or cut short, ends the log there."""
+    records that was: 0 if none could be read, -1 if a record made by other code, or cut short, ended it early."""
     merged: dict = {}
     records = 0
     gc.disable()
     try:
         with store.open("rb") as file:
-            while True:
+            while file.peek(1):
                 version, data = pickle.load(file)
                 if version != code_version() or not isinstance(data, dict):
+                    records = -1 if records else 0
                     break
                 merged.update(data)
                 records += 1
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, TypeError):
+    except OSError:
         pass
+    except (pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, TypeError):
+        records = -1 if records else 0
     finally:
         gc.enable()
     if records == 0:
@@ -172,9 +188,17 @@ def load_log(store: Path) -> tuple[dict, int]:
 
 
 def append_log(store: Path, changes: dict) -> None:
-    """Add a record of changed entries to a store `load_log` reads."""
-    with store.open("ab") as file:
-        pickle.dump((code_version(), changes), file, protocol=pickle.HIGHEST_PROTOCOL)
+    """Add a record of changed entries to a store `load_log` reads, in one write: processes appending at once
+    cannot interleave their records."""
+    store.parent.mkdir(parents=True, exist_ok=True)
+    data = pickle.dumps((code_version(), changes), protocol=pickle.HIGHEST_PROTOCOL)
+    descriptor = os.open(store, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view):]
+    finally:
+        os.close(descriptor)
 
 
 def dump_pickle(store: Path, data) -> None:

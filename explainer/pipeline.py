@@ -4,7 +4,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +21,7 @@ from .images import IMAGE_SUFFIXES, ImageCache, ImageProblem, ProcessedImage, ch
 from .cache import FileCache, FragmentStore, PageKeys, dump_pickle, load_pickle
 from .load import content_files, list_assets, read_document
 from .model import Event, Site
+from .parallel import map_forked
 from .problems import ContentErrors, Position, Problem
 from .project import Project
 from .render import Fragments, PageJob, Renderer, plan_site
@@ -110,7 +110,7 @@ def load_and_validate(project: Project, *, drafts: bool = False, caches: Caches 
     def validate_files(indices: list[int]) -> Iterable[FileResult]:
         changed = [paths[index] for index in indices]
         workers = (os.cpu_count() or 1) if len(changed) >= PARALLEL_FROM else 1
-        return _map_forked(lambda entry: _validate_file(project.root, *entry), changed, workers)
+        return map_forked(lambda entry: _validate_file(project.root, *entry), changed, workers)
 
     results = cache.get_many([(f"{kind}:{path}", path) for kind, path in paths], validate_files)
     assets = list_assets(project.root / "assets")
@@ -144,7 +144,6 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         # What the caches hold lives as long as this one build: the collector need not scan it again and again.
         # (Not in the long-running preview, where frozen objects would never be collected.)
         gc.freeze()
-    caches.fragments.next_build()
     site, problems = load_and_validate(project, drafts=drafts, caches=caches)
     if site is None or any(problem.is_error for problem in problems):
         raise ContentErrors([p for p in problems if p.is_error])
@@ -310,7 +309,7 @@ def _process_photos(project: Project, site: Site, cache: ImageCache, workers: in
     sources = sorted({photo.src for event in site.events for photo in event.photos})
     photos = {src: known[src][1] for src in sources if src in known and known[src][0] == stat_of(src)}
     missing = [src for src in sources if src not in photos]
-    photos.update(zip(missing, _map_forked(lambda src: cache.process(project.root / "assets" / src, src), missing, workers)))
+    photos.update(zip(missing, map_forked(lambda src: cache.process(project.root / "assets" / src, src), missing, workers)))
     known.clear()
     known.update({src: (stat_of(src), photos[src]) for src in sources})
     return {src: photos[src] for src in sources}
@@ -337,32 +336,10 @@ def _social_cards(project: Project, site: Site, cache: ImageCache, workers: int,
         remembered = known.get(event.id)
         cards[event.id] = remembered[1] if remembered and remembered[0] == inputs(event) else card(event, cached_only=True)
     missing = [event for event in site.events if cards[event.id] is None]
-    cards.update(zip((event.id for event in missing), _map_forked(card, missing, workers)))
+    cards.update(zip((event.id for event in missing), map_forked(card, missing, workers)))
     known.clear()
     known.update({event.id: (inputs(event), cards[event.id]) for event in site.events})
     return cards
-
-
-def _map_forked(function: Callable, items: list, workers: int) -> Iterator:
-    """`function(item)` for each item, in order, on forked worker processes when there are several."""
-    if workers < 2 or len(items) < 2:
-        yield from map(function, items)
-        return
-    global _TASK, _TASK_ITEMS
-    _TASK, _TASK_ITEMS = function, items  # forked workers inherit them: only indices and results cross processes
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_run_task, range(len(items)), chunksize=max(1, len(items) // (workers * 8)))
-    finally:
-        _TASK, _TASK_ITEMS = None, []
-
-
-_TASK: Callable | None = None
-_TASK_ITEMS: list = []
-
-
-def _run_task(index: int):
-    return _TASK(_TASK_ITEMS[index])
 
 
 def _assets(project: Project, site: Site, cache: ImageCache, photos: set[str]) -> tuple[dict[str, Path | bytes], dict[str, str]]:
@@ -413,7 +390,7 @@ def _rendered(jobs: list[PageJob], fragments: FragmentStore, staging: Staging, r
     if len(jobs) < PARALLEL_FROM:
         workers = 1
     chunks = [jobs[start:start + CHUNK] for start in range(0, len(jobs), CHUNK)]
-    for written, new in _map_forked(render, chunks, workers):
+    for written, new in map_forked(render, chunks, workers):
         fragments.merge(new)
         yield from written
 

@@ -62,6 +62,7 @@ class Preview:
         try:
             if self.caches is None:
                 self.caches = Caches.load(self.project)
+                self.caches.fragments.keep_blocks = True  # rendered again and again: keep them all in memory
             result = build(self.project, drafts=True, search=False, caches=self.caches)
             self.caches.in_memory = True  # from now on this process alone writes the preview folder
         except ContentErrors as errors:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from explainer.cache import FileCache, load_log
+from explainer.cache import FileCache, FragmentStore, load_log
 
 
 @pytest.fixture
@@ -119,3 +119,37 @@ def test_a_cache_made_by_other_code_is_not_trusted(tmp_path, files):
     reader = Counting(store)
     reader.read(files)
     assert len(reader.computed) == 12
+
+
+def test_rendered_bodies_go_to_the_log_and_only_summaries_stay_in_memory(tmp_path):
+    store = tmp_path / "fragments.pickle"
+    fragments = FragmentStore(store)
+    fragments["bs-body"] = "<p>a long body</p>"
+    fragments["is-summary"] = "a summary"
+    handed = fragments.take_new()  # as a worker process hands them to the build
+    assert handed == {"bs-body": "<p>a long body</p>", "is-summary": "a summary"}
+    assert "bs-body" not in fragments and "is-summary" in fragments
+    fragments.merge(handed)
+    assert "bs-body" not in fragments
+    fragments["is-other"] = "made by the build itself"
+    fragments.save()
+    assert dict(FragmentStore(store)) == {"bs-body": "<p>a long body</p>", "is-summary": "a summary", "is-other": "made by the build itself"}
+
+
+def test_the_preview_keeps_every_fragment_in_memory(tmp_path):
+    fragments = FragmentStore(tmp_path / "fragments.pickle")
+    fragments.keep_blocks = True
+    fragments["bs-body"] = "<p>a body</p>"
+    fragments.merge(fragments.take_new())
+    assert fragments["bs-body"] == "<p>a body</p>"
+
+
+def test_a_long_fragment_log_is_written_out_whole_again(tmp_path):
+    store = tmp_path / "fragments.pickle"
+    for number in range(FragmentStore.COMPACT_AFTER + 1):
+        fragments = FragmentStore(store)
+        fragments[f"is-{number}"] = str(number)
+        fragments.save()
+    assert load_log(store)[1] == FragmentStore.COMPACT_AFTER + 1
+    assert len(FragmentStore(store)) == FragmentStore.COMPACT_AFTER + 1
+    assert load_log(store)[1] == 1

@@ -1,0 +1,121 @@
+"""Work shared between this process and forked copies of it, one process per core.
+
+The build process is one of the workers: on two cores it forks one child, not two, so the
+site it holds in memory is copied (page by page, as the child touches it) once, not twice.
+Forked children inherit the function and the items: only indices go to them, and results
+come back. Processes claim items one at a time from a shared counter, so a slow item never
+holds the others up; results are yielded in the items' order.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+
+_DONE = -1  # what a child sends once no item is left to claim
+
+
+def map_forked(function: Callable, items: list, workers: int) -> Iterator:
+    """`function(item)` for each item, in order, on `workers` processes (this one among them) when there are several."""
+    if workers < 2 or len(items) < 2:
+        yield from map(function, items)
+        return
+    context = multiprocessing.get_context("fork")
+    counter = context.Value("q", 0)
+    channel = context.SimpleQueue()
+
+    def claim() -> int | None:
+        with counter.get_lock():
+            index = counter.value
+            counter.value += 1
+        return index if index < len(items) else None
+
+    def child() -> None:
+        while (index := claim()) is not None:
+            try:
+                channel.put((index, True, function(items[index])))
+            except BaseException as error:  # noqa: BLE001 (it goes to the parent, which raises it)
+                channel.put((index, False, _sendable(error)))
+                break
+        channel.put((_DONE, True, None))
+
+    children = [context.Process(target=child, daemon=True) for _ in range(min(workers, len(items)) - 1)]
+    for process in children:
+        process.start()
+    arrived: queue.SimpleQueue = queue.SimpleQueue()
+    reader = threading.Thread(target=_relay, args=(channel, arrived, len(children)), daemon=True)
+    reader.start()  # children never wait for this process to finish an item before they can send theirs
+    results: dict[int, tuple[bool, object]] = {}
+    try:
+        position = 0
+        while (index := claim()) is not None:
+            results[index] = (True, function(items[index]))
+            _collect(arrived, results, block=False)
+            while position in results:
+                yield _result(results.pop(position))
+                position += 1
+        while position < len(items):
+            if position not in results:
+                _wait_for_more(arrived, results, children, position)
+                continue
+            yield _result(results.pop(position))
+            position += 1
+    finally:
+        for process in children:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+        channel.close()  # ends the relay thread, should it still wait
+
+
+def _relay(channel, arrived: queue.SimpleQueue, children: int) -> None:
+    """Move what children send into this process's own queue as soon as it arrives; a child that died sends an error."""
+    remaining = children
+    while remaining:
+        try:
+            message = channel.get()
+        except (EOFError, OSError):
+            break
+        if message[0] == _DONE:
+            remaining -= 1
+        else:
+            arrived.put(message)
+    arrived.put((_DONE, True, None))
+
+
+def _collect(arrived: queue.SimpleQueue, results: dict, *, block: bool) -> bool:
+    """Take in what arrived (waiting a little for something if `block`); False once every child is done."""
+    while True:
+        try:
+            index, ok, value = arrived.get(block=block, timeout=0.5 if block else None)
+        except queue.Empty:
+            return True
+        if index == _DONE:
+            return False
+        results[index] = (ok, value)
+        block = False
+
+
+def _wait_for_more(arrived: queue.SimpleQueue, results: dict, children: list, position: int) -> None:
+    """Wait for the result at `position`; a child that died, or all done without it, is an error."""
+    more = _collect(arrived, results, block=True)
+    if position not in results and (not more or any(process.exitcode not in (None, 0) for process in children)):
+        raise RuntimeError("a worker process stopped before finishing its share of the build")
+
+
+def _result(entry: tuple[bool, object]):
+    ok, value = entry
+    if not ok:
+        raise value  # type: ignore[misc]
+    return value
+
+
+def _sendable(error: BaseException) -> BaseException:
+    """The error itself if it can cross to the parent, else a RuntimeError carrying its traceback."""
+    try:
+        multiprocessing.reduction.ForkingPickler.dumps(error)
+        return error
+    except Exception:  # noqa: BLE001
+        return RuntimeError("".join(traceback.format_exception(error)))
