@@ -250,6 +250,7 @@ class Renderer:
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # a renderer lives for one build: its templates do not change under it
         )
         self.env.filters["language_name"] = language_name
         menu = [p for p in site.pages if not p.is_home]
@@ -267,10 +268,11 @@ class Renderer:
 
     def event_digest(self, event: Event) -> str:
         """What an event says and shows, as a digest (its text's digest is made once per change of its file)."""
-        if event.id not in self._digests:
-            self._digests[event.id] = digest(self.site.digests.get(event.id) or event, self.social_cards.get(event.id),
-                                             [self.images[photo.src] for photo in event.photos] if event.photos else None)
-        return self._digests[event.id]
+        known = self._digests.get(event.id)
+        if known is None:
+            known = self._digests[event.id] = digest(self.site.digests.get(event.id) or event, self.social_cards.get(event.id),
+                                                     [self.images[photo.src] for photo in event.photos] if event.photos else None)
+        return known
 
     def events_key(self, events) -> str:
         return text_digest(self.common_key, *[self.event_digest(event) for event in events])
@@ -381,10 +383,11 @@ class Renderer:
     def event_page_key(self, index: int) -> str:
         """The event, its neighbours' titles, the events it links and the sources it cites (a hot path: plain strings)."""
         event = self.site.events[index]
+        events, by_id, source_digest = self.site.events, self.by_id, self.source_digest
         parts = [self.common_key, self.event_digest(event)]
-        parts += [f"{e.id}\x1f{e.title}" for e in self.site.events[max(index - 1, 0):index + 2]]
-        parts += [self.event_digest(self.by_id[i]) for i in event.related + event.mentions if i in self.by_id]
-        parts += [self.source_digest(i) for i in event.sources + event.cites]
+        parts += [f"{e.id}\x1f{e.title}" for e in events[max(index - 1, 0):index + 2]]
+        parts += [self.event_digest(by_id[i]) for i in (*event.related, *event.mentions) if i in by_id]
+        parts += [source_digest(i) for i in (*event.sources, *event.cites)]
         return hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
 
     def source_line(self, source_id: str) -> str:
@@ -398,9 +401,10 @@ class Renderer:
         return Notes(self.site.sources, line_of=self.source_line)
 
     def source_digest(self, source_id: str) -> str:
-        if source_id not in self._source_digests:
-            self._source_digests[source_id] = digest(self.site.sources.get(source_id))
-        return self._source_digests[source_id]
+        known = self._source_digests.get(source_id)
+        if known is None:
+            known = self._source_digests[source_id] = digest(self.site.sources.get(source_id))
+        return known
 
     def narrative_page(self, page: Page, template: str = "page.html", path: str | None = None, **extra) -> Output:
         notes = self.page_notes()
