@@ -174,8 +174,10 @@ class ImageCache:
         if not file.is_file():
             if cached_only:
                 return None
-            card = _photo_card(photo_data) if photo else _title_card(title, site_title)
-            _write_atomic(file, _encoded(card, _JPEG))
+            if photo:
+                _write_atomic(file, _encoded(_photo_card(photo_data), _JPEG))
+            else:
+                _write_atomic(file, _title_card_bytes(_title_card(title, site_title)))
             self.work_done += 1
         return f"cards/{_slug(key)}.{digest[:10]}.jpg", file
 
@@ -449,6 +451,14 @@ def _title_card(title: str, site_title: str) -> Image.Image:
     return card
 
 
+def _title_card_bytes(card: Image.Image) -> bytes:
+    """A title card as a baseline JPEG: a quarter of the time of an optimized progressive one, for a fifth more
+    bytes, on a file only link previews fetch (a site of ten thousand events has ten thousand of them)."""
+    buffer = io.BytesIO()
+    card.save(buffer, "JPEG", quality=JPEG_QUALITY)
+    return buffer.getvalue()
+
+
 def _card_font(size: int) -> ImageFont.FreeTypeFont:
     """The card font at size: the first system TrueType font present, else Pillow's built-in one."""
     font_file = _card_font_file()
@@ -504,6 +514,8 @@ def _wrapped(text: str, font: ImageFont.FreeTypeFont) -> list[str]:
 
 def _pieces(word: str, font: ImageFont.FreeTypeFont) -> list[str]:
     """word split into pieces no wider than the card's text width (usually just word)."""
+    if font.getlength(word) <= _CARD_TEXT_WIDTH:
+        return [word]
     pieces = [""]
     for char in word:
         if pieces[-1] and font.getlength(pieces[-1] + char) > _CARD_TEXT_WIDTH:
@@ -550,6 +562,7 @@ def _card_settings(title: str, site_title: str, has_photo: bool) -> dict[str, ob
         "pipeline": _PIPELINE_VERSION,
         "purpose": "card",
         "jpeg": JPEG_QUALITY,
+        "encoding": "progressive" if has_photo else "baseline",
         "size": list(CARD_SIZE),
         "font": _card_font_name(),
         "title": title,
