@@ -1,8 +1,13 @@
 """netlify.toml against a real build: security headers, caching rules, no inline code the CSP would block."""
 import fnmatch
+import json
 import re
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
+
+import pytest
 
 
 REPO = Path(__file__).resolve().parent.parent
@@ -81,3 +86,26 @@ def test_redirects_file_is_published_for_renamed_events(sample):
     _, out, _ = sample
     assert (out / "_redirects").is_file()
     assert (out / "404.html").is_file()
+
+
+def test_the_build_cache_is_restored_before_and_saved_after_each_build(tmp_path):
+    plugin = REPO / "netlify" / "plugins" / "keep-build-cache"
+    assert [entry["package"] for entry in CONFIG["plugins"]] == ["/netlify/plugins/keep-build-cache"]
+    assert (plugin / "manifest.yml").read_text().strip() == "name: keep-build-cache"
+    script = f"""
+        const plugin = require({json.dumps(str(plugin / "index.js"))});
+        const calls = [];
+        const utils = {{ cache: {{ restore: async (path) => {{ calls.push(["restore", path]); return true; }},
+                                  save: async (path) => {{ calls.push(["save", path]); return true; }} }} }};
+        (async () => {{
+          await plugin.onPreBuild({{ utils }});
+          await plugin.onPostBuild({{ utils }});
+          console.log(JSON.stringify(calls));
+        }})();
+    """
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    result = subprocess.run([node, "-e", script], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == [["restore", ".cache"], ["save", ".cache"]]
