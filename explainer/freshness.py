@@ -41,17 +41,25 @@ def input_stamp(root: Path, out_dir: Path, options: dict) -> str:
     return digest.hexdigest()
 
 
-def _file_lines(folder: Path, relative: str) -> list[str]:
-    """One line per file under folder, hidden ones included (a stamp errs on the side of building again)."""
+def _file_lines(folder: Path, relative: str, seen: set[tuple[int, int]] | None = None) -> list[str]:
+    """One line per file under folder, hidden ones included (a stamp errs on the side of building again).
+
+    Linked folders are followed, each folder once (`seen`), so a link loop ends.
+    """
+    seen = set() if seen is None else seen
     try:
+        identity = os.stat(folder)
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:
         return [f"{relative}\0missing\n"]
+    if (identity.st_dev, identity.st_ino) in seen:
+        return [f"{relative}\0seen\n"]
+    seen.add((identity.st_dev, identity.st_ino))
     lines = []
     for entry in entries:
         path = f"{relative}/{entry.name}"
         if entry.is_dir(follow_symlinks=True):
-            lines += _file_lines(Path(entry.path), path)
+            lines += _file_lines(Path(entry.path), path, seen)
         else:
             try:
                 stat = entry.stat()

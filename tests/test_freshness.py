@@ -118,3 +118,10 @@ def test_the_stamp_covers_size_time_and_name_of_every_input(tmp_path):
     entry.rename(tmp_path / "content" / "b.md")
     assert stamp() not in (first, second)
     assert freshness.input_stamp(tmp_path, tmp_path / "_site", {"drafts": True}) != stamp()
+
+
+def test_a_link_loop_in_an_input_folder_ends(tmp_path):
+    (tmp_path / "assets" / "images").mkdir(parents=True)
+    (tmp_path / "assets" / "images" / "loop").symlink_to(tmp_path / "assets")
+    (tmp_path / "assets" / "images" / "a.png").write_bytes(b"png")
+    assert freshness.input_stamp(tmp_path, tmp_path / "_site", {}) == freshness.input_stamp(tmp_path, tmp_path / "_site", {})
