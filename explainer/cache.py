@@ -111,6 +111,7 @@ class FragmentStore(dict):
     """
 
     COMPACT_AFTER = 50  # appended records before the log is written out whole again
+    APPEND_SIZE = 4_000_000  # characters of rendered Markdown held before they are appended to the log
 
     def __init__(self, store: Path) -> None:
         loaded, records = load_log(store)
@@ -118,6 +119,8 @@ class FragmentStore(dict):
         self.store = store
         self.new: dict[str, str] = {}
         self.keep_blocks = False
+        self._pending: dict[str, str] = {}
+        self._pending_size = 0
         if records > self.COMPACT_AFTER or records < 0:
             dump_pickle(store, loaded)
 
@@ -138,14 +141,23 @@ class FragmentStore(dict):
         return new
 
     def merge(self, new: dict[str, str]) -> None:
-        """Save what `take_new` handed over at once, keeping in memory what this store keeps."""
-        if new:
-            append_log(self.store, new)
-            self.update((key, value) for key, value in new.items() if self.keep_blocks or not key.startswith("b"))
+        """Save what `take_new` handed over (appended to the log a few megabytes at a time), keeping in memory
+        what this store keeps."""
+        self.update((key, value) for key, value in new.items() if self.keep_blocks or not key.startswith("b"))
+        self._pending.update(new)
+        self._pending_size += sum(len(value) for value in new.values())
+        if self._pending_size > self.APPEND_SIZE:
+            self._append_pending()
 
     def save(self) -> None:
         # Texts no longer used stay: an edit adds a few entries, and `.cache/` is safe to delete.
         self.merge(self.take_new())
+        self._append_pending()
+
+    def _append_pending(self) -> None:
+        if self._pending:
+            append_log(self.store, self._pending)
+        self._pending, self._pending_size = {}, 0
 
 
 def load_pickle(store: Path):

@@ -166,7 +166,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         renderer = inputs.renderer(project, fragments, calendar_memo=caches.calendar)
         jobs = _planned(renderer, project.root)
         todo = [job for job in jobs if not (page_keys.get(job.path) == job.key and staging.keep_unchanged(job.path))]
-        for done, written in enumerate(_rendered(todo, fragments, staging, project.root, workers), start=1):
+        for done, written in enumerate(_rendered(todo, fragments, staging, project.root, workers, caches.calendar), start=1):
             staging.record(*written)
             if progress:
                 progress(done, len(todo))
@@ -376,22 +376,27 @@ def _planned(renderer: Renderer, root: Path) -> list[PageJob]:
         return plan_site(renderer)
 
 
-def _rendered(jobs: list[PageJob], fragments: FragmentStore, staging: Staging, root: Path, workers: int) -> Iterator[tuple[str, str, bool]]:
+def _rendered(jobs: list[PageJob], fragments: FragmentStore, staging: Staging, root: Path, workers: int,
+              calendar_memo: dict) -> Iterator[tuple[str, str, bool]]:
     """Render each job and write it aside, on several processes when there are many: (path, digest, written) each.
 
-    Workers write the pages themselves and send back only what the build must record, and
-    the Markdown they rendered; template mistakes become problems.
+    Workers write the pages themselves and send back only what the build must record, the
+    Markdown they rendered and, with the calendar, its memo; template mistakes become problems.
     """
-    def render(chunk: list[PageJob]) -> tuple[list[tuple[str, str, bool]], dict[str, str]]:
+    def render(chunk: list[PageJob]) -> tuple[list[tuple[str, str, bool]], dict[str, str], dict | None]:
         with _template_problems(root):
             outputs = [job.make() for job in chunk]
-        return [staging.write_aside(output.path, output.content) for output in outputs], fragments.take_new()
+        memo = calendar_memo if any(output.path == "calendar.ics" for output in outputs) else None
+        return [staging.write_aside(output.path, output.content) for output in outputs], fragments.take_new(), memo
 
     if len(jobs) < PARALLEL_FROM:
         workers = 1
     chunks = [jobs[start:start + CHUNK] for start in range(0, len(jobs), CHUNK)]
-    for written, new in map_forked(render, chunks, workers):
+    for written, new, memo in map_forked(render, chunks, workers):
         fragments.merge(new)
+        if memo is not None and memo is not calendar_memo:  # made in a worker process: the next build starts from it
+            calendar_memo.clear()
+            calendar_memo.update(memo)
         yield from written
 
 

@@ -58,3 +58,22 @@ def test_a_cached_parallel_build_equals_a_clean_single_process_build(tmp_path):
     result = build(Project.at(parallel_root), search=False, workers=2)
     assert result.pages_rendered > 0
     assert digests(serial) == digests(result.out_dir)
+
+
+def test_what_worker_processes_make_is_kept_for_the_next_build(tmp_path):
+    import sys
+
+    from explainer.pipeline import Caches
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from corpus import write_corpus
+
+    write_corpus(260, tmp_path / "site")
+    project = Project.at(tmp_path / "site")
+    caches = Caches.load(project)
+    build(project, search=False, workers=2, caches=caches)
+    assert caches.calendar  # the calendar was made in whichever process: its memo came back
+    caches.save()
+    again = Caches.load(project)
+    assert again.calendar == caches.calendar
+    assert len(again.fragments) >= 2 * 260  # every summary and body, rendered by either process, is in the log
