@@ -95,6 +95,10 @@ class FileCache:
             self._records = 1
         self._old, self._computed = self._new, set()  # saved: a second save finds nothing to add
 
+    def release(self) -> None:
+        """Forget every value, once saved: a one-shot build keeps only what it made of them."""
+        self._old, self._new, self._computed = {}, {}, set()
+
     def next_build(self) -> None:
         """Start over for another build in the same process, with the last build's values as the known ones."""
         if self._new:

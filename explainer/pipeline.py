@@ -149,6 +149,9 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         raise ContentErrors([p for p in problems if p.is_error])
     timings["load and validate"] = time.perf_counter() - clock
     freshness.forget(project.freshness_record)
+    if owned:  # what each file said is in `site` now: the rest need not stay, nor be copied into worker processes
+        caches.content.save()
+        caches.content.release()
 
     clock = time.perf_counter()
     workers = workers or os.cpu_count() or 1
