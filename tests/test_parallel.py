@@ -1,0 +1,69 @@
+"""Work shared with forked processes: results in order, errors raised here, a dead worker never hangs the build."""
+import os
+import signal
+import time
+
+import pytest
+
+from explainer.parallel import map_forked
+from explainer.problems import ContentErrors, Position, Problem
+
+
+def slowly(value):
+    time.sleep(0.005)  # long enough for forked processes to start and claim items too
+    return value
+
+
+def test_results_come_in_the_items_order_from_every_process():
+    results = list(map_forked(lambda item: slowly((item * item, os.getpid())), list(range(200)), workers=3))
+    assert [square for square, _ in results] == [item * item for item in range(200)]
+    assert len({pid for _, pid in results}) > 1  # this process and forked ones shared the work
+    assert os.getpid() in {pid for _, pid in results}
+
+
+def test_one_worker_or_one_item_stays_in_this_process():
+    assert list(map_forked(lambda item: os.getpid(), [1, 2, 3], workers=1)) == [os.getpid()] * 3
+    assert list(map_forked(lambda item: os.getpid(), [1], workers=4)) == [os.getpid()]
+
+
+def test_a_content_error_in_a_worker_reaches_the_build_whole():
+    problem = Problem(Position("templates/event.html", 12), "unexpected '}'")
+
+    def render(item):
+        if os.getpid() != parent:
+            raise ContentErrors([problem])
+        return slowly(item)
+
+    parent = os.getpid()
+    with pytest.raises(ContentErrors) as raised:
+        list(map_forked(render, list(range(100)), workers=2))
+    assert raised.value.problems == [problem]
+
+
+def test_an_error_that_cannot_cross_processes_arrives_as_its_traceback():
+    class Unpicklable(Exception):
+        def __reduce__(self):
+            raise TypeError("not picklable")
+
+    parent = os.getpid()
+
+    def work(item):
+        if os.getpid() != parent:
+            raise Unpicklable("from a worker")
+        return slowly(item)
+
+    with pytest.raises(RuntimeError) as raised:
+        list(map_forked(work, list(range(50)), workers=2))
+    assert "Unpicklable: from a worker" in str(raised.value)
+
+
+def test_a_worker_killed_midway_is_an_error_not_a_hang():
+    parent = os.getpid()
+
+    def work(item):
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return slowly(item)
+
+    with pytest.raises(RuntimeError, match="a worker process stopped"):
+        list(map_forked(work, list(range(50)), workers=2))
