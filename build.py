@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -111,9 +110,9 @@ def _check(args: argparse.Namespace) -> int:
     site, problems = pipeline.load_and_validate(project)
     if site is not None and not any(problem.is_error for problem in problems):
         problems += editorial_warnings(site, dt.date.today(), pipeline.theme_text(project))
-        with tempfile.TemporaryDirectory() as folder:
-            built = pipeline.build(Project.at(project.root, Path(folder) / "_check"), search=False)
-            problems += built.warnings + broken_links(built.out_dir)
+        # A build of its own, kept in .cache/check/: the next check renders only what changed since.
+        built = pipeline.build(Project.at(project.root, project.cache_dir / "check"), search=False)
+        problems += built.warnings + broken_links(built.out_dir)
     if args.strict:
         problems = [Problem(p.position, p.message) if p.severity == "warning" else p for p in problems]
     problems = list(dict.fromkeys(problems))

@@ -177,14 +177,14 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         searchable = [job.path for job in jobs if job.searchable] if search else []
         for image in photos.values():
             for path, file in image.files.items():
-                staging.add_file(path, file, digest=PurePosixPath(path).name)
+                staging.add_file(path, file, digest=path.rpartition("/")[2])  # named by their content
         for path, file in asset_files.items():
             if isinstance(file, bytes):
                 staging.add(path, file)
             else:
                 staging.add_file(path, file)
         for path, file in cards.values():
-            staging.add_file(path, file, digest=PurePosixPath(path).name)
+            staging.add_file(path, file, digest=path.rpartition("/")[2])  # named by their content
     except BaseException:
         staging.abort()
         raise

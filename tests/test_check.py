@@ -78,3 +78,17 @@ def test_a_broken_link_in_a_template_fails_strict_check(make_site):
     strict = run_check(root, "--strict")
     assert strict.returncode == 1
     assert '404.html:' in strict.stderr and 'error: link to "/sorces/" leads to no page of the site' in strict.stderr
+
+
+def test_a_second_check_renders_only_what_changed(make_site):
+    root = make_site({"data/events/a.yaml": EVENT.replace("2021-11", "2099-11")})
+    assert run_check(root).returncode == 0
+    built = root / ".cache" / "check"
+    home, event = built / "index.html", built / "events" / "visit" / "index.html"
+    before = home.stat().st_mtime_ns, event.stat().st_mtime_ns
+    assert run_check(root).returncode == 0
+    assert (home.stat().st_mtime_ns, event.stat().st_mtime_ns) == before
+    (root / "data" / "events" / "a.yaml").write_text(EVENT.replace("2021-11", "2099-11").replace("A visit", "A state visit"))
+    assert run_check(root).returncode == 0
+    assert "A state visit" in event.read_text()
+    assert not (root / "_site").exists()  # check publishes nothing
