@@ -35,10 +35,15 @@ BARE_TEMPLATE = jinja2.Template("<!DOCTYPE html><html><head><title>{{ title }}</
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_CONVERTER: list[markdown.Markdown] = []  # one per process, reset for each text: the cheapest way to convert many
+
+
 def _bare_file(args: tuple[Path, Path]) -> int:
     path, out = args
     text = path.read_text(encoding="utf-8")
-    converter = markdown.Markdown()
+    if not _CONVERTER:
+        _CONVERTER.append(markdown.Markdown())
+    converter = _CONVERTER[0]
     if path.suffix == ".md":
         _, front, body = text.split("---\n", 2)
         items = [dict(yaml.load(front, Loader=Loader), body=body)]
