@@ -25,7 +25,6 @@ from .parallel import map_forked
 from .problems import ContentErrors, Position, Problem
 from .project import Project
 from .render import Fragments, PageJob, Renderer, plan_site
-from .search import build_search_index
 from .validate import FileResult, merge_results, validate_document
 from .write import Staging, WriteReport, replace_now
 
@@ -277,6 +276,8 @@ def _search_index_is_stale(project: Project, staging: Staging, searchable: list[
 
 def _publish_search_index(project: Project, site: Site, searchable: list[str]) -> tuple[list[str], dict]:
     """Index the committed site with Pagefind and swap the new index in; the files written."""
+    from .search import build_search_index  # only now: most builds have no page to index again
+
     files = build_search_index(project.out_dir, project.cache_dir / "search", site.settings.language)
     staging = Staging(project.out_dir, project.manifest)
     staging.keep(lambda path: not path.startswith("pagefind/"))

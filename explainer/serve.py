@@ -41,7 +41,7 @@ class Preview:
     def render_edited_first(self, changed: list[str]) -> list[str]:
         """The pages of events whose text was edited, written at once (see `render_edited_events`); [] if there are none.
 
-        Only while the site builds: errors and anything the quick path cannot judge wait for the whole build.
+        Only while the last build succeeded: errors, and whatever the quick path cannot judge, wait for the whole build.
         """
         if self.caches is None or self.is_failing:
             return []
