@@ -36,13 +36,15 @@ class Document:
         mark = node.start_mark
         return Position(self.path, mark.line + 1 + self.line_offset, mark.column + 1)
 
-    def find(self, token: str, from_line: int) -> Position:
-        """The first place at or after a 1-based line where `token` is written."""
+    def find(self, token: str, from_line: int, from_col: int = 1) -> Position | None:
+        """The first place where `token` is written at or after a 1-based line and column, if it is written as is."""
+        col = from_col - 1
         for number in range(max(from_line, 1), len(self.lines) + 1):
-            col = self.lines[number - 1].find(token)
-            if col >= 0:
-                return Position(self.path, number, col + 1)
-        return Position(self.path, max(from_line, 1), 1)
+            found = self.lines[number - 1].find(token, col)
+            if found >= 0:
+                return Position(self.path, number, found + 1)
+            col = 0
+        return None
 
 
 @dataclass

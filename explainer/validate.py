@@ -195,9 +195,14 @@ class FileResult:
     def note_references(self, document: Document, node: yaml.Node | None, text: str, owner: str, draft: bool) -> list[_Link]:
         """Remember the `[[id]]` and `[@id]` of a Markdown text, with where each is written."""
         start = document.position(node).line if node is not None else document.body_line
+        line, col = start, 1
         found = []
-        for reference in find_references(text):
-            position = document.find(reference.token, start)
+        for reference in find_references(text):  # in reading order: each is looked for after the one before
+            position = document.find(reference.token, line, col)
+            if position is None:  # written across lines or with escapes in YAML: the text's first line
+                position = Position(document.path, start, 1)
+            else:
+                line, col = position.line, position.col + len(reference.token)
             found.append(_link(reference.kind, reference.id, position, owner, draft))
         self.links.extend(found)
         return found

@@ -259,3 +259,22 @@ def test_every_problem_is_reported_in_one_run(make_site):
 def test_slugify_makes_ascii_slugs():
     assert slugify("Jürgen Stock's visit: Warsaw!") == "jurgen-stock-s-visit-warsaw"
     assert slugify("Взгляд") == ""
+
+
+def test_the_same_mistake_written_twice_is_reported_at_each_place(make_site):
+    root = make_site({"content/events/visit.md": textwrap.dedent("""\
+        ---
+        date: 2021-11
+        title: A visit
+        summary: An official may visit.[@paper-one]
+        sources: [paper-one]
+        ---
+        The radio said so.[@radio-two] The ministry did not deny it.[@radio-two]
+
+        A week later the radio said it again.[@radio-two, 12:30]
+        """)})
+    assert problem_lines(root) == [
+        'content/events/visit.md:7:19: error: event "visit": unknown source "radio-two": not in data/sources.yaml',
+        'content/events/visit.md:7:61: error: event "visit": unknown source "radio-two": not in data/sources.yaml',
+        'content/events/visit.md:9:38: error: event "visit": unknown source "radio-two": not in data/sources.yaml',
+    ]
