@@ -201,6 +201,7 @@ def measure(size: int, folder: Path) -> dict:
     row["cold: search index"] = stages.get("search index", 0.0)
     row["cold build, without images and search"] = row["cold build"] - row["cold: images"] - row["cold: search index"]
     row["peak memory, PSS (MiB)"] = peak / 2**20
+    row["largest HTML page (KB)"] = max(page.stat().st_size for page in (root / "_site").rglob("*.html")) / 1000
     row["peak memory of the search indexer (MiB)"] = search_peak / 2**20
     row["no change"], _, _ = timed_build(root)
     entry = root / "content" / "events" / "event-00001.md"
@@ -228,7 +229,7 @@ def main() -> None:
     names = [name for name in rows[0] if name != "events"]
     print(f"{'measure':<40}" + "".join(f"{row['events']:>12,}" for row in rows))
     for name in names:
-        unit = "" if "MiB" in name else " s"
+        unit = "" if "MiB" in name or "KB" in name else " s"
         print(f"{name:<40}" + "".join(f"{row[name]:>10.2f}{unit:>2}" for row in rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))

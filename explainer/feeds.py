@@ -415,13 +415,13 @@ def website_jsonld(site: Site) -> dict:
     }
 
 
-def timeline_jsonld(site: Site, events: list[Event]) -> dict:
-    """schema.org ItemList of the events in timeline order, positions from 1."""
+def timeline_jsonld(site: Site, events: list[Event], newest_first: bool = False) -> dict:
+    """schema.org ItemList of events in timeline order (or newest first), positions from 1."""
     return {
         "@context": SCHEMA,
         "@type": "ItemList",
         "name": site.settings.title,
-        "itemListOrder": "https://schema.org/ItemListOrderAscending",
+        "itemListOrder": f"https://schema.org/ItemListOrder{'Descending' if newest_first else 'Ascending'}",
         "numberOfItems": len(events),
         "itemListElement": [
             {"@type": "ListItem", "position": number, "url": site.settings.absolute(event.url), "name": event.title}

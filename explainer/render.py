@@ -26,8 +26,9 @@ LANGUAGE_NAMES = {
 }
 
 LATEST_ON_HOME = 20  # on a large site the home page shows the newest events and a year index
-SOURCES_PAGE_CITERS = 10
-LISTING_PAGES = ("tags/", "years/", "sources/", "updates/", "search/")  # in the sitemap, with no date of their own  # beyond that, a source gets its own page of what cites it
+SOURCES_PAGE_CITERS = 10  # beyond that, a source gets its own page of what cites it
+SOURCES_PER_PAGE = 100  # sources on one page of the list: at most ten citers each, the page stays well under 500 KB
+LISTING_PAGES = ("tags/", "years/", "sources/", "updates/", "search/")  # in the sitemap, with no date of their own
 
 STATUS_LABELS = {
     "happened": "",
@@ -429,11 +430,13 @@ class Renderer:
 
     def home(self) -> Output:
         events = list(self.site.events)
-        jsonld = {"@context": "https://schema.org", "@graph": [feeds.website_jsonld(self.site), feeds.timeline_jsonld(self.site, events)]}
-        if self.is_large():
-            latest = [self.card(event, 3) for event in reversed(events[-LATEST_ON_HOME:])]
+        large = self.is_large()
+        listed = list(reversed(events[-LATEST_ON_HOME:])) if large else events  # what the page shows, as its JSON-LD lists
+        jsonld = {"@context": "https://schema.org",
+                  "@graph": [feeds.website_jsonld(self.site), feeds.timeline_jsonld(self.site, listed, newest_first=large)]}
+        if large:
             return self.narrative_page(self.home_page(), "index.html", "index.html", timeline=[], jsonld=jsonld,
-                                       years=self.year_index(), latest=latest)
+                                       years=self.year_index(), latest=[self.card(event, 3) for event in listed])
         return self.narrative_page(self.home_page(), "index.html", "index.html", timeline=self.timeline(events),
                                    jsonld=jsonld, years=[], latest=[])
 
@@ -499,11 +502,16 @@ class Renderer:
         shown = SOURCES_PAGE_CITERS
         entries = [{"source": s, "cited_by": cited.get(s.id, [])[:shown], "count": len(cited.get(s.id, [])),
                     "more": f"/sources/{s.id}/" if len(cited.get(s.id, [])) > shown else None} for s in sources]
-        yield PageJob("sources/index.html",
-                      text_digest(self.common_key, *[f"{self.source_digest(e['source'].id)}\x1d{e['count']}\x1d{citers_text(e['cited_by'])}"
-                                                     for e in entries]),
-                      lambda: self.render("sources.html", "sources/index.html", sources=entries, title="Sources",
-                                          description=f"Every source cited in {self.site.settings.title}"))
+        listing = paginate(entries, SOURCES_PER_PAGE)
+        for number, chunk in enumerate(listing, start=1):
+            path = page_path("sources/", number)
+            yield PageJob(path, text_digest(self.common_key, str(number), str(len(listing)),
+                                            *[f"{self.source_digest(e['source'].id)}\x1d{e['count']}\x1d{citers_text(e['cited_by'])}"
+                                              for e in chunk]),
+                          lambda chunk=chunk, number=number, total=len(listing), path=path: self.render(
+                              "sources.html", path, sources=chunk, pager=_pager("sources/", number, total),
+                              title="Sources" if number == 1 else f"Sources (page {number} of {total})",
+                              description=f"Every source cited in {self.site.settings.title}"))
         for entry in entries:
             if entry["more"] is None:
                 continue

@@ -1,5 +1,6 @@
 """Whole builds of small fixture sites: every page checked, output never left half-built."""
 import hashlib
+import json
 import re
 import subprocess
 import sys
@@ -298,3 +299,33 @@ def test_a_large_timeline_gets_year_pages_and_paginated_tags(make_site):
     assert not (out / "tags" / "common" / "page" / "4").exists()
     first = (out / "tags" / "common" / "index.html").read_text()
     assert 'rel="next" href="/tags/common/page/2/"' in first and "Page 1 of 3" in first
+
+
+def test_a_large_home_page_describes_in_json_ld_only_the_events_it_lists(make_site):
+    events = "".join(f"- id: e{n:02d}\n  date: 2021-{1 + n // 28:02d}-{1 + n % 28:02d}\n  title: Event {n}\n  summary: S[@paper-one]\n"
+                     f"  sources: [paper-one]\n" for n in range(25))
+    root = make_site({"data/events/a.yaml": events,
+                      "data/site.yaml": "title: T\ndescription: D\nbase_url: https://example.org\ntimeline_threshold: 10\n"})
+    build(Project.at(root), search=False)
+    home = (root / "_site" / "index.html").read_text()
+    script = re.search(r'<script type="application/ld\+json">(.*?)</script>', home, re.S)[1]
+    timeline = json.loads(script)["@graph"][1]
+    assert timeline["numberOfItems"] == 20 == home.count('class="event-card"')
+    assert timeline["itemListOrder"] == "https://schema.org/ItemListOrderDescending"
+    assert timeline["itemListElement"][0]["url"] == "https://example.org/events/e24/"  # the newest, listed first
+
+
+def test_the_list_of_sources_is_paginated(make_site, monkeypatch):
+    from explainer import render
+
+    monkeypatch.setattr(render, "SOURCES_PER_PAGE", 2)
+    sources = "".join(f"s{n}:\n  title: Report {n}\n  publisher: Paper\n  url: https://example.com/{n}\n" for n in range(5))
+    root = make_site({"data/sources.yaml": sources,
+                      "data/events/a.yaml": "- id: e\n  date: 2021-01-01\n  title: E\n  summary: S[@s0]\n  sources: [s1]\n"})
+    build(Project.at(root), search=False)
+    out = root / "_site" / "sources"
+    first, last = (out / "index.html").read_text(), (out / "page" / "3" / "index.html").read_text()
+    assert first.count('<li id="source-') == 2 and last.count('<li id="source-') == 1
+    assert 'rel="next" href="/sources/page/2/"' in first and "Page 1 of 3" in first
+    assert "<title>Sources (page 3 of 3)" in last
+    assert not (out / "page" / "4").exists()
