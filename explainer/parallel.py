@@ -71,7 +71,7 @@ def map_forked(function: Callable, items: list, workers: int) -> Iterator:
 
 
 def _relay(channel, arrived: queue.SimpleQueue, children: int) -> None:
-    """Move what children send into this process's own queue as soon as it arrives; a child that died sends an error."""
+    """Move what children send into this process's own queue as soon as it arrives, then say all are done."""
     remaining = children
     while remaining:
         try:
