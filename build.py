@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from explainer import freshness
+from explainer.parallel import WorkerLost
 from explainer.problems import ContentErrors, Problem, summary_line
 from explainer.project import Project
 
@@ -21,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.command(args)
     except ContentErrors as errors:
         _print_problems(errors.problems)
+        return 1
+    except WorkerLost as error:
+        print(f"build.py: error: {error} (the system may have ended it for want of memory); "
+              "nothing was written: run the build again, or free some memory first", file=sys.stderr)
         return 1
 
 

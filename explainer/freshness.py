@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import code_version
+from .write import is_as_recorded, load_manifest
 
 INPUT_FOLDERS = ("data", "content", "templates", "assets")
 
@@ -73,26 +74,15 @@ def last_build_if_current(record: Path, manifest: Path, out_dir: Path, stamp: st
     """The last build, if it was made from these exact inputs and the output holds every file as it left them."""
     try:
         saved = json.loads(record.read_text())
-        if saved.get("stamp") != stamp:
-            return None
-        files = json.loads(manifest.read_text())
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError):
         return None
-    if not files or not _output_intact(out_dir, files):
+    if not isinstance(saved, dict) or saved.get("stamp") != stamp:
+        return None
+    files = load_manifest(manifest)
+    prefix = os.path.join(out_dir, "")
+    if not files or not all(is_as_recorded(prefix + path, entry) for path, entry in files.items()):
         return None
     return LastBuild(saved["events"], saved["warnings"])
-
-
-def _output_intact(out_dir: Path, files: dict) -> bool:
-    root = str(out_dir)
-    for path, (_, size, mtime) in files.items():
-        try:
-            stat = os.stat(os.path.join(root, path))  # a hot path: no Path objects
-        except OSError:
-            return False
-        if stat.st_size != size or stat.st_mtime_ns != mtime:
-            return False
-    return True
 
 
 def remember(record: Path, stamp: str, events: int, warnings: list[str]) -> None:

@@ -17,6 +17,10 @@ from collections.abc import Callable, Iterator
 _DONE = -1  # what a child sends once no item is left to claim
 
 
+class WorkerLost(RuntimeError):
+    """A worker process ended without sending back its share (killed, most often for want of memory)."""
+
+
 def map_forked(function: Callable, items: list, workers: int) -> Iterator:
     """`function(item)` for each item, in order, on `workers` processes (this one among them) when there are several."""
     if workers < 2 or len(items) < 2:
@@ -102,7 +106,7 @@ def _wait_for_more(arrived: queue.SimpleQueue, results: dict, children: list, po
     """Wait for the result at `position`; a child that died, or all done without it, is an error."""
     more = _collect(arrived, results, block=True)
     if position not in results and (not more or any(process.exitcode not in (None, 0) for process in children)):
-        raise RuntimeError("a worker process stopped before finishing its share of the build")
+        raise WorkerLost("a worker process stopped before finishing its share of the build")
 
 
 def _result(entry: tuple[bool, object]):

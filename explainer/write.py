@@ -39,7 +39,7 @@ class Staging:
         self.folder = out_dir.parent / f".{out_dir.name}.staging"
         if not out_dir.is_dir():
             previous = {}
-        self.previous = previous if previous is not None else self._load_manifest()
+        self.previous = previous if previous is not None else load_manifest(manifest_path)
         self.manifest = self.previous  # what the output holds once committed
         self.trust_output = trust_output  # no one else writes there: skip checking each file is as we left it
         self.current: dict[str, str] = {}
@@ -113,11 +113,7 @@ class Staging:
             return False
         if self.trust_output:
             return True
-        try:
-            stat = os.stat(self._out_prefix + path)  # a hot path: no Path objects
-        except FileNotFoundError:
-            return False
-        return [stat.st_size, stat.st_mtime_ns] == known[1:]
+        return is_as_recorded(self._out_prefix + path, known)
 
     def commit(self) -> WriteReport:
         """Move the staged files into the output folder and remove what the build no longer has."""
@@ -155,13 +151,6 @@ class Staging:
                 folder = folder.parent
         return sorted(stale)
 
-    def _load_manifest(self) -> dict[str, list]:
-        try:
-            data = json.loads(self.manifest_path.read_text())
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
     def _save_manifest(self) -> None:
         manifest = {}
         for path, digest in self.current.items():
@@ -177,6 +166,24 @@ class Staging:
         temporary = self.manifest_path.with_suffix(".tmp")
         temporary.write_text(json.dumps(manifest, sort_keys=True))
         os.replace(temporary, self.manifest_path)
+
+
+def load_manifest(path: Path) -> dict[str, list]:
+    """Output path -> [digest, size, mtime_ns] of every file a build left in its output folder; {} if unknown."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def is_as_recorded(file: str, entry: list) -> bool:
+    """Whether an output file still has the size and time its manifest entry records (a hot path: a string, no Path)."""
+    try:
+        stat = os.stat(file)
+    except OSError:
+        return False
+    return [stat.st_size, stat.st_mtime_ns] == entry[1:]
 
 
 def replace_now(out_dir: Path, path: str, content: bytes, manifest: dict[str, list]) -> bool:

@@ -67,3 +67,23 @@ def test_a_worker_killed_midway_is_an_error_not_a_hang():
 
     with pytest.raises(RuntimeError, match="a worker process stopped"):
         list(map_forked(work, list(range(50)), workers=2))
+
+
+def test_the_command_line_explains_a_lost_worker_without_a_traceback(monkeypatch, capsys, tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    from explainer.parallel import WorkerLost
+
+    spec = importlib.util.spec_from_file_location("build_cli", Path(__file__).resolve().parent.parent / "build.py")
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+
+    def lost(args):
+        raise WorkerLost("a worker process stopped before finishing its share of the build")
+
+    monkeypatch.setattr(cli, "_build", lost)
+    assert cli.main(["--root", str(tmp_path), "build"]) == 1
+    assert capsys.readouterr().err == (
+        "build.py: error: a worker process stopped before finishing its share of the build (the system may have "
+        "ended it for want of memory); nothing was written: run the build again, or free some memory first\n")
