@@ -61,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
 def _build(args: argparse.Namespace) -> int:
     project = Project.at(args.root, args.out)
     started = time.perf_counter()
-    stamp = freshness.input_stamp(project.root, project.out_dir, {"drafts": args.drafts, "search": True})
+    files = freshness.input_files(project.root)
+    stamp = freshness.input_stamp(project.root, project.out_dir, {"drafts": args.drafts, "search": True}, files)
     last = freshness.last_build_if_current(project.freshness_record, project.manifest, project.out_dir, stamp)
     if last is not None:
         for warning in last.warnings:
@@ -73,7 +74,7 @@ def _build(args: argparse.Namespace) -> int:
 
     progress = _progress_line(started) if sys.stderr.isatty() else None
     try:
-        result = pipeline.build(project, drafts=args.drafts, progress=progress, stamp=stamp)
+        result = pipeline.build(project, drafts=args.drafts, progress=progress, stamp=stamp, input_files=files)
     finally:
         if progress:
             print("\r\033[K", end="", file=sys.stderr, flush=True)

@@ -42,10 +42,27 @@ class FileCache:
 
     def __init__(self, store: Path) -> None:
         self.store = store
-        self._old, self._records = load_log(store)
+        self._loaded: dict | None = None  # read on first use: a build that validates only edited files never needs it
+        self._records = 0
         self._new: dict[str, tuple[tuple[int, int], Any]] = {}
         self._computed: set[str] = set()
         self.hits = 0
+
+    @property
+    def _old(self) -> dict:
+        if self._loaded is None:
+            self._loaded, self._records = load_log(self.store)
+        return self._loaded
+
+    @_old.setter
+    def _old(self, values: dict) -> None:
+        self._loaded = values
+
+    def add_to_store(self, values: dict[str, tuple[Path, Any]]) -> None:
+        """Append values computed elsewhere, by name: (file, value), straight to the saved log, without reading it."""
+        changes = {name: (key, value) for name, (path, value) in values.items() if (key := _stat_key(path)) is not None}
+        if changes:
+            append_log(self.store, changes)
 
     def get(self, name: str, path: Path, compute) -> Any:
         """The cached value for `path`, or `compute()` when the file changed since."""
@@ -83,6 +100,8 @@ class FileCache:
 
     def save(self) -> None:
         """Keep what this build used, and only that (entries of deleted files go)."""
+        if self._loaded is None and not self._new:
+            return  # never used
         changes: dict[str, Any] = {name: self._new[name] for name in self._computed if name in self._new}
         changes.update((name, None) for name in self._old.keys() - self._new.keys())  # None: forget it
         if not changes:
@@ -125,7 +144,7 @@ class FragmentStore(dict):
         self.keep_blocks = False
         self._pending: dict[str, str] = {}
         self._pending_size = 0
-        if records > self.COMPACT_AFTER or records < 0:
+        if records > self.COMPACT_AFTER or (records <= 0 and store.exists()):  # unreadable: what is appended after must be read
             dump_pickle(store, loaded)
 
     def __setitem__(self, key: str, value: str) -> None:

@@ -102,8 +102,12 @@ def dated_summary(event: Event, summary: str) -> str:
 
 
 def feed_events(site: Site, limit: int = FEED_SIZE) -> list[Event]:
-    """The `limit` newest events, newest first (timeline order reversed)."""
-    return sorted(site.events, key=lambda event: event.sort_key(), reverse=True)[:limit]
+    """The `limit` newest events, newest first; those equal on date and time as written (a stable sort)."""
+    events = site.events  # in timeline order: the newest are at the end, with those equal to the oldest of them
+    start = max(len(events) - limit, 0)
+    while start > 0 and events[start - 1].sort_key() == events[start].sort_key():
+        start -= 1
+    return sorted(events[start:], key=lambda event: event.sort_key(), reverse=True)[:limit]
 
 
 def update_entries(site: Site, text_html: Callable[[Update], str]) -> list[UpdateEntry]:

@@ -32,42 +32,49 @@ class LastBuild:
     warnings: list[str]
 
 
-def input_stamp(root: Path, out_dir: Path, options: dict) -> str:
-    """A digest of every input file's path, size and time, the options and the code (files listed in a fixed order)."""
+def input_files(root: Path) -> dict[str, str]:
+    """Every file under the site's input folders, by path relative to it: its size and time, as one string."""
+    files: dict[str, str] = {}
+    for folder in INPUT_FOLDERS:
+        _list_files(root / folder, folder, files, set())
+    return files
+
+
+def input_stamp(root: Path, out_dir: Path, options: dict, files: dict[str, str] | None = None) -> str:
+    """A digest of every input file's path, size and time (`input_files`), the options and the code."""
+    files = input_files(root) if files is None else files
     digest = hashlib.blake2b(digest_size=16)
     digest.update(json.dumps([code_version(), sys.version, str(out_dir), options], sort_keys=True).encode())
-    for folder in INPUT_FOLDERS:
-        for line in _file_lines(root / folder, folder):
-            digest.update(line.encode("utf-8", "surrogateescape"))
+    for path, stat in files.items():
+        digest.update(f"{path}\0{stat}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
-def _file_lines(folder: Path, relative: str, seen: set[tuple[int, int]] | None = None) -> list[str]:
-    """One line per file under folder, hidden ones included (a stamp errs on the side of building again).
+def _list_files(folder: Path, relative: str, files: dict[str, str], seen: set[tuple[int, int]]) -> None:
+    """Add each file under a folder, hidden ones included (a stamp errs on the side of building again), in a fixed order.
 
     Linked folders are followed, each folder once (`seen`), so a link loop ends.
     """
-    seen = set() if seen is None else seen
     try:
         identity = os.stat(folder)
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:
-        return [f"{relative}\0missing\n"]
+        files[relative] = "missing"
+        return
     if (identity.st_dev, identity.st_ino) in seen:
-        return [f"{relative}\0seen\n"]
+        files[relative] = "seen"
+        return
     seen.add((identity.st_dev, identity.st_ino))
-    lines = []
     for entry in entries:
         path = f"{relative}/{entry.name}"
         if entry.is_dir(follow_symlinks=True):
-            lines += _file_lines(Path(entry.path), path, seen)
+            _list_files(Path(entry.path), path, files, seen)
         else:
             try:
                 stat = entry.stat()
             except OSError:
                 continue
-            lines.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n")
-    return lines
+            files[path] = f"{stat.st_size}\0{stat.st_mtime_ns}"
 
 
 def last_build_if_current(record: Path, manifest: Path, out_dir: Path, stamp: str) -> LastBuild | None:

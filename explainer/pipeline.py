@@ -16,7 +16,7 @@ import jinja2
 import rcssmin
 import rjsmin
 
-from . import freshness
+from . import freshness, snapshot
 from .images import IMAGE_SUFFIXES, ImageCache, ImageProblem, ProcessedImage, check_image
 from .cache import FileCache, FragmentStore, PageKeys, dump_pickle, load_pickle
 from .load import content_files, list_assets, read_document
@@ -82,12 +82,15 @@ class Caches:
     photos: dict = field(default_factory=dict)
     memo_store: Path | None = None  # where the three memos above are saved
     rendered_from: RenderInputs | None = None  # what the last build rendered, for the preview's edited-page-first path
+    snapshot_store: Path | None = None  # where the last build's site is saved (see `snapshot`); None: kept in memory
+    last_site: snapshot.Snapshot | None = None
 
     @classmethod
     def load(cls, project: Project) -> Caches:
         caches = cls(FileCache(project.cache_dir / "content.pickle"), FragmentStore(project.cache_dir / "fragments.pickle"),
                      PageKeys(project.cache_dir / f"pages-{project.out_dir.name}.pickle"))
         caches.memo_store = project.cache_dir / "memos.pickle"
+        caches.snapshot_store = project.cache_dir / f"site-{project.out_dir.name}.pickle"
         caches.calendar, caches.cards, caches.photos = load_pickle(caches.memo_store) or ({}, {}, {})
         return caches
 
@@ -97,6 +100,18 @@ class Caches:
         self.pages.save()
         if self.memo_store is not None:
             dump_pickle(self.memo_store, (self.calendar, self.cards, self.photos))
+
+    def last_build(self) -> snapshot.Snapshot | None:
+        """The site of the last good build into the output folder, if known."""
+        if self.last_site is None and self.snapshot_store is not None:
+            self.last_site = snapshot.load(self.snapshot_store)
+        return self.last_site
+
+    def remember_build(self, built: snapshot.Snapshot, edit: snapshot.Edit | None) -> None:
+        if self.snapshot_store is not None:
+            built.records = self.last_site.records if self.last_site is not None and edit is not None else 0
+            snapshot.save(self.snapshot_store, built, edit)
+        self.last_site = built
 
 
 def load_and_validate(project: Project, *, drafts: bool = False, caches: Caches | None = None) -> tuple[Site | None, list[Problem]]:
@@ -126,14 +141,16 @@ def _validate_file(root: Path, kind: str, path: Path) -> FileResult:
 
 def build(project: Project, *, drafts: bool = False, search: bool = True, workers: int | None = None,
           caches: Caches | None = None, progress: Callable[[int, int], None] | None = None,
-          stamp: str | None = None) -> BuildResult:
+          stamp: str | None = None, input_files: dict[str, str] | None = None) -> BuildResult:
     """Build the whole site into the output folder; raise ContentErrors, leaving the output as it was, on any error.
 
     Only pages whose inputs changed since the last build are rendered again, on `workers`
-    processes (default: one per core) when there are many. `caches` kept by the caller (the
-    preview) spare reading `.cache/` each time; without them they are read and saved here.
-    `progress(done, total)` hears of each page rendered. `stamp`, the inputs' stamp taken
-    before the build (see `freshness`), is recorded once the output matches it.
+    processes (default: one per core) when there are many; when only what events say was
+    edited, only the pages that show them are looked at (see `snapshot`). `caches` kept by
+    the caller (the preview) spare reading `.cache/` each time; without them they are read
+    and saved here. `progress(done, total)` hears of each page rendered. `stamp` and
+    `input_files`, the inputs as they were before the build (see `freshness`): the stamp is
+    recorded once the output matches it.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -143,14 +160,25 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         # What the caches hold lives as long as this one build: the collector need not scan it again and again.
         # (Not in the long-running preview, where frozen objects would never be collected.)
         gc.freeze()
-    site, problems = load_and_validate(project, drafts=drafts, caches=caches)
-    if site is None or any(problem.is_error for problem in problems):
-        raise ContentErrors([p for p in problems if p.is_error])
+    files = freshness.input_files(project.root) if input_files is None else input_files
+    last = caches.last_build()
+    edit = last and snapshot.edited_in_place(project.root, last, files, drafts)
+    if edit:
+        site, problems = edit.site, edit.problems
+        if owned:
+            caches.content.add_to_store({f"{kind}:{project.root / path}": (project.root / path, result)
+                                         for path, (kind, result) in edit.results.items()})
+    else:
+        site, problems = load_and_validate(project, drafts=drafts, caches=caches)
+        if site is None or any(problem.is_error for problem in problems):
+            raise ContentErrors([p for p in problems if p.is_error])
+        problems = sorted(problems, key=lambda p: (p.position, p.message))
     timings["load and validate"] = time.perf_counter() - clock
     freshness.forget(project.freshness_record)
     if owned:  # what each file said is in `site` now: the rest need not stay, nor be copied into worker processes
         caches.content.save()
         caches.content.release()
+        gc.freeze()  # the site too lives as long as the build
 
     clock = time.perf_counter()
     workers = workers or os.cpu_count() or 1
@@ -167,12 +195,16 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         inputs = RenderInputs(site, photos, asset_urls, {event_id: "/" + path for event_id, (path, _) in cards.items()}, search)
         renderer = inputs.renderer(project, fragments, calendar_memo=caches.calendar)
         jobs = _planned(renderer, project.root)
-        todo = [job for job in jobs if not (page_keys.get(job.path) == job.key and staging.keep_unchanged(job.path))]
+        edited = edit.changed_events if edit else None
+        keys = {job.path: _known_key(job, page_keys.get(job.path), edited) or job.key for job in jobs}
+        todo = [job for job in jobs if not (page_keys.get(job.path) == keys[job.path] and staging.keep_unchanged(job.path))]
+        timings["plan"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         for done, written in enumerate(_rendered(todo, fragments, staging, project.root, workers, caches.calendar), start=1):
             staging.record(*written)
             if progress:
                 progress(done, len(todo))
-        page_keys.update({job.path: job.key for job in jobs})
+        page_keys.update(keys)
         searchable = [job.path for job in jobs if job.searchable] if search else []
         for image in photos.values():
             for path, file in image.files.items():
@@ -190,10 +222,11 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
     timings["render"] = time.perf_counter() - clock
     clock = time.perf_counter()
     reindex = search and _search_index_is_stale(project, staging, searchable)
-    if search and not reindex:
+    if search:  # the index stays until a new one replaces it
         staging.keep(lambda path: path.startswith("pagefind/"))
     report = staging.commit()
     caches.manifest = staging.manifest
+    caches.remember_build(snapshot.Snapshot(site, files, problems, drafts), edit)
     if owned:
         caches.save()
     timings["write"] = time.perf_counter() - clock
@@ -206,9 +239,6 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
     if stamp is not None:
         freshness.remember(project.freshness_record, stamp, len(site.events), [str(problem) for problem in problems])
     return BuildResult(site, problems, report, project.out_dir, len(todo), timings)
-
-
-EVENT_FOLDERS = {"data/events": "events", "content/events": "entry"}
 
 
 def render_edited_events(project: Project, caches: Caches, changed: list[str]) -> list[str] | None:
@@ -228,13 +258,13 @@ def render_edited_events(project: Project, caches: Caches, changed: list[str]) -
     edited: dict[str, Event] = {}
     digests = dict(site.digests)
     for relative in changed:
-        kind = EVENT_FOLDERS.get(PurePosixPath(relative).parent.as_posix())
+        kind, _ = snapshot.EVENT_FOLDERS.get(PurePosixPath(relative).parent.as_posix(), (None, ()))
         path = project.root / relative
         if kind is None or not path.is_file():
             return None
         result = _validate_file(project.root, kind, path)
         before = [event for event in site.events if event.position.path == relative]
-        if not (_same_places(before, result.events) and _resolves(result, site, event_ids)):
+        if not (_same_places(before, result.events) and snapshot.resolves(result, site, event_ids, relative)):
             return None
         edited.update((event.id, event) for event in result.events)
         digests.update(result.digests)
@@ -251,19 +281,17 @@ def render_edited_events(project: Project, caches: Caches, changed: list[str]) -
 
 
 def _same_places(before: list[Event], after: list[Event]) -> bool:
-    """Whether edited events keep all that places them in the site: their order, pages, cards and addresses."""
+    """Whether edited events keep all that places them in the site, and their titles (which their sharing cards show)."""
     def place(event: Event) -> tuple:
-        return (event.id, event.when, event.time, event.title, event.draft, event.aliases, tuple(photo.src for photo in event.photos))
+        return (snapshot.structure(event), event.title)
     return bool(after) and [place(event) for event in before] == [place(event) for event in after]
 
 
-def _resolves(result: FileResult, site: Site, event_ids: set[str]) -> bool:
-    """Whether a file checked alone has no error, and all it cites and links exists in the site."""
-    if any(problem.is_error for problem in result.problems):
-        return False
-    if any(site.sources.get(source_id) != source for source_id, source in result.sources.items()):
-        return False
-    return all((ref_id in site.sources) if kind in ("source", "cite") else (ref_id in event_ids) for kind, ref_id, *_ in result.links)
+def _known_key(job: PageJob, last_key: str | None, edited_events: frozenset[str] | None) -> str | None:
+    """A page's key when known without computing it: the last one, if an edit in place changed none of the events it shows."""
+    if edited_events is not None and last_key is not None and not job.may_show(edited_events):
+        return last_key
+    return None
 
 
 def _search_index_is_stale(project: Project, staging: Staging, searchable: list[str]) -> bool:
@@ -376,8 +404,14 @@ def _assets(project: Project, site: Site, cache: ImageCache, photos: set[str]) -
 
 
 def _planned(renderer: Renderer, root: Path) -> list[PageJob]:
-    with _template_problems(root):
-        return plan_site(renderer)
+    # Planning makes tens of thousands of objects that live until the pages are rendered, and no garbage:
+    # the collector, set off by their number, would scan them again and again for nothing.
+    gc.disable()
+    try:
+        with _template_problems(root):
+            return plan_site(renderer)
+    finally:
+        gc.enable()
 
 
 def _rendered(jobs: list[PageJob], fragments: FragmentStore, staging: Staging, root: Path, workers: int,

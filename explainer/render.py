@@ -181,22 +181,27 @@ def events_by_tag(events: tuple[Event, ...]) -> dict[str, tuple[str, list[Event]
     return dict(sorted(tags.items(), key=lambda item: item[1][0].lower()))
 
 
-def citing_pages(site: Site) -> dict[str, list[tuple[str, str]]]:
-    """Source id -> (title, url) of every event and page that cites or lists it."""
-    cited: dict[str, dict[str, str]] = {}
-
-    def add(source_ids, url: str, title: str) -> None:
+def citing_pages(site: Site) -> dict[str, list[Event | Page]]:
+    """Source id -> every event and page that cites or lists it, events first in timeline order."""
+    cited: dict[str, list[Event | Page]] = {}
+    for item, source_ids in [(event, {*event.sources, *event.cites}) for event in site.events] + \
+            [(page, set(page.cites)) for page in site.pages]:
         for source_id in source_ids:
-            pages = cited.get(source_id)
-            if pages is None:
-                pages = cited[source_id] = {}
-            pages[url] = title
+            citers = cited.get(source_id)
+            if citers is None:
+                citers = cited[source_id] = []
+            citers.append(item)
+    return cited
 
-    for event in site.events:
-        add(set(event.sources).union(event.cites), event.url, event.title)
-    for page in site.pages:
-        add(page.cites, page.url, page.title)
-    return {source_id: [(title, url) for url, title in pages.items()] for source_id, pages in cited.items()}
+
+def links_to(citers: list[Event | Page]) -> list[tuple[str, str]]:
+    """(title, url) of each, as the templates list them."""
+    return [(item.title, item.url) for item in citers]
+
+
+def event_ids(items: list[Event] | list[Event | Page]) -> frozenset[str]:
+    """The ids of the events among events and pages (pages have no `id`)."""
+    return frozenset([item.id for item in items if item.__class__ is Event])
 
 
 def paginate(items: list, size: int) -> list[list]:
@@ -219,18 +224,33 @@ def text_digest(*parts: str) -> str:
     return hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
 
 
-def citers_text(citers: list[tuple[str, str]]) -> str:
-    return "\x1f".join(f"{title}\x1d{url}" for title, url in citers)
+def citers_text(citers: list[Event | Page]) -> str:
+    return "\x1f".join(f"{item.title}\x1d{item.url}" for item in citers)
 
 
 @dataclass(frozen=True)
 class PageJob:
-    """One output file to make: same key, same bytes, so an unchanged key means nothing to render."""
+    """One output file to make: same key, same bytes, so an unchanged key means nothing to render.
+
+    The key is computed when first asked for. `shows` names the events whose content the page
+    shows: besides them, its key depends only on the templates, settings, sources and the
+    site's structure (which events exist, in what order, with which tags, sources and
+    addresses). None: it may show any event, its key must be computed again.
+    """
 
     path: str
-    key: str
+    make_key: Callable[[], str]
     make: Callable[[], Output]
     searchable: bool = False  # indexed for search: event and narrative pages
+    shows: frozenset[str] | None = None
+
+    @functools.cached_property
+    def key(self) -> str:
+        return self.make_key()
+
+    def may_show(self, event_ids: set[str] | frozenset[str]) -> bool:
+        """Whether the page may show one of these events (its key may change with them)."""
+        return self.shows is None or not self.shows.isdisjoint(event_ids)
 
 
 class Renderer:
@@ -271,8 +291,12 @@ class Renderer:
         """What an event says and shows, as a digest (its text's digest is made once per change of its file)."""
         known = self._digests.get(event.id)
         if known is None:
-            known = self._digests[event.id] = digest(self.site.digests.get(event.id) or event, self.social_cards.get(event.id),
-                                                     [self.images[photo.src] for photo in event.photos] if event.photos else None)
+            said = self.site.digests.get(event.id) or digest(event)
+            if event.photos:
+                known = digest(said, self.social_cards.get(event.id), [self.images[photo.src] for photo in event.photos])
+            else:  # most events: plain strings digest many times faster
+                known = text_digest(said, self.social_cards.get(event.id) or "")
+            self._digests[event.id] = known
         return known
 
     def events_key(self, events) -> str:
@@ -428,10 +452,22 @@ class Renderer:
         home = next((page for page in self.site.pages if page.is_home), None)
         return home or Page("index", self.site.settings.title, "", Position("content/index.md"))
 
+    def home_events(self) -> list[Event]:
+        """The events the home page lists: on a large site, the newest ones, newest first; else all."""
+        events = self.site.events
+        return list(reversed(events[-LATEST_ON_HOME:])) if self.is_large() else list(events)
+
+    def home_job(self) -> PageJob:
+        home, listed, large = self.home_page(), self.home_events(), self.is_large()
+        mentioned = [ref.id for ref in markup.find_references(home.body) if ref.kind == "event"]
+        return PageJob("index.html", lambda: digest(self.events_key(listed), self.narrative_page_key(home), large,
+                                                    self.year_index() if large else None),
+                       self.home, shows=event_ids(listed).union(mentioned) if large else None)
+
     def home(self) -> Output:
         events = list(self.site.events)
         large = self.is_large()
-        listed = list(reversed(events[-LATEST_ON_HOME:])) if large else events  # what the page shows, as its JSON-LD lists
+        listed = self.home_events()  # what the page shows, as its JSON-LD lists
         jsonld = {"@context": "https://schema.org",
                   "@graph": [feeds.website_jsonld(self.site), feeds.timeline_jsonld(self.site, listed, newest_first=large)]}
         if large:
@@ -452,14 +488,15 @@ class Renderer:
             around = {"previous": years[number - 1] if number else None, "next": years[number + 1] if number + 1 < len(years) else None}
             events = [event for month in year.months for event in month.events]
             split = year.count > self.site.settings.timeline_threshold
-            key = self.events_key(events)
-            yield PageJob(f"years/{year.year}/index.html", digest(key, split, around["previous"] and around["previous"].year,
-                                                                 around["next"] and around["next"].year),
-                          lambda year=year, split=split, around=around: self.year_page(year, split, **around))
+            neighbours = (around["previous"] and around["previous"].year, around["next"] and around["next"].year)
+            yield PageJob(f"years/{year.year}/index.html",
+                          lambda events=events, split=split, neighbours=neighbours: digest(self.events_key(events), split, *neighbours),
+                          lambda year=year, split=split, around=around: self.year_page(year, split, **around),
+                          shows=event_ids(events))
             if split:
                 for month in year.months:
-                    yield PageJob(f"years/{year.year}/{month.anchor}/index.html", self.events_key(month.events),
-                                  lambda year=year, month=month: self.month_page(year, month))
+                    yield PageJob(f"years/{year.year}/{month.anchor}/index.html", lambda month=month: self.events_key(month.events),
+                                  lambda year=year, month=month: self.month_page(year, month), shows=event_ids(month.events))
 
     def year_page(self, year: TimelineYear, split: bool, previous: TimelineYear | None, next: TimelineYear | None) -> Output:
         months = [(month.label, f"/years/{year.year}/{month.anchor}/", len(month.events)) for month in year.months] if split else []
@@ -476,16 +513,17 @@ class Renderer:
     def tag_jobs(self) -> Iterator[PageJob]:
         tags = self.tags
         listing = [(name, f"/tags/{slug}/", len(events)) for slug, (name, events) in tags.items()]
-        yield PageJob("tags/index.html", digest(self.common_key, listing),
+        yield PageJob("tags/index.html", lambda: digest(self.common_key, listing),
                       lambda: self.render("tags.html", "tags/index.html", tags=listing, title="Topics",
-                                          description=f"Every topic of {self.site.settings.title}"))
+                                          description=f"Every topic of {self.site.settings.title}"), shows=frozenset())
         for slug, (name, events) in tags.items():
             pages = paginate(events, self.site.settings.page_size)
             for number, chunk in enumerate(pages, start=1):
                 path = page_path(f"tags/{slug}/", number)
-                yield PageJob(path, digest(self.events_key(chunk), name, number, len(pages)),
+                yield PageJob(path, lambda name=name, chunk=chunk, number=number, total=len(pages):
+                              digest(self.events_key(chunk), name, number, total),
                               lambda name=name, slug=slug, chunk=chunk, number=number, total=len(pages), path=path:
-                              self.tag_page(name, slug, chunk, number, total, path))
+                              self.tag_page(name, slug, chunk, number, total, path), shows=event_ids(chunk))
 
     def tag_page(self, name: str, slug: str, events: list[Event], number: int, total: int, path: str) -> Output:
         pager = {"number": number, "total": total,
@@ -500,30 +538,39 @@ class Renderer:
         cited = citing_pages(self.site)
         sources = sorted(self.site.sources.values(), key=lambda s: (s.publisher.lower(), s.title.lower()))
         shown = SOURCES_PAGE_CITERS
-        entries = [{"source": s, "cited_by": cited.get(s.id, [])[:shown], "count": len(cited.get(s.id, [])),
-                    "more": f"/sources/{s.id}/" if len(cited.get(s.id, [])) > shown else None} for s in sources]
-        listing = paginate(entries, SOURCES_PER_PAGE)
+        shown_citers = {s.id: cited.get(s.id, [])[:shown] for s in sources}
+        listing = paginate(sources, SOURCES_PER_PAGE)
         for number, chunk in enumerate(listing, start=1):
             path = page_path("sources/", number)
-            yield PageJob(path, text_digest(self.common_key, str(number), str(len(listing)),
-                                            *[f"{self.source_digest(e['source'].id)}\x1d{e['count']}\x1d{citers_text(e['cited_by'])}"
-                                              for e in chunk]),
+            yield PageJob(path, lambda chunk=chunk, number=number, total=len(listing): text_digest(
+                              self.common_key, str(number), str(total),
+                              *[f"{self.source_digest(s.id)}\x1d{len(cited.get(s.id, []))}\x1d{citers_text(shown_citers[s.id])}" for s in chunk]),
                           lambda chunk=chunk, number=number, total=len(listing), path=path: self.render(
-                              "sources.html", path, sources=chunk, pager=_pager("sources/", number, total),
+                              "sources.html", path, sources=[self._source_entry(s, cited.get(s.id, [])) for s in chunk],
+                              pager=_pager("sources/", number, total),
                               title="Sources" if number == 1 else f"Sources (page {number} of {total})",
-                              description=f"Every source cited in {self.site.settings.title}"))
-        for entry in entries:
-            if entry["more"] is None:
+                              description=f"Every source cited in {self.site.settings.title}"),
+                          shows=event_ids(item for s in chunk for item in shown_citers[s.id]))
+        for source in sources:
+            if len(cited.get(source.id, [])) <= shown:
                 continue
-            source = entry["source"]
             pages = paginate(cited[source.id], self.site.settings.page_size)
             for number, chunk in enumerate(pages, start=1):
                 path = page_path(f"sources/{source.id}/", number)
-                yield PageJob(path, text_digest(self.common_key, self.source_digest(source.id), citers_text(chunk), str(number), str(len(pages))),
+                yield PageJob(path, lambda source=source, chunk=chunk, number=number, total=len(pages): text_digest(
+                                  self.common_key, self.source_digest(source.id), citers_text(chunk), str(number), str(total)),
                               lambda source=source, chunk=chunk, number=number, total=len(pages), path=path:
-                              self.render("source.html", path, source=source, cited_by=chunk,
+                              self.render("source.html", path, source=source, cited_by=links_to(chunk),
                                           pager=_pager(f"sources/{source.id}/", number, total),
-                                          title=source.title, description=f"What cites {source.title} ({source.publisher})"))
+                                          title=source.title, description=f"What cites {source.title} ({source.publisher})"),
+                              shows=event_ids(chunk))
+
+    @staticmethod
+    def _source_entry(source: Source, citers: list[Event | Page]) -> dict:
+        """A source in the list: the first events citing it, and a link to all of them when there are more."""
+        shown = SOURCES_PAGE_CITERS
+        return {"source": source, "cited_by": links_to(citers[:shown]), "count": len(citers),
+                "more": f"/sources/{source.id}/" if len(citers) > shown else None}
 
     def alias_jobs(self) -> Iterator[PageJob]:
         """A page at each old address of an event sending readers on, and Netlify's redirect rules."""
@@ -531,36 +578,40 @@ class Renderer:
         for event in self.site.events:
             for alias in event.aliases:
                 path = f"events/{alias}/index.html"
-                yield PageJob(path, digest(self.common_key, event.id, event.title),
+                yield PageJob(path, lambda event=event: digest(self.common_key, event.id, event.title),
                               lambda event=event, path=path: self.render("redirect.html", path, event=event,
-                                                                         title=event.title, description=event.title))
+                                                                         title=event.title, description=event.title),
+                              shows=frozenset([event.id]))
                 # "301!" because the redirect page above would otherwise shadow the rule on Netlify
                 rules += [f"/events/{alias}/ {event.url} 301!", f"/events/{alias} {event.url} 301!"]
         content = "".join(f"{rule}\n" for rule in rules).encode()
-        yield PageJob("_redirects", digest(content), lambda: Output("_redirects", content))
+        yield PageJob("_redirects", lambda: digest(content), lambda: Output("_redirects", content), shows=frozenset())
 
     def updates_jobs(self) -> Iterator[PageJob]:
         """Every update and correction of the site, newest first, as a page and as an Atom feed."""
-        entries = feeds.update_entries(self.site, lambda update: str(self.resolve(self.fragments.inline(update.text), Notes(self.site.sources), "")))
-        newest = entries[0].date.first_day if entries else None
-        key = digest(self.common_key, entries)
+        entries = functools.cache(lambda: feeds.update_entries(
+            self.site, lambda update: str(self.resolve(self.fragments.inline(update.text), Notes(self.site.sources), ""))))
+        key = functools.cache(lambda: digest(self.common_key, entries()))
         yield PageJob("updates/index.html", key, lambda: self.render(
-            "updates.html", "updates/index.html", entries=entries, modified=newest, title="Updates and corrections",
-            description=f"Every update and correction of {self.site.settings.title}, newest first"))
-        yield PageJob("updates/feed.xml", key, lambda: Output("updates/feed.xml", feeds.updates_atom_feed(self.site, entries)))
+            "updates.html", "updates/index.html", entries=entries(), modified=entries()[0].date.first_day if entries() else None,
+            title="Updates and corrections", description=f"Every update and correction of {self.site.settings.title}, newest first"))
+        yield PageJob("updates/feed.xml", key, lambda: Output("updates/feed.xml", feeds.updates_atom_feed(self.site, entries())))
 
-    def machine_jobs(self, sitemap: list[tuple[str, dt.date | None]]) -> Iterator[PageJob]:
+    def machine_jobs(self, sitemap: Callable[[], list[tuple[str, dt.date | None]]]) -> Iterator[PageJob]:
         """Feeds, calendar, robots.txt and the sitemap of the pages planned."""
         events = feeds.feed_events(self.site)
-        feed_key = self.events_key(events)
-        yield PageJob("feed.xml", feed_key, lambda: Output("feed.xml", feeds.atom_feed(self.site, events, self.feed_html, self.summary_text)))
+        shown = event_ids(events)
+        feed_key = functools.cache(lambda: self.events_key(events))
+        yield PageJob("feed.xml", feed_key, lambda: Output("feed.xml", feeds.atom_feed(self.site, events, self.feed_html, self.summary_text)),
+                      shows=shown)
         yield PageJob("feed.json", feed_key, lambda: Output("feed.json", feeds.json_feed(
-            self.site, events, self.feed_html, self.summary_text, self.card_image)))
-        yield PageJob("calendar.ics", self.events_key(self.site.events),
+            self.site, events, self.feed_html, self.summary_text, self.card_image)), shows=shown)
+        yield PageJob("calendar.ics", lambda: self.events_key(self.site.events),
                       lambda: Output("calendar.ics", feeds.calendar(self.site, list(self.site.events), self.summary_text, self.calendar_memo)))
-        yield PageJob("robots.txt", digest(self.site.settings), lambda: Output("robots.txt", feeds.robots(self.site)))
-        entries = sorted(sitemap, key=lambda entry: entry[0])
-        yield PageJob("sitemap.xml", digest(self.site.settings, entries), lambda: Output("sitemap.xml", feeds.sitemap(self.site, entries)))
+        yield PageJob("robots.txt", lambda: digest(self.site.settings), lambda: Output("robots.txt", feeds.robots(self.site)),
+                      shows=frozenset())
+        entries = functools.cache(lambda: sorted(sitemap(), key=lambda entry: entry[0]))
+        yield PageJob("sitemap.xml", lambda: digest(self.site.settings, entries()), lambda: Output("sitemap.xml", feeds.sitemap(self.site, entries())))
 
 
 def _pager(base: str, number: int, total: int) -> dict:
@@ -572,30 +623,34 @@ def _pager(base: str, number: int, total: int) -> dict:
 def plan_site(renderer: Renderer) -> list[PageJob]:
     """Every file of the site to render, each with its key; the sitemap lists the HTML pages."""
     site = renderer.site
-    home = renderer.home_page()
-    jobs = [PageJob("index.html", digest(renderer.events_key(site.events), renderer.narrative_page_key(home), renderer.is_large()),
-                    renderer.home)]
-    sitemap: list[tuple[str, dt.date | None]] = [("/", feeds.content_updated(site))]
-    for index, event in enumerate(site.events):
-        jobs.append(PageJob(f"events/{event.id}/index.html", renderer.event_page_key(index),
-                            lambda index=index: renderer.event_page(index), searchable=True))
-        sitemap.append((event.url, feeds.event_updated(event)))
+    jobs = [renderer.home_job()]
+    events = site.events
+    for index, event in enumerate(events):
+        shown = [e.id for e in events[max(index - 1, 0):index + 2]] + [i for i in (*event.related, *event.mentions) if i in renderer.by_id]
+        jobs.append(PageJob(f"events/{event.id}/index.html", lambda index=index: renderer.event_page_key(index),
+                            lambda index=index: renderer.event_page(index), searchable=True, shows=frozenset(shown)))
     for page in site.pages:
         if not page.is_home:
-            jobs.append(PageJob(f"{page.slug}/index.html", renderer.narrative_page_key(page),
+            jobs.append(PageJob(f"{page.slug}/index.html", lambda page=page: renderer.narrative_page_key(page),
                                 lambda page=page: renderer.narrative_page(page), searchable=True))
-            sitemap.append((page.url, max((u.date.first_day for u in page.updates), default=None)))
     jobs += renderer.year_pages()
     jobs += renderer.tag_jobs()
     jobs += renderer.sources_jobs()
     jobs += renderer.updates_jobs()
-    jobs.append(PageJob("search/index.html", digest(renderer.common_key, renderer.year_index(), list(renderer.tags)),
+    jobs.append(PageJob("search/index.html", lambda: digest(renderer.common_key, renderer.year_index(), list(renderer.tags)),
                         lambda: renderer.render("search.html", "search/index.html", title="Search", description=f"Search {site.settings.title}",
-                                                years=renderer.years, tags=list(renderer.tags.items()))))
+                                                years=renderer.years, tags=list(renderer.tags.items())), shows=frozenset()))
     jobs += renderer.alias_jobs()
-    jobs.append(PageJob("404.html", renderer.common_key, lambda: renderer.render(
-        "404.html", "404.html", title="Page not found", description=site.settings.description)))
-    sitemap += [("/" + job.path.removesuffix("index.html"), None) for job in jobs
+    jobs.append(PageJob("404.html", lambda: renderer.common_key, lambda: renderer.render(
+        "404.html", "404.html", title="Page not found", description=site.settings.description), shows=frozenset()))
+    listings = ["/" + job.path.removesuffix("index.html") for job in jobs
                 if job.path.endswith("index.html") and job.path.startswith(LISTING_PAGES)]
+
+    def sitemap() -> list[tuple[str, dt.date | None]]:
+        entries: list[tuple[str, dt.date | None]] = [("/", feeds.content_updated(site))]
+        entries += [(event.url, feeds.event_updated(event)) for event in events]
+        entries += [(page.url, max((u.date.first_day for u in page.updates), default=None)) for page in site.pages if not page.is_home]
+        return entries + [(url, None) for url in listings]
+
     jobs += renderer.machine_jobs(sitemap)
     return jobs

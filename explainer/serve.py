@@ -63,6 +63,7 @@ class Preview:
             if self.caches is None:
                 self.caches = Caches.load(self.project)
                 self.caches.fragments.keep_blocks = True  # rendered again and again: keep them all in memory
+                self.caches.snapshot_store = None  # the last build's site is kept in memory, not saved after each save
             result = build(self.project, drafts=True, search=False, caches=self.caches)
             self.caches.in_memory = True  # from now on this process alone writes the preview folder
         except ContentErrors as errors:

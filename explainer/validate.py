@@ -242,7 +242,7 @@ def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool 
     events = [event for result in results for event in result.events]
     pages = [page for result in results for page in result.pages]
     problems += _unique_ids(events) + _unique_slugs(pages)
-    problems += _check_photos([ref for result in results for ref in result.photo_refs], frozenset(assets), check_image)
+    problems += check_photos([ref for result in results for ref in result.photo_refs], frozenset(assets), check_image)
     problems += _check_links(results, events, sources, drafts)
     if not drafts:
         events = [event for event in events if not event.draft]
@@ -524,7 +524,7 @@ def _asset_path(run: FileResult, reader: _Reader, node: yaml.Node, label: str) -
     return path.as_posix()
 
 
-def _check_photos(refs: list[_PhotoRef], assets: frozenset[str], check_image: Callable | None) -> list[Problem]:
+def check_photos(refs: list[_PhotoRef], assets: frozenset[str], check_image: Callable | None) -> list[Problem]:
     """Each photo's file must be in assets/ and be an image that can be published."""
     problems = []
     for ref in refs:

@@ -153,3 +153,25 @@ def test_a_long_fragment_log_is_written_out_whole_again(tmp_path):
     assert load_log(store)[1] == FragmentStore.COMPACT_AFTER + 1
     assert len(FragmentStore(store)) == FragmentStore.COMPACT_AFTER + 1
     assert load_log(store)[1] == 1
+
+
+def test_fragments_saved_after_a_log_made_by_other_code_are_read_back(tmp_path):
+    store = tmp_path / "fragments.pickle"
+    store.write_bytes(pickle.dumps(("other code", {"is-old": "stale"})))  # as an older version of the generator left it
+    fragments = FragmentStore(store)
+    assert dict(fragments) == {}
+    fragments["is-new"] = "made by this code"
+    fragments.save()
+    assert dict(FragmentStore(store)) == {"is-new": "made by this code"}
+
+
+def test_a_cache_never_read_appends_what_was_added_without_reading_the_log(tmp_path, files):
+    store = tmp_path / "content.pickle"
+    saved_then_reopened(store, files)
+    files[3].write_text("entry 3, edited")
+    cache = FileCache(store)
+    cache.add_to_store({files[3].name: (files[3], "ENTRY 3, EDITED")})
+    cache.save()  # nothing was read through it: the log keeps its other entries
+    reader = Counting(store)
+    assert reader.read(files)[3] == "ENTRY 3, EDITED"
+    assert reader.computed == []
