@@ -75,6 +75,8 @@ def content_updated(site: Site) -> dt.date | None:
 
 def event_updated(event: Event) -> dt.date:
     """The day an event last changed: its newest update, never before its earliest possible day."""
+    if not event.updates:  # most events (a hot path: the sitemap asks for every event's)
+        return event.when.earliest
     return max([event.when.earliest, *(update_day(update) for update in event.updates)])
 
 

@@ -288,14 +288,16 @@ class Renderer:
     # Keys: what each page shows, as digests ------------------------------------------------
 
     def event_digest(self, event: Event) -> str:
-        """What an event says and shows, as a digest (its text's digest is made once per change of its file)."""
+        """What an event says and shows wherever it is shown, as a digest: its text (whose digest is made once per
+        change of its file), its card, its photos and the sources it cites (their titles are on its citations)."""
         known = self._digests.get(event.id)
         if known is None:
             said = self.site.digests.get(event.id) or digest(event)
+            cited = [self.source_digest(source_id) for source_id in event.cites]
             if event.photos:
-                known = digest(said, self.social_cards.get(event.id), [self.images[photo.src] for photo in event.photos])
+                known = digest(said, self.social_cards.get(event.id), [self.images[photo.src] for photo in event.photos], cited)
             else:  # most events: plain strings digest many times faster
-                known = text_digest(said, self.social_cards.get(event.id) or "")
+                known = text_digest(said, self.social_cards.get(event.id) or "", *cited)
             self._digests[event.id] = known
         return known
 

@@ -65,6 +65,15 @@ def test_feed_events_are_newest_first_and_limited(site):
     assert [e.id for e in feeds.feed_events(site, limit=2)] == newest_first(site)[:2]
 
 
+def test_events_on_the_same_day_keep_their_written_order_across_the_feeds_limit(site):
+    day = When(PartialDate(2021, 10, 3))
+    same_day = dataclasses.replace(site, events=tuple(dataclasses.replace(e, when=day, time=None) for e in site.events))
+    assert len(same_day.events) >= 4
+    for limit in range(1, len(same_day.events) + 1):
+        assert [e.id for e in feeds.feed_events(same_day, limit=limit)] == newest_first(same_day)[:limit]
+        assert [e.id for e in feeds.feed_events(same_day, limit=limit)] == [e.id for e in same_day.events][:limit]
+
+
 def test_content_and_event_updated_come_from_the_content(site):
     assert feeds.content_updated(site) == max(e.when.latest for e in site.events)
     assert feeds.event_updated(event(site, "released")) == dt.date(2021, 9, 20)  # its correction
