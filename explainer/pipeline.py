@@ -41,6 +41,7 @@ class BuildResult:
     out_dir: Path
     pages_rendered: int
     timings: dict[str, float] = field(default_factory=dict)
+    edited_events: frozenset[str] | None = None  # after an edit in place (see `snapshot`): the events it changed
 
 
 def theme_text(project: Project) -> str:
@@ -238,7 +239,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
     caches.rendered_from = inputs
     if stamp is not None:
         freshness.remember(project.freshness_record, stamp, len(site.events), [str(problem) for problem in problems])
-    return BuildResult(site, problems, report, project.out_dir, len(todo), timings)
+    return BuildResult(site, problems, report, project.out_dir, len(todo), timings, edit.changed_events if edit else None)
 
 
 def render_edited_events(project: Project, caches: Caches, changed: list[str]) -> list[str] | None:

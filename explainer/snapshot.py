@@ -128,11 +128,12 @@ def _same_structure(before: list[Event], after: list[Event]) -> bool:
 
 
 def _events_by_file(site: Site, paths: set[str]) -> dict[str, list[Event]]:
+    """The site's events of each file, in the order the file has them."""
     found: dict[str, list[Event]] = {}
     for event in site.events:
         if event.position.path in paths:
             found.setdefault(event.position.path, []).append(event)
-    return found
+    return {path: sorted(events, key=lambda event: event.position) for path, events in found.items()}
 
 
 def resolves(result: FileResult, site: Site, event_ids: set[str], relative: str) -> bool:

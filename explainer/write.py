@@ -164,7 +164,7 @@ class Staging:
             return  # a preview keeps it in memory; the next process checks every file anyway
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.manifest_path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(manifest, sort_keys=True))
+        temporary.write_text(json.dumps(manifest, separators=(",", ":")))
         os.replace(temporary, self.manifest_path)
 
 

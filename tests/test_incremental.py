@@ -1,0 +1,160 @@
+"""Builds after edits that only change what events say: only the pages showing them are looked at,
+and the output is byte for byte what a whole build of the edited content makes."""
+import dataclasses
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from explainer import snapshot
+from explainer.pipeline import Caches, Project, build
+from explainer.problems import ContentErrors
+from explainer.render import plan_site
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def edit(root: Path, relative: str, old: str, new: str) -> None:
+    path = root / relative
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {relative}"
+    path.write_text(text.replace(old, new, 1))
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # a new time even on a coarse clock
+
+
+def clean_build(root: Path, tmp_path: Path) -> dict[str, str]:
+    """The tree a whole build of the same content makes, with no cache and no earlier output."""
+    fresh = tmp_path / "fresh"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns(".cache", "_site", ".*staging"))
+    build(Project.at(fresh), search=False)
+    return tree(fresh / "_site")
+
+
+@pytest.fixture
+def site(fixture_site):
+    root = fixture_site("basic")
+    first = build(Project.at(root), search=False)
+    assert first.edited_events is None
+    return root
+
+
+def test_an_edited_entry_rewrites_only_pages_that_show_it_and_matches_a_whole_build(site, tmp_path):
+    edit(site, "content/events/visit.md", "title: A visit is expected", "title: A visit is still expected")
+    edit(site, "content/events/visit.md", "An official is expected to visit.", "An official is expected to visit Warsaw.")
+    result = build(Project.at(site), search=False)
+    assert result.edited_events == {"visit"}
+    assert "events/visit/index.html" in result.report.written
+    assert "events/detained/index.html" not in result.report.written  # far from it in the timeline
+    assert result.pages_rendered < 15
+    assert tree(site / "_site") == clean_build(site, tmp_path)
+
+
+def test_an_edited_event_in_a_file_of_many_matches_a_whole_build(site, tmp_path):
+    edit(site, "data/events/2021.yaml", "summary: People picket.", "summary: People picket outside the consulate.")
+    edit(site, "data/events/2021.yaml", "He was detained late in the evening.", "He was detained late in the evening, at home.")
+    result = build(Project.at(site), search=False)
+    assert result.edited_events == {"picket-in-lyon", "detained"}
+    assert tree(site / "_site") == clean_build(site, tmp_path)
+
+
+def test_an_added_update_reaches_the_updates_page_and_the_sitemap(site, tmp_path):
+    edit(site, "content/events/visit.md", "status: expected\n",
+         "status: expected\nupdates:\n  - date: 2021-11-20\n    text: The date of the visit is still not known.\n")
+    result = build(Project.at(site), search=False)
+    assert result.edited_events == {"visit"}
+    assert "updates/index.html" in result.report.written and "sitemap.xml" in result.report.written
+    assert tree(site / "_site") == clean_build(site, tmp_path)
+
+
+@pytest.mark.parametrize("change", [
+    ("content/events/visit.md", "date: 2021-11", "date: 2021-12"),  # moves it in the timeline
+    ("content/events/visit.md", "sources: [radio-two]", "sources: [radio-two]\ntags: [Visits]"),  # a new topic page
+    ("content/events/visit.md", "visit.[@radio-two]", "visit.[@radio-two][@paper-one]"),  # a source gains a citer
+    ("data/events/2021.yaml", "aliases: [lyon-picket-2021, lyon]", "aliases: [lyon-picket-2021]"),  # an address goes
+    ("data/sources.yaml", "title: The first report", "title: The first report, corrected"),
+    ("data/site.yaml", "title: Test timeline", "title: Test timeline, revised"),
+    ("templates/event.html", "</article>", "</article>\n<!-- edited -->"),
+    ("content/about.md", "Every claim is sourced.", "Every claim is sourced and checked."),
+])
+def test_edits_that_change_more_than_what_events_say_take_the_whole_build(site, tmp_path, change):
+    edit(site, *change)
+    result = build(Project.at(site), search=False)
+    assert result.edited_events is None
+    assert tree(site / "_site") == clean_build(site, tmp_path)
+
+
+def test_an_added_or_deleted_entry_takes_the_whole_build(site, tmp_path):
+    (site / "content/events/rumour.md").unlink()
+    result = build(Project.at(site), search=False)
+    assert result.edited_events is None
+    assert tree(site / "_site") == clean_build(site, tmp_path)
+    shutil.copy(site / "content/events/visit.md", site / "content/events/second-visit.md")
+    edit(site, "content/events/second-visit.md", "title: A visit is expected", "title: A second visit")
+    assert build(Project.at(site), search=False).edited_events is None
+    assert tree(site / "_site") == clean_build(site, tmp_path)
+
+
+def test_an_error_in_an_edited_entry_is_reported_at_its_line_and_the_output_kept(site):
+    before = tree(site / "_site")
+    edit(site, "content/events/visit.md", "visit.[@radio-two]", "visit.[@radio-too]")
+    with pytest.raises(ContentErrors) as raised:
+        build(Project.at(site), search=False)
+    assert [str(problem) for problem in raised.value.problems] == [
+        'content/events/visit.md:4:43: error: event "visit": unknown source "radio-too": not in data/sources.yaml (did you mean "radio-two"?)']
+    assert tree(site / "_site") == before
+    edit(site, "content/events/visit.md", "visit.[@radio-too]", "visit, again.[@radio-two]")
+    assert build(Project.at(site), search=False).edited_events == {"visit"}
+
+
+def test_warnings_of_files_not_edited_are_kept(fixture_site, tmp_path):
+    root = fixture_site("basic")
+    assert "draft: true" in (root / "content/events/rumour.md").read_text()
+    edit(root, "content/events/visit.md", "An official is expected to visit.", "An official is expected to visit, see [[rumour]].")
+    first = build(Project.at(root), search=False)
+    assert [str(p) for p in first.warnings] == [
+        'content/events/visit.md:4:48: warning: event "visit": links to event "rumour", a draft left out of the build']
+    edit(root, "content/events/released.md", "He walked free in the evening.", "He walked free late in the evening.")
+    result = build(Project.at(root), search=False)
+    assert result.edited_events == {"released"}
+    assert result.warnings == first.warnings
+    assert tree(root / "_site") == clean_build(root, tmp_path)
+
+
+def test_many_edits_in_a_row_are_saved_as_a_log_written_out_whole_now_and_then(site, tmp_path):
+    project = Project.at(site)
+    for number in range(snapshot.COMPACT_AFTER + 2):
+        edit(site, "content/events/visit.md", "title: A visit", f"title: A visit ({number})")
+        edit(site, "content/events/visit.md", f"title: A visit ({number})", "title: A visit")  # same size, each time new
+        edit(site, "data/events/2021.yaml", "summary: People picket", f"summary: People picket ({number})")
+        assert build(project, search=False).edited_events is not None
+    saved = snapshot.load(project.cache_dir / "site-_site.pickle")
+    assert 1 <= saved.records < snapshot.COMPACT_AFTER
+    assert next(e for e in saved.site.events if e.id == "picket-in-lyon").summary.startswith(f"People picket ({snapshot.COMPACT_AFTER + 1})")
+    assert tree(site / "_site") == clean_build(site, tmp_path)
+
+
+@pytest.mark.parametrize("settings", ["", "timeline_threshold: 2\npage_size: 2\n"])
+def test_a_page_whose_key_changes_with_an_event_says_it_shows_that_event(fixture_site, settings):
+    """The rule edits in place rely on: a page's key depends on no event's content but those it `shows`."""
+    root = fixture_site("basic")
+    (root / "data/site.yaml").write_text((root / "data/site.yaml").read_text() + settings)
+    project = Project.at(root)
+    caches = Caches.load(project)
+    build(project, search=False, caches=caches)
+    inputs = caches.rendered_from
+    base = {job.path: job.key for job in plan_site(inputs.renderer(project, caches.fragments))}
+    for event in inputs.site.events:
+        changed = dataclasses.replace(event, title=event.title + " (new)", summary=event.summary + " More.",
+                                      body=event.body + "\n\nAnother paragraph.")
+        site = dataclasses.replace(inputs.site, events=tuple(changed if e.id == event.id else e for e in inputs.site.events),
+                                   digests={**inputs.site.digests, event.id: "changed"})
+        jobs = plan_site(inputs.renderer(project, caches.fragments, site=site))
+        moved = [job for job in jobs if job.key != base[job.path]]
+        assert any(job.path == f"events/{event.id}/index.html" for job in moved)
+        assert [job.path for job in moved if not job.may_show({event.id})] == []
