@@ -301,6 +301,12 @@ class Renderer:
             self._digests[event.id] = known
         return known
 
+    def texts_key(self, events) -> str:
+        """What events say, without their cards, photos or the titles of what they cite: for files that show their
+        text alone (made of the digests validation made, so many times faster than `events_key`)."""
+        digests = self.site.digests
+        return text_digest(self.common_key, *[digests.get(event.id) or digest(event) for event in events])
+
     def events_key(self, events) -> str:
         return text_digest(self.common_key, *[self.event_digest(event) for event in events])
 
@@ -608,7 +614,7 @@ class Renderer:
                       shows=shown)
         yield PageJob("feed.json", feed_key, lambda: Output("feed.json", feeds.json_feed(
             self.site, events, self.feed_html, self.summary_text, self.card_image)), shows=shown)
-        yield PageJob("calendar.ics", lambda: self.events_key(self.site.events),
+        yield PageJob("calendar.ics", lambda: self.texts_key(self.site.events),
                       lambda: Output("calendar.ics", feeds.calendar(self.site, list(self.site.events), self.summary_text, self.calendar_memo)))
         yield PageJob("robots.txt", lambda: digest(self.site.settings), lambda: Output("robots.txt", feeds.robots(self.site)),
                       shows=frozenset())
