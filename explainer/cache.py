@@ -5,6 +5,7 @@ import gc
 import hashlib
 import os
 import pickle
+import sqlite3
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
@@ -124,63 +125,94 @@ class FileCache:
             self._old, self._new, self.hits, self._computed = self._new, {}, 0, set()
 
 
-class FragmentStore(dict):
-    """Rendered Markdown by digest of its text, saved as a log that each build appends what it rendered to.
+class FragmentStore:
+    """Rendered Markdown by digest of its text, kept in an SQLite database and looked up one text at a time.
 
-    Keys start with "i" for inline text (summaries, shown on many pages) and "b" for blocks
-    (bodies, each shown on one page). A one-shot build keeps in memory only the inline ones
-    it rendered: a body goes to the log as soon as it is rendered, not into every process's
-    memory; the preview, which renders again and again, sets `keep_blocks`.
+    A build that renders a few pages reads only their fragments, not those of the whole site.
+    Keys start with "i" for inline text (summaries, shown on many pages: kept in memory once
+    read) and "b" for blocks (bodies, each shown on one page: not kept in memory, unless
+    `keep_blocks`, as the preview does). Worker processes read through connections of their
+    own and hand what they rendered to the build's process (`take_new`), which alone writes
+    (`merge`). Texts no longer used stay: an edit adds a few, and `.cache/` is safe to delete.
     """
 
-    COMPACT_AFTER = 50  # appended records before the log is written out whole again
-    APPEND_SIZE = 4_000_000  # characters of rendered Markdown held before they are appended to the log
-
     def __init__(self, store: Path) -> None:
-        loaded, records = load_log(store)
-        super().__init__(loaded)
         self.store = store
-        self.new: dict[str, str] = {}
         self.keep_blocks = False
-        self._pending: dict[str, str] = {}
-        self._pending_size = 0
-        if records > self.COMPACT_AFTER or (records <= 0 and store.exists()):  # unreadable: what is appended after must be read
-            dump_pickle(store, loaded)
+        self.new: dict[str, str] = {}
+        self._memory: dict[str, str] = {}
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def __len__(self) -> int:
+        """How many texts are saved."""
+        return self._database().execute("SELECT COUNT(*) FROM fragments").fetchone()[0]
+
+    def get(self, key: str) -> str | None:
+        value = self._memory.get(key)
+        if value is None:
+            row = self._database().execute("SELECT value FROM fragments WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                value = row[0]
+                self._remember(key, value)
+        return value
 
     def __setitem__(self, key: str, value: str) -> None:
         self.new[key] = value
-        super().__setitem__(key, value)
+        self._remember(key, value)
 
     def take_new(self) -> dict[str, str]:
-        """The entries added since the last call, for `merge` (a worker process sends them to the build's).
-
-        Blocks are forgotten here unless `keep_blocks`: they were rendered for the one page that shows them.
-        """
+        """The entries added since the last call, for `merge` (a worker process sends them to the build's)."""
         new, self.new = self.new, {}
-        if not self.keep_blocks:
-            for key in new:
-                if key.startswith("b"):
-                    super().pop(key, None)
         return new
 
     def merge(self, new: dict[str, str]) -> None:
-        """Save what `take_new` handed over (appended to the log a few megabytes at a time), keeping in memory
-        what this store keeps."""
-        self.update((key, value) for key, value in new.items() if self.keep_blocks or not key.startswith("b"))
-        self._pending.update(new)
-        self._pending_size += sum(len(value) for value in new.values())
-        if self._pending_size > self.APPEND_SIZE:
-            self._append_pending()
+        """Write what `take_new` handed over."""
+        for key, value in new.items():
+            self._remember(key, value)
+        if new:
+            with self._database() as database:
+                database.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?)", new.items())
 
     def save(self) -> None:
-        # Texts no longer used stay: an edit adds a few entries, and `.cache/` is safe to delete.
         self.merge(self.take_new())
-        self._append_pending()
 
-    def _append_pending(self) -> None:
-        if self._pending:
-            append_log(self.store, self._pending)
-        self._pending, self._pending_size = {}, 0
+    def _remember(self, key: str, value: str) -> None:
+        if self.keep_blocks or key.startswith("i"):
+            self._memory[key] = value
+
+    def _database(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():  # a forked worker never uses its parent's connection
+            self._connection, self._pid = _open_fragments(self.store), os.getpid()
+        return self._connection
+
+
+def _open_fragments(store: Path) -> sqlite3.Connection:
+    """The fragment database; one that cannot be read is made again (it is only a cache)."""
+    store.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _connect_fragments(store)
+    except sqlite3.DatabaseError:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{store}{suffix}").unlink(missing_ok=True)
+        return _connect_fragments(store)
+
+
+def _connect_fragments(store: Path) -> sqlite3.Connection:
+    """A connection to the fragment database, emptied first if other code made it."""
+    database = sqlite3.connect(store, timeout=30, isolation_level=None)
+    database.execute("PRAGMA journal_mode = WAL")  # workers read while the build writes
+    database.execute("PRAGMA synchronous = OFF")  # a cache: losing the last writes to a crash costs only time
+    database.execute("CREATE TABLE IF NOT EXISTS fragments (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+    database.execute("CREATE TABLE IF NOT EXISTS made_by (version TEXT NOT NULL)")
+    version = database.execute("SELECT version FROM made_by").fetchone()
+    if version is None or version[0] != code_version():
+        with database:
+            database.execute("DELETE FROM fragments")
+            database.execute("DELETE FROM made_by")
+            database.execute("INSERT INTO made_by VALUES (?)", (code_version(),))
+    database.isolation_level = ""  # from here on, `with database:` makes a transaction
+    return database
 
 
 def load_pickle(store: Path):

@@ -88,7 +88,7 @@ class Caches:
 
     @classmethod
     def load(cls, project: Project) -> Caches:
-        caches = cls(FileCache(project.cache_dir / "content.pickle"), FragmentStore(project.cache_dir / "fragments.pickle"),
+        caches = cls(FileCache(project.cache_dir / "content.pickle"), FragmentStore(project.cache_dir / "fragments.sqlite"),
                      PageKeys(project.cache_dir / f"pages-{project.out_dir.name}.pickle"))
         caches.memo_store = project.cache_dir / "memos.pickle"
         caches.snapshot_store = project.cache_dir / f"site-{project.out_dir.name}.pickle"

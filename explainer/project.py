@@ -21,7 +21,7 @@ class Project:
     @property
     def manifest(self) -> Path:
         """Every file the output folder holds, with its digest, size and time, as the last build left it."""
-        return self.cache_dir / f"manifest-{self.out_dir.name}.json"
+        return self.cache_dir / f"manifest-{self.out_dir.name}.pickle"
 
     @property
     def search_record(self) -> Path:

@@ -14,6 +14,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import feeds, markup
+from .cache import FragmentStore
 from .dates import MONTHS, Precision
 from .model import Event, Page, Photo, Site, Source, Update
 from .problems import Position
@@ -50,7 +51,7 @@ class Output:
 class Fragments:
     """Markdown rendered once per distinct text (the markers inside are resolved per page)."""
 
-    def __init__(self, raw_html: bool, store: dict[str, str] | None = None) -> None:
+    def __init__(self, raw_html: bool, store: FragmentStore | dict[str, str] | None = None) -> None:
         self._converter = markup.make_converter(raw_html)
         self._store = store if store is not None else {}
         self._flavour = "r" if raw_html else "s"
@@ -63,9 +64,10 @@ class Fragments:
 
     def _cached(self, kind: str, text: str, render: Callable) -> str:
         key = kind + self._flavour + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-        if key not in self._store:
-            self._store[key] = render(self._converter, text)
-        return self._store[key]
+        fragment = self._store.get(key)
+        if fragment is None:
+            fragment = self._store[key] = render(self._converter, text)
+        return fragment
 
 
 @dataclass

@@ -55,13 +55,14 @@ def load(store: Path) -> Snapshot | None:
     base = data.get("base")
     if records <= 0 or not isinstance(base, Snapshot):
         return None
-    swapped = {key[1]: value for key, value in data.items() if isinstance(key, tuple) and key[0] == "event"}
-    if records > 1:
-        digests = {key[1]: value for key, value in data.items() if isinstance(key, tuple) and key[0] == "digest"}
-        files = {key[1]: value for key, value in data.items() if isinstance(key, tuple) and key[0] == "file"}
-        site = replace(base.site, events=tuple(swapped.get(event.id, event) for event in base.site.events),
-                       digests={**base.site.digests, **digests})
-        base = Snapshot(site, {**base.files, **files}, data.get("problems", base.problems), base.drafts)
+    if records > 1:  # edits were appended: ("event", id) -> Event, ("digest", id) -> str, ("file", path) -> stat
+        edits: dict[str, dict] = {"event": {}, "digest": {}, "file": {}}
+        for key, value in data.items():
+            if isinstance(key, tuple):
+                edits[key[0]][key[1]] = value
+        site = replace(base.site, events=tuple(edits["event"].get(event.id, event) for event in base.site.events),
+                       digests={**base.site.digests, **edits["digest"]})
+        base = Snapshot(site, {**base.files, **edits["file"]}, data.get("problems", base.problems), base.drafts)
     base.records = records
     return base
 

@@ -7,12 +7,15 @@ by renames, once every page has rendered; a build that fails before leaves it as
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .cache import append_log, dump_pickle, load_log
+
+MANIFEST_COMPACT_AFTER = 20  # builds appending their changes to the manifest before it is written out whole again
 
 
 @dataclass
@@ -37,9 +40,12 @@ class Staging:
         self._out_prefix = os.path.join(out_dir, "")  # a hot path joins to it by concatenation
         self.manifest_path = manifest_path
         self.folder = out_dir.parent / f".{out_dir.name}.staging"
+        self._records = 0  # in the manifest's log
         if not out_dir.is_dir():
             previous = {}
-        self.previous = previous if previous is not None else load_manifest(manifest_path)
+        elif previous is None:
+            previous, self._records = load_log(manifest_path)
+        self.previous = previous
         self.manifest = self.previous  # what the output holds once committed
         self.trust_output = trust_output  # no one else writes there: skip checking each file is as we left it
         self.current: dict[str, str] = {}
@@ -152,29 +158,29 @@ class Staging:
         return sorted(stale)
 
     def _save_manifest(self) -> None:
-        manifest = {}
+        """Record every output file; saved as a log, like the caches: a build that changed a few files appends them."""
+        manifest, changes = {}, {}
         for path, digest in self.current.items():
             if path in self.changed or path not in self.previous:
-                stat = (self.out_dir / path).stat()
-                manifest[path] = [digest, stat.st_size, stat.st_mtime_ns]
+                stat = os.stat(self._out_prefix + path)
+                manifest[path] = changes[path] = [digest, stat.st_size, stat.st_mtime_ns]
             else:
                 manifest[path] = self.previous[path]
+        changes.update((path, None) for path in self.previous if path not in manifest)  # None: gone
         self.manifest = manifest
         if self.trust_output:
             return  # a preview keeps it in memory; the next process checks every file anyway
-        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.manifest_path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(manifest, separators=(",", ":")))
-        os.replace(temporary, self.manifest_path)
+        if 0 < self._records < MANIFEST_COMPACT_AFTER and len(changes) < len(manifest) // 4:
+            append_log(self.manifest_path, changes)
+            self._records += 1
+        else:
+            dump_pickle(self.manifest_path, manifest)
+            self._records = 1
 
 
 def load_manifest(path: Path) -> dict[str, list]:
     """Output path -> [digest, size, mtime_ns] of every file a build left in its output folder; {} if unknown."""
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return load_log(path)[0]
 
 
 def is_as_recorded(file: str, entry: list) -> bool:

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from explainer import cache
 from explainer.cache import FileCache, FragmentStore, load_log
+from explainer.parallel import map_forked
 
 
 @pytest.fixture
@@ -121,48 +123,62 @@ def test_a_cache_made_by_other_code_is_not_trusted(tmp_path, files):
     assert len(reader.computed) == 12
 
 
-def test_rendered_bodies_go_to_the_log_and_only_summaries_stay_in_memory(tmp_path):
-    store = tmp_path / "fragments.pickle"
+def test_rendered_bodies_are_saved_and_only_summaries_stay_in_memory(tmp_path):
+    store = tmp_path / "fragments.sqlite"
     fragments = FragmentStore(store)
     fragments["bs-body"] = "<p>a long body</p>"
     fragments["is-summary"] = "a summary"
     handed = fragments.take_new()  # as a worker process hands them to the build
     assert handed == {"bs-body": "<p>a long body</p>", "is-summary": "a summary"}
-    assert "bs-body" not in fragments and "is-summary" in fragments
     fragments.merge(handed)
-    assert "bs-body" not in fragments
     fragments["is-other"] = "made by the build itself"
     fragments.save()
-    assert dict(FragmentStore(store)) == {"bs-body": "<p>a long body</p>", "is-summary": "a summary", "is-other": "made by the build itself"}
+    assert set(fragments._memory) == {"is-summary", "is-other"}
+    again = FragmentStore(store)
+    assert [again.get(key) for key in ("bs-body", "is-summary", "is-other", "is-never")] == [
+        "<p>a long body</p>", "a summary", "made by the build itself", None]
 
 
 def test_the_preview_keeps_every_fragment_in_memory(tmp_path):
-    fragments = FragmentStore(tmp_path / "fragments.pickle")
+    fragments = FragmentStore(tmp_path / "fragments.sqlite")
     fragments.keep_blocks = True
     fragments["bs-body"] = "<p>a body</p>"
     fragments.merge(fragments.take_new())
-    assert fragments["bs-body"] == "<p>a body</p>"
+    assert fragments._memory["bs-body"] == "<p>a body</p>"
 
 
-def test_a_long_fragment_log_is_written_out_whole_again(tmp_path):
-    store = tmp_path / "fragments.pickle"
-    for number in range(FragmentStore.COMPACT_AFTER + 1):
-        fragments = FragmentStore(store)
-        fragments[f"is-{number}"] = str(number)
-        fragments.save()
-    assert load_log(store)[1] == FragmentStore.COMPACT_AFTER + 1
-    assert len(FragmentStore(store)) == FragmentStore.COMPACT_AFTER + 1
-    assert load_log(store)[1] == 1
-
-
-def test_fragments_saved_after_a_log_made_by_other_code_are_read_back(tmp_path):
-    store = tmp_path / "fragments.pickle"
-    store.write_bytes(pickle.dumps(("other code", {"is-old": "stale"})))  # as an older version of the generator left it
-    fragments = FragmentStore(store)
-    assert dict(fragments) == {}
-    fragments["is-new"] = "made by this code"
+def test_a_worker_process_reads_what_the_build_saved_and_hands_back_what_it_rendered(tmp_path):
+    fragments = FragmentStore(tmp_path / "fragments.sqlite")
+    fragments["bs-known"] = "<p>known</p>"
     fragments.save()
-    assert dict(FragmentStore(store)) == {"is-new": "made by this code"}
+
+    def work(key: str) -> tuple[str | None, dict[str, str]]:
+        seen = fragments.get("bs-known")  # through the worker's own connection
+        fragments[key] = f"<p>{key}</p>"
+        return seen, fragments.take_new()
+
+    for seen, new in map_forked(work, ["bs-one", "bs-two", "bs-three"], workers=2):
+        assert seen == "<p>known</p>"
+        fragments.merge(new)
+    assert FragmentStore(tmp_path / "fragments.sqlite").get("bs-three") == "<p>bs-three</p>"
+
+
+def test_fragments_made_by_other_code_are_not_trusted(tmp_path, monkeypatch):
+    store = tmp_path / "fragments.sqlite"
+    fragments = FragmentStore(store)
+    fragments["is-old"] = "stale"
+    fragments.save()
+    monkeypatch.setattr(cache, "code_version", lambda: "other code")
+    assert FragmentStore(store).get("is-old") is None
+
+
+def test_a_damaged_fragment_database_is_made_again(tmp_path):
+    store = tmp_path / "fragments.sqlite"
+    store.write_bytes(b"not a database at all" * 100)
+    fragments = FragmentStore(store)
+    fragments["is-new"] = "made again"
+    fragments.save()
+    assert FragmentStore(store).get("is-new") == "made again"
 
 
 def test_a_cache_never_read_appends_what_was_added_without_reading_the_log(tmp_path, files):

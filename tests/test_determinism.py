@@ -76,4 +76,4 @@ def test_what_worker_processes_make_is_kept_for_the_next_build(tmp_path):
     caches.save()
     again = Caches.load(project)
     assert again.calendar == caches.calendar
-    assert len(again.fragments) >= 2 * 260  # every summary and body, rendered by either process, is in the log
+    assert len(again.fragments) >= 2 * 260  # every summary and body, rendered by either process, is saved

@@ -158,3 +158,22 @@ def test_a_page_whose_key_changes_with_an_event_says_it_shows_that_event(fixture
         moved = [job for job in jobs if job.key != base[job.path]]
         assert any(job.path == f"events/{event.id}/index.html" for job in moved)
         assert [job.path for job in moved if not job.may_show({event.id})] == []
+
+
+def test_the_manifest_of_the_output_gets_only_the_changes_appended(site):
+    from explainer.cache import load_log
+    from explainer.write import content_hash
+
+    project = Project.at(site)
+    edit(site, "content/events/visit.md", "title: A visit is expected", "title: A visit is still expected")
+    build(project, search=False)
+    edit(site, "data/events/2021.yaml", "aliases: [lyon-picket-2021, lyon]", "aliases: [lyon-picket-2021]")  # a page goes
+    build(project, search=False)
+    manifest, records = load_log(project.manifest)
+    assert records >= 2  # at least one build appended (one changing a quarter of the files writes it whole)
+    on_disk = {p.relative_to(site / "_site").as_posix(): p for p in (site / "_site").rglob("*") if p.is_file()}
+    assert manifest.keys() == on_disk.keys()
+    assert "events/lyon/index.html" not in manifest
+    for path, (digest, size, mtime) in manifest.items():
+        stat = on_disk[path].stat()
+        assert (digest, size, mtime) == (content_hash(on_disk[path].read_bytes()), stat.st_size, stat.st_mtime_ns)
