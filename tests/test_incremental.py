@@ -176,4 +176,6 @@ def test_the_manifest_of_the_output_gets_only_the_changes_appended(site):
     assert "events/lyon/index.html" not in manifest
     for path, (digest, size, mtime) in manifest.items():
         stat = on_disk[path].stat()
-        assert (digest, size, mtime) == (content_hash(on_disk[path].read_bytes()), stat.st_size, stat.st_mtime_ns)
+        named_by_content = digest == path.rpartition("/")[2]  # images and cards: their name is their digest
+        assert named_by_content or digest == content_hash(on_disk[path].read_bytes())
+        assert (size, mtime) == (stat.st_size, stat.st_mtime_ns)
