@@ -365,7 +365,8 @@ def plain_summary(site: Site, event: Event) -> str:
     return " ".join(Markup(markup.strip_markers(fragment)).striptags().split())
 
 
-def calendar(site: Site, events: list[Event], summary_of: EventText | None = None, memo: dict | None = None) -> bytes:
+def calendar(site: Site, events: list[Event], summary_of: EventText | None = None, memo: dict | None = None,
+             updated: dt.date | None = None) -> bytes:
     """An iCalendar file (`/calendar.ics`) of the events known to the day, and of expected events within their window.
 
     Events known only to the month or year that are not expected are left out: a calendar
@@ -373,9 +374,10 @@ def calendar(site: Site, events: list[Event], summary_of: EventText | None = Non
     DESCRIPTION; without it the summary's Markdown is rendered to plain text here. `memo`,
     kept by the caller between builds, holds each event's folded text by the digest of the
     event, so a site of thousands of events is not written out again for one changed entry.
+    `updated`: the site's `content_updated`, when the caller knows it.
     """
     settings = site.settings
-    stamp = f"{ical_date(content_updated(site) or EPOCH)}T000000Z"
+    stamp = f"{ical_date(updated or content_updated(site) or EPOCH)}T000000Z"
     describe = summary_of or (lambda event: plain_summary(site, event))
     head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//explainer//{ical_text(settings.title)}//EN",
             "CALSCALE:GREGORIAN", "METHOD:PUBLISH",

@@ -196,9 +196,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         inputs = RenderInputs(site, photos, asset_urls, {event_id: "/" + path for event_id, (path, _) in cards.items()}, search)
         renderer = inputs.renderer(project, fragments, calendar_memo=caches.calendar)
         jobs = _planned(renderer, project.root)
-        edited = edit.changed_events if edit else None
-        keys = {job.path: _known_key(job, page_keys.get(job.path), edited) or job.key for job in jobs}
-        todo = [job for job in jobs if not (page_keys.get(job.path) == keys[job.path] and staging.keep_unchanged(job.path))]
+        keys, todo = _keys_and_todo(jobs, page_keys, staging, edit.changed_events if edit else None)
         timings["plan"] = time.perf_counter() - clock
         clock = time.perf_counter()
         for done, written in enumerate(_rendered(todo, fragments, staging, project.root, workers, caches.calendar), start=1):
@@ -288,11 +286,24 @@ def _same_places(before: list[Event], after: list[Event]) -> bool:
     return bool(after) and [place(event) for event in before] == [place(event) for event in after]
 
 
-def _known_key(job: PageJob, last_key: str | None, edited_events: frozenset[str] | None) -> str | None:
-    """A page's key when known without computing it: the last one, if an edit in place changed none of the events it shows."""
-    if edited_events is not None and last_key is not None and not job.may_show(edited_events):
-        return last_key
-    return None
+def _keys_and_todo(jobs: list[PageJob], last: PageKeys, staging: Staging,
+                   edited_events: frozenset[str] | None) -> tuple[dict[str, str], list[PageJob]]:
+    """Each page's key, and the pages to render: those whose key changed or whose output is not as the last build left it.
+
+    After an edit in place, a page that shows none of the edited events keeps its last key
+    without computing it (see `PageJob.shows`).
+    """
+    keys, todo = {}, []
+    for job in jobs:
+        last_key = last.get(job.path)
+        if edited_events is not None and last_key is not None and not job.may_show(edited_events):
+            key = last_key
+        else:
+            key = job.key
+        keys[job.path] = key
+        if not (key == last_key and staging.keep_unchanged(job.path)):
+            todo.append(job)
+    return keys, todo
 
 
 def _search_index_is_stale(project: Project, staging: Staging, searchable: list[str]) -> bool:

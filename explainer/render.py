@@ -7,6 +7,7 @@ import hashlib
 import html
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from collections import defaultdict
 from itertools import groupby
 from pathlib import Path
 
@@ -185,15 +186,14 @@ def events_by_tag(events: tuple[Event, ...]) -> dict[str, tuple[str, list[Event]
 
 def citing_pages(site: Site) -> dict[str, list[Event | Page]]:
     """Source id -> every event and page that cites or lists it, events first in timeline order."""
-    cited: dict[str, list[Event | Page]] = {}
-    for item, source_ids in [(event, {*event.sources, *event.cites}) for event in site.events] + \
-            [(page, set(page.cites)) for page in site.pages]:
-        for source_id in source_ids:
-            citers = cited.get(source_id)
-            if citers is None:
-                citers = cited[source_id] = []
-            citers.append(item)
-    return cited
+    cited: defaultdict[str, list[Event | Page]] = defaultdict(list)
+    for event in site.events:
+        for source_id in {*event.sources, *event.cites}:
+            cited[source_id].append(event)
+    for page in site.pages:
+        for source_id in set(page.cites):
+            cited[source_id].append(page)
+    return dict(cited)
 
 
 def links_to(citers: list[Event | Page]) -> list[tuple[str, str]]:
@@ -204,6 +204,10 @@ def links_to(citers: list[Event | Page]) -> list[tuple[str, str]]:
 def event_ids(items: list[Event] | list[Event | Page]) -> frozenset[str]:
     """The ids of the events among events and pages (pages have no `id`)."""
     return frozenset([item.id for item in items if item.__class__ is Event])
+
+
+def ids_of(events: list[Event]) -> frozenset[str]:
+    return frozenset([event.id for event in events])
 
 
 def paginate(items: list, size: int) -> list[list]:
@@ -382,6 +386,10 @@ class Renderer:
                 for year in group_timeline(events)]
 
     @functools.cached_property
+    def content_updated(self) -> dt.date | None:
+        return feeds.content_updated(self.site)
+
+    @functools.cached_property
     def tags(self) -> dict[str, tuple[str, list[Event]]]:
         return events_by_tag(self.site.events)
 
@@ -472,7 +480,7 @@ class Renderer:
         mentioned = [ref.id for ref in markup.find_references(home.body) if ref.kind == "event"]
         return PageJob("index.html", lambda: digest(self.events_key(listed), self.narrative_page_key(home), large,
                                                     self.year_index() if large else None),
-                       self.home, shows=event_ids(listed).union(mentioned) if large else None)
+                       self.home, shows=ids_of(listed).union(mentioned) if large else None)
 
     def home(self) -> Output:
         events = list(self.site.events)
@@ -502,11 +510,11 @@ class Renderer:
             yield PageJob(f"years/{year.year}/index.html",
                           lambda events=events, split=split, neighbours=neighbours: digest(self.events_key(events), split, *neighbours),
                           lambda year=year, split=split, around=around: self.year_page(year, split, **around),
-                          shows=event_ids(events))
+                          shows=ids_of(events))
             if split:
                 for month in year.months:
                     yield PageJob(f"years/{year.year}/{month.anchor}/index.html", lambda month=month: self.events_key(month.events),
-                                  lambda year=year, month=month: self.month_page(year, month), shows=event_ids(month.events))
+                                  lambda year=year, month=month: self.month_page(year, month), shows=ids_of(month.events))
 
     def year_page(self, year: TimelineYear, split: bool, previous: TimelineYear | None, next: TimelineYear | None) -> Output:
         months = [(month.label, f"/years/{year.year}/{month.anchor}/", len(month.events)) for month in year.months] if split else []
@@ -533,7 +541,7 @@ class Renderer:
                 yield PageJob(path, lambda name=name, chunk=chunk, number=number, total=len(pages):
                               digest(self.events_key(chunk), name, number, total),
                               lambda name=name, slug=slug, chunk=chunk, number=number, total=len(pages), path=path:
-                              self.tag_page(name, slug, chunk, number, total, path), shows=event_ids(chunk))
+                              self.tag_page(name, slug, chunk, number, total, path), shows=ids_of(chunk))
 
     def tag_page(self, name: str, slug: str, events: list[Event], number: int, total: int, path: str) -> Output:
         pager = {"number": number, "total": total,
@@ -610,18 +618,20 @@ class Renderer:
     def machine_jobs(self, sitemap: Callable[[], list[tuple[str, dt.date | None]]]) -> Iterator[PageJob]:
         """Feeds, calendar, robots.txt and the sitemap of the pages planned."""
         events = feeds.feed_events(self.site)
-        shown = event_ids(events)
+        shown = ids_of(events)
         feed_key = functools.cache(lambda: self.events_key(events))
         yield PageJob("feed.xml", feed_key, lambda: Output("feed.xml", feeds.atom_feed(self.site, events, self.feed_html, self.summary_text)),
                       shows=shown)
         yield PageJob("feed.json", feed_key, lambda: Output("feed.json", feeds.json_feed(
             self.site, events, self.feed_html, self.summary_text, self.card_image)), shows=shown)
         yield PageJob("calendar.ics", lambda: self.texts_key(self.site.events),
-                      lambda: Output("calendar.ics", feeds.calendar(self.site, list(self.site.events), self.summary_text, self.calendar_memo)))
+                      lambda: Output("calendar.ics", feeds.calendar(self.site, list(self.site.events), self.summary_text, self.calendar_memo,
+                                                                    self.content_updated)))
         yield PageJob("robots.txt", lambda: digest(self.site.settings), lambda: Output("robots.txt", feeds.robots(self.site)),
                       shows=frozenset())
         entries = functools.cache(lambda: sorted(sitemap(), key=lambda entry: entry[0]))
-        yield PageJob("sitemap.xml", lambda: digest(self.site.settings, entries()), lambda: Output("sitemap.xml", feeds.sitemap(self.site, entries())))
+        yield PageJob("sitemap.xml", lambda: text_digest(repr(self.site.settings), *[f"{url} {day}" for url, day in entries()]),
+                      lambda: Output("sitemap.xml", feeds.sitemap(self.site, entries())))
 
 
 def _pager(base: str, number: int, total: int) -> dict:
@@ -657,7 +667,7 @@ def plan_site(renderer: Renderer) -> list[PageJob]:
                 if job.path.endswith("index.html") and job.path.startswith(LISTING_PAGES)]
 
     def sitemap() -> list[tuple[str, dt.date | None]]:
-        entries: list[tuple[str, dt.date | None]] = [("/", feeds.content_updated(site))]
+        entries: list[tuple[str, dt.date | None]] = [("/", renderer.content_updated)]
         entries += [(event.url, feeds.event_updated(event)) for event in events]
         entries += [(page.url, max((u.date.first_day for u in page.updates), default=None)) for page in site.pages if not page.is_home]
         return entries + [(url, None) for url in listings]
