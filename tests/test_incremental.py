@@ -179,3 +179,11 @@ def test_the_manifest_of_the_output_gets_only_the_changes_appended(site):
         named_by_content = digest == path.rpartition("/")[2]  # images and cards: their name is their digest
         assert named_by_content or digest == content_hash(on_disk[path].read_bytes())
         assert (size, mtime) == (stat.st_size, stat.st_mtime_ns)
+
+
+def test_a_build_with_other_options_than_the_last_takes_the_whole_build(site, tmp_path):
+    build(Project.at(site), search=False, drafts=True)
+    edit(site, "content/events/visit.md", "title: A visit is expected", "title: A visit is still expected")
+    result = build(Project.at(site), search=False)
+    assert result.edited_events is None  # the last site had the drafts in it
+    assert tree(site / "_site") == clean_build(site, tmp_path)
