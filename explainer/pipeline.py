@@ -163,7 +163,8 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         gc.freeze()
     files = freshness.input_files(project.root) if input_files is None else input_files
     last = caches.last_build()
-    edit = last and snapshot.edited_in_place(project.root, last, files, drafts)
+    options = {"drafts": drafts, "search": search}
+    edit = last and snapshot.edited_in_place(project.root, last, files, options)
     if edit:
         site, problems = edit.site, edit.problems
         if owned:
@@ -225,7 +226,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         staging.keep(lambda path: path.startswith("pagefind/"))
     report = staging.commit()
     caches.manifest = staging.manifest
-    caches.remember_build(snapshot.Snapshot(site, files, problems, drafts), edit)
+    caches.remember_build(snapshot.Snapshot(site, files, problems, options), edit)
     if owned:
         caches.save()
     timings["write"] = time.perf_counter() - clock

@@ -30,12 +30,12 @@ COMPACT_AFTER = 20  # edits appended to the log before it is written out whole a
 
 @dataclass
 class Snapshot:
-    """A built site, the input files it was built from (see `freshness.input_files`) and what its build said."""
+    """A built site, the input files it was built from (see `freshness.input_files`), the build's options and what it said."""
 
     site: Site
     files: dict[str, str]
     problems: list[Problem]
-    drafts: bool
+    options: dict[str, bool]  # drafts, search
     records: int = 0  # in the log it was read from
 
 
@@ -62,7 +62,7 @@ def load(store: Path) -> Snapshot | None:
                 edits[key[0]][key[1]] = value
         site = replace(base.site, events=tuple(edits["event"].get(event.id, event) for event in base.site.events),
                        digests={**base.site.digests, **edits["digest"]})
-        base = Snapshot(site, {**base.files, **edits["file"]}, data.get("problems", base.problems), base.drafts)
+        base = Snapshot(site, {**base.files, **edits["file"]}, data.get("problems", base.problems), base.options)
     base.records = records
     return base
 
@@ -81,14 +81,15 @@ def save(store: Path, snapshot: Snapshot, edit: Edit | None) -> None:
     snapshot.records += 1
 
 
-def edited_in_place(root: Path, last: Snapshot, files: dict[str, str], drafts: bool) -> Edit | None:
+def edited_in_place(root: Path, last: Snapshot, files: dict[str, str], options: dict[str, bool]) -> Edit | None:
     """The site after the edits since `last`, if they only changed what event files say; else None.
 
-    `files` lists the input files now. None also when nothing changed, when the edits need
-    a whole build (see the module's text), or when they may hold an error: the whole
-    build then reports it as usual.
+    `files` lists the input files now; `options`, the build's. None also when nothing
+    changed, when the build's options are not the last one's, when the edits need a whole
+    build (see the module's text), or when they may hold an error: the whole build then
+    reports it as usual.
     """
-    if last.drafts != drafts or files.keys() != last.files.keys():
+    if last.options != options or files.keys() != last.files.keys():
         return None
     edited = [path for path, stat in files.items() if last.files[path] != stat]
     if not edited or len(edited) > MOST_EDITED_FILES:
