@@ -84,6 +84,8 @@ def _build(args: argparse.Namespace) -> int:
           f"{len(report.written)} files written, {report.unchanged} unchanged, {len(report.removed)} removed "
           f"in {time.perf_counter() - started:.2f} s")
     if args.profile:
+        if result.edited_events is not None:
+            print(f"  {'events edited':<20} {len(result.edited_events):7d}   (in place: only pages showing them were looked at)")
         print(f"  {'pages rendered':<20} {result.pages_rendered:7d}")
         for stage, seconds in result.timings.items():
             print(f"  {stage:<20} {seconds:7.2f} s")

@@ -189,3 +189,17 @@ def test_a_build_with_other_options_than_the_last_takes_the_whole_build(site, tm
     result = build(Project.at(site), search=False)
     assert result.edited_events is None  # the last site had the drafts in it, or its pages the search box
     assert tree(site / "_site") == clean_build(site, tmp_path)
+
+
+def test_the_profile_says_where_the_time_went_and_that_an_edit_was_made_in_place(site, monkeypatch):
+    import subprocess
+    import sys
+
+    command = [sys.executable, str(Path(__file__).resolve().parent.parent / "build.py"), "--root", str(site), "build", "--profile"]
+    first = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    assert "events edited" not in first  # the fixture's build had no search index: this one is a whole build
+    edit(site, "content/events/visit.md", "title: A visit is expected", "title: A visit is still expected")
+    second = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    assert "  events edited              1   (in place: only pages showing them were looked at)" in second
+    stages = [line.split()[0] for line in second.splitlines()[1:]]
+    assert stages == ["events", "pages", "load", "images", "plan", "render", "write", "search"]
