@@ -207,7 +207,8 @@ def event_ids(items: list[Event] | list[Event | Page]) -> frozenset[str]:
 
 
 def ids_of(events: list[Event]) -> frozenset[str]:
-    return frozenset([event.id for event in events])
+    """The events a list of them shows: themselves, and those their text links (whose titles and dates are on the links)."""
+    return frozenset([event.id for event in events] + [linked for event in events for linked in event.mentions])
 
 
 def paginate(items: list, size: int) -> list[list]:
@@ -295,11 +296,13 @@ class Renderer:
 
     def event_digest(self, event: Event) -> str:
         """What an event says and shows wherever it is shown, as a digest: its text (whose digest is made once per
-        change of its file), its card, its photos and the sources it cites (their titles are on its citations)."""
+        change of its file), its card, its photos, the sources it cites (their titles are on its citations) and the
+        events it links (their titles and dates are on the links)."""
         known = self._digests.get(event.id)
         if known is None:
             said = self.site.digests.get(event.id) or digest(event)
             cited = [self.source_digest(source_id) for source_id in event.cites]
+            cited += [f"{linked.id}\x1f{linked.title}\x1f{linked.date_text}" for linked in map(self.by_id.get, event.mentions) if linked]
             if event.photos:
                 known = digest(said, self.social_cards.get(event.id), [self.images[photo.src] for photo in event.photos], cited)
             else:  # most events: plain strings digest many times faster
@@ -646,7 +649,9 @@ def plan_site(renderer: Renderer) -> list[PageJob]:
     jobs = [renderer.home_job()]
     events = site.events
     for index, event in enumerate(events):
-        shown = [e.id for e in events[max(index - 1, 0):index + 2]] + [i for i in (*event.related, *event.mentions) if i in renderer.by_id]
+        shown = [e.id for e in events[max(index - 1, 0):index + 2]] + [i for i in event.mentions if i in renderer.by_id]
+        if event.related:  # shown as cards, with the events their summaries link
+            shown += ids_of([renderer.by_id[i] for i in event.related if i in renderer.by_id])
         jobs.append(PageJob(f"events/{event.id}/index.html", lambda index=index: renderer.event_page_key(index),
                             lambda index=index: renderer.event_page(index), searchable=True, shows=frozenset(shown)))
     for page in site.pages:

@@ -203,3 +203,26 @@ def test_the_profile_says_where_the_time_went_and_that_an_edit_was_made_in_place
     assert "  events edited              1   (in place: only pages showing them were looked at)" in second
     stages = [line.split()[0] for line in second.splitlines()[1:]]
     assert stages == ["events", "pages", "load", "images", "plan", "render", "write", "search"]
+
+
+def test_a_new_title_reaches_every_page_showing_a_link_to_the_event(site, tmp_path):
+    """A summary linking [[released]] shows its title on every card of the event, here on the "Red notices" topic page."""
+    edit(site, "data/events/2021.yaml", "summary: Activists campaign all month.", "summary: Activists campaign all month, see [[released]].")
+    build(Project.at(site), search=False)
+    assert "The activist is released" in (site / "_site/tags/red-notices/index.html").read_text()
+    edit(site, "content/events/released.md", "title: The activist is released", "title: The activist is set free")
+    result = build(Project.at(site), search=False)
+    assert result.edited_events == {"released"}
+    assert "The activist is set free" in (site / "_site/tags/red-notices/index.html").read_text()
+    assert tree(site / "_site") == clean_build(site, tmp_path)
+
+
+def test_a_new_title_reaches_the_related_cards_that_link_it(site, tmp_path):
+    """`detained` shows `released` as a related card; that card's summary now links [[picket-in-lyon]]."""
+    edit(site, "content/events/released.md", "He is released the next day.", "He is released the next day, see [[picket-in-lyon]].")
+    build(Project.at(site), search=False)
+    edit(site, "data/events/2021.yaml", "title: A picket in Lyon", "title: A picket in Lyon, France")
+    result = build(Project.at(site), search=False)
+    assert result.edited_events == {"picket-in-lyon"}
+    assert "A picket in Lyon, France" in (site / "_site/events/detained/index.html").read_text()
+    assert tree(site / "_site") == clean_build(site, tmp_path)
