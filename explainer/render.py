@@ -1,6 +1,7 @@
 """Lay the validated site out as pages: every computed field ready, templates only place them."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -447,9 +448,11 @@ class Renderer:
         return Notes(self.site.sources, line_of=self.source_line)
 
     def source_digest(self, source_id: str) -> str:
+        """What a source shows, as a digest (not where it is written: no page says)."""
         known = self._source_digests.get(source_id)
         if known is None:
-            known = self._source_digests[source_id] = digest(self.site.sources.get(source_id))
+            source = self.site.sources.get(source_id)
+            known = self._source_digests[source_id] = digest(source and dataclasses.replace(source, position=None))
         return known
 
     def narrative_page(self, page: Page, template: str = "page.html", path: str | None = None, **extra) -> Output:

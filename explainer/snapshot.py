@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from .cache import append_log, dump_pickle, load_log
 from .images import ImageProblem, check_image
-from .model import Event, Site
+from .model import Event, Site, Source
 from .problems import Problem
 from .validate import FileResult, check_photos, validate_document
 from .load import read_document
@@ -55,13 +55,13 @@ def load(store: Path) -> Snapshot | None:
     base = data.get("base")
     if records <= 0 or not isinstance(base, Snapshot):
         return None
-    if records > 1:  # edits were appended: ("event", id) -> Event, ("digest", id) -> str, ("file", path) -> stat
-        edits: dict[str, dict] = {"event": {}, "digest": {}, "file": {}}
+    if records > 1:  # edits appended: ("event", id) -> Event, ("digest", id) -> str, ("source", id) -> Source, ("file", path) -> stat
+        edits: dict[str, dict] = {"event": {}, "digest": {}, "source": {}, "file": {}}
         for key, value in data.items():
             if isinstance(key, tuple):
                 edits[key[0]][key[1]] = value
         site = replace(base.site, events=tuple(edits["event"].get(event.id, event) for event in base.site.events),
-                       digests={**base.site.digests, **edits["digest"]})
+                       digests={**base.site.digests, **edits["digest"]}, sources={**base.site.sources, **edits["source"]})
         base = Snapshot(site, {**base.files, **edits["file"]}, data.get("problems", base.problems), base.options)
     base.records = records
     return base
@@ -75,6 +75,7 @@ def save(store: Path, snapshot: Snapshot, edit: Edit | None) -> None:
         return
     changes: dict = {("event", event.id): event for _, result in edit.results.values() for event in result.events}
     changes.update((("digest", event_id), digest) for _, result in edit.results.values() for event_id, digest in result.digests.items())
+    changes.update((("source", source_id), source) for _, result in edit.results.values() for source_id, source in result.sources.items())
     changes.update((("file", path), snapshot.files[path]) for path in edit.results)
     changes["problems"] = snapshot.problems
     append_log(store, changes)
@@ -115,7 +116,9 @@ def edited_in_place(root: Path, last: Snapshot, files: dict[str, str], options: 
     swapped = {event.id: event for _, result in results.values() for event in result.events}
     digests = {event_id: digest for _, result in results.values() for event_id, digest in result.digests.items()}
     changed = frozenset(event_id for event_id, digest in digests.items() if site.digests.get(event_id) != digest)
-    site = replace(site, events=tuple(swapped.get(event.id, event) for event in site.events), digests={**site.digests, **digests})
+    sources = {source_id: source for _, result in results.values() for source_id, source in result.sources.items()}
+    site = replace(site, events=tuple(swapped.get(event.id, event) for event in site.events), digests={**site.digests, **digests},
+                   sources={**site.sources, **sources} if sources else site.sources)
     return Edit(site, sorted(problems, key=lambda p: (p.position, p.message)), changed, results)
 
 
@@ -145,8 +148,11 @@ def resolves(result: FileResult, site: Site, event_ids: set[str], relative: str)
     """
     if any(problem.is_error for problem in result.problems):
         return False
+    def unplaced(sources: dict[str, Source]) -> dict[str, Source]:
+        return {source_id: replace(source, position=None) for source_id, source in sources.items()}
+
     defined_before = {source_id: source for source_id, source in site.sources.items() if source.position.path == relative}
-    if result.sources != defined_before:
+    if unplaced(result.sources) != unplaced(defined_before):
         return False
     return all((ref_id in site.sources) if kind in ("source", "cite") else (ref_id in event_ids) for kind, ref_id, *_ in result.links)
 

@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -223,8 +223,15 @@ def validate_document(document: Document | None, kind: str, problems: list[Probl
         _event_entry(result, document)
     else:
         _page(result, document)
-    result.digests = {event.id: hashlib.blake2b(repr(event).encode(), digest_size=16).hexdigest() for event in result.events}
+    result.digests = {event.id: content_digest(event) for event in result.events}
     return result
+
+
+def content_digest(event: Event) -> str:
+    """A digest of all an event says, but not where in its file it is written: an edit above it changes no page of it."""
+    unplaced = replace(event, position=Position(event.position.path),
+                       photos=tuple(replace(photo, position=Position(photo.position.path)) for photo in event.photos))
+    return hashlib.blake2b(repr(unplaced).encode(), digest_size=16).hexdigest()
 
 
 def validate_site(files: SiteFiles, *, drafts: bool = False, check_image: Callable | None = None) -> tuple[Site | None, list[Problem]]:

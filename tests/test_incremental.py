@@ -226,3 +226,10 @@ def test_a_new_title_reaches_the_related_cards_that_link_it(site, tmp_path):
     assert result.edited_events == {"picket-in-lyon"}
     assert "A picket in Lyon, France" in (site / "_site/events/detained/index.html").read_text()
     assert tree(site / "_site") == clean_build(site, tmp_path)
+
+
+def test_events_below_an_edit_in_their_file_are_not_changed_by_moving_down(site, tmp_path):
+    edit(site, "data/events/2021.yaml", "    He was detained late in the evening.", "    He was detained late in the evening.\n\n    At home.")
+    result = build(Project.at(site), search=False)
+    assert result.edited_events == {"detained"}  # the events written below it are two lines lower, nothing more
+    assert tree(site / "_site") == clean_build(site, tmp_path)
