@@ -18,10 +18,10 @@ from pathlib import Path, PurePosixPath
 
 from .cache import append_log, dump_pickle, load_log
 from .images import ImageProblem, check_image
+from .load import read_document
 from .model import Event, Site, Source
 from .problems import Problem
 from .validate import FileResult, check_photos, validate_document
-from .load import read_document
 
 EVENT_FOLDERS = {"data/events": ("events", (".yaml", ".yml")), "content/events": ("entry", (".md",))}  # as `load.content_files` reads them
 MOST_EDITED_FILES = 50  # more edited files than this: the whole build is as quick
