@@ -74,7 +74,22 @@ def _list_files(folder: Path, relative: str, files: dict[str, str], seen: set[tu
                 stat = entry.stat()
             except OSError:
                 continue
-            files[path] = f"{stat.st_size}\0{stat.st_mtime_ns}"
+            files[path] = _stat_line(stat)
+
+
+def _stat_line(stat: os.stat_result) -> str:
+    return f"{stat.st_size}\0{stat.st_mtime_ns}"
+
+
+def updated_files(root: Path, files: dict[str, str], changed: list[str]) -> dict[str, str]:
+    """`input_files` as it is now, from an earlier answer and the paths known to have changed since (the preview's)."""
+    files = dict(files)
+    for relative in changed:
+        try:
+            files[relative] = _stat_line(os.stat(root / relative))
+        except OSError:
+            files.pop(relative, None)
+    return files
 
 
 def last_build_if_current(record: Path, manifest: Path, out_dir: Path, stamp: str) -> LastBuild | None:

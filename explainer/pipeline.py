@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import jinja2
@@ -244,47 +244,31 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
 def render_edited_events(project: Project, caches: Caches, changed: list[str]) -> list[str] | None:
     """The preview's first answer to a save that edited only what events say: their own pages, written at once.
 
-    When every changed file is an event file whose events keep their ids, dates, titles,
-    photos, aliases and draft flags, and all they cite and link exists, their pages are
-    rendered from the last build's site with those events swapped in, and replace the old
-    ones in the output: the paths written. None when the change needs the whole build,
-    which follows in any case and brings lists, feeds and neighbours up to date.
+    `changed`: the paths saved since the last build. When the edit is one the whole build
+    makes in place (see `snapshot`) and keeps the edited events' titles (their sharing cards
+    show them), their pages are rendered from the last build's site with those events
+    swapped in, and replace the old ones in the output: the paths written. None when the
+    change needs more, which the whole build, following in any case, does; it also brings
+    lists, feeds and neighbours up to date.
     """
-    inputs = caches.rendered_from
-    if inputs is None or not changed or caches.manifest is None:
+    inputs, last = caches.rendered_from, caches.last_site
+    if inputs is None or last is None or not changed or caches.manifest is None:
         return None
-    site = inputs.site
-    event_ids = {event.id for event in site.events}
-    edited: dict[str, Event] = {}
-    digests = dict(site.digests)
-    for relative in changed:
-        kind, _ = snapshot.EVENT_FOLDERS.get(PurePosixPath(relative).parent.as_posix(), (None, ()))
-        path = project.root / relative
-        if kind is None or not path.is_file():
-            return None
-        result = _validate_file(project.root, kind, path)
-        before = [event for event in site.events if event.position.path == relative]
-        if not (_same_places(before, result.events) and snapshot.resolves(result, site, event_ids, relative)):
-            return None
-        edited.update((event.id, event) for event in result.events)
-        digests.update(result.digests)
-    events = tuple(edited.get(event.id, event) for event in site.events)
-    renderer = inputs.renderer(project, caches.fragments, site=replace(site, events=events, digests=digests))
+    edit = snapshot.edited_in_place(project.root, last, freshness.updated_files(project.root, last.files, changed), last.options)
+    if not edit or not edit.changed_events:
+        return None
+    titles = {event.id: event.title for event in last.site.events}
+    if any(event.title != titles[event.id] for event in edit.site.events if event.id in edit.changed_events):
+        return None
+    renderer = inputs.renderer(project, caches.fragments, site=edit.site)
     written = []
     with _template_problems(project.root):
-        for index, event in enumerate(events):
-            if event.id in edited:
+        for index, event in enumerate(edit.site.events):
+            if event.id in edit.changed_events:
                 output = renderer.event_page(index)
                 if replace_now(project.out_dir, output.path, output.content, caches.manifest):
                     written.append(output.path)
     return written
-
-
-def _same_places(before: list[Event], after: list[Event]) -> bool:
-    """Whether edited events keep all that places them in the site, and their titles (which their sharing cards show)."""
-    def place(event: Event) -> tuple:
-        return (snapshot.structure(event), event.title)
-    return bool(after) and [place(event) for event in before] == [place(event) for event in after]
 
 
 def _keys_and_todo(jobs: list[PageJob], last: PageKeys, staging: Staging,

@@ -108,7 +108,7 @@ def edited_in_place(root: Path, last: Snapshot, files: dict[str, str], options: 
     event_ids = {event.id for event in site.events}
     problems = [problem for problem in last.problems if problem.position.path not in results]
     for relative, (_, result) in results.items():
-        if not (_same_structure(before.get(relative, []), result.events) and resolves(result, site, event_ids, relative)):
+        if not (_same_structure(before.get(relative, []), result.events) and _resolves(result, site, event_ids, relative)):
             return None
         problems += result.problems + check_photos(result.photo_refs, frozenset(site.assets), _image_checker(root))
     if any(problem.is_error for problem in problems):
@@ -122,14 +122,14 @@ def edited_in_place(root: Path, last: Snapshot, files: dict[str, str], options: 
     return Edit(site, sorted(problems, key=lambda p: (p.position, p.message)), changed, results)
 
 
-def structure(event: Event) -> tuple:
+def _structure(event: Event) -> tuple:
     """What places an event in the site: its order, the lists and pages it is on, its addresses, its sharing card's photo."""
     return (event.id, event.when, event.time, event.draft, event.aliases, event.tags,
             frozenset(event.sources).union(event.cites), tuple(photo.src for photo in event.photos))
 
 
 def _same_structure(before: list[Event], after: list[Event]) -> bool:
-    return bool(after) and [structure(event) for event in before] == [structure(event) for event in after]
+    return bool(after) and [_structure(event) for event in before] == [_structure(event) for event in after]
 
 
 def _events_by_file(site: Site, paths: set[str]) -> dict[str, list[Event]]:
@@ -141,7 +141,7 @@ def _events_by_file(site: Site, paths: set[str]) -> dict[str, list[Event]]:
     return {path: sorted(events, key=lambda event: event.position) for path, events in found.items()}
 
 
-def resolves(result: FileResult, site: Site, event_ids: set[str], relative: str) -> bool:
+def _resolves(result: FileResult, site: Site, event_ids: set[str], relative: str) -> bool:
     """Whether a file checked alone has no error, defines the same sources as before, and all it cites and links exists.
 
     (Links to events left out of the site, as drafts are without `--drafts`, need the whole build to be judged.)

@@ -125,3 +125,16 @@ def test_a_link_loop_in_an_input_folder_ends(tmp_path):
     (tmp_path / "assets" / "images" / "loop").symlink_to(tmp_path / "assets")
     (tmp_path / "assets" / "images" / "a.png").write_bytes(b"png")
     assert freshness.input_stamp(tmp_path, tmp_path / "_site", {}) == freshness.input_stamp(tmp_path, tmp_path / "_site", {})
+
+
+def test_the_files_known_to_have_changed_bring_an_earlier_listing_up_to_date(tmp_path):
+    (tmp_path / "content").mkdir()
+    for name in ("a.md", "b.md"):
+        (tmp_path / "content" / name).write_text(name)
+    before = freshness.input_files(tmp_path)
+    (tmp_path / "content" / "a.md").write_text("a, edited")
+    touch_later(tmp_path / "content" / "a.md")
+    (tmp_path / "content" / "b.md").unlink()
+    (tmp_path / "content" / "c.md").write_text("c")
+    updated = freshness.updated_files(tmp_path, before, ["content/a.md", "content/b.md", "content/c.md"])
+    assert updated == freshness.input_files(tmp_path) != before

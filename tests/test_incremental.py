@@ -205,26 +205,25 @@ def test_the_profile_says_where_the_time_went_and_that_an_edit_was_made_in_place
     assert stages == ["events", "pages", "load", "images", "plan", "render", "write", "search"]
 
 
-def test_a_new_title_reaches_every_page_showing_a_link_to_the_event(site, tmp_path):
-    """A summary linking [[released]] shows its title on every card of the event, here on the "Red notices" topic page."""
-    edit(site, "data/events/2021.yaml", "summary: Activists campaign all month.", "summary: Activists campaign all month, see [[released]].")
+@pytest.mark.parametrize("link, retitle, retitled, page", [
+    # a summary linking [[released]] shows its title on every card of the event, here on the "Red notices" topic page
+    (("data/events/2021.yaml", "summary: Activists campaign all month.", "summary: Activists campaign all month, see [[released]]."),
+     ("content/events/released.md", "title: The activist is released", "title: The activist is set free"), "released",
+     "tags/red-notices/index.html"),
+    # `detained` shows `released` as a related card, whose summary now links [[picket-in-lyon]]
+    (("content/events/released.md", "He is released the next day.", "He is released the next day, see [[picket-in-lyon]]."),
+     ("data/events/2021.yaml", "title: A picket in Lyon", "title: A picket in Lyon, France"), "picket-in-lyon",
+     "events/detained/index.html"),
+])
+def test_a_new_title_reaches_every_card_that_links_the_event(site, tmp_path, link, retitle, retitled, page):
+    edit(site, *link)
     build(Project.at(site), search=False)
-    assert "The activist is released" in (site / "_site/tags/red-notices/index.html").read_text()
-    edit(site, "content/events/released.md", "title: The activist is released", "title: The activist is set free")
+    old_title, new_title = (line.removeprefix("title: ") for line in retitle[1:])
+    assert old_title in (site / "_site" / page).read_text()
+    edit(site, *retitle)
     result = build(Project.at(site), search=False)
-    assert result.edited_events == {"released"}
-    assert "The activist is set free" in (site / "_site/tags/red-notices/index.html").read_text()
-    assert tree(site / "_site") == clean_build(site, tmp_path)
-
-
-def test_a_new_title_reaches_the_related_cards_that_link_it(site, tmp_path):
-    """`detained` shows `released` as a related card; that card's summary now links [[picket-in-lyon]]."""
-    edit(site, "content/events/released.md", "He is released the next day.", "He is released the next day, see [[picket-in-lyon]].")
-    build(Project.at(site), search=False)
-    edit(site, "data/events/2021.yaml", "title: A picket in Lyon", "title: A picket in Lyon, France")
-    result = build(Project.at(site), search=False)
-    assert result.edited_events == {"picket-in-lyon"}
-    assert "A picket in Lyon, France" in (site / "_site/events/detained/index.html").read_text()
+    assert result.edited_events == {retitled}
+    assert new_title in (site / "_site" / page).read_text()
     assert tree(site / "_site") == clean_build(site, tmp_path)
 
 
