@@ -380,7 +380,7 @@ def _event(run: FileResult, reader: _Reader, node: yaml.Node | None, *, default_
     values.update(_event_details(reader, found, what))
     values["sources"] = _event_sources(run, reader, found, event_id or "", what)
     values["photos"] = _photos(run, reader, found, what)
-    values["updates"] = _updates(reader, found, what)
+    values["updates"], update_texts = _updates(reader, found, what)
     values["related"] = _ids(reader, found, "related", what)
     values["aliases"] = _ids(reader, found, "aliases", what)
     if "summary" in found:
@@ -395,6 +395,8 @@ def _event(run: FileResult, reader: _Reader, node: yaml.Node | None, *, default_
         if values.get(name):
             text_node = found[name][1] if name in found else None
             references += run.note_references(reader.document, text_node, values[name], what, draft)
+    for label, text_node, text in update_texts:
+        references += run.note_references(reader.document, text_node, text, label, draft)
     values["cites"] = tuple(dict.fromkeys(ref_id for kind, ref_id, *_ in references if kind == "cite"))
     values["mentions"] = tuple(dict.fromkeys(ref_id for kind, ref_id, *_ in references if kind == "event"))
     for related_id, related_node in zip(values["related"], reader.items(found["related"][1], "related") if "related" in found else []):
@@ -542,10 +544,11 @@ def check_photos(refs: list[_PhotoRef], assets: frozenset[str], check_image: Cal
     return problems
 
 
-def _updates(reader: _Reader, found: dict, what: str) -> tuple[Update, ...]:
+def _updates(reader: _Reader, found: dict, what: str) -> tuple[tuple[Update, ...], list[tuple[str, yaml.Node, str]]]:
+    """The updates, by date, and each one's text with its label and node (their links and citations count as the owner's)."""
     if "updates" not in found:
-        return ()
-    updates = []
+        return (), []
+    updates, texts = [], []
     for number, item in enumerate(reader.items(found["updates"][1], "updates"), start=1):
         label = f"{what}: update {number}"
         fields = reader.fields(item, UPDATE_FIELDS, ("date", "text"), label)
@@ -556,6 +559,8 @@ def _updates(reader: _Reader, found: dict, what: str) -> tuple[Update, ...]:
             reader.error(fields["date"][1], f"{label}: date must be a full day, YYYY-MM-DD")
             date = None
         text = reader.text(fields["text"][1], f"{label}: text")
+        if text is not None:
+            texts.append((label, fields["text"][1], text))
         kind = "update"
         if "kind" in fields:
             kind = reader.text(fields["kind"][1], f"{label}: kind", single_line=True) or "update"
@@ -563,7 +568,7 @@ def _updates(reader: _Reader, found: dict, what: str) -> tuple[Update, ...]:
                 reader.error(fields["kind"][1], f'{label}: kind "{kind}" must be update or correction')
         if date is not None and text is not None and kind in UPDATE_KINDS:
             updates.append(Update(date, text, kind))
-    return tuple(sorted(updates, key=lambda update: update.date.first_day))
+    return tuple(sorted(updates, key=lambda update: update.date.first_day)), texts
 
 
 def _ids(reader: _Reader, found: dict, name: str, what: str) -> tuple[str, ...]:
@@ -618,11 +623,14 @@ def _page(run: FileResult, document: Document) -> None:
         values["order"] = reader.integer(found["order"][1], "order", minimum=-1000)
     if "draft" in found:
         values["draft"] = reader.boolean(found["draft"][1], "draft")
-    values["updates"] = _updates(reader, found, "page")
+    values["updates"], update_texts = _updates(reader, found, f'page "{stem}"')
     values["slug"] = _page_slug(reader, found, stem)
-    references = run.note_references(document, None, document.body, f'page "{stem}"', values.get("draft", False))
+    draft = values.get("draft", False)
+    references = run.note_references(document, None, document.body, f'page "{stem}"', draft)
     if values.get("summary"):
-        references += run.note_references(document, found["summary"][1], values["summary"], f'page "{stem}"', values.get("draft", False))
+        references += run.note_references(document, found["summary"][1], values["summary"], f'page "{stem}"', draft)
+    for label, text_node, text in update_texts:
+        references += run.note_references(document, text_node, text, label, draft)
     values["cites"] = tuple(dict.fromkeys(ref_id for kind, ref_id, *_ in references if kind == "cite"))
     if len(reader.problems) > count or None in (values["title"], values["slug"], values.get("order", 0)):
         return

@@ -219,6 +219,27 @@ def test_updates_need_a_day_and_a_known_kind(make_site):
     ]
 
 
+def test_links_and_citations_in_update_texts_are_checked_like_the_body(make_site):
+    root = make_site({
+        **events_yaml(EVENT + "  updates:\n    - date: 2021-11-05\n      text: See [[warsw-picket]], as [@paper-on] said.\n"),
+        "content/about.md": "---\ntitle: About\nupdates:\n  - date: 2021-11-06\n    text: Added [@radio].\n---\nBody.\n",
+    })
+    assert problem_lines(root) == [
+        'content/about.md:5:17: error: page "about": update 1: unknown source "radio": not in data/sources.yaml',
+        'data/events/2021.yaml:8:17: error: event "warsaw-picket": update 1: unknown event "warsw-picket" (did you mean "warsaw-picket"?)',
+        'data/events/2021.yaml:8:38: error: event "warsaw-picket": update 1: unknown source "paper-on": not in data/sources.yaml (did you mean "paper-one"?)',
+    ]
+
+
+def test_what_an_update_cites_and_links_counts_as_the_event_citing_and_linking_it(make_site):
+    second = EVENT.replace("warsaw-picket", "second").replace("[@paper-one]", "")
+    root = make_site({**events_yaml(EVENT + second + "  updates:\n    - date: 2021-11-05\n      text: See [[warsaw-picket]].[@paper-one]\n")})
+    site, problems = validate_site(load_site(root)[0])
+    assert problems == []
+    event = next(event for event in site.events if event.id == "second")
+    assert (event.cites, event.mentions) == (("paper-one",), ("warsaw-picket",))
+
+
 def test_site_settings_are_checked(make_site):
     root = make_site({"data/site.yaml": "title: T\nbase_url: example.org\ntheme: dark\n"})
     assert problem_lines(root) == [
