@@ -52,6 +52,7 @@ def map_forked(function: Callable, items: list, workers: int) -> Iterator:
     reader = threading.Thread(target=_relay, args=(channel, arrived, len(children)), daemon=True)
     reader.start()  # children never wait for this process to finish an item before they can send theirs
     results: dict[int, tuple[bool, object]] = {}
+    completed = False
     try:
         position = 0
         while (index := claim()) is not None:
@@ -66,11 +67,14 @@ def map_forked(function: Callable, items: list, workers: int) -> Iterator:
                 continue
             yield _result(results.pop(position))
             position += 1
+        completed = True
     finally:
         for process in children:
-            if process.is_alive():
+            if not completed and process.is_alive():  # stopped early: their work is not wanted
                 process.terminate()
             process.join()
+        if completed:
+            reader.join()  # each child said it was done before it ended: the relay has ended, or is about to
         channel.close()  # ends the relay thread, should it still wait
 
 
@@ -80,7 +84,7 @@ def _relay(channel, arrived: queue.SimpleQueue, children: int) -> None:
     while remaining:
         try:
             message = channel.get()
-        except (EOFError, OSError):
+        except (EOFError, OSError, TypeError, ValueError):  # closed under it, once the work was stopped
             break
         if message[0] == _DONE:
             remaining -= 1

@@ -1,6 +1,7 @@
 """Work shared with forked processes: results in order, errors raised here, a dead worker never hangs the build."""
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -87,3 +88,16 @@ def test_the_command_line_explains_a_lost_worker_without_a_traceback(monkeypatch
     assert capsys.readouterr().err == (
         "build.py: error: a worker process stopped before finishing its share of the build (the system may have "
         "ended it for want of memory); nothing was written: run the build again, or free some memory first\n")
+
+
+def test_work_that_ends_normally_waits_for_every_worker_to_say_it_is_done(monkeypatch):
+    """No worker is cut off while it says it is done, nor is the thread relaying their messages left behind
+    (closing its channel under it made that thread fail, now and then, with a traceback on the terminal)."""
+    failures = []
+    monkeypatch.setattr("threading.excepthook", failures.append)
+    threads = threading.active_count()
+    for _ in range(20):
+        assert list(map_forked(slowly, [1, 2], workers=2)) == [1, 2]
+        assert threading.active_count() == threads
+    assert failures == []
+
