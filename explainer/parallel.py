@@ -13,7 +13,9 @@ import queue
 import threading
 import traceback
 from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
+T = TypeVar("T")
 _DONE = -1  # what a child sends once no item is left to claim
 
 
@@ -76,6 +78,46 @@ def map_forked(function: Callable, items: list, workers: int) -> Iterator:
         if completed:
             reader.join()  # each child said it was done before it ended: the relay has ended, or is about to
         channel.close()  # ends the relay thread, should it still wait
+
+
+class Background(Generic[T]):
+    """`function()` worked out on another process, forked (it sees all this one holds), while this one goes on."""
+
+    def __init__(self, function: Callable[[], T]) -> None:
+        context = multiprocessing.get_context("fork")
+        self._receiver, sender = context.Pipe(duplex=False)
+
+        def child() -> None:
+            try:
+                sender.send((True, function()))
+            except BaseException as error:  # noqa: BLE001 (it goes to the parent, which raises it)
+                sender.send((False, _sendable(error)))
+
+        self._process = context.Process(target=child, daemon=True)
+        self._process.start()
+        sender.close()
+        self._done: tuple[bool, object] | None = None
+
+    def result(self) -> T:
+        """What the function returned, once it has (its error raised here)."""
+        if self._done is None:
+            try:
+                self._done = self._receiver.recv()
+            except EOFError:
+                raise WorkerLost("a worker process stopped before finishing its share of the build") from None
+            finally:
+                self._process.join()
+                self._receiver.close()
+        return _result(self._done)
+
+    def cancel(self) -> None:
+        """Stop the work if it is still going (its result will not be asked for)."""
+        if self._done is None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join()
+            self._receiver.close()
+            self._done = (False, RuntimeError("the work was cancelled"))
 
 
 def _relay(channel, arrived: queue.SimpleQueue, children: int) -> None:

@@ -183,17 +183,18 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         gc.freeze()  # the site too lives as long as the build
 
     clock = time.perf_counter()
-    workers = workers or os.cpu_count() or 1
-    image_cache = ImageCache(project.cache_dir / "images")
-    photos = _process_photos(project, site, image_cache, workers, caches.photos)
-    cards = _social_cards(project, site, image_cache, workers, caches.cards)
-    asset_files, asset_urls = _assets(project, site, image_cache, set(photos))
-    timings["images and assets"] = time.perf_counter() - clock
-
-    clock = time.perf_counter()
+    # From here the output's files are checked against the manifest on another core, while images and the plan are made.
     staging = Staging(project.out_dir, project.manifest, caches.manifest, trust_output=caches.in_memory)
     fragments, page_keys = caches.fragments, caches.pages
     try:
+        workers = workers or os.cpu_count() or 1
+        image_cache = ImageCache(project.cache_dir / "images")
+        photos = _process_photos(project, site, image_cache, workers, caches.photos)
+        cards = _social_cards(project, site, image_cache, workers, caches.cards)
+        asset_files, asset_urls = _assets(project, site, image_cache, set(photos))
+        timings["images and assets"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
         inputs = RenderInputs(site, photos, asset_urls, {event_id: "/" + path for event_id, (path, _) in cards.items()}, search)
         renderer = inputs.renderer(project, fragments, calendar_memo=caches.calendar)
         jobs = _planned(renderer, project.root)

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import append_log, dump_pickle, load_log
+from .parallel import Background
 
 MANIFEST_COMPACT_AFTER = 20  # builds appending their changes to the manifest before it is written out whole again
+CHECK_APART_FROM = 2000  # output files: from so many, they are checked on another core while the build goes on
 
 
 @dataclass
@@ -48,6 +50,8 @@ class Staging:
         self.previous = previous
         self.manifest = self.previous  # what the output holds once committed
         self.trust_output = trust_output  # no one else writes there: skip checking each file is as we left it
+        self._altered: set[str] | None = set() if trust_output else None
+        self._check = Background(self._altered_files) if self._altered is None and len(previous) >= CHECK_APART_FROM else None
         self.current: dict[str, str] = {}
         self.changed: set[str] = set()
         self._folders: set[Path] = set()
@@ -117,9 +121,14 @@ class Staging:
         known = self.previous.get(path)
         if known is None or known[0] != digest:
             return False
-        if self.trust_output:
-            return True
-        return is_as_recorded(self._out_prefix + path, known)
+        if self._altered is None:
+            self._altered = self._check.result() if self._check else self._altered_files()
+        return path not in self._altered
+
+    def _altered_files(self) -> set[str]:
+        """The files of the output that are not as the last build left them (edited, replaced or removed by hand)."""
+        prefix = self._out_prefix
+        return {path for path, known in self.previous.items() if not is_as_recorded(prefix + path, known)}
 
     def commit(self) -> WriteReport:
         """Move the staged files into the output folder and remove what the build no longer has."""
@@ -140,6 +149,8 @@ class Staging:
 
     def abort(self) -> None:
         """Forget the staged files; the output folder was never touched."""
+        if self._check:
+            self._check.cancel()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _remove_stale(self) -> list[str]:

@@ -55,6 +55,19 @@ def test_an_edited_entry_rewrites_only_pages_that_show_it_and_matches_a_whole_bu
     assert tree(site / "_site") == clean_build(site, tmp_path)
 
 
+@pytest.mark.parametrize("check_apart_from", [10**9, 0])  # output files checked in this process, or on another core
+def test_output_files_changed_or_removed_by_hand_are_made_again(site, tmp_path, monkeypatch, check_apart_from):
+    monkeypatch.setattr("explainer.write.CHECK_APART_FROM", check_apart_from)
+    out = site / "_site"
+    (out / "events/detained/index.html").write_text("changed by hand")
+    (out / "feed.xml").unlink()
+    edit(site, "content/events/visit.md", "title: A visit is expected", "title: A visit is still expected")
+    result = build(Project.at(site), search=False)
+    assert result.edited_events == {"visit"}
+    assert {"events/detained/index.html", "feed.xml", "events/visit/index.html"} <= set(result.report.written)
+    assert tree(out) == clean_build(site, tmp_path)
+
+
 def test_an_edited_event_in_a_file_of_many_matches_a_whole_build(site, tmp_path):
     edit(site, "data/events/2021.yaml", "summary: People picket.", "summary: People picket outside the consulate.")
     edit(site, "data/events/2021.yaml", "He was detained late in the evening.", "He was detained late in the evening, at home.")

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from explainer.parallel import map_forked
+from explainer.parallel import Background, WorkerLost, map_forked
 from explainer.problems import ContentErrors, Position, Problem
 
 
@@ -101,3 +101,29 @@ def test_work_that_ends_normally_waits_for_every_worker_to_say_it_is_done(monkey
         assert threading.active_count() == threads
     assert failures == []
 
+
+def test_work_in_the_background_sees_what_this_process_holds_and_hands_back_its_result():
+    held = {"pages": list(range(1000))}
+    work = Background(lambda: (os.getpid(), sum(held["pages"])))
+    pid, total = work.result()
+    assert (pid != os.getpid(), total) == (True, sum(range(1000)))
+    assert work.result() == (pid, total)  # asked again: the same answer, not a second wait
+
+
+def test_an_error_in_the_background_is_raised_here_and_a_lost_worker_says_so():
+    def fails():
+        raise ContentErrors([Problem(Position("templates/base.html", 3), "broken")])
+
+    with pytest.raises(ContentErrors) as raised:
+        Background(fails).result()
+    assert [str(p) for p in raised.value.problems] == ["templates/base.html:3:1: error: broken"]
+    with pytest.raises(WorkerLost):
+        Background(lambda: os.kill(os.getpid(), signal.SIGKILL)).result()
+
+
+def test_background_work_no_longer_wanted_is_stopped():
+    work = Background(lambda: time.sleep(30))
+    started = time.perf_counter()
+    work.cancel()
+    assert time.perf_counter() - started < 5
+    assert not work._process.is_alive()
