@@ -24,7 +24,7 @@ from .model import Event, Site
 from .parallel import map_forked
 from .problems import ContentErrors, Position, Problem
 from .project import Project
-from .render import Fragments, PageJob, Renderer, plan_site
+from .render import Fragments, PageJob, Renderer, plan_site, reach_of
 from .validate import FileResult, merge_results, validate_document
 from .write import Staging, WriteReport, replace_now
 
@@ -198,7 +198,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         inputs = RenderInputs(site, photos, asset_urls, {event_id: "/" + path for event_id, (path, _) in cards.items()}, search)
         renderer = inputs.renderer(project, fragments, calendar_memo=caches.calendar)
         jobs = _planned(renderer, project.root)
-        keys, todo = _keys_and_todo(jobs, page_keys, staging, edit.changed_events if edit else None)
+        keys, todo = _keys_and_todo(jobs, page_keys, staging, reach_of(site.events, edit.changed_events) if edit else None)
         timings["plan"] = time.perf_counter() - clock
         clock = time.perf_counter()
         for done, written in enumerate(_rendered(todo, fragments, staging, project.root, workers, caches.calendar), start=1):
@@ -273,16 +273,16 @@ def render_edited_events(project: Project, caches: Caches, changed: list[str]) -
 
 
 def _keys_and_todo(jobs: list[PageJob], last: PageKeys, staging: Staging,
-                   edited_events: frozenset[str] | None) -> tuple[dict[str, str], list[PageJob]]:
+                   reach: frozenset[str] | None) -> tuple[dict[str, str], list[PageJob]]:
     """Each page's key, and the pages to render: those whose key changed or whose output is not as the last build left it.
 
-    After an edit in place, a page that shows none of the edited events keeps its last key
-    without computing it (see `PageJob.shows`).
+    After an edit in place, a page that cannot show what it changed (`reach`, see `render.reach_of`)
+    keeps its last key without computing it (see `PageJob.lists`).
     """
     keys, todo = {}, []
     for job in jobs:
         last_key = last.get(job.path)
-        if edited_events is not None and last_key is not None and not job.may_show(edited_events):
+        if reach is not None and last_key is not None and not job.may_show(reach):
             key = last_key
         else:
             key = job.key

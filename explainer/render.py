@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import html
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from collections import defaultdict
 from itertools import groupby
@@ -202,19 +202,24 @@ def links_to(citers: list[Event | Page]) -> list[tuple[str, str]]:
     return [(item.title, item.url) for item in citers]
 
 
-def event_ids(items: list[Event] | list[Event | Page]) -> frozenset[str]:
+def event_ids(items: list[Event] | list[Event | Page]) -> list[str]:
     """The ids of the events among events and pages (pages have no `id`)."""
-    return frozenset([item.id for item in items if item.__class__ is Event])
+    return [item.id for item in items if item.__class__ is Event]
 
 
-def no_events() -> frozenset[str]:
-    """What pages that show no event's content show (their keys depend on the site's structure alone)."""
-    return frozenset()
+def no_events() -> tuple[str, ...]:
+    """What pages that show no event list (their keys depend on the site's structure alone)."""
+    return ()
 
 
-def ids_of(events: list[Event]) -> frozenset[str]:
-    """The events a list of them shows: themselves, and those their text links (whose titles and dates are on the links)."""
-    return frozenset([event.id for event in events] + [linked for event in events for linked in event.mentions])
+def ids_of(events: list[Event]) -> list[str]:
+    return [event.id for event in events]
+
+
+def reach_of(events: tuple[Event, ...], edited: frozenset[str]) -> frozenset[str]:
+    """The events whose content, as pages show it, an edit of these changes: themselves, and every event whose text
+    links one of them (a link shows the linked event's title and date)."""
+    return edited.union([event.id for event in events if event.mentions and not edited.isdisjoint(event.mentions)])
 
 
 def paginate(items: list, size: int) -> list[list]:
@@ -245,31 +250,27 @@ def citers_text(citers: list[Event | Page]) -> str:
 class PageJob:
     """One output file to make: same key, same bytes, so an unchanged key means nothing to render.
 
-    The key is computed when first asked for. `shows` names the events whose content the page
-    shows: besides them, its key depends only on the templates, settings, sources and the
-    site's structure (which events exist, in what order, with which tags, sources and
-    addresses). None: it may show any event, its key must be computed again. It too is
-    made when first asked for (by a build after an edit in place, see `snapshot`): a whole
-    build never needs it.
+    The key is computed when first asked for. `lists` names the events the page shows anything
+    of (their own page, a card, a title): besides what they say (with the titles and dates of
+    the events their text links), its key depends only on the templates, settings, sources and
+    the site's structure (which events exist, in what order, with which tags, sources and
+    addresses). None: it may show any event, its key must be computed again. Only a build
+    after an edit in place asks for it (see `snapshot`): a whole build never needs it.
     """
 
     path: str
     make_key: Callable[[], str]
     make: Callable[[], Output]
     searchable: bool = False  # indexed for search: event and narrative pages
-    shows_of: Callable[[], frozenset[str]] | None = None
+    lists: Callable[[], Iterable[str]] | None = None
 
     @functools.cached_property
     def key(self) -> str:
         return self.make_key()
 
-    @functools.cached_property
-    def shows(self) -> frozenset[str] | None:
-        return None if self.shows_of is None else self.shows_of()
-
-    def may_show(self, event_ids: set[str] | frozenset[str]) -> bool:
-        """Whether the page may show one of these events (its key may change with them)."""
-        return self.shows is None or not self.shows.isdisjoint(event_ids)
+    def may_show(self, reach: frozenset[str]) -> bool:
+        """Whether the page may show what an edit changed (its key may change): `reach`, as `reach_of` finds it."""
+        return self.lists is None or not reach.isdisjoint(self.lists())
 
 
 class Renderer:
@@ -444,17 +445,14 @@ class Renderer:
         events, by_id, source_digest = self.site.events, self.by_id, self.source_digest
         parts = [self.common_key, self.event_digest(event)]
         parts += [f"{e.id}\x1f{e.title}" for e in events[max(index - 1, 0):index + 2]]
-        parts += [self.event_digest(by_id[i]) for i in (*event.related, *event.mentions) if i in by_id]
+        parts += [self.event_digest(by_id[i]) for i in event.related if i in by_id]  # as cards (the titles it links are in its own digest)
         parts += [source_digest(i) for i in (*event.sources, *event.cites)]
         return hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
 
-    def event_page_shows(self, index: int) -> frozenset[str]:
-        """The events an event's page shows: itself, its neighbours' titles, the events it links, its related cards."""
-        events, event, by_id = self.site.events, self.site.events[index], self.by_id
-        shown = [e.id for e in events[max(index - 1, 0):index + 2]] + [i for i in event.mentions if i in by_id]
-        if event.related:  # shown as cards, with the events their summaries link
-            shown += ids_of([by_id[i] for i in event.related if i in by_id])
-        return frozenset(shown)
+    def event_page_lists(self, index: int) -> list[str]:
+        """The events an event's page shows anything of: itself, its neighbours' titles, its related cards."""
+        events = self.site.events
+        return [e.id for e in events[max(index - 1, 0):index + 2]] + list(events[index].related)
 
     def source_line(self, source_id: str) -> str:
         """A source as the template's `source_line` macro writes it, made once per build (notes repeat sources a lot)."""
@@ -505,7 +503,7 @@ class Renderer:
         mentioned = [ref.id for ref in markup.find_references(home.body) if ref.kind == "event"]
         return PageJob("index.html", lambda: digest(self.events_key(listed), self.narrative_page_key(home), large,
                                                     self.year_index() if large else None),
-                       self.home, shows_of=(lambda: ids_of(listed).union(mentioned)) if large else None)
+                       self.home, lists=(lambda: ids_of(listed) + mentioned) if large else None)
 
     def home(self) -> Output:
         events = list(self.site.events)
@@ -535,12 +533,12 @@ class Renderer:
             yield PageJob(f"years/{year.year}/index.html",
                           lambda events=events, split=split, neighbours=neighbours: digest(self.events_key(events), split, *neighbours),
                           lambda year=year, split=split, around=around: self.year_page(year, split, **around),
-                          shows_of=lambda events=events: ids_of(events))
+                          lists=lambda events=events: ids_of(events))
             if split:
                 for month in year.months:
                     yield PageJob(f"years/{year.year}/{month.anchor}/index.html", lambda month=month: self.events_key(month.events),
                                   lambda year=year, month=month: self.month_page(year, month),
-                                  shows_of=lambda month=month: ids_of(month.events))
+                                  lists=lambda month=month: ids_of(month.events))
 
     def year_page(self, year: TimelineYear, split: bool, previous: TimelineYear | None, next: TimelineYear | None) -> Output:
         months = [(month.label, f"/years/{year.year}/{month.anchor}/", len(month.events)) for month in year.months] if split else []
@@ -559,7 +557,7 @@ class Renderer:
         listing = [(name, f"/tags/{slug}/", len(events)) for slug, (name, events) in tags.items()]
         yield PageJob("tags/index.html", lambda: digest(self.common_key, listing),
                       lambda: self.render("tags.html", "tags/index.html", tags=listing, title="Topics",
-                                          description=f"Every topic of {self.site.settings.title}"), shows_of=no_events)
+                                          description=f"Every topic of {self.site.settings.title}"), lists=no_events)
         for slug, (name, events) in tags.items():
             pages = paginate(events, self.site.settings.page_size)
             for number, chunk in enumerate(pages, start=1):
@@ -567,7 +565,7 @@ class Renderer:
                 yield PageJob(path, lambda name=name, chunk=chunk, number=number, total=len(pages):
                               digest(self.events_key(chunk), name, number, total),
                               lambda name=name, slug=slug, chunk=chunk, number=number, total=len(pages), path=path:
-                              self.tag_page(name, slug, chunk, number, total, path), shows_of=lambda chunk=chunk: ids_of(chunk))
+                              self.tag_page(name, slug, chunk, number, total, path), lists=lambda chunk=chunk: ids_of(chunk))
 
     def tag_page(self, name: str, slug: str, events: list[Event], number: int, total: int, path: str) -> Output:
         pager = {"number": number, "total": total,
@@ -594,7 +592,7 @@ class Renderer:
                               pager=_pager("sources/", number, total),
                               title="Sources" if number == 1 else f"Sources (page {number} of {total})",
                               description=f"Every source cited in {self.site.settings.title}"),
-                          shows_of=lambda chunk=chunk: event_ids([item for s in chunk for item in shown_citers[s.id]]))
+                          lists=lambda chunk=chunk: event_ids([item for s in chunk for item in shown_citers[s.id]]))
         for source in sources:
             if len(cited.get(source.id, [])) <= shown:
                 continue
@@ -607,7 +605,7 @@ class Renderer:
                               self.render("source.html", path, source=source, cited_by=links_to(chunk),
                                           pager=_pager(f"sources/{source.id}/", number, total),
                                           title=source.title, description=f"What cites {source.title} ({source.publisher})"),
-                              shows_of=lambda chunk=chunk: event_ids(chunk))
+                              lists=lambda chunk=chunk: event_ids(chunk))
 
     @staticmethod
     def _source_entry(source: Source, citers: list[Event | Page]) -> dict:
@@ -625,11 +623,11 @@ class Renderer:
                 yield PageJob(path, lambda event=event: digest(self.common_key, event.id, event.title),
                               lambda event=event, path=path: self.render("redirect.html", path, event=event,
                                                                          title=event.title, description=event.title),
-                              shows_of=lambda event=event: frozenset([event.id]))
+                              lists=lambda event=event: (event.id,))
                 # "301!" because the redirect page above would otherwise shadow the rule on Netlify
                 rules += [f"/events/{alias}/ {event.url} 301!", f"/events/{alias} {event.url} 301!"]
         content = "".join(f"{rule}\n" for rule in rules).encode()
-        yield PageJob("_redirects", lambda: digest(content), lambda: Output("_redirects", content), shows_of=no_events)
+        yield PageJob("_redirects", lambda: digest(content), lambda: Output("_redirects", content), lists=no_events)
 
     def updates_jobs(self) -> Iterator[PageJob]:
         """Every update and correction of the site, newest first, as a page and as an Atom feed."""
@@ -644,17 +642,17 @@ class Renderer:
     def machine_jobs(self, sitemap: Callable[[], list[tuple[str, dt.date | None]]]) -> Iterator[PageJob]:
         """Feeds, calendar, robots.txt and the sitemap of the pages planned."""
         events = feeds.feed_events(self.site)
-        shown = functools.cache(lambda: ids_of(events))
+        shown = functools.partial(ids_of, events)
         feed_key = functools.cache(lambda: self.events_key(events))
         yield PageJob("feed.xml", feed_key, lambda: Output("feed.xml", feeds.atom_feed(self.site, events, self.feed_html, self.summary_text)),
-                      shows_of=shown)
+                      lists=shown)
         yield PageJob("feed.json", feed_key, lambda: Output("feed.json", feeds.json_feed(
-            self.site, events, self.feed_html, self.summary_text, self.card_image)), shows_of=shown)
+            self.site, events, self.feed_html, self.summary_text, self.card_image)), lists=shown)
         yield PageJob("calendar.ics", lambda: self.texts_key(self.site.events),
                       lambda: Output("calendar.ics", feeds.calendar(self.site, list(self.site.events), self.summary_text, self.calendar_memo,
                                                                     self.content_updated)))
         yield PageJob("robots.txt", lambda: digest(self.site.settings), lambda: Output("robots.txt", feeds.robots(self.site)),
-                      shows_of=no_events)
+                      lists=no_events)
         entries = functools.cache(lambda: sorted(sitemap(), key=lambda entry: entry[0]))
         yield PageJob("sitemap.xml", lambda: text_digest(repr(self.site.settings), *[f"{url} {day}" for url, day in entries()]),
                       lambda: Output("sitemap.xml", feeds.sitemap(self.site, entries())))
@@ -674,7 +672,7 @@ def plan_site(renderer: Renderer) -> list[PageJob]:
     for index, event in enumerate(events):
         jobs.append(PageJob(f"events/{event.id}/index.html", lambda index=index: renderer.event_page_key(index),
                             lambda index=index: renderer.event_page(index), searchable=True,
-                            shows_of=lambda index=index: renderer.event_page_shows(index)))
+                            lists=lambda index=index: renderer.event_page_lists(index)))
     for page in site.pages:
         if not page.is_home:
             jobs.append(PageJob(f"{page.slug}/index.html", lambda page=page: renderer.narrative_page_key(page),
@@ -685,10 +683,10 @@ def plan_site(renderer: Renderer) -> list[PageJob]:
     jobs += renderer.updates_jobs()
     jobs.append(PageJob("search/index.html", lambda: digest(renderer.common_key, renderer.year_index(), list(renderer.tags)),
                         lambda: renderer.render("search.html", "search/index.html", title="Search", description=f"Search {site.settings.title}",
-                                                years=renderer.years, tags=list(renderer.tags.items())), shows_of=no_events))
+                                                years=renderer.years, tags=list(renderer.tags.items())), lists=no_events))
     jobs += renderer.alias_jobs()
     jobs.append(PageJob("404.html", lambda: renderer.common_key, lambda: renderer.render(
-        "404.html", "404.html", title="Page not found", description=site.settings.description), shows_of=no_events))
+        "404.html", "404.html", title="Page not found", description=site.settings.description), lists=no_events))
     listings = ["/" + job.path.removesuffix("index.html") for job in jobs
                 if job.path.endswith("index.html") and job.path.startswith(LISTING_PAGES)]
 
