@@ -124,7 +124,7 @@ def load_and_validate(project: Project, *, drafts: bool = False, caches: Caches 
     paths, problems = content_files(project.root)
     def validate_files(indices: list[int]) -> Iterable[FileResult]:
         changed = [paths[index] for index in indices]
-        workers = (os.cpu_count() or 1) if len(changed) >= PARALLEL_FROM else 1
+        workers = (os.cpu_count() or 1) if len(changed) >= PARALLEL_FILES_FROM else 1
         return map_forked(lambda entry: _validate_file(project.root, *entry), changed, workers)
 
     results = cache.get_many([(f"{kind}:{path}", path) for kind, path in paths], validate_files)
@@ -425,9 +425,10 @@ def _rendered(jobs: list[PageJob], fragments: FragmentStore, staging: Staging, r
         memo = calendar_memo if any(output.path == "calendar.ics" for output in outputs) else None
         return [staging.write_aside(output.path, output.content) for output in outputs], fragments.take_new(), memo
 
-    if len(jobs) < PARALLEL_FROM:
+    if len(jobs) < PARALLEL_PAGES_FROM:
         workers = 1
-    chunks = [jobs[start:start + CHUNK] for start in range(0, len(jobs), CHUNK)]
+    size = max(1, min(CHUNK, len(jobs) // (workers * 4)))  # a few chunks each at least, so both finish together
+    chunks = [jobs[start:start + size] for start in range(0, len(jobs), size)]
     for written, new, memo in map_forked(render, chunks, workers):
         fragments.merge(new)
         if memo is not None and memo is not calendar_memo:  # made in a worker process: the next build starts from it
@@ -436,8 +437,9 @@ def _rendered(jobs: list[PageJob], fragments: FragmentStore, staging: Staging, r
         yield from written
 
 
-PARALLEL_FROM = 200  # fewer pages render faster in this process than a pool starts
-CHUNK = 50
+PARALLEL_FILES_FROM = 200  # fewer files are read and checked faster in this process than workers start
+PARALLEL_PAGES_FROM = 16  # pages: even the few an edit changes are worth a worker (forking one takes milliseconds)
+CHUNK = 50  # pages at most that a worker claims at once
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from itertools import groupby
 from pathlib import Path
 
 import jinja2
+import markdown
 from markupsafe import Markup
 
 from . import feeds, markup
@@ -54,7 +55,8 @@ class Fragments:
     """Markdown rendered once per distinct text (the markers inside are resolved per page)."""
 
     def __init__(self, raw_html: bool, store: FragmentStore | dict[str, str] | None = None) -> None:
-        self._converter = markup.make_converter(raw_html)
+        self._raw_html = raw_html
+        self._converter: markdown.Markdown | None = None  # made when a text is not in the store (after an edit, most are)
         self._store = store if store is not None else {}
         self._flavour = "r" if raw_html else "s"
 
@@ -68,6 +70,8 @@ class Fragments:
         key = kind + self._flavour + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
         fragment = self._store.get(key)
         if fragment is None:
+            if self._converter is None:
+                self._converter = markup.make_converter(self._raw_html)
             fragment = self._store[key] = render(self._converter, text)
         return fragment
 
