@@ -228,9 +228,11 @@ def load_pickle(store: Path):
     return data if version == code_version() else None
 
 
-def load_log(store: Path) -> tuple[dict, int]:
+def load_log(store: Path, version: str | None = None) -> tuple[dict, int]:
     """What `dump_pickle` saved with what `append_log` added after (None values deleting entries), and how many
-    records that was: 0 if none could be read, -1 if a record made by other code, or cut short, ended it early."""
+    records that was: 0 if none could be read, -1 if a record made by other code, or cut short, ended it early.
+    `version`: what the records must have been saved with, when not the code's version."""
+    version_wanted = version or code_version()
     merged: dict = {}
     records = 0
     gc.disable()
@@ -238,7 +240,7 @@ def load_log(store: Path) -> tuple[dict, int]:
         with store.open("rb") as file:
             while file.peek(1):
                 version, data = pickle.load(file)
-                if version != code_version() or not isinstance(data, dict):
+                if version != version_wanted or not isinstance(data, dict):
                     records = -1 if records else 0
                     break
                 merged.update(data)
@@ -254,11 +256,11 @@ def load_log(store: Path) -> tuple[dict, int]:
     return {name: value for name, value in merged.items() if value is not None}, records
 
 
-def append_log(store: Path, changes: dict) -> None:
+def append_log(store: Path, changes: dict, version: str | None = None) -> None:
     """Add a record of changed entries to a store `load_log` reads, in one write: processes appending at once
     cannot interleave their records."""
     store.parent.mkdir(parents=True, exist_ok=True)
-    data = pickle.dumps((code_version(), changes), protocol=pickle.HIGHEST_PROTOCOL)
+    data = pickle.dumps((version or code_version(), changes), protocol=pickle.HIGHEST_PROTOCOL)
     descriptor = os.open(store, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         view = memoryview(data)
@@ -268,12 +270,12 @@ def append_log(store: Path, changes: dict) -> None:
         os.close(descriptor)
 
 
-def dump_pickle(store: Path, data) -> None:
-    """Save data with the version of the code that made it, atomically."""
+def dump_pickle(store: Path, data, version: str | None = None) -> None:
+    """Save data with the version of the code that made it (or `version`), atomically."""
     store.parent.mkdir(parents=True, exist_ok=True)
     temporary = store.with_name(store.name + f".{os.getpid()}.tmp")
     with temporary.open("wb") as file:
-        pickle.dump((code_version(), data), file, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((version or code_version(), data), file, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(temporary, store)
 
 

@@ -17,6 +17,9 @@ from .cache import append_log, dump_pickle, load_log
 from .parallel import Background
 
 MANIFEST_COMPACT_AFTER = 20  # builds appending their changes to the manifest before it is written out whole again
+# The manifest records files, whatever code wrote them: an upgrade of the generator keeps it (not so the caches).
+# Change this only with what a manifest holds.
+MANIFEST_FORMAT = "manifest: path -> [digest, size, mtime_ns]"
 CHECK_APART_FROM = 2000  # output files: from so many, they are checked on another core while the build goes on
 
 
@@ -46,7 +49,7 @@ class Staging:
         if not out_dir.is_dir():
             previous = {}
         elif previous is None:
-            previous, self._records = load_log(manifest_path)
+            previous, self._records = load_log(manifest_path, MANIFEST_FORMAT)
         self.previous = previous
         self.manifest = self.previous  # what the output holds once committed
         self.trust_output = trust_output  # no one else writes there: skip checking each file is as we left it
@@ -182,16 +185,16 @@ class Staging:
         if self.trust_output:
             return  # a preview keeps it in memory; the next process checks every file anyway
         if 0 < self._records < MANIFEST_COMPACT_AFTER and len(changes) < len(manifest) // 4:
-            append_log(self.manifest_path, changes)
+            append_log(self.manifest_path, changes, MANIFEST_FORMAT)
             self._records += 1
         else:
-            dump_pickle(self.manifest_path, manifest)
+            dump_pickle(self.manifest_path, manifest, MANIFEST_FORMAT)
             self._records = 1
 
 
 def load_manifest(path: Path) -> dict[str, list]:
     """Output path -> [digest, size, mtime_ns] of every file a build left in its output folder; {} if unknown."""
-    return load_log(path)[0]
+    return load_log(path, MANIFEST_FORMAT)[0]
 
 
 def is_as_recorded(file: str, entry: list) -> bool:
