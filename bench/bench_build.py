@@ -7,6 +7,12 @@ time from saving one entry to its rebuilt page on disk and to the end of the who
 and its workers together). Image processing and the search index are timed apart, as
 stages of the cold build. The "bare loop" rows run the floor of our stack over the same
 corpus: PyYAML's C loader, Python-Markdown, one Jinja template, write; on 1 and 2 processes.
+
+Nothing is deleted until every size is measured, and each timed step starts after `sync`:
+on some disks (seen on ext4 mounted with `discard`) creating files soon after thousands
+were deleted runs several times slower, and one step would pay for the cleanup of the one
+before. `--folder` chooses where the corpora are written: a tmpfs such as /dev/shm
+measures the work without the disk.
 """
 from __future__ import annotations
 
@@ -61,9 +67,16 @@ def _bare_file(args: tuple[Path, Path]) -> int:
     return len(items)
 
 
-def bare_loop(root: Path, processes: int) -> float:
-    out = Path(tempfile.mkdtemp(prefix="bare-"))
+def settled() -> None:
+    """Let the file system finish what earlier steps left it (see the module's docstring)."""
+    os.sync()
+    time.sleep(1)
+
+
+def bare_loop(root: Path, processes: int, out: Path) -> float:
+    """Seconds for the bare loop over the corpus at `root`, writing into `out` (left for the caller to delete)."""
     files = sorted((root / "data" / "events").glob("*.yaml")) + sorted((root / "content" / "events").glob("*.md"))
+    settled()
     started = time.perf_counter()
     if processes == 1:
         for path in files:
@@ -71,9 +84,7 @@ def bare_loop(root: Path, processes: int) -> float:
     else:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             pool.map(_bare_file, [(path, out) for path in files], chunksize=8)
-    elapsed = time.perf_counter() - started
-    shutil.rmtree(out)
-    return elapsed
+    return time.perf_counter() - started
 
 
 class PeakMemory:
@@ -140,6 +151,7 @@ def _pss(pid: int) -> int:
 
 def timed_build(root: Path, *extra: str) -> tuple[float, tuple[int, int], dict[str, float]]:
     """Seconds, peak memory of the build's processes and of the search indexer, and stage timings of `build.py build --profile`."""
+    settled()
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "--root", str(root), "build", "--profile", *extra],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=BUILD_ENV)
@@ -170,7 +182,7 @@ def serve_edit_latency(root: Path, entry: Path, page: Path, tries: int = 5) -> l
             time.sleep(0.05)
         results = []
         for attempt in range(tries):
-            time.sleep(0.5)
+            settled()
             seen = len(lines)
             before = page.read_bytes()
             marker = f"Edited in the preview, try {attempt} at {time.time_ns()}."
@@ -197,8 +209,8 @@ def measure(size: int, folder: Path) -> dict:
     root = folder / f"site-{size}"
     write_corpus(size, root)
     row: dict = {"events": size}
-    row["bare loop, 1 process"] = bare_loop(root, 1)
-    row["bare loop, 2 processes"] = bare_loop(root, 2)
+    row["bare loop, 1 process"] = bare_loop(root, 1, folder / f"bare-{size}-1")
+    row["bare loop, 2 processes"] = bare_loop(root, 2, folder / f"bare-{size}-2")
     row["cold build"], (peak, search_peak), stages = timed_build(root)
     row["cold: images"] = stages.get("images and assets", 0.0)
     row["cold: search index"] = stages.get("search index", 0.0)
@@ -218,7 +230,6 @@ def measure(size: int, folder: Path) -> dict:
     latencies = serve_edit_latency(root, entry, page)
     row["serve: save to page on disk (median)"] = sorted(page for page, _ in latencies)[len(latencies) // 2]
     row["serve: save to whole rebuild (median)"] = sorted(whole for _, whole in latencies)[len(latencies) // 2]
-    shutil.rmtree(root)
     return row
 
 
@@ -226,8 +237,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--folder", type=Path, help="where to write the corpora and outputs (default: the system's temporary folder)")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="explainer-bench-"))
+    folder = Path(tempfile.mkdtemp(prefix="explainer-bench-", dir=args.folder))
     rows = [measure(size, folder) for size in args.sizes]
     names = [name for name in rows[0] if name != "events"]
     print(f"{'measure':<40}" + "".join(f"{row['events']:>12,}" for row in rows))
