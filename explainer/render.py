@@ -524,6 +524,12 @@ class Renderer:
     def year_index(self) -> list[tuple[int, str, int]]:
         return [(year.year, f"/years/{year.year}/", year.count) for year in self.years]
 
+    def year_links(self) -> list[tuple[int, str]]:
+        """Where each year's events are read: its page on a large site, else its place in the home page's timeline."""
+        if self.is_large():
+            return [(year, href) for year, href, _ in self.year_index()]
+        return [(year.year, f"/#{year.anchor}") for year in self.years]
+
     def year_pages(self) -> Iterator[PageJob]:
         """On a large site, a page per year, and per month when a year alone is too long."""
         if not self.is_large():
@@ -685,9 +691,10 @@ def plan_site(renderer: Renderer) -> list[PageJob]:
     jobs += renderer.tag_jobs()
     jobs += renderer.sources_jobs()
     jobs += renderer.updates_jobs()
-    jobs.append(PageJob("search/index.html", lambda: digest(renderer.common_key, renderer.year_index(), list(renderer.tags)),
+    jobs.append(PageJob("search/index.html", lambda: digest(renderer.common_key, renderer.year_links(), list(renderer.tags)),
                         lambda: renderer.render("search.html", "search/index.html", title="Search", description=f"Search {site.settings.title}",
-                                                years=renderer.years, tags=list(renderer.tags.items())), lists=no_events))
+                                                years=renderer.years, year_links=renderer.year_links(), tags=list(renderer.tags.items())),
+                        lists=no_events))
     jobs += renderer.alias_jobs()
     jobs.append(PageJob("404.html", lambda: renderer.common_key, lambda: renderer.render(
         "404.html", "404.html", title="Page not found", description=site.settings.description), lists=no_events))

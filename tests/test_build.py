@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from explainer.check import broken_links
 from explainer.pipeline import Project, build
 from explainer.problems import ContentErrors
 
@@ -307,6 +308,9 @@ def test_a_large_timeline_gets_year_pages_and_paginated_tags(make_site):
     assert not (out / "tags" / "common" / "page" / "4").exists()
     first = (out / "tags" / "common" / "index.html").read_text()
     assert 'rel="next" href="/tags/common/page/2/"' in first and "Page 1 of 3" in first
+    search = (out / "search" / "index.html").read_text()
+    assert '<a href="/years/2019/">2019</a>' in search  # the home page has no timeline to link into
+    assert broken_links(out) == []
 
 
 def test_a_large_home_page_describes_in_json_ld_only_the_events_it_lists(make_site):
