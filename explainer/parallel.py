@@ -9,6 +9,7 @@ holds the others up; results are yielded in the items' order.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import threading
 import traceback
@@ -97,10 +98,13 @@ class Background(Generic[T]):
         self._process.start()
         sender.close()
         self._done: tuple[bool, object] | None = None
+        self._owner = os.getpid()
 
     def result(self) -> T:
-        """What the function returned, once it has (its error raised here)."""
+        """What the function returned, once it has (its error raised here); only the process that started it may ask."""
         if self._done is None:
+            if os.getpid() != self._owner:
+                raise RuntimeError("background work's result was asked for in a forked process: ask before forking")
             try:
                 self._done = self._receiver.recv()
             except EOFError:

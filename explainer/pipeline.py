@@ -427,6 +427,8 @@ def _rendered(jobs: list[PageJob], fragments: FragmentStore, staging: Staging, r
 
     if len(jobs) < PARALLEL_PAGES_FROM:
         workers = 1
+    if workers > 1:
+        staging.finish_check()
     size = max(1, min(CHUNK, len(jobs) // (workers * 4)))  # a few chunks each at least, so both finish together
     chunks = [jobs[start:start + size] for start in range(0, len(jobs), size)]
     for written, new, memo in map_forked(render, chunks, workers):

@@ -120,12 +120,17 @@ class Staging:
             self._folders.add(target.parent)
         write(target)
 
+    def finish_check(self) -> None:
+        """Know which output files were altered since the last build (before forking workers: they inherit the
+        answer, and could not wait for a check running in a process of this one's)."""
+        if self._altered is None:
+            self._altered = self._check.result() if self._check else self._altered_files()
+
     def _is_unchanged(self, path: str, digest: str) -> bool:
         known = self.previous.get(path)
         if known is None or known[0] != digest:
             return False
-        if self._altered is None:
-            self._altered = self._check.result() if self._check else self._altered_files()
+        self.finish_check()
         return path not in self._altered
 
     def _altered_files(self) -> set[str]:

@@ -204,10 +204,13 @@ def test_a_second_build_writes_nothing_and_a_change_rewrites_only_what_differs(b
     assert "events/detained/index.html" not in changed
 
 
-def test_after_an_upgrade_of_the_generator_every_page_renders_again_but_only_changed_files_are_written(built, monkeypatch):
+@pytest.mark.parametrize("check_apart_from", [100_000, 1])  # the output checked here, or on another core
+def test_after_an_upgrade_of_the_generator_every_page_renders_again_but_only_changed_files_are_written(built, monkeypatch,
+                                                                                                      check_apart_from):
     root, out, first = built
     monkeypatch.setattr("explainer.cache.code_version", lambda: "the next release")  # its caches are not trusted
-    again = build(Project.at(root), search=False)
+    monkeypatch.setattr("explainer.write.CHECK_APART_FROM", check_apart_from)
+    again = build(Project.at(root), search=False, workers=2)  # no page is found unchanged before workers start
     assert again.pages_rendered == first.pages_rendered
     assert (again.report.written, again.report.removed) == ([], [])  # the output's manifest is: the files are the same
 

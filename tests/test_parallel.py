@@ -121,6 +121,23 @@ def test_an_error_in_the_background_is_raised_here_and_a_lost_worker_says_so():
         Background(lambda: os.kill(os.getpid(), signal.SIGKILL)).result()
 
 
+def test_only_the_process_that_started_background_work_may_wait_for_it():
+    work = Background(lambda: 42)
+    reader, writer = os.pipe()
+    if (child := os.fork()) == 0:  # a forked worker asks
+        try:
+            work.result()
+            os.write(writer, b"answered")
+        except RuntimeError as error:
+            os.write(writer, str(error).encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    os.waitpid(child, 0)
+    assert b"ask before forking" in os.read(reader, 1000)
+    assert work.result() == 42  # the forked worker's question took nothing from this process
+
+
 def test_background_work_no_longer_wanted_is_stopped():
     work = Background(lambda: time.sleep(30))
     started = time.perf_counter()
