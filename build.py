@@ -113,14 +113,17 @@ def _serve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from explainer import pipeline
     from explainer.check import broken_links, editorial_warnings
+    from explainer.write import load_manifest
 
     project = Project.at(args.root)
     site, problems = pipeline.load_and_validate(project)
     if site is not None and not any(problem.is_error for problem in problems):
         problems += editorial_warnings(site, dt.date.today(), pipeline.theme_text(project))
-        # A build of its own, kept in .cache/check/: the next check renders only what changed since.
-        built = pipeline.build(Project.at(project.root, project.cache_dir / "check"), search=False)
-        problems += built.warnings + broken_links(built.out_dir)
+        # A build of its own, kept in .cache/check/: the next check renders, and reads the links of, only what changed.
+        checked = Project.at(project.root, project.cache_dir / "check")
+        built = pipeline.build(checked, search=False)
+        manifest = load_manifest(checked.manifest) or None  # without it, every page is read
+        problems += built.warnings + broken_links(built.out_dir, manifest, checked.cache_dir / "links-check.pickle")
     if args.strict:
         problems = [Problem(p.position, p.message) if p.severity == "warning" else p for p in problems]
     problems = list(dict.fromkeys(problems))

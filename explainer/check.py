@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
+import posixpath
+import sys
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
+from .cache import dump_pickle, load_pickle
 from .images import IMAGE_SUFFIXES
 from .model import Site
 from .problems import Position, Problem
@@ -75,40 +77,62 @@ class _PageLinks(HTMLParser):
             self.ids.add(attributes["id"])
         for name in ("href", "src"):
             if attributes.get(name, "").startswith(("/", "#")) and not attributes[name].startswith("//"):
-                self.links.append((attributes[name], line, col + 1))
+                self.links.append((sys.intern(attributes[name]), line, col + 1))  # pages share most links: kept once
         for candidate in attributes.get("srcset", "").split(","):
             if candidate.strip().startswith("/"):
-                self.links.append((candidate.split()[0], line, col + 1))
+                self.links.append((sys.intern(candidate.split()[0]), line, col + 1))
 
 
-def broken_links(out_dir: Path) -> list[Problem]:
-    """Every internal link or anchor of a built site that leads nowhere, at its place in the page."""
-    pages: dict[Path, _PageLinks] = {}
+PageLinks = tuple[list[tuple[str, int, int]], set[str]]  # a page's internal links (href, line, column), and its ids
 
-    def parsed(path: Path) -> _PageLinks:
-        if path not in pages:
-            parser = pages[path] = _PageLinks()
-            parser.feed(path.read_text(encoding="utf-8"))
-        return pages[path]
+
+def broken_links(out_dir: Path, manifest: dict[str, list] | None = None, store: Path | None = None) -> list[Problem]:
+    """Every internal link or anchor of a built site that leads nowhere, at its place in the page.
+
+    `manifest`, the build's record of the output (path -> [digest, ...]), spares walking the
+    folder; with `store` too, only pages whose bytes are new are read: what each page links
+    to is kept there by the page's digest, for the next check.
+    """
+    files = manifest if manifest is not None else _files_in(out_dir)
+    known: dict[str, PageLinks] = (load_pickle(store) or {}) if store and manifest is not None else {}
+    pages: dict[str, PageLinks] = {}
+
+    def parsed(page: str) -> PageLinks:
+        if page not in pages:
+            digest = files[page][0] if files[page] else None
+            links = known.get(digest) if digest else None
+            if links is None:
+                parser = _PageLinks()
+                parser.feed((out_dir / page).read_text(encoding="utf-8"))
+                links = (parser.links, parser.ids)
+            pages[page] = links
+        return pages[page]
 
     problems = []
-    for page in sorted(out_dir.rglob("*.html")):
-        relative = page.relative_to(out_dir).as_posix()
-        for href, line, col in parsed(page).links:
-            target, anchor = _target(out_dir, page, href)
+    for page in sorted((path for path in files if path.endswith(".html")), key=PurePosixPath):
+        for href, line, col in parsed(page)[0]:
+            target, anchor = _target(files, page, href)
             if target is None:
-                problems.append(Problem(Position(relative, line, col), f'link to "{href}" leads to no page of the site', "warning"))
-            elif anchor and target.suffix == ".html" and anchor not in parsed(target).ids:
-                problems.append(Problem(Position(relative, line, col), f'link to "{href}": the page has no element with id "{anchor}"', "warning"))
+                problems.append(Problem(Position(page, line, col), f'link to "{href}" leads to no page of the site', "warning"))
+            elif anchor and target.endswith(".html") and anchor not in parsed(target)[1]:
+                problems.append(Problem(Position(page, line, col), f'link to "{href}": the page has no element with id "{anchor}"', "warning"))
+    if store and manifest is not None:
+        dump_pickle(store, {files[page][0]: links for page, links in pages.items()})
     return problems
 
 
-def _target(out_dir: Path, page: Path, href: str) -> tuple[Path | None, str]:
+def _files_in(out_dir: Path) -> dict[str, None]:
+    return {path.relative_to(out_dir).as_posix(): None for path in out_dir.rglob("*") if path.is_file()}
+
+
+def _target(files: dict[str, object], page: str, href: str) -> tuple[str | None, str]:
+    """The output file a link leads to (a folder's index.html), or None; and its anchor."""
     path, _, anchor = href.partition("#")
-    path = re.sub(r"[?].*$", "", path)
+    path = path.partition("?")[0]
     if not path:
         return page, anchor
-    target = out_dir / path.lstrip("/")
-    if target.is_dir():
-        target = target / "index.html"
-    return (target if target.is_file() else None), anchor
+    relative = posixpath.normpath(path.lstrip("/"))
+    for candidate in (relative, "index.html" if relative == "." else f"{relative}/index.html"):
+        if candidate in files:
+            return candidate, anchor
+    return None, anchor

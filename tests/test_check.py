@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from explainer.check import broken_links, editorial_warnings
+from explainer.write import content_hash
 from explainer.load import load_site
 from explainer.pipeline import Project, theme_text
 from explainer.validate import validate_site
@@ -71,8 +72,30 @@ def test_broken_internal_links_and_anchors_are_found_with_their_place(tmp_path):
     ]
 
 
+def _output(folder: Path, pages: dict[str, str]) -> dict[str, list]:
+    """Write pages into an output folder; the manifest a build would keep of them."""
+    for path, html in pages.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text(html)
+    return {path: [content_hash(html.encode()), len(html), 0] for path, html in pages.items()}
+
+
+def test_a_check_reads_only_pages_whose_bytes_changed_yet_sees_an_anchor_gone_from_another(tmp_path):
+    out, store = tmp_path / "out", tmp_path / "links.pickle"
+    linking = '<a href="/b/#x">b</a> <a href="/c/">c</a>\n'
+    manifest = _output(out, {"a/index.html": linking, "b/index.html": '<p id="x">x</p>', "c/index.html": "<p>c</p>"})
+    assert broken_links(out, manifest, store) == [] == broken_links(out, None)
+    (out / "a" / "index.html").unlink()  # its links are known by its digest: it is not read again
+    manifest.update(_output(out, {"b/index.html": "<p>no anchor now</p>"}))
+    assert [str(p) for p in broken_links(out, manifest, store)] == [
+        'a/index.html:1:1: warning: link to "/b/#x": the page has no element with id "x"']
+    del manifest["c/index.html"]
+    assert [str(p) for p in broken_links(out, manifest, store)][-1] == 'a/index.html:1:23: warning: link to "/c/" leads to no page of the site'
+
+
 def test_a_broken_link_in_a_template_fails_strict_check(make_site):
     root = make_site({"data/events/a.yaml": EVENT.replace("2021-11", "2099-11")})
+    assert "leads to no page" not in run_check(root).stderr  # what it reads of each page is kept: the next check still sees the change
     footer = root / "templates" / "404.html"
     footer.write_text(footer.read_text().replace('href="/sources/"', 'href="/sorces/"'))
     strict = run_check(root, "--strict")
