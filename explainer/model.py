@@ -126,6 +126,7 @@ class Page:
     draft: bool = False
     updates: tuple[Update, ...] = ()
     cites: tuple[str, ...] = ()
+    menu_title: str | None = None  # a shorter name for the site's menu
 
     @property
     def is_home(self) -> bool:
@@ -134,6 +135,10 @@ class Page:
     @property
     def url(self) -> str:
         return "/" if self.is_home else f"/{self.slug}/"
+
+    @property
+    def menu_label(self) -> str:
+        return self.menu_title or self.title
 
 
 @dataclass(frozen=True)

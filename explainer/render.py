@@ -301,7 +301,7 @@ class Renderer:
         menu = [p for p in site.pages if not p.is_home]
         self.env.globals.update(search_enabled=search, site=site.settings, menu=menu, asset=_asset_lookup(asset_urls))
         templates_text = [(path.name, path.read_bytes()) for path in sorted(templates.glob("*.html"))]
-        self.common_key = digest(templates_text, site.settings, [(p.slug, p.title, p.order) for p in menu],
+        self.common_key = digest(templates_text, site.settings, [(p.slug, p.menu_label, p.order) for p in menu],
                                  sorted(asset_urls.items()), search, len(site.events))
         self._digests: dict[str, str] = {}
         self._source_digests: dict[str, str] = {}

@@ -34,7 +34,7 @@ INLINE_SOURCE_FIELDS = ("title", "publisher", "url", "date", "archive_url", "lan
 EVENT_FIELDS = ("id", "date", "end", "time", "date_label", "status", "previous_date", "circa", "before",
                 "after", "title", "summary", "body", "place", "tags", "photos", "sources", "related",
                 "updates", "aliases", "draft")
-PAGE_FIELDS = ("title", "summary", "order", "slug", "draft", "updates")
+PAGE_FIELDS = ("title", "menu_title", "summary", "order", "slug", "draft", "updates")
 PHOTO_FIELDS = ("src", "alt", "caption", "credit")
 UPDATE_FIELDS = ("date", "text", "kind")
 
@@ -617,6 +617,8 @@ def _page(run: FileResult, document: Document) -> None:
     count = len(reader.problems)
     values: dict = {"body": document.body, "position": Position(document.path)}
     values["title"] = reader.text(found["title"][1], "title", single_line=True) if "title" in found else None
+    if "menu_title" in found:
+        values["menu_title"] = reader.text(found["menu_title"][1], "menu_title", single_line=True)
     if "summary" in found:
         values["summary"] = reader.text(found["summary"][1], "summary")
     if "order" in found:

@@ -215,6 +215,15 @@ def test_after_an_upgrade_of_the_generator_every_page_renders_again_but_only_cha
     assert (again.report.written, again.report.removed) == ([], [])  # the output's manifest is: the files are the same
 
 
+def test_the_menu_names_a_page_by_its_menu_title_and_the_page_keeps_its_title(make_site):
+    root = make_site({"content/about.md": "---\ntitle: About this explainer and its methods\nmenu_title: About\n---\nText.\n"})
+    build(Project.at(root), search=False)
+    for page in ("index.html", "about/index.html", "sources/index.html"):
+        menu = (root / "_site" / page).read_text().split('<nav aria-label="Site">')[1].split("</nav>")[0]
+        assert '<a href="/about/"' in menu and ">About</a>" in menu and "methods" not in menu
+    assert "<h1>About this explainer and its methods</h1>" in (root / "_site" / "about" / "index.html").read_text()
+
+
 def test_stale_pages_are_removed(built):
     root, out, _ = built
     (root / "content" / "about.md").unlink()

@@ -257,6 +257,17 @@ def test_page_slugs_must_not_take_the_site_own_addresses(make_site):
     ]
 
 
+def test_a_menu_title_must_be_one_line_of_text(make_site):
+    root = make_site({"content/a.md": "---\ntitle: A long title\nmenu_title:\n---\n",
+                      "content/b.md": "---\ntitle: B\nmenu_title: [B]\n---\n",
+                      "content/c.md": "---\ntitle: C\nmenu_titel: C\n---\n"})
+    assert problem_lines(root) == [
+        "content/a.md:3:12: error: menu_title is empty",
+        "content/b.md:3:13: error: menu_title must be text, not a list",
+        'content/c.md:3:1: error: page: unknown field "menu_titel" (did you mean "menu_title"?)',
+    ]
+
+
 def test_drafts_are_left_out_unless_asked_for(make_site):
     root = make_site(events_yaml(EVENT + EVENT.replace("warsaw-picket", "draft-one") + "  draft: true\n"))
     files, _ = load_site(root)
