@@ -140,6 +140,8 @@ class Staging:
 
     def commit(self) -> WriteReport:
         """Move the staged files into the output folder and remove what the build no longer has."""
+        if self._check and self._altered is None:  # no file was found as the last build left it: no need to know
+            self._check.cancel()
         report = WriteReport(unchanged=len(self.current) - len(self.changed))
         if not self.out_dir.is_dir():
             self.folder.rename(self.out_dir)
