@@ -4,6 +4,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -128,15 +129,24 @@ class When:
             rank = Precision.MONTH  # a range is vaguer than a day, finer than its month
         return (self.earliest, int(rank) * 2 + (1 if self.is_range else 0))
 
-    def machine(self) -> str:
-        """A valid HTML `datetime` value that claims no more precision than we have."""
+    def machine(self) -> str | None:
+        """A valid HTML `datetime` value that claims no more precision than we have; None when no single value is
+        true: a range of uncertainty across years (then each of its bounds gets one, see `label`)."""
         if self.is_range:
             return _common_prefix(self.start, self.end or self.start)
         return self.start.iso()
 
-    def label(self) -> str:
-        """The date as it reads on the page: honest about what we do not know."""
-        text = self._plain_label()
+    def iso(self) -> str:
+        """ISO 8601 for data feeds: `machine`, or where it has none an interval ("2021-12/2022-01")."""
+        return self.machine() or f"{self.start.iso()}/{(self.end or self.start).iso()}"
+
+    def label(self, mark: Callable[[PartialDate, str], str] | None = None) -> str:
+        """The date as it reads on the page: honest about what we do not know.
+
+        `mark(date, text)`, if given, returns what stands for the text of each date of a range
+        that `machine` cannot express as one value (an HTML element, say).
+        """
+        text = self._plain_label(mark)
         if self.circa:
             text = f"c. {text}"
         if self.before:
@@ -145,12 +155,12 @@ class When:
             text = f"after {text}"
         return text
 
-    def _plain_label(self) -> str:
+    def _plain_label(self, mark: Callable[[PartialDate, str], str] | None) -> str:
         end = self.end
         if end is None or end == self.start:
             return self.start.label()
         if self.is_range:
-            return _range_label(self.start, end)
+            return _range_label(self.start, end, mark if self.machine() is None else None)
         return _span_label(self.start, end)
 
 
@@ -175,21 +185,23 @@ def parse_when(
     return When(start, last, circa=circa, before=before, after=after)
 
 
-def _common_prefix(start: PartialDate, end: PartialDate) -> str:
+def _common_prefix(start: PartialDate, end: PartialDate) -> str | None:
     if start.year != end.year:
-        return f"{start.year:04d}"
+        return None
     if start.month is None or start.month != end.month:
         return f"{start.year:04d}"
     return f"{start.year:04d}-{start.month:02d}"
 
 
-def _range_label(start: PartialDate, end: PartialDate) -> str:
+def _range_label(start: PartialDate, end: PartialDate, mark: Callable[[PartialDate, str], str] | None = None) -> str:
     same_month = start.year == end.year and start.month == end.month and start.month is not None
     if same_month and start.day is not None and end.day is not None:
         part = _part_of_month(start.day, end.day, calendar.monthrange(start.year, start.month)[1])
         if part:
             return f"{part} {MONTHS[start.month - 1]} {start.year}"
-    return f"between {start.label()} and {end.label()}"
+    if mark is None:
+        return f"between {start.label()} and {end.label()}"
+    return f"between {mark(start, start.label())} and {mark(end, end.label())}"
 
 
 def _part_of_month(first: int, last: int, days: int) -> str | None:

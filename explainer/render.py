@@ -175,6 +175,21 @@ def plain_text(fragment: str) -> str:
     return " ".join(Markup(markup.strip_markers(fragment)).striptags().split())
 
 
+def date_html(event: Event, with_time: bool = True) -> Markup:
+    """An event's date as it reads (and its time of day, unless not `with_time`), in `<time>` elements whose
+    `datetime` claims no more than is known."""
+    when = event.when
+    clock = f", {event.time:%H:%M}" if event.time and with_time else ""
+    machine = when.machine()
+    if machine is None:  # a range of uncertainty across years: no one value is true, each bound is a date
+        if event.date_label:  # the editor's own words cannot be split at the bounds
+            return Markup(f"{html.escape(event.date_label)}{clock}")
+        return Markup(when.label(lambda date, text: f'<time datetime="{date.iso()}">{html.escape(text)}</time>') + clock)
+    if clock and when.precision == Precision.DAY and not when.end:
+        machine += f"T{event.time:%H:%M}"
+    return Markup(f'<time datetime="{machine}">{html.escape(event.date_text)}{clock}</time>')
+
+
 @functools.cache
 def tag_slug(tag: str) -> str:
     return slugify(tag) or "tag"
@@ -299,7 +314,8 @@ class Renderer:
         )
         self.env.filters["language_name"] = language_name
         menu = [p for p in site.pages if not p.is_home]
-        self.env.globals.update(search_enabled=search, site=site.settings, menu=menu, asset=_asset_lookup(asset_urls))
+        self.env.globals.update(search_enabled=search, site=site.settings, menu=menu, asset=_asset_lookup(asset_urls),
+                                date_html=date_html)
         templates_text = [(path.name, path.read_bytes()) for path in sorted(templates.glob("*.html"))]
         self.common_key = digest(templates_text, site.settings, [(p.slug, p.menu_label, p.order) for p in menu],
                                  sorted(asset_urls.items()), search, len(site.events))
@@ -356,8 +372,7 @@ class Renderer:
             target = self.by_id.get(ref)
             if target is None:
                 return ""
-            return (f'<a class="event-ref" href="{base}{target.url}">{html.escape(target.title)}</a>, '
-                    f'<time datetime="{target.when.machine()}">{html.escape(target.date_text)}</time>')
+            return f'<a class="event-ref" href="{base}{target.url}">{html.escape(target.title)}</a>, {date_html(target, with_time=False)}'
         return Markup(markup.resolve_markers(fragment, replace))
 
     def feed_html(self, event: Event) -> str:

@@ -224,6 +224,22 @@ def test_the_menu_names_a_page_by_its_menu_title_and_the_page_keeps_its_title(ma
     assert "<h1>About this explainer and its methods</h1>" in (root / "_site" / "about" / "index.html").read_text()
 
 
+def test_a_range_across_years_gives_each_bound_its_own_time_element(make_site):
+    root = make_site({"data/events/a.yaml": (
+        "- id: talks\n  date: 2021-12/2022-01\n  title: Talks\n  summary: S[@paper-one]\n  sources: [paper-one]\n"
+        "- id: after\n  date: 2022-02-01\n  time: '10:00'\n  title: After\n  summary: After [[talks]].[@paper-one]\n"
+        "  sources: [paper-one]\n")})
+    build(Project.at(root), search=False)
+    bounds = 'between <time datetime="2021-12">December 2021</time> and <time datetime="2022-01">January 2022</time>'
+    page = (root / "_site" / "events" / "talks" / "index.html").read_text()
+    assert bounds in page and 'datetime="2021"' not in page
+    linking = (root / "_site" / "events" / "after" / "index.html").read_text()
+    assert f'<a class="event-ref" href="/events/talks/">Talks</a>, {bounds}' in linking
+    assert '<time datetime="2022-02-01T10:00">1 February 2022, 10:00</time>' in linking
+    items = {item["id"].rsplit("/", 2)[-2]: item for item in json.loads((root / "_site" / "feed.json").read_text())["items"]}
+    assert items["talks"]["_explainer"]["date"] == "2021-12/2022-01"
+
+
 def test_stale_pages_are_removed(built):
     root, out, _ = built
     (root / "content" / "about.md").unlink()
