@@ -129,16 +129,21 @@ class When:
             rank = Precision.MONTH  # a range is vaguer than a day, finer than its month
         return (self.earliest, int(rank) * 2 + (1 if self.is_range else 0))
 
-    def machine(self) -> str | None:
-        """A valid HTML `datetime` value that claims no more precision than we have; None when no single value is
-        true: a range of uncertainty across years (then each of its bounds gets one, see `label`)."""
+    def machine(self) -> str:
+        """A valid HTML `datetime` value that claims no more precision than we have, unless `bounds_apart`: then
+        no single value is true, and this is the first year (its bounds each get a value of their own, see `label`)."""
         if self.is_range:
             return _common_prefix(self.start, self.end or self.start)
         return self.start.iso()
 
+    @property
+    def bounds_apart(self) -> bool:
+        """A range of uncertainty across years: no one `datetime` value holds what we know."""
+        return self.is_range and self.end is not None and self.start.year != self.end.year
+
     def iso(self) -> str:
-        """ISO 8601 for data feeds: `machine`, or where it has none an interval ("2021-12/2022-01")."""
-        return self.machine() or f"{self.start.iso()}/{(self.end or self.start).iso()}"
+        """ISO 8601 for data feeds: `machine`, or an interval ("2021-12/2022-01") when `bounds_apart`."""
+        return f"{self.start.iso()}/{self.end.iso()}" if self.bounds_apart else self.machine()
 
     def label(self, mark: Callable[[PartialDate, str], str] | None = None) -> str:
         """The date as it reads on the page: honest about what we do not know.
@@ -160,7 +165,7 @@ class When:
         if end is None or end == self.start:
             return self.start.label()
         if self.is_range:
-            return _range_label(self.start, end, mark if self.machine() is None else None)
+            return _range_label(self.start, end, mark if self.bounds_apart else None)
         return _span_label(self.start, end)
 
 
@@ -185,9 +190,9 @@ def parse_when(
     return When(start, last, circa=circa, before=before, after=after)
 
 
-def _common_prefix(start: PartialDate, end: PartialDate) -> str | None:
+def _common_prefix(start: PartialDate, end: PartialDate) -> str:
     if start.year != end.year:
-        return None
+        return f"{start.year:04d}"
     if start.month is None or start.month != end.month:
         return f"{start.year:04d}"
     return f"{start.year:04d}-{start.month:02d}"

@@ -455,7 +455,7 @@ def start_date(event: Event) -> str:
     """ISO 8601 start as precise as known: "2021", "2021-10", "2021-09-12" or "2021-09-12T22:30" (local time)."""
     if event.time is not None and is_exact_day(event):
         return f"{event.when.start.iso()}T{event.time:%H:%M}"
-    return event.when.machine() or event.when.start.iso()  # across years, a range of uncertainty starts with its window
+    return event.when.machine()
 
 
 def end_date(event: Event) -> str | None:

@@ -180,11 +180,11 @@ def date_html(event: Event, with_time: bool = True) -> Markup:
     `datetime` claims no more than is known."""
     when = event.when
     clock = f", {event.time:%H:%M}" if event.time and with_time else ""
-    machine = when.machine()
-    if machine is None:  # a range of uncertainty across years: no one value is true, each bound is a date
+    if when.bounds_apart:  # a range of uncertainty across years: no one value is true, each bound is a date
         if event.date_label:  # the editor's own words cannot be split at the bounds
             return Markup(f"{html.escape(event.date_label)}{clock}")
         return Markup(when.label(lambda date, text: f'<time datetime="{date.iso()}">{html.escape(text)}</time>') + clock)
+    machine = when.machine()
     if clock and when.precision == Precision.DAY and not when.end:
         machine += f"T{event.time:%H:%M}"
     return Markup(f'<time datetime="{machine}">{html.escape(event.date_text)}{clock}</time>')

@@ -50,8 +50,8 @@ def test_impossible_dates_say_why(text, message):
         ("2021-10-01/2021-10-10", None, {}, "early October 2021", "2021-10"),
         ("2021-10-11/2021-10-20", None, {}, "mid October 2021", "2021-10"),
         ("2021-10-15/2021-11-05", None, {}, "between 15 October 2021 and 5 November 2021", "2021"),
-        ("2021-12-20/2022-01-10", None, {}, "between 20 December 2021 and 10 January 2022", None),  # no one value is true
-        ("2019/2020", None, {"circa": True}, "c. between 2019 and 2020", None),
+        ("2021-12-20/2022-01-10", None, {}, "between 20 December 2021 and 10 January 2022", "2021"),  # bounds apart
+        ("2019/2020", None, {"circa": True}, "c. between 2019 and 2020", "2019"),
         ("1994", None, {"circa": True}, "c. 1994", "1994"),
         ("2021-03", None, {"before": True}, "by March 2021", "2021-03"),
         ("2021-03", None, {"after": True}, "after March 2021", "2021-03"),
@@ -99,6 +99,6 @@ def test_a_range_across_years_marks_each_bound_and_reads_as_an_interval_in_data(
     across = parse_when("2021-12/2022-01", circa=True)
     assert across.label(mark) == "c. between [2021-12|December 2021] and [2022-01|January 2022]"
     assert across.label() == "c. between December 2021 and January 2022"
-    assert across.iso() == "2021-12/2022-01"
+    assert (across.bounds_apart, across.iso()) == (True, "2021-12/2022-01")
     within = parse_when("2021-10-15/2021-11-05")  # "2021" is true of it: one value, nothing to mark
-    assert (within.label(mark), within.iso()) == ("between 15 October 2021 and 5 November 2021", "2021")
+    assert (within.bounds_apart, within.label(mark), within.iso()) == (False, "between 15 October 2021 and 5 November 2021", "2021")
