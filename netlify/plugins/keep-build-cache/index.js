@@ -1,6 +1,8 @@
 // Keeps the generator's .cache/ (validated files, rendered Markdown, processed photos and
-// social cards) between Netlify builds, so a deploy renders only what changed since the last
-// one instead of starting cold. The cache is safe to lose: a build without it starts over.
+// social cards, and check's own copy of the site) between Netlify builds, so a deploy makes
+// none of them again for what did not change. _site/ itself starts empty on each deploy: its
+// pages are rendered again from the cached Markdown. The cache is safe to lose: a build
+// without it starts over.
 const CACHE = ".cache";
 
 module.exports = {
