@@ -2,11 +2,12 @@
 
 For each size it writes the synthetic corpus (bench/corpus.py) and measures, each build in a
 fresh process: a cold full build (no cache, no output), a rebuild with nothing changed, a
-rebuild after one entry changed, a rebuild after one template changed, the preview server's
-time from saving one entry to its rebuilt page on disk and to the end of the whole rebuild, and peak memory (the build process
-and its workers together). Image processing and the search index are timed apart, as
-stages of the cold build. The "bare loop" rows run the floor of our stack over the same
-corpus: PyYAML's C loader, Python-Markdown, one Jinja template, write; on 1 and 2 processes.
+rebuild after one entry changed, a rebuild after one template changed, `check` (first, and
+after the entry changed), the preview server's time from saving one entry to its rebuilt
+page on disk and to the end of the whole rebuild, and peak memory (the build process and its
+workers together). Image processing and the search index are timed apart, as stages of the
+cold build. The "bare loop" rows run the floor of our stack over the same corpus: PyYAML's C
+loader, Python-Markdown, one Jinja template, write; on 1 and 2 processes.
 
 Nothing is deleted until every size is measured, and each timed step starts after `sync`:
 on some disks (seen on ext4 mounted with `discard`) creating files soon after thousands
@@ -165,6 +166,17 @@ def timed_build(root: Path, *extra: str) -> tuple[float, tuple[int, int], dict[s
     return elapsed, peak, stages
 
 
+def timed_check(root: Path) -> float:
+    """Seconds of `build.py check`, which Netlify runs before each build (as `check --strict`)."""
+    settled()
+    started = time.perf_counter()
+    process = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), "check"],
+                             capture_output=True, text=True, env=BUILD_ENV)
+    if process.returncode:
+        raise SystemExit(f"check failed:\n{process.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
 def serve_edit_latency(root: Path, entry: Path, page: Path, tries: int = 5) -> list[tuple[float, float]]:
     """For each save of an entry in `build.py serve`, from a quiet preview: seconds until its page is rebuilt on
     disk, and until the whole rebuild is done (the server's log line)."""
@@ -219,10 +231,12 @@ def measure(size: int, folder: Path) -> dict:
     row["largest HTML page (KB)"] = max(page.stat().st_size for page in (root / "_site").rglob("*.html")) / 1000
     row["peak memory of the search indexer (MiB)"] = search_peak / 2**20
     row["no change"], _, _ = timed_build(root)
+    row["check, first"] = timed_check(root)
     entry = root / "content" / "events" / "event-00001.md"
     entry.write_text(entry.read_text().replace("title: \"", "title: \"Edited: ", 1))
     row["one entry changed"], _, stages = timed_build(root)
     row["one entry changed, without search"] = row["one entry changed"] - stages.get("search index", 0.0)
+    row["check, after one entry changed"] = timed_check(root)
     template = root / "templates" / "event.html"
     template.write_text(template.read_text().replace("</article>", "</article>\n<!-- edited -->", 1))
     row["one template changed"], _, _ = timed_build(root)
