@@ -32,13 +32,15 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="build.py", description="Build, preview and check the explainer site.")
     parser.add_argument("--root", type=Path, default=ROOT, help="the site folder (default: this repository)")
-    parser.set_defaults(command=_build, drafts=False, out=None, profile=False)
+    parser.set_defaults(command=_build, drafts=False, out=None, profile=False, strict=False)
     commands = parser.add_subparsers(title="commands", metavar="{build,serve,check,new}")
 
     build = commands.add_parser("build", help="build the site into _site/ (the default)")
     build.add_argument("--drafts", action="store_true", help="include events and pages marked draft: true")
     build.add_argument("--out", type=Path, help="output folder (default: _site/ in the site folder)")
     build.add_argument("--profile", action="store_true", help="print where the time went, by stage")
+    build.add_argument("--strict", action="store_true",
+                       help="stop, writing nothing, on what check --strict stops on (what Netlify runs)")
     build.set_defaults(command=_build)
 
     serve = commands.add_parser("serve", help="preview with live reload, drafts shown")
@@ -62,7 +64,8 @@ def _build(args: argparse.Namespace) -> int:
     project = Project.at(args.root, args.out)
     started = time.perf_counter()
     files = freshness.input_files(project.root)
-    stamp = freshness.input_stamp(project.root, project.out_dir, {"drafts": args.drafts, "search": True}, files)
+    options = {"drafts": args.drafts, "search": True, "strict": args.strict}
+    stamp = freshness.input_stamp(project.root, project.out_dir, options, files)
     last = freshness.last_build_if_current(project.freshness_record, project.manifest, project.out_dir, stamp)
     if last is not None:
         for warning in last.warnings:
@@ -74,7 +77,8 @@ def _build(args: argparse.Namespace) -> int:
 
     progress = _progress_line(started) if sys.stderr.isatty() else None
     try:
-        result = pipeline.build(project, drafts=args.drafts, progress=progress, stamp=stamp, input_files=files)
+        result = pipeline.build(project, drafts=args.drafts, progress=progress, stamp=stamp, input_files=files,
+                                gate=_strict_gate(project) if args.strict else None)
     finally:
         if progress:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
@@ -90,6 +94,14 @@ def _build(args: argparse.Namespace) -> int:
         for stage, seconds in result.timings.items():
             print(f"  {stage:<20} {seconds:7.2f} s")
     return 0
+
+
+def _strict_gate(project: Project):
+    from explainer import pipeline
+    from explainer.check import publishing_gate
+
+    store = project.cache_dir / f"links-{project.out_dir.name}.pickle"
+    return publishing_gate(dt.date.today(), pipeline.theme_text(project), store, search=True)
 
 
 def _progress_line(started: float):
@@ -112,7 +124,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from explainer import pipeline
-    from explainer.check import broken_links, editorial_warnings
+    from explainer.check import broken_links, editorial_warnings, strictly
     from explainer.write import load_manifest
 
     project = Project.at(args.root)
@@ -122,10 +134,10 @@ def _check(args: argparse.Namespace) -> int:
         # A build of its own, kept in .cache/check/: the next check renders, and reads the links of, only what changed.
         checked = Project.at(project.root, project.cache_dir / "check")
         built = pipeline.build(checked, search=False)
-        manifest = load_manifest(checked.manifest) or None  # without it, every page is read
-        problems += built.warnings + broken_links(built.out_dir, manifest, checked.cache_dir / "links-check.pickle")
+        digests = {path: entry[0] for path, entry in load_manifest(checked.manifest).items()} or None  # None: read all
+        problems += built.warnings + broken_links(built.out_dir, digests, checked.cache_dir / "links-check.pickle")
     if args.strict:
-        problems = [Problem(p.position, p.message) if p.severity == "warning" else p for p in problems]
+        problems = strictly(problems)
     problems = list(dict.fromkeys(problems))
     if problems:
         _print_problems(problems)

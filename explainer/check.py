@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import sys
+from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
@@ -62,6 +63,25 @@ def _orphan_images(site: Site, referenced: str) -> list[Problem]:
     return orphans
 
 
+def strictly(problems: list[Problem]) -> list[Problem]:
+    """The problems as `--strict` reads them: warnings are errors, notes stay notes."""
+    return [Problem(p.position, p.message) if p.severity == "warning" else p for p in problems]
+
+
+def publishing_gate(today: dt.date, theme: str, store: Path, search: bool):
+    """For `build --strict`, what `check --strict` says of the staged build, before anything is written.
+
+    Validation warnings, `editorial_warnings` and the links of the staged site, warnings as
+    errors; links into the search index, made after, lead somewhere.
+    """
+    def gate(site: Site, warnings: list[Problem], staging) -> list[Problem]:
+        links = broken_links(staging.out_dir, staging.current, store, locate=staging.location,
+                             made_later=("pagefind/",) if search else ())
+        return strictly(warnings + editorial_warnings(site, today, theme) + links)
+
+    return gate
+
+
 class _PageLinks(HTMLParser):
     """The internal links of one page, with their positions, and its element ids."""
 
@@ -86,24 +106,28 @@ class _PageLinks(HTMLParser):
 PageLinks = tuple[list[tuple[str, int, int]], set[str]]  # a page's internal links (href, line, column), and its ids
 
 
-def broken_links(out_dir: Path, manifest: dict[str, list] | None = None, store: Path | None = None) -> list[Problem]:
+def broken_links(out_dir: Path, digests: Mapping[str, str | None] | None = None, store: Path | None = None, *,
+                 locate: Callable[[str], Path] | None = None, made_later: tuple[str, ...] = ()) -> list[Problem]:
     """Every internal link or anchor of a built site that leads nowhere, at its place in the page.
 
-    `manifest`, the build's record of the output (path -> [digest, ...]), spares walking the
+    `digests`, each output file's content digest as the build recorded it, spares walking the
     folder; with `store` too, only pages whose bytes are new are read: what each page links
-    to is kept there by the page's digest, for the next check.
+    to is kept there by the page's digest, for the next check. `locate(path)` says where a
+    file is, when not in `out_dir`; links to paths starting with `made_later` (files made
+    after this check, such as the search index) count as leading somewhere.
     """
-    files = manifest if manifest is not None else _files_in(out_dir)
-    known: dict[str, PageLinks] = (load_pickle(store) or {}) if store and manifest is not None else {}
+    files = digests if digests is not None else _files_in(out_dir)
+    locate = locate or (lambda path: out_dir / path)
+    known: dict[str, PageLinks] = (load_pickle(store) or {}) if store and digests is not None else {}
     pages: dict[str, PageLinks] = {}
 
     def parsed(page: str) -> PageLinks:
         if page not in pages:
-            digest = files[page][0] if files[page] else None
+            digest = files[page]
             links = known.get(digest) if digest else None
             if links is None:
                 parser = _PageLinks()
-                parser.feed((out_dir / page).read_text(encoding="utf-8"))
+                parser.feed(locate(page).read_text(encoding="utf-8"))
                 links = (parser.links, parser.ids)
             pages[page] = links
         return pages[page]
@@ -112,16 +136,16 @@ def broken_links(out_dir: Path, manifest: dict[str, list] | None = None, store: 
     for page in sorted((path for path in files if path.endswith(".html")), key=PurePosixPath):
         for href, line, col in parsed(page)[0]:
             target, anchor = _target(files, page, href)
-            if target is None:
+            if target is None and not (made_later and href.lstrip("/").startswith(made_later)):
                 problems.append(Problem(Position(page, line, col), f'link to "{href}" leads to no page of the site', "warning"))
-            elif anchor and target.endswith(".html") and anchor not in parsed(target)[1]:
+            elif target and anchor and target.endswith(".html") and anchor not in parsed(target)[1]:
                 problems.append(Problem(Position(page, line, col), f'link to "{href}": the page has no element with id "{anchor}"', "warning"))
-    if store and manifest is not None:
-        dump_pickle(store, {files[page][0]: links for page, links in pages.items()})
+    if store and digests is not None:
+        dump_pickle(store, {files[page]: links for page, links in pages.items()})
     return problems
 
 
-def _files_in(out_dir: Path) -> dict[str, None]:
+def _files_in(out_dir: Path) -> dict[str, str | None]:
     return {path.relative_to(out_dir).as_posix(): None for path in out_dir.rglob("*") if path.is_file()}
 
 

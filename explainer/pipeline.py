@@ -140,9 +140,12 @@ def _validate_file(root: Path, kind: str, path: Path) -> FileResult:
     return validate_document(document, kind, problems)
 
 
+Gate = Callable[[Site, list[Problem], Staging], list[Problem]]
+
+
 def build(project: Project, *, drafts: bool = False, search: bool = True, workers: int | None = None,
           caches: Caches | None = None, progress: Callable[[int, int], None] | None = None,
-          stamp: str | None = None, input_files: dict[str, str] | None = None) -> BuildResult:
+          stamp: str | None = None, input_files: dict[str, str] | None = None, gate: Gate | None = None) -> BuildResult:
     """Build the whole site into the output folder; raise ContentErrors, leaving the output as it was, on any error.
 
     Only pages whose inputs changed since the last build are rendered again, on `workers`
@@ -151,7 +154,9 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
     the caller (the preview) spare reading `.cache/` each time; without them they are read
     and saved here. `progress(done, total)` hears of each page rendered. `stamp` and
     `input_files`, the inputs as they were before the build (see `freshness`): the stamp is
-    recorded once the output matches it.
+    recorded once the output matches it. `gate(site, warnings, staging)`, once every file is
+    staged, returns what else to say of the site: its errors stop the build before the output
+    is touched (see `check.publishing_gate`), the rest joins the warnings.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -217,6 +222,11 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
                 staging.add_file(path, file)
         for path, file in cards.values():
             staging.add_file(path, file, digest=path.rpartition("/")[2])  # named by their content
+        if gate is not None:
+            said = gate(site, problems, staging)
+            if any(problem.is_error for problem in said):
+                raise ContentErrors([problem for problem in said if problem.is_error])
+            problems = problems + [problem for problem in said if problem not in problems]
     except BaseException:
         staging.abort()
         raise

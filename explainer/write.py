@@ -120,6 +120,10 @@ class Staging:
             self._folders.add(target.parent)
         write(target)
 
+    def location(self, path: str) -> Path:
+        """Where an output file of this build is before commit: staged, or in the output as the last build left it."""
+        return self.folder / path if path in self.changed else self.out_dir / path
+
     def finish_check(self) -> None:
         """Know which output files were altered since the last build (before forking workers: they inherit the
         answer, and could not wait for a check running in a process of this one's)."""

@@ -72,25 +72,25 @@ def test_broken_internal_links_and_anchors_are_found_with_their_place(tmp_path):
     ]
 
 
-def _output(folder: Path, pages: dict[str, str]) -> dict[str, list]:
-    """Write pages into an output folder; the manifest a build would keep of them."""
+def _output(folder: Path, pages: dict[str, str]) -> dict[str, str]:
+    """Write pages into an output folder; their digests, as a build records them."""
     for path, html in pages.items():
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
         (folder / path).write_text(html)
-    return {path: [content_hash(html.encode()), len(html), 0] for path, html in pages.items()}
+    return {path: content_hash(html.encode()) for path, html in pages.items()}
 
 
 def test_a_check_reads_only_pages_whose_bytes_changed_yet_sees_an_anchor_gone_from_another(tmp_path):
     out, store = tmp_path / "out", tmp_path / "links.pickle"
     linking = '<a href="/b/#x">b</a> <a href="/c/">c</a>\n'
-    manifest = _output(out, {"a/index.html": linking, "b/index.html": '<p id="x">x</p>', "c/index.html": "<p>c</p>"})
-    assert broken_links(out, manifest, store) == [] == broken_links(out, None)
+    digests = _output(out, {"a/index.html": linking, "b/index.html": '<p id="x">x</p>', "c/index.html": "<p>c</p>"})
+    assert broken_links(out, digests, store) == [] == broken_links(out, None)
     (out / "a" / "index.html").unlink()  # its links are known by its digest: it is not read again
-    manifest.update(_output(out, {"b/index.html": "<p>no anchor now</p>"}))
-    assert [str(p) for p in broken_links(out, manifest, store)] == [
+    digests.update(_output(out, {"b/index.html": "<p>no anchor now</p>"}))
+    assert [str(p) for p in broken_links(out, digests, store)] == [
         'a/index.html:1:1: warning: link to "/b/#x": the page has no element with id "x"']
-    del manifest["c/index.html"]
-    assert [str(p) for p in broken_links(out, manifest, store)][-1] == 'a/index.html:1:23: warning: link to "/c/" leads to no page of the site'
+    del digests["c/index.html"]
+    assert [str(p) for p in broken_links(out, digests, store)][-1] == 'a/index.html:1:23: warning: link to "/c/" leads to no page of the site'
 
 
 def test_a_broken_link_in_a_template_fails_strict_check(make_site):
@@ -101,6 +101,29 @@ def test_a_broken_link_in_a_template_fails_strict_check(make_site):
     strict = run_check(root, "--strict")
     assert strict.returncode == 1
     assert '404.html:' in strict.stderr and 'error: link to "/sorces/" leads to no page of the site' in strict.stderr
+
+
+def run_build(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), "build", *args], capture_output=True, text=True)
+
+
+def test_a_strict_build_stops_where_a_strict_check_would_and_writes_nothing(make_site):
+    root = make_site({"data/events/a.yaml": EVENT.replace("2021-11", "2099-11"),
+                      "data/sources.yaml": "paper-one:\n  title: T\n  publisher: P\n  url: https://x.org\n  date: n.d.\n"})
+    first = run_build(root, "--strict")
+    assert first.returncode == 0, first.stderr
+    assert "note: source \"paper-one\" has no archive_url" in first.stderr  # notes are said, and never block
+    before = {path: path.read_bytes() for path in (root / "_site").rglob("*") if path.is_file()}
+    footer = root / "templates" / "404.html"
+    footer.write_text(footer.read_text().replace('href="/sources/"', 'href="/sorces/"'))
+    (root / "data" / "events" / "a.yaml").write_text(EVENT)  # an expected visit whose month has passed
+    strict = run_build(root, "--strict")
+    assert strict.returncode == 1
+    assert strict.stderr.splitlines()[-1] == "2 errors"
+    assert "error: link to \"/sorces/\" leads to no page of the site" in strict.stderr
+    assert 'error: event "visit": expected for November 2021, which has passed' in strict.stderr
+    assert {path: path.read_bytes() for path in (root / "_site").rglob("*") if path.is_file()} == before
+    assert run_build(root).returncode == 0  # without --strict, warnings do not stop a build
 
 
 def test_a_second_check_renders_only_what_changed(make_site):
