@@ -222,15 +222,17 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
                 staging.add_file(path, file)
         for path, file in cards.values():
             staging.add_file(path, file, digest=path.rpartition("/")[2])  # named by their content
+        timings["render"] = time.perf_counter() - clock
         if gate is not None:
+            clock = time.perf_counter()
             said = gate(site, problems, staging)
+            timings["strict checks"] = time.perf_counter() - clock
             if any(problem.is_error for problem in said):
                 raise ContentErrors([problem for problem in said if problem.is_error])
             problems = problems + [problem for problem in said if problem not in problems]
     except BaseException:
         staging.abort()
         raise
-    timings["render"] = time.perf_counter() - clock
     clock = time.perf_counter()
     reindex = search and _search_index_is_stale(project, staging, searchable)
     if search:  # the index stays until a new one replaces it
