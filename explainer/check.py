@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import posixpath
 import sys
 from collections.abc import Callable, Mapping
@@ -10,6 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from .cache import dump_pickle, load_pickle
 from .images import IMAGE_SUFFIXES
+from .parallel import map_forked
 from .model import Site
 from .problems import Position, Problem
 
@@ -119,30 +121,41 @@ def broken_links(out_dir: Path, digests: Mapping[str, str | None] | None = None,
     files = digests if digests is not None else _files_in(out_dir)
     locate = locate or (lambda path: out_dir / path)
     known: dict[str, PageLinks] = (load_pickle(store) or {}) if store and digests is not None else {}
-    pages: dict[str, PageLinks] = {}
-
-    def parsed(page: str) -> PageLinks:
-        if page not in pages:
-            digest = files[page]
-            links = known.get(digest) if digest else None
-            if links is None:
-                parser = _PageLinks()
-                parser.feed(locate(page).read_text(encoding="utf-8"))
-                links = (parser.links, parser.ids)
-            pages[page] = links
-        return pages[page]
+    html_pages = sorted((path for path in files if path.endswith(".html")), key=PurePosixPath)
+    pages = {page: known[files[page]] for page in html_pages if files[page] in known}
+    pages.update(_read_links([page for page in html_pages if page not in pages], locate))
 
     problems = []
-    for page in sorted((path for path in files if path.endswith(".html")), key=PurePosixPath):
-        for href, line, col in parsed(page)[0]:
+    for page in html_pages:
+        for href, line, col in pages[page][0]:
             target, anchor = _target(files, page, href)
             if target is None and not (made_later and href.lstrip("/").startswith(made_later)):
                 problems.append(Problem(Position(page, line, col), f'link to "{href}" leads to no page of the site', "warning"))
-            elif target and anchor and target.endswith(".html") and anchor not in parsed(target)[1]:
+            elif target and anchor and target.endswith(".html") and anchor not in pages[target][1]:
                 problems.append(Problem(Position(page, line, col), f'link to "{href}": the page has no element with id "{anchor}"', "warning"))
     if store and digests is not None:
         dump_pickle(store, {files[page]: links for page, links in pages.items()})
     return problems
+
+
+READ_APART_FROM = 200  # pages to read: from so many, on every core
+READ_CHUNK = 100  # pages a worker reads at once
+
+
+def _read_links(pages: list[str], locate: Callable[[str], Path]) -> dict[str, PageLinks]:
+    """What each page links to and its ids, read from its file (on every core when there are many)."""
+    def read(chunk: list[str]) -> list[PageLinks]:
+        found = []
+        for page in chunk:
+            parser = _PageLinks()
+            parser.feed(locate(page).read_text(encoding="utf-8"))
+            found.append((parser.links, parser.ids))
+        return found
+
+    workers = (os.cpu_count() or 1) if len(pages) >= READ_APART_FROM else 1
+    chunks = [pages[start:start + READ_CHUNK] for start in range(0, len(pages), READ_CHUNK)]
+    read_links = [links for found in map_forked(read, chunks, workers) for links in found]
+    return dict(zip(pages, read_links))
 
 
 def _files_in(out_dir: Path) -> dict[str, str | None]:

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from explainer.check import broken_links, editorial_warnings
 from explainer.write import content_hash
 from explainer.load import load_site
@@ -62,13 +64,19 @@ def test_a_draft_linked_from_a_published_event_is_reported(make_site):
     assert 'content/about.md:4:5: error: page "about": links to event "idea", a draft left out of the build' in strict.stderr
 
 
-def test_broken_internal_links_and_anchors_are_found_with_their_place(tmp_path):
+@pytest.mark.parametrize("read_apart_from", [200, 1])  # pages read here, or on every core
+def test_broken_internal_links_and_anchors_are_found_with_their_place(tmp_path, monkeypatch, read_apart_from):
+    monkeypatch.setattr("explainer.check.READ_APART_FROM", read_apart_from)
+    monkeypatch.setattr("explainer.check.READ_CHUNK", 1)
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "index.html").write_text('<p id="here">x</p>\n<a href="/b/">b</a> <a href="/a/#here">ok</a>\n<a href="#nowhere">n</a> <img src="/img.png" alt="">\n')
+    (tmp_path / "c.html").write_text('<a href="/a/#here">ok</a> <a href="/a#gone">gone</a> <a href="/">home</a>\n')
     assert [str(p) for p in broken_links(tmp_path)] == [
         'a/index.html:2:1: warning: link to "/b/" leads to no page of the site',
         'a/index.html:3:1: warning: link to "#nowhere": the page has no element with id "nowhere"',
         'a/index.html:3:26: warning: link to "/img.png" leads to no page of the site',
+        'c.html:1:27: warning: link to "/a#gone": the page has no element with id "gone"',
+        'c.html:1:54: warning: link to "/" leads to no page of the site',
     ]
 
 
