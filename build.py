@@ -78,7 +78,7 @@ def _build(args: argparse.Namespace) -> int:
     progress = _progress_line(started) if sys.stderr.isatty() else None
     try:
         result = pipeline.build(project, drafts=args.drafts, progress=progress, stamp=stamp, input_files=files,
-                                gate=_strict_gate(project) if args.strict else None)
+                                gate=_publishing_gate(project, search=True, strict=True) if args.strict else None)
     finally:
         if progress:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
@@ -96,12 +96,12 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _strict_gate(project: Project):
+def _publishing_gate(project: Project, *, search: bool, strict: bool):
     from explainer import pipeline
     from explainer.check import publishing_gate
 
     store = project.cache_dir / f"links-{project.out_dir.name}.pickle"
-    return publishing_gate(dt.date.today(), pipeline.theme_text(project), store, search=True)
+    return publishing_gate(dt.date.today(), pipeline.theme_text(project), store, search=search, strict=strict)
 
 
 def _progress_line(started: float):
@@ -124,18 +124,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from explainer import pipeline
-    from explainer.check import broken_links, editorial_warnings, strictly
-    from explainer.write import load_manifest
+    from explainer.check import strictly
 
     project = Project.at(args.root)
     site, problems = pipeline.load_and_validate(project)
     if site is not None and not any(problem.is_error for problem in problems):
-        problems += editorial_warnings(site, dt.date.today(), pipeline.theme_text(project))
         # A build of its own, kept in .cache/check/: the next check renders, and reads the links of, only what changed.
         checked = Project.at(project.root, project.cache_dir / "check")
-        built = pipeline.build(checked, search=False)
-        digests = {path: entry[0] for path, entry in load_manifest(checked.manifest).items()} or None  # None: read all
-        problems += built.warnings + broken_links(built.out_dir, digests, checked.cache_dir / "links-check.pickle")
+        problems += pipeline.build(checked, search=False, gate=_publishing_gate(checked, search=False, strict=False)).warnings
     if args.strict:
         problems = strictly(problems)
     problems = list(dict.fromkeys(problems))

@@ -70,16 +70,18 @@ def strictly(problems: list[Problem]) -> list[Problem]:
     return [Problem(p.position, p.message) if p.severity == "warning" else p for p in problems]
 
 
-def publishing_gate(today: dt.date, theme: str, store: Path, search: bool):
-    """For `build --strict`, what `check --strict` says of the staged build, before anything is written.
+def publishing_gate(today: dt.date, theme: str, store: Path, *, search: bool, strict: bool):
+    """What `check` says of a staged build, before anything is written (see `pipeline.build`).
 
-    Validation warnings, `editorial_warnings` and the links of the staged site, warnings as
-    errors; links into the search index, made after, lead somewhere.
+    Validation warnings, `editorial_warnings` and the links of the staged site; with `strict`,
+    warnings are errors, and stop the build. Links into the search index, made after, lead
+    somewhere. What each page links to is kept in `store`.
     """
     def gate(site: Site, warnings: list[Problem], staging) -> list[Problem]:
         links = broken_links(staging.out_dir, staging.current, store, locate=staging.location,
                              made_later=("pagefind/",) if search else ())
-        return strictly(warnings + editorial_warnings(site, today, theme) + links)
+        found = warnings + editorial_warnings(site, today, theme) + links
+        return strictly(found) if strict else found
 
     return gate
 

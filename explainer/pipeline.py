@@ -226,10 +226,10 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         if gate is not None:
             clock = time.perf_counter()
             said = gate(site, problems, staging)
-            timings["strict checks"] = time.perf_counter() - clock
+            timings["publishing checks"] = time.perf_counter() - clock
             if any(problem.is_error for problem in said):
                 raise ContentErrors([problem for problem in said if problem.is_error])
-            problems = problems + [problem for problem in said if problem not in problems]
+            problems = list(dict.fromkeys(problems + said))
     except BaseException:
         staging.abort()
         raise
