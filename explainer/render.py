@@ -123,9 +123,10 @@ class Notes:
 
 @dataclass(frozen=True)
 class TimelineMonth:
-    label: str
+    label: str  # "January 2021"
     anchor: str
     events: list[Event]
+    name: str = ""  # "January": the month within its year
 
 
 @dataclass(frozen=True)
@@ -145,11 +146,20 @@ def group_timeline(events: tuple[Event, ...] | list[Event]) -> list[TimelineYear
     for year, in_year in groupby(events, key=lambda event: event.when.start.year):
         months = []
         for month, in_month in groupby(in_year, key=lambda event: _month_of(event)):
-            label = MONTHS[month - 1] + f" {year}" if month else f"{year}, month unknown"
+            name = MONTHS[month - 1] if month else "Month unknown"
+            label = f"{name} {year}" if month else f"{year}, month unknown"
             anchor = f"y{year}-{month:02d}" if month else f"y{year}-undated"
-            months.append(TimelineMonth(label, anchor, list(in_month)))
+            months.append(TimelineMonth(label, anchor, list(in_month), name))
         years.append(TimelineYear(year, f"y{year}", months))
     return years
+
+
+def _year_link(year: TimelineYear) -> dict:
+    return {"label": str(year.year), "href": f"/years/{year.year}/", "year": year.year}  # "year": as templates had it
+
+
+def _month_link(year: TimelineYear, month: TimelineMonth) -> dict:
+    return {"label": month.label, "href": f"/years/{year.year}/{month.anchor}/"}
 
 
 def _month_of(event: Event) -> int:
@@ -416,8 +426,9 @@ class Renderer:
     def tag_links(self, event: Event) -> list[tuple[str, str]]:
         return [(tag, f"/tags/{tag_slug(tag)}/") for tag in event.tags]
 
-    def timeline(self, events) -> list[dict]:
-        return [{"year": year, "months": [{"month": m, "cards": [self.card(e, 5) for e in m.events]} for m in year.months]}
+    def timeline(self, events, heading_level: int = 5) -> list[dict]:
+        """Events by year and month, as cards whose titles are headings of `heading_level`."""
+        return [{"year": year, "months": [{"month": m, "cards": [self.card(e, heading_level) for e in m.events]} for m in year.months]}
                 for year in group_timeline(events)]
 
     @functools.cached_property
@@ -551,30 +562,37 @@ class Renderer:
             return
         years = self.years
         for number, year in enumerate(years):
-            around = {"previous": years[number - 1] if number else None, "next": years[number + 1] if number + 1 < len(years) else None}
+            around = (_year_link(years[number - 1]) if number else None, _year_link(years[number + 1]) if number + 1 < len(years) else None)
             events = [event for month in year.months for event in month.events]
             split = year.count > self.site.settings.timeline_threshold
-            neighbours = (around["previous"] and around["previous"].year, around["next"] and around["next"].year)
             yield PageJob(f"years/{year.year}/index.html",
-                          lambda events=events, split=split, neighbours=neighbours: digest(self.events_key(events), split, *neighbours),
-                          lambda year=year, split=split, around=around: self.year_page(year, split, **around),
+                          lambda events=events, split=split, around=around: digest(self.events_key(events), split, around),
+                          lambda year=year, split=split, around=around: self.year_page(year, split, *around),
                           lists=lambda events=events: ids_of(events))
             if split:
-                for month in year.months:
-                    yield PageJob(f"years/{year.year}/{month.anchor}/index.html", lambda month=month: self.events_key(month.events),
-                                  lambda year=year, month=month: self.month_page(year, month),
+                months = year.months
+                for index, month in enumerate(months):
+                    around = (_month_link(year, months[index - 1]) if index else None,
+                              _month_link(year, months[index + 1]) if index + 1 < len(months) else None)
+                    yield PageJob(f"years/{year.year}/{month.anchor}/index.html",
+                                  lambda month=month, around=around: digest(self.events_key(month.events), around),
+                                  lambda year=year, month=month, around=around: self.month_page(year, month, *around),
                                   lists=lambda month=month: ids_of(month.events))
 
-    def year_page(self, year: TimelineYear, split: bool, previous: TimelineYear | None, next: TimelineYear | None) -> Output:
-        months = [(month.label, f"/years/{year.year}/{month.anchor}/", len(month.events)) for month in year.months] if split else []
+    def year_page(self, year: TimelineYear, split: bool, previous: dict | None, next: dict | None) -> Output:
+        """A year's events by month (headings h2, cards h3); when there are too many, links to a page per month."""
+        months = [(month.label, _month_link(year, month)["href"], len(month.events)) for month in year.months] if split else []
         return self.render("year.html", f"years/{year.year}/index.html", year=year.year, months=months,
-                           timeline=[] if split else self.timeline([e for m in year.months for e in m.events]),
-                           previous=previous, next=next, title=str(year.year),
+                           timeline=[] if split else self.timeline([e for m in year.months for e in m.events], heading_level=3),
+                           parent=None, previous=previous, next=next, title=str(year.year),
                            description=f"Events of {year.year} in {self.site.settings.title}")
 
-    def month_page(self, year: TimelineYear, month: TimelineMonth) -> Output:
+    def month_page(self, year: TimelineYear, month: TimelineMonth, previous: dict | None, next: dict | None) -> Output:
+        """A month's events (cards h2), under its year's page, with the year's other months either side
+        (`previous_month` and `next_month`: `previous` and `next` are years, and a month page has none)."""
         return self.render("year.html", f"years/{year.year}/{month.anchor}/index.html", year=year.year, months=[],
-                           timeline=self.timeline(month.events), previous=None, next=None, title=month.label,
+                           timeline=self.timeline(month.events, heading_level=2), parent=_year_link(year),
+                           previous=None, next=None, previous_month=previous, next_month=next, title=month.label,
                            description=f"Events of {month.label} in {self.site.settings.title}")
 
     def tag_jobs(self) -> Iterator[PageJob]:
