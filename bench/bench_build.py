@@ -7,7 +7,9 @@ after the entry changed), the preview server's time from saving one entry to its
 page on disk and to the end of the whole rebuild, and peak memory (the build process and its
 workers together). Image processing and the search index are timed apart, as stages of the
 cold build. The "bare loop" rows run the floor of our stack over the same corpus: PyYAML's C
-loader, Python-Markdown, one Jinja template, write; on 1 and 2 processes.
+loader, Python-Markdown, one Jinja template, write; on 1 and 2 processes. The "floor" row
+converts, with the site's own Markdown converter, what every build of the corpus must: each
+event's body and summary, and nothing else.
 
 Nothing is deleted until every size is measured, and each timed step starts after `sync`:
 on some disks (seen on ext4 mounted with `discard`) creating files soon after thousands
@@ -39,6 +41,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 from corpus import write_corpus  # noqa: E402
 
+sys.path.insert(0, str(REPO))
+from explainer.markup import make_converter  # noqa: E402
+
 BARE_TEMPLATE = jinja2.Template("<!DOCTYPE html><html><head><title>{{ title }}</title></head><body><h1>{{ title }}</h1>{{ body }}</body></html>")
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Builds run as on an editor's machine, where Python keeps the modules it compiles (some sandboxes turn that off).
@@ -66,6 +71,36 @@ def _bare_file(args: tuple[Path, Path]) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
     return len(items)
+
+
+_TEXTS: list[str] = []  # what `markdown_floor` converts, inherited by its forked workers
+
+
+def _convert_share(bounds: tuple[int, int]) -> int:
+    if not _CONVERTER:
+        _CONVERTER.append(make_converter())
+    converter = _CONVERTER[0]
+    for text in _TEXTS[bounds[0]:bounds[1]]:
+        converter.reset()
+        converter.convert(text)
+    return bounds[1] - bounds[0]
+
+
+def markdown_floor(root: Path, processes: int) -> float:
+    """Seconds to convert every event's body and summary with the site's own Markdown converter, nothing else:
+    a floor under any build of the corpus (the texts are read before the clock starts)."""
+    _TEXTS.clear()
+    for path in sorted((root / "data" / "events").glob("*.yaml")):
+        _TEXTS.extend(text for item in yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
+                      for text in (item.get("body", ""), item["summary"]))
+    for path in sorted((root / "content" / "events").glob("*.md")):
+        _, front, body = path.read_text(encoding="utf-8").split("---\n", 2)
+        _TEXTS.extend((body, yaml.load(front, Loader=Loader)["summary"]))
+    chunks = [(start, min(start + 50, len(_TEXTS))) for start in range(0, len(_TEXTS), 50)]
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        pool.map(_convert_share, chunks, chunksize=1)
+    return time.perf_counter() - started
 
 
 def settled() -> None:
@@ -223,6 +258,7 @@ def measure(size: int, folder: Path) -> dict:
     row: dict = {"events": size}
     row["bare loop, 1 process"] = bare_loop(root, 1, folder / f"bare-{size}-1")
     row["bare loop, 2 processes"] = bare_loop(root, 2, folder / f"bare-{size}-2")
+    row["floor: Markdown of bodies and summaries alone, 2 processes"] = markdown_floor(root, 2)
     row["cold build"], (peak, search_peak), stages = timed_build(root)
     row["cold: images"] = stages.get("images and assets", 0.0)
     row["cold: search index"] = stages.get("search index", 0.0)
@@ -256,10 +292,11 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="explainer-bench-", dir=args.folder))
     rows = [measure(size, folder) for size in args.sizes]
     names = [name for name in rows[0] if name != "events"]
-    print(f"{'measure':<40}" + "".join(f"{row['events']:>12,}" for row in rows))
+    width = max(map(len, names)) + 2
+    print(f"{'measure':<{width}}" + "".join(f"{row['events']:>12,}" for row in rows))
     for name in names:
         unit = "" if "MiB" in name or "KB" in name else " s"
-        print(f"{name:<40}" + "".join(f"{row[name]:>10.2f}{unit:>2}" for row in rows))
+        print(f"{name:<{width}}" + "".join(f"{row[name]:>10.2f}{unit:>2}" for row in rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     shutil.rmtree(folder)
