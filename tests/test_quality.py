@@ -3,12 +3,14 @@ violations in light and dark mode, phones and desktops, no JavaScript, the keybo
 engines and link previews read, and the weight of a page.
 
 The sample is built once per session; the validator runs once over the whole site and one
-Chromium serves every browser test. Screenshots of the home and an event page, at 360 and
+Chromium serves every browser test. The sample is built a second time as a large site (a
+lower `timeline_threshold`), whose home, year and month pages pass the same gates. Screenshots of the home and an event page, at 360 and
 1280 px, are left in the session's temporary folder (screenshots0/) for a person to look at.
 """
 import functools
 import json
 import re
+import shutil
 import subprocess
 import threading
 from html.parser import HTMLParser
@@ -78,12 +80,7 @@ def html_pages(out):
 
 @pytest.fixture(scope="session")
 def base_url(out):
-    handler = functools.partial(QuietHandler, directory=str(out))
-    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-        server.shutdown()
+    yield from served(out)
 
 
 @pytest.fixture(scope="session")
@@ -117,8 +114,12 @@ def screenshots(tmp_path_factory):
 @pytest.fixture(scope="session")
 def nu_checker(out):
     """One run of the Nu Html Checker over the whole site (it takes seconds to start): the files it read, and its messages."""
+    return run_nu_checker(out)
+
+
+def run_nu_checker(*paths: Path) -> tuple[set[Path], list[dict], int]:
     result = subprocess.run(
-        ["java", "-jar", str(VNU_JAR), "--errors-only", "--verbose", "--format", "json", "--skip-non-html", str(out)],
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--verbose", "--format", "json", "--skip-non-html", *map(str, paths)],
         capture_output=True, text=True, timeout=120,
     )
     checked = {Path(line).resolve() for line in result.stdout.splitlines() if line.strip()}
@@ -146,27 +147,7 @@ def test_the_html_checker_reads_every_page_and_no_feed(nu_checker, out):
 @pytest.mark.browser
 @pytest.mark.axe
 def test_every_page_type_has_no_axe_violations_in_light_and_dark_mode(browser, base_url, page_types):
-    page = browser.new_page(viewport=DESKTOP)
-    failures = []
-
-    def check(name):
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            for violation in axe_violations(page):
-                targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
-                failures.append(f"{urlsplit(page.url).path} ({name}, {scheme}): {violation['id']} [{violation['impact']}] "
-                                f"{len(violation['nodes'])}x: {targets}")
-
-    for name, url in page_types.items():
-        page.emulate_media(color_scheme="light")
-        page.goto(base_url + url)
-        page.add_script_tag(path=str(AXE_JS))
-        check(name)
-        if name == "search" and page.locator("#search input").count():
-            page.locator("#search input").fill("Interpol")
-            page.locator(".pagefind-ui__result").first.wait_for(timeout=10_000)
-            check("search results")
-    page.close()
+    failures = axe_failures(browser, base_url, page_types)
     assert not failures, "axe-core found violations:\n" + "\n".join(failures)
 
 
@@ -225,22 +206,7 @@ def test_the_sticky_year_heading_never_covers_a_link_target_or_the_focused_eleme
 
 @pytest.mark.browser
 def test_no_page_type_scrolls_sideways_on_a_360px_phone(tab, base_url, page_types, screenshots):
-    too_wide = {}
-    for name, url in page_types.items():
-        tab.goto(base_url + url)
-        overflow = tab.evaluate("""() => {
-            const tooWide = e => e.getBoundingClientRect().right > window.innerWidth + 0.5;
-            const culprits = [...document.querySelectorAll('body *')].filter(e => tooWide(e) && ![...e.children].some(tooWide));
-            return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
-                    culprits: culprits.slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))};
-        }""")
-        if overflow["scrollWidth"] > overflow["innerWidth"]:
-            too_wide[url] = overflow
-        if name in SCREENSHOTS:
-            for scheme in ("light", "dark"):
-                tab.emulate_media(color_scheme=scheme)
-                tab.screenshot(path=screenshots / f"{slug(name)}-360-{scheme}.png", full_page=True)
-            tab.emulate_media(color_scheme="light")
+    too_wide = wider_than_the_window(tab, base_url, page_types, screenshots, SCREENSHOTS)
     assert not too_wide, f"pages wider than a phone: {too_wide}"
 
 
@@ -360,7 +326,91 @@ def test_no_page_has_inline_scripts_or_styles_a_strict_content_security_policy_w
         assert not page.inline_styles, f"{url}: style attribute or <style> on {page.inline_styles}"
 
 
+# --- The sample as a large site --------------------------------------------------------------------
+# Above `timeline_threshold` events the home page lists the latest events and links a page per
+# year, and a year with more events than that a page per month. The sample, built with a
+# threshold of 5, has each of these pages: readers of large sites meet them, not the sample's.
+
+LARGE_PAGE_TYPES = {
+    "large home": "/",
+    "year": "/years/2020/",
+    "year of month pages": "/years/2021/",
+    "month": "/years/2021/y2021-10/",
+    "month unknown": "/years/2021/y2021-undated/",
+}
+
+
+@pytest.fixture(scope="session")
+def large_out(tmp_path_factory):
+    from explainer.pipeline import Project, build
+
+    root = tmp_path_factory.mktemp("large-sample")
+    for folder in ("content", "data", "templates", "assets"):
+        shutil.copytree(REPO / folder, root / folder)
+    settings = root / "data" / "site.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "\ntimeline_threshold: 5\n", encoding="utf-8")
+    build(Project.at(root), search=False)
+    out = root / "_site"
+    missing = [url for url in LARGE_PAGE_TYPES.values() if not file_of(out, url).is_file()]
+    assert not missing, f"the sample, as a large site, no longer has {missing}"
+    return out
+
+
+@pytest.fixture(scope="session")
+def large_base_url(large_out):
+    yield from served(large_out)
+
+
+@pytest.mark.vnu
+def test_the_pages_of_a_large_site_are_valid_html(large_out):
+    pages = [file_of(large_out, url) for url in LARGE_PAGE_TYPES.values()]
+    checked, messages, returncode = run_nu_checker(*pages)
+    errors = [f"{page_name(large_out, m.get('url', '?'))}: {m.get('lastLine', '?')}: {m['message']}" for m in messages]
+    assert not errors, "The Nu Html Checker found errors:\n" + "\n".join(errors)
+    assert returncode == 0 and checked == {page.resolve() for page in pages}
+
+
+@pytest.mark.browser
+@pytest.mark.axe
+def test_the_pages_of_a_large_site_have_no_axe_violations_in_light_and_dark_mode(browser, large_base_url):
+    failures = axe_failures(browser, large_base_url, LARGE_PAGE_TYPES)
+    assert not failures, "axe-core found violations:\n" + "\n".join(failures)
+
+
+@pytest.mark.browser
+def test_the_pages_of_a_large_site_do_not_scroll_sideways_on_a_360px_phone(tab, large_base_url, screenshots):
+    too_wide = wider_than_the_window(tab, large_base_url, LARGE_PAGE_TYPES, screenshots, ("year", "month"))
+    assert not too_wide, f"pages wider than a phone: {too_wide}"
+
+
+@pytest.mark.browser
+def test_a_year_page_reads_without_javascript_and_its_month_links_land_on_their_months(browser, large_base_url):
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE, reduced_motion="reduce")
+    page = context.new_page()
+    page.goto(large_base_url + "/years/2020/")
+    months = page.locator('nav[aria-label="Months of 2020"] a')
+    assert months.count() >= 2
+    last = months.nth(months.count() - 1)
+    target = last.get_attribute("href")
+    last.click()
+    assert page.evaluate("location.hash") == target
+    heading = page.locator(f"h2{target}")
+    assert heading.is_visible() and 0 <= heading.bounding_box()["y"] < PHONE["height"] / 2
+    assert page.locator(".event-card h3").first.is_visible()
+    context.close()
+
+
 # --- Helpers ----------------------------------------------------------------------------------------
+
+def served(folder: Path):
+    """A local HTTP server of the folder for as long as the generator runs: its base URL."""
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+        server.shutdown()
+
 
 class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
@@ -470,6 +520,53 @@ def is_absolute(url: str) -> bool:
 
 def slug(name: str) -> str:
     return name.replace(" ", "-")
+
+
+def axe_failures(browser, base_url: str, page_types: dict[str, str]) -> list[str]:
+    """axe-core's violations on each page, in light and dark mode, one line each (search results too, where there is search)."""
+    page = browser.new_page(viewport=DESKTOP)
+    failures = []
+
+    def check(name):
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            for violation in axe_violations(page):
+                targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
+                failures.append(f"{urlsplit(page.url).path} ({name}, {scheme}): {violation['id']} [{violation['impact']}] "
+                                f"{len(violation['nodes'])}x: {targets}")
+
+    for name, url in page_types.items():
+        page.emulate_media(color_scheme="light")
+        page.goto(base_url + url)
+        page.add_script_tag(path=str(AXE_JS))
+        check(name)
+        if name == "search" and page.locator("#search input").count():
+            page.locator("#search input").fill("Interpol")
+            page.locator(".pagefind-ui__result").first.wait_for(timeout=10_000)
+            check("search results")
+    page.close()
+    return failures
+
+
+def wider_than_the_window(tab, base_url: str, page_types: dict[str, str], screenshots: Path, shown: tuple[str, ...]) -> dict:
+    """URL -> what sticks out, for each page wider than the tab's window; the `shown` pages are saved as screenshots."""
+    too_wide = {}
+    for name, url in page_types.items():
+        tab.goto(base_url + url)
+        overflow = tab.evaluate("""() => {
+            const tooWide = e => e.getBoundingClientRect().right > window.innerWidth + 0.5;
+            const culprits = [...document.querySelectorAll('body *')].filter(e => tooWide(e) && ![...e.children].some(tooWide));
+            return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+                    culprits: culprits.slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))};
+        }""")
+        if overflow["scrollWidth"] > overflow["innerWidth"]:
+            too_wide[url] = overflow
+        if name in shown:
+            for scheme in ("light", "dark"):
+                tab.emulate_media(color_scheme=scheme)
+                tab.screenshot(path=screenshots / f"{slug(name)}-360-{scheme}.png", full_page=True)
+            tab.emulate_media(color_scheme="light")
+    return too_wide
 
 
 def axe_violations(page) -> list[dict]:
