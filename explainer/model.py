@@ -11,7 +11,7 @@ STATUSES = ("happened", "expected", "postponed", "cancelled", "rescheduled")
 UPDATE_KINDS = ("update", "correction")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Settings:
     """`data/site.yaml`."""
 
@@ -30,7 +30,7 @@ class Settings:
         return self.base_url.rstrip("/") + path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """A publication that backs claims, from `data/sources.yaml` or written inline in an event."""
 
@@ -47,7 +47,7 @@ class Source:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Photo:
     """A photo of an event; `src` is relative to `assets/`."""
 
@@ -62,7 +62,7 @@ class Photo:
         return self.credit.strip().lower() == "placeholder"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Update:
     """A dated entry in an event's or page's log of changes."""
 
@@ -75,7 +75,7 @@ class Update:
         return self.kind == "correction"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """One dated event of the timeline."""
 
@@ -113,7 +113,7 @@ class Event:
         return (*self.when.sort_key(), self.time or dt.time(0, 0), self.time is not None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     """A narrative page from `content/*.md`; `content/index.md` is the home page's introduction."""
 
@@ -141,7 +141,7 @@ class Page:
         return self.menu_title or self.title
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Site:
     """Everything the content says, validated, events in timeline order."""
 
