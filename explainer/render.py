@@ -570,29 +570,41 @@ class Renderer:
                           lambda year=year, split=split, around=around: self.year_page(year, split, *around),
                           lists=lambda events=events: ids_of(events))
             if split:
-                months = year.months
-                for index, month in enumerate(months):
-                    around = (_month_link(year, months[index - 1]) if index else None,
-                              _month_link(year, months[index + 1]) if index + 1 < len(months) else None)
-                    yield PageJob(f"years/{year.year}/{month.anchor}/index.html",
-                                  lambda month=month, around=around: digest(self.events_key(month.events), around),
-                                  lambda year=year, month=month, around=around: self.month_page(year, month, *around),
-                                  lists=lambda month=month: ids_of(month.events))
+                yield from self._month_pages(year)
+
+    def _month_pages(self, year: TimelineYear) -> Iterator[PageJob]:
+        """A page per month of a year too long for one; a month itself too long goes on over numbered pages."""
+        months, most = year.months, self.site.settings.timeline_threshold
+        for index, month in enumerate(months):
+            around = (_month_link(year, months[index - 1]) if index else None,
+                      _month_link(year, months[index + 1]) if index + 1 < len(months) else None)
+            base = f"years/{year.year}/{month.anchor}/"
+            pages = paginate(month.events, most)
+            for number, chunk in enumerate(pages, start=1):
+                pager = _pager(base, number, len(pages))
+                yield PageJob(page_path(base, number),
+                              lambda chunk=chunk, around=around, pager=pager: digest(self.events_key(chunk), around, pager),
+                              lambda year=year, month=month, chunk=chunk, around=around, pager=pager:
+                              self.month_page(year, month, chunk, pager, *around),
+                              lists=lambda chunk=chunk: ids_of(chunk))
 
     def year_page(self, year: TimelineYear, split: bool, previous: dict | None, next: dict | None) -> Output:
         """A year's events by month (headings h2, cards h3); when there are too many, links to a page per month."""
         months = [(month.label, _month_link(year, month)["href"], len(month.events)) for month in year.months] if split else []
         return self.render("year.html", f"years/{year.year}/index.html", year=year.year, months=months,
                            timeline=[] if split else self.timeline([e for m in year.months for e in m.events], heading_level=3),
-                           parent=None, previous=previous, next=next, title=str(year.year),
+                           parent=None, pager=None, previous=previous, next=next, title=str(year.year),
                            description=f"Events of {year.year} in {self.site.settings.title}")
 
-    def month_page(self, year: TimelineYear, month: TimelineMonth, previous: dict | None, next: dict | None) -> Output:
-        """A month's events (cards h2), under its year's page, with the year's other months either side
-        (`previous_month` and `next_month`: `previous` and `next` are years, and a month page has none)."""
-        return self.render("year.html", f"years/{year.year}/{month.anchor}/index.html", year=year.year, months=[],
-                           timeline=self.timeline(month.events, heading_level=2), parent=_year_link(year),
-                           previous=None, next=None, previous_month=previous, next_month=next, title=month.label,
+    def month_page(self, year: TimelineYear, month: TimelineMonth, events: list[Event], pager: dict,
+                   previous: dict | None, next: dict | None) -> Output:
+        """A month's events (cards h2), or one numbered page of them, under its year's page, with the year's other
+        months either side (`previous_month` and `next_month`: `previous` and `next` are years, and a month page has none)."""
+        number, total = pager["number"], pager["total"]
+        title = month.label if number == 1 else f"{month.label} (page {number} of {total})"
+        return self.render("year.html", page_path(f"years/{year.year}/{month.anchor}/", number), year=year.year, months=[],
+                           timeline=self.timeline(events, heading_level=2), parent=_year_link(year), pager=pager,
+                           previous=None, next=None, previous_month=previous, next_month=next, title=title,
                            description=f"Events of {month.label} in {self.site.settings.title}")
 
     def tag_jobs(self) -> Iterator[PageJob]:

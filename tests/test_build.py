@@ -331,7 +331,7 @@ def test_a_large_timeline_gets_year_pages_and_paginated_tags(make_site):
     assert home.count('class="event-card"') == 7  # the latest events (all seven here)
     year = (out / "years" / "2019" / "index.html").read_text()
     assert 'href="/years/2019/y2019-' in year  # more events than the threshold in a year: a page per month
-    assert 'rel="next" href="/years/2020/"><span class="pager-label">Next year</span> 2020</a>' in year
+    assert 'rel="next" class="pager-next" href="/years/2020/"><span class="pager-label">Next year</span> 2020</a>' in year
     assert (out / "tags" / "common" / "page" / "3" / "index.html").is_file()
     assert not (out / "tags" / "common" / "page" / "4").exists()
     first = (out / "tags" / "common" / "index.html").read_text()
@@ -344,30 +344,56 @@ def test_a_large_timeline_gets_year_pages_and_paginated_tags(make_site):
 def test_year_and_month_pages_are_headed_by_what_they_show(make_site):
     """A year's page goes by month (h2), its cards below (h3); a month's page shows its cards (h2) between its
     year's other months. Neither repeats the year or month its title gives."""
+    dates = ["2019-01-05", "2019-04-05", "2019-07-05", "2020-02-05", "2020-05-05"]
     events = "".join(f"- id: e{n}\n  date: {date}\n  title: Event {n}\n  summary: S[@paper-one]\n  sources: [paper-one]\n"
-                     for n, date in enumerate(["2019-01-05", "2019-04-05", "2019-07-05", "2020-02-05", "2020-05-05"]))
+                     for n, date in enumerate(dates))
     root = make_site({"data/events/a.yaml": events,
                       "data/site.yaml": "title: T\ndescription: D\nbase_url: https://example.org\ntimeline_threshold: 2\n"})
     build(Project.at(root), search=False)
     years = root / "_site" / "years"
 
     year = (years / "2020" / "index.html").read_text()
-    headings = re.findall(r"<(h[1-6])[^>]*>(.*?)</h[1-6]>", year)
-    assert [(tag, re.sub("<[^>]+>", "", text).strip()) for tag, text in headings] == [
-        ("h1", "2020"), ("h2", "February 2020"), ("h3", "Event 3"), ("h2", "May 2020"), ("h3", "Event 4")]
+    assert headings(year) == [("h1", "2020"), ("h2", "February 2020"), ("h3", "Event 3"), ("h2", "May 2020"), ("h3", "Event 4")]
     jump = year[year.index('<nav class="year-jump" aria-label="Months of 2020">'):]
     assert '<a href="#y2020-02">February</a></li><li><a href="#y2020-05">May</a>' in jump[:jump.index("</nav>")]
-    assert 'rel="prev" href="/years/2019/"><span class="pager-label">Previous year</span> 2019</a>' in year
+    assert '<a rel="prev" class="pager-previous" href="/years/2019/"><span class="pager-label">Previous year</span> 2019</a>' in year
 
     month = (years / "2019" / "y2019-04" / "index.html").read_text()
-    headings = re.findall(r"<(h[1-6])[^>]*>(.*?)</h[1-6]>", month)
-    assert [(tag, re.sub("<[^>]+>", "", text).strip()) for tag, text in headings] == [("h1", "April 2019"), ("h2", "Event 1")]
+    assert headings(month) == [("h1", "April 2019"), ("h2", "Event 1")]
     assert '<a href="/#years">All years</a> · <a href="/years/2019/">2019</a>' in month
-    assert 'aria-label="Previous and next month"' in month
-    assert 'rel="prev" href="/years/2019/y2019-01/"><span class="pager-label">Previous month</span> January 2019</a>' in month
-    assert 'rel="next" href="/years/2019/y2019-07/"><span class="pager-label">Next month</span> July 2019</a>' in month
-    assert 'rel="prev"' not in (years / "2019" / "y2019-01" / "index.html").read_text()
+    assert 'aria-label="Previous and next month"' in month and 'aria-label="Pages"' not in month
+    assert '<a rel="prev" class="pager-previous" href="/years/2019/y2019-01/"><span class="pager-label">Previous month</span> January 2019</a>' in month
+    assert '<a rel="next" class="pager-next" href="/years/2019/y2019-07/"><span class="pager-label">Next month</span> July 2019</a>' in month
+    assert "Previous month" not in (years / "2019" / "y2019-01" / "index.html").read_text()
     assert broken_links(root / "_site") == []
+
+
+def test_a_month_with_more_events_than_the_threshold_goes_on_over_numbered_pages(make_site):
+    events = "".join(f"- id: e{n}\n  date: 2019-04-{1 + n:02d}\n  title: Event {n}\n  summary: S[@paper-one]\n  sources: [paper-one]\n"
+                     for n in range(5))
+    events += "- id: may\n  date: 2019-05-01\n  title: In May\n  summary: S[@paper-one]\n  sources: [paper-one]\n"
+    root = make_site({"data/events/a.yaml": events,
+                      "data/site.yaml": "title: T\ndescription: D\nbase_url: https://example.org\ntimeline_threshold: 2\n"})
+    build(Project.at(root), search=False)
+    april = root / "_site" / "years" / "2019" / "y2019-04"
+
+    first, last = (april / "index.html").read_text(), (april / "page" / "3" / "index.html").read_text()
+    assert headings(first) == [("h1", "April 2019"), ("h2", "Event 0"), ("h2", "Event 1")]
+    assert headings(last) == [("h1", "April 2019 (page 3 of 3)"), ("h2", "Event 4")]
+    assert "<title>April 2019 (page 3 of 3)" in last
+    assert 'rel="next" href="/years/2019/y2019-04/page/2/"' in first and "Page 1 of 3" in first
+    # The pages of the month are what rel="next" leads to; the next month is linked without it.
+    assert '<a class="pager-next" href="/years/2019/y2019-05/"><span class="pager-label">Next month</span> May 2019</a>' in first
+    assert first.count('rel="next"') == 1 and 'rel="next"' not in last
+    assert not (april / "page" / "4").exists()
+    assert '<a href="/years/2019/y2019-04/">April 2019</a> <span class="count">(5 events)</span>' in (
+        root / "_site" / "years" / "2019" / "index.html").read_text()
+    assert broken_links(root / "_site") == []
+
+
+def headings(page: str) -> list[tuple[str, str]]:
+    """Each heading of a page, in order: (tag, text)."""
+    return [(tag, re.sub("<[^>]+>", "", text).strip()) for tag, text in re.findall(r"<(h[1-6])[^>]*>(.*?)</h[1-6]>", page)]
 
 
 def test_a_large_home_page_describes_in_json_ld_only_the_events_it_lists(make_site):

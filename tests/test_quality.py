@@ -4,8 +4,9 @@ engines and link previews read, and the weight of a page.
 
 The sample is built once per session; the validator runs once over the whole site and one
 Chromium serves every browser test. The sample is built a second time as a large site (a
-lower `timeline_threshold`), whose home, year and month pages pass the same gates. Screenshots of the home and an event page, at 360 and
-1280 px, are left in the session's temporary folder (screenshots0/) for a person to look at.
+lower `timeline_threshold`), whose home, year and month pages pass the same gates.
+Screenshots of the home and an event page at 360 and 1280 px, and of a year and a month page
+at 360 px, are left in the session's temporary folder (screenshots0/) for a person to look at.
 """
 import functools
 import json
@@ -328,14 +329,16 @@ def test_no_page_has_inline_scripts_or_styles_a_strict_content_security_policy_w
 
 # --- The sample as a large site --------------------------------------------------------------------
 # Above `timeline_threshold` events the home page lists the latest events and links a page per
-# year, and a year with more events than that a page per month. The sample, built with a
-# threshold of 5, has each of these pages: readers of large sites meet them, not the sample's.
+# year, a year with more events than that a page per month, and a month with more events than
+# that numbered pages. The sample, built with a threshold of 3, has each of these pages:
+# readers of large sites meet them, not the sample's.
 
 LARGE_PAGE_TYPES = {
     "large home": "/",
     "year": "/years/2020/",
     "year of month pages": "/years/2021/",
     "month": "/years/2021/y2021-10/",
+    "month, page 2": "/years/2021/y2021-10/page/2/",
     "month unknown": "/years/2021/y2021-undated/",
 }
 
@@ -348,7 +351,7 @@ def large_out(tmp_path_factory):
     for folder in ("content", "data", "templates", "assets"):
         shutil.copytree(REPO / folder, root / folder)
     settings = root / "data" / "site.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8") + "\ntimeline_threshold: 5\n", encoding="utf-8")
+    settings.write_text(settings.read_text(encoding="utf-8") + "\ntimeline_threshold: 3\n", encoding="utf-8")
     build(Project.at(root), search=False)
     out = root / "_site"
     missing = [url for url in LARGE_PAGE_TYPES.values() if not file_of(out, url).is_file()]
