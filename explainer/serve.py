@@ -65,6 +65,10 @@ class Preview:
                 self.caches.fragments.keep_blocks = True  # rendered again and again: keep them all in memory
                 self.caches.snapshot_store = None  # the last build's site is kept in memory, not saved after each save
             result = build(self.project, drafts=True, search=False, caches=self.caches)
+            if not self.caches.in_memory:
+                # Once, after the first good build: the next preview starts from what this one rendered. Later
+                # saves stay in memory (the records on disk, older, only make a later start check more files).
+                self.caches.save()
             self.caches.in_memory = True  # from now on this process alone writes the preview folder
         except ContentErrors as errors:
             self.problems, self.crash = errors.problems, None

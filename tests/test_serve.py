@@ -10,7 +10,8 @@ import pytest
 
 from explainer.pipeline import Caches, Project, build, render_edited_events
 from explainer.problems import Position, Problem
-from explainer.serve import error_page, resolve_request_path
+from explainer import serve
+from explainer.serve import Preview, error_page, resolve_request_path
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -203,3 +204,21 @@ def test_the_preview_says_the_edited_page_went_first(preview):
         line = process.stdout.readline()
     assert "content/events/released.md: events/released/index.html rewritten first in" in line
     assert "the rest of the site follows" in line
+
+
+def test_a_preview_that_is_killed_leaves_the_next_one_nothing_to_render(fixture_site, monkeypatch):
+    """The first good build's records are saved at once, not only on Ctrl+C: a preview whose terminal was
+    closed still spares the next one rendering every page again."""
+    root = fixture_site("basic")
+    project = Project.at(root, root / ".cache" / "preview")
+    Preview(project, log=lambda line: None).rebuild()  # then dropped, as a killed process would leave it
+
+    results = []
+
+    def recording_build(*args, **kwargs):
+        results.append(build(*args, **kwargs))
+        return results[-1]
+
+    monkeypatch.setattr(serve, "build", recording_build)
+    assert Preview(project, log=lambda line: None).rebuild()
+    assert results[0].pages_rendered == 0 and results[0].report.written == []
