@@ -3,8 +3,14 @@
 The build process is one of the workers: on two cores it forks one child, not two, so the
 site it holds in memory is copied (page by page, as the child touches it) once, not twice.
 Forked children inherit the function and the items: only indices go to them, and results
-come back. Processes claim items one at a time from a shared counter, so a slow item never
-holds the others up; results are yielded in the items' order.
+come back. Children claim items from the front, a few at a time, and send each batch's results
+in one message; this process claims them one at a time from the back. So a slow item never
+holds the others up, and what children touch (and so copy) is apart from what this process
+touches. Results are yielded in the items' order.
+
+A thread of this process receives what children send while this process works; it runs only
+when the interpreter lets it, every few milliseconds while this process computes. Few
+messages, and a pipe that holds many of them, keep children from waiting for it.
 """
 from __future__ import annotations
 
@@ -18,6 +24,9 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 _DONE = -1  # what a child sends once no item is left to claim
+BATCHES_EACH = 32  # a child claims items in batches of about 1/32 of an even share: a slow batch holds little up
+MAX_BATCH = 64
+PIPE_BYTES = 1 << 20  # the most a pipe may hold without privileges, by Linux's default
 
 
 class WorkerLost(RuntimeError):
@@ -30,23 +39,32 @@ def map_forked(function: Callable, items: list, workers: int) -> Iterator:
         yield from map(function, items)
         return
     context = multiprocessing.get_context("fork")
-    counter = context.Value("q", 0)
+    ends = context.Array("q", [0, len(items)])  # the next item from the front, and one past the next from the back
     channel = context.SimpleQueue()
+    _widen(channel)
+    batch = max(1, min(MAX_BATCH, len(items) // (workers * BATCHES_EACH)))
 
-    def claim() -> int | None:
-        with counter.get_lock():
-            index = counter.value
-            counter.value += 1
-        return index if index < len(items) else None
+    def claim(count: int, from_back: bool = False) -> range:
+        with ends.get_lock():
+            front, back = ends[0], ends[1]
+            count = min(count, back - front)
+            if from_back:
+                ends[1] = back - count
+                return range(back - 1, back - count - 1, -1)
+            ends[0] = front + count
+            return range(front, front + count)
 
     def child() -> None:
-        while (index := claim()) is not None:
-            try:
-                channel.put((index, True, function(items[index])))
-            except BaseException as error:  # noqa: BLE001 (it goes to the parent, which raises it)
-                channel.put((index, False, _sendable(error)))
-                break
-        channel.put((_DONE, True, None))
+        while claimed := claim(batch):
+            done = []
+            for index in claimed:
+                try:
+                    done.append((index, True, function(items[index])))
+                except BaseException as error:  # noqa: BLE001 (it goes to the parent, which raises it)
+                    channel.put([*done, (index, False, _sendable(error)), (_DONE, True, None)])
+                    return
+            channel.put(done)
+        channel.put([(_DONE, True, None)])
 
     children = [context.Process(target=child, daemon=True) for _ in range(min(workers, len(items)) - 1)]
     for process in children:
@@ -58,8 +76,8 @@ def map_forked(function: Callable, items: list, workers: int) -> Iterator:
     completed = False
     try:
         position = 0
-        while (index := claim()) is not None:
-            results[index] = (True, function(items[index]))
+        while claimed := claim(1, from_back=True):
+            results[claimed[0]] = (True, function(items[claimed[0]]))
             _collect(arrived, results, block=False)
             while position in results:
                 yield _result(results.pop(position))
@@ -129,14 +147,25 @@ def _relay(channel, arrived: queue.SimpleQueue, children: int) -> None:
     remaining = children
     while remaining:
         try:
-            message = channel.get()
+            batch = channel.get()
         except (EOFError, OSError, TypeError, ValueError):  # closed under it, once the work was stopped
             break
-        if message[0] == _DONE:
-            remaining -= 1
-        else:
-            arrived.put(message)
+        for message in batch:
+            if message[0] == _DONE:
+                remaining -= 1
+            else:
+                arrived.put(message)
     arrived.put((_DONE, True, None))
+
+
+def _widen(channel) -> None:
+    """Let the channel's pipe hold a mebibyte (Linux), so that a child seldom waits for this process to read."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(channel._reader.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):  # another system, or a lower limit: the pipe works as it is
+        pass
 
 
 def _collect(arrived: queue.SimpleQueue, results: dict, *, block: bool) -> bool:

@@ -431,11 +431,19 @@ def _rendered(jobs: list[PageJob], fragments: FragmentStore, staging: Staging, r
     Workers write the pages themselves and send back only what the build must record, the
     Markdown they rendered and, with the calendar, its memo; template mistakes become problems.
     """
+    builder = os.getpid()
+
     def render(chunk: list[PageJob]) -> tuple[list[tuple[str, str, bool]], dict[str, str], dict | None]:
         with _template_problems(root):
             outputs = [job.make() for job in chunk]
         memo = calendar_memo if any(output.path == "calendar.ics" for output in outputs) else None
-        return [staging.write_aside(output.path, output.content) for output in outputs], fragments.take_new(), memo
+        written = [staging.write_aside(output.path, output.content) for output in outputs]
+        if os.getpid() == builder:
+            # This process renders from the back: its results wait for the workers' before they are yielded,
+            # the Markdown it rendered need not wait with them.
+            fragments.merge(fragments.take_new())
+            return written, {}, memo
+        return written, fragments.take_new(), memo
 
     if len(jobs) < PARALLEL_PAGES_FROM:
         workers = 1

@@ -22,6 +22,34 @@ def test_results_come_in_the_items_order_from_every_process():
     assert os.getpid() in {pid for _, pid in results}
 
 
+def test_this_process_takes_items_from_the_back_and_workers_from_the_front():
+    """What a forked worker touches, it copies: the build's listing pages (the last items), which show every
+    event, stay in this process, and the worker's share of the site is one end of it."""
+    results = list(map_forked(lambda item: slowly(os.getpid()), list(range(200)), workers=2))
+    mine = [index for index, pid in enumerate(results) if pid == os.getpid()]
+    assert 0 < len(mine) < 200 and mine == list(range(200 - len(mine), 200))
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="a worker needs a core of its own to keep pace")
+def test_a_worker_keeps_working_while_this_process_computes():
+    """This process reads what workers send on a thread that runs only between its own computations
+    (every few milliseconds): a worker sending many results, or large ones, must not wait for each to
+    be read. It sends them in batches, through a pipe that holds many."""
+    parent = os.getpid()
+
+    def work(item):
+        if os.getpid() == parent:
+            started = time.perf_counter()
+            while time.perf_counter() - started < 0.002:  # computing, the interpreter held
+                pass
+            return parent
+        return os.getpid(), "x" * 20_000
+
+    results = list(map_forked(work, list(range(400)), workers=2))
+    by_worker = [result for result in results if result != parent]
+    assert len(by_worker) > len(results) // 2  # it has nothing to compute: given the chance, it does most
+
+
 def test_one_worker_or_one_item_stays_in_this_process():
     assert list(map_forked(lambda item: os.getpid(), [1, 2, 3], workers=1)) == [os.getpid()] * 3
     assert list(map_forked(lambda item: os.getpid(), [1], workers=4)) == [os.getpid()]
