@@ -9,7 +9,9 @@ workers together). Image processing and the search index are timed apart, as sta
 cold build. The "bare loop" rows run the floor of our stack over the same corpus: PyYAML's C
 loader, Python-Markdown, one Jinja template, write; on 1 and 2 processes. The "floor" row
 converts, with the site's own Markdown converter, what every build of the corpus must: each
-event's body and summary, and nothing else.
+event's body and summary, and nothing else; the build "with Markdown already rendered" (a
+cold build but for the stored Markdown) does all the rest, so the two rows split the cold
+build in two. A deploy on Netlify keeps `.cache/` and starts with no `_site/`.
 
 Nothing is deleted until every size is measured, and each timed step starts after `sync`:
 on some disks (seen on ext4 mounted with `discard`) creating files soon after thousands
@@ -201,6 +203,23 @@ def timed_build(root: Path, *extra: str) -> tuple[float, tuple[int, int], dict[s
     return elapsed, peak, stages
 
 
+def without_apart(seconds: float, stages: dict[str, float], images: bool = True) -> float:
+    """A build's seconds without its search index and, unless not `images`, its images: the stages timed apart."""
+    return seconds - stages.get("search index", 0.0) - (stages.get("images and assets", 0.0) if images else 0.0)
+
+
+def forget_all_but(root: Path, kept: set[str]) -> Path:
+    """The site at `root` without its output, and of its `.cache/` only the entries named in `kept`.
+
+    What goes is moved into a folder beside the site, deleted with the rest at the end (see the module's docstring).
+    """
+    aside = Path(tempfile.mkdtemp(prefix="set-aside-", dir=root.parent))
+    for path in [*(root / ".cache").iterdir(), root / "_site"]:
+        if path.name not in kept:
+            path.rename(aside / path.name)
+    return root
+
+
 def timed_check(root: Path) -> float:
     """Seconds of `build.py check`, which Netlify runs before each build (as `check --strict`)."""
     settled()
@@ -262,13 +281,18 @@ def measure(size: int, folder: Path) -> dict:
     row["cold build"], (peak, search_peak), stages = timed_build(root)
     row["cold: images"] = stages.get("images and assets", 0.0)
     row["cold: search index"] = stages.get("search index", 0.0)
-    row["cold build, without images and search"] = row["cold build"] - row["cold: images"] - row["cold: search index"]
+    row["cold build, without images and search"] = without_apart(row["cold build"], stages)
     row["  ÷ bare loop, 2 processes (target: 1.2)"] = (
         row["cold build, without images and search"] / row["bare loop, 2 processes"])
     row["peak memory, PSS (MiB)"] = peak / 2**20
     row["largest HTML page (KB)"] = max(page.stat().st_size for page in (root / "_site").rglob("*.html")) / 1000
     row["peak memory of the search indexer (MiB)"] = search_peak / 2**20
     row["no change"], _, _ = timed_build(root)
+    seconds, _, stages = timed_build(forget_all_but(root, {"fragments.sqlite", "images"}))
+    row["cold build, Markdown already rendered, without images and search"] = without_apart(seconds, stages)
+    row["  ÷ bare loop, 2 processes"] = row["cold build, Markdown already rendered, without images and search"] / row["bare loop, 2 processes"]
+    seconds, _, stages = timed_build(forget_all_but(root, {path.name for path in (root / ".cache").iterdir()}))
+    row["deploy on Netlify (.cache/ kept, _site/ empty), without search"] = without_apart(seconds, stages, images=False)
     row["check, first"] = timed_check(root)
     entry = root / "content" / "events" / "event-00001.md"
     entry.write_text(entry.read_text().replace("title: \"", "title: \"Edited: ", 1))
