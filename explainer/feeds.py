@@ -451,11 +451,18 @@ def citation_jsonld(source: Source) -> dict:
     return work
 
 
-def start_date(event: Event) -> str:
-    """ISO 8601 start as precise as known: "2021", "2021-10", "2021-09-12" or "2021-09-12T22:30" (local time)."""
+def start_date(event: Event) -> str | None:
+    """ISO 8601 start as precise as known: "2021", "2021-10", "2021-09-12" or "2021-09-12T22:30" (local time).
+
+    None when no one value is true: an event dated only "by", "after" or "c." a date, or
+    somewhere in a range across years ("December 2021 or January 2022").
+    """
+    when = event.when
+    if when.before or when.after or when.circa or when.bounds_apart:
+        return None
     if event.time is not None and is_exact_day(event):
-        return f"{event.when.start.iso()}T{event.time:%H:%M}"
-    return event.when.machine()
+        return f"{when.start.iso()}T{event.time:%H:%M}"
+    return when.machine()
 
 
 def end_date(event: Event) -> str | None:
@@ -467,11 +474,14 @@ def end_date(event: Event) -> str | None:
 
 
 def event_jsonld(site: Site, event: Event, summary: str, image: str | None) -> dict:
-    """schema.org Event with its sources as citations; no day or place is invented where the content gives none."""
-    data = {"@context": SCHEMA, "@type": "Event", "name": event.title, "description": summary, "startDate": start_date(event)}
-    end = end_date(event)
-    if end is not None:
-        data["endDate"] = end
+    """schema.org Event with its sources as citations; no date, day or place is invented where the content gives none."""
+    data = {"@context": SCHEMA, "@type": "Event", "name": event.title, "description": summary}
+    start = start_date(event)
+    if start is not None:
+        data["startDate"] = start
+        end = end_date(event)
+        if end is not None:
+            data["endDate"] = end
     data["eventStatus"] = EVENT_STATUS[event.status]
     if event.status == "rescheduled" and event.previous_date is not None:
         data["previousStartDate"] = event.previous_date.iso()

@@ -320,6 +320,21 @@ def test_event_jsonld_spans_and_statuses(site):
     assert data["previousStartDate"] == "2021-09-01"
 
 
+def test_event_jsonld_gives_no_start_date_where_no_one_date_is_true(site):
+    def dates(when: When) -> tuple:
+        changed = replace_event(site, "released", when=when)
+        data = feeds.event_jsonld(changed, event(changed, "released"), "x", None)
+        return data.get("startDate"), data.get("endDate")
+
+    day, later = PartialDate(2021, 9, 13), PartialDate(2021, 9, 15)
+    assert dates(When(day, later, circa=True)) == (None, None)  # "c. 13–15 September 2021"
+    assert dates(When(day, before=True)) == (None, None)  # "by 13 September 2021": any day until then
+    assert dates(When(day, after=True)) == (None, None)
+    assert dates(When(PartialDate(2021, 12), PartialDate(2022, 1), is_range=True)) == (None, None)  # December or January
+    assert dates(When(PartialDate(2021, 10, 21), PartialDate(2021, 10, 31), is_range=True)) == ("2021-10", None)
+    assert dates(When(day, later)) == ("2021-09-13", "2021-09-15")
+
+
 def test_timeline_website_and_page_jsonld(site):
     timeline = feeds.timeline_jsonld(site, list(site.events))
     assert timeline["@type"] == "ItemList" and timeline["numberOfItems"] == len(site.events)
