@@ -90,11 +90,12 @@ class Notes:
     """The notes of one page, numbered in the order their sources are first cited."""
 
     def __init__(self, sources: dict[str, Source], target: str = "", anchors: bool = True,
-                 line_of: Callable[[str], str] = lambda source_id: "") -> None:
+                 line_of: Callable[[str], str] = lambda source_id: "", marks: bool = True) -> None:
         self._sources = sources
         self._target = target
         self._anchors = anchors
         self._line_of = line_of
+        self._marks = marks  # False: citations are counted, not marked in the text (a card names its sources after it)
         self.entries: dict[str, Note] = {}
 
     def _note(self, source_id: str) -> Note:
@@ -106,6 +107,8 @@ class Notes:
             note = self.entries[source_id] = self._note(source_id)
         anchor = f"cite-{note.number}-{len(note.backlinks) + 1}"
         note.backlinks.append((anchor, locator))
+        if not self._marks:
+            return ""
         id_attribute = f' id="{anchor}"' if self._anchors else ""
         title = html.escape(f"{note.source.publisher}: {note.source.title}" + (f", {locator}" if locator else ""))
         return (f'<sup class="cite"{id_attribute}><a href="{self._target}#note-{note.number}" '
@@ -146,8 +149,8 @@ def group_timeline(events: tuple[Event, ...] | list[Event]) -> list[TimelineYear
     for year, in_year in groupby(events, key=lambda event: event.when.start.year):
         months = []
         for month, in_month in groupby(in_year, key=lambda event: _month_of(event)):
-            name = MONTHS[month - 1] if month else "Month unknown"
-            label = f"{name} {year}" if month else f"{year}, month unknown"
+            name = MONTHS[month - 1] if month else "Sometime in the year"  # known to the year alone ("Spring 2021" too)
+            label = f"{name} {year}" if month else f"Sometime in {year}"
             anchor = f"y{year}-{month:02d}" if month else f"y{year}-undated"
             months.append(TimelineMonth(label, anchor, list(in_month), name))
         years.append(TimelineYear(year, f"y{year}", months))
@@ -183,6 +186,16 @@ def language_name(code: str) -> str:
 def plain_text(fragment: str) -> str:
     """An HTML fragment as one line of plain text, citations left out (meta descriptions, feeds)."""
     return " ".join(Markup(markup.strip_markers(fragment)).striptags().split())
+
+
+def card_sources(notes: list[Note], page: str) -> list[dict]:
+    """The sources a card's summary cites, once per publisher: its name, and the first of its notes on the event's page."""
+    named: dict[str, dict] = {}
+    for note in notes:
+        source = note.source
+        named.setdefault(source.publisher, {"publisher": source.publisher, "href": f"{page}#note-{note.number}",
+                                            "title": source.title})
+    return list(named.values())
 
 
 def date_html(event: Event, with_time: bool = True) -> Markup:
@@ -313,6 +326,7 @@ class Renderer:
         self.images = images
         self.social_cards = social_cards or {}
         self.by_id = {event.id: event for event in site.events}
+        self._place = {event.id: index for index, event in enumerate(site.events)}
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates),
             bytecode_cache=bytecode_cache,
@@ -365,13 +379,15 @@ class Renderer:
     # Rendering helpers --------------------------------------------------------------------
 
     def render(self, template: str, path: str, *, jsonld: dict | None = None, image: str | None = None,
-               modified: dt.date | None = None, **context) -> Output:
+               modified: dt.date | None = None, indexed: bool = True, **context) -> Output:
+        """A page from its template; not `indexed` (the page Netlify serves at any unknown address): no canonical
+        URL, and search engines asked not to index it."""
         url = "/" + path.removesuffix("index.html")
         if jsonld is None:
             jsonld = feeds.page_jsonld(self.site, context["title"], url, context["description"], modified)
         page = self.env.get_template(template).render(
-            url=url, canonical=self.site.settings.absolute(url), jsonld=Markup(feeds.jsonld_script(jsonld)),
-            og_image=image, **context)
+            url=url, canonical=self.site.settings.absolute(url) if indexed else None,
+            jsonld=Markup(feeds.jsonld_script(jsonld)), og_image=image, **context)
         return Output(path, page.encode())
 
     def resolve(self, fragment: str, notes: Notes, base: str = "") -> Markup:
@@ -415,11 +431,18 @@ class Renderer:
         return [{"photo": photo, "image": self.images[photo.src], "eager": index == 0} for index, photo in enumerate(photos)]
 
     def card(self, event: Event, heading_level: int) -> dict:
-        """An event as a card in a list: the event and the HTML of the `event_card` macro, made once per build."""
+        """An event as a card in a list: the event and the HTML of the `event_card` macro, made once per build.
+
+        Its summary carries no numbered citations, which the page's own notes would seem to
+        share: the card names the publishers it cites after it, each a link to its note on the
+        event's page.
+        """
         key = (event.id, heading_level)
         if key not in self._cards:
             macro = self.env.get_template("_event_card.html").module.event_card
-            card = {"event": event, "summary": self.summary(event), "status": STATUS_LABELS[event.status]}
+            notes = Notes(self.site.sources, target=event.url, anchors=False, marks=False)
+            card = {"event": event, "summary": self.summary(event, notes), "status": STATUS_LABELS[event.status],
+                    "sources": card_sources(notes.list, event.url)}
             self._cards[key] = Markup(macro(card, heading_level))
         return {"event": event, "html": self._cards[key]}
 
@@ -463,7 +486,7 @@ class Renderer:
             modified=feeds.event_updated(event), og_type="article",
             event=event, summary=summary, body=body, notes=notes.list, updates=updates,
             status=STATUS_LABELS[event.status], photos=self.photos(event.photos), tags=self.tag_links(event),
-            related=[self.card(self.by_id[r], 3) for r in event.related if r in self.by_id],
+            related=[self.card(self.by_id[r], 3) for r in self.in_timeline_order(event.related)],
             previous=self.site.events[index - 1] if index > 0 else None,
             next=self.site.events[index + 1] if index + 1 < len(self.site.events) else None,
             title=event.title, description=description,
@@ -475,9 +498,13 @@ class Renderer:
         events, by_id, source_digest = self.site.events, self.by_id, self.source_digest
         parts = [self.common_key, self.event_digest(event)]
         parts += [f"{e.id}\x1f{e.title}" for e in events[max(index - 1, 0):index + 2]]
-        parts += [self.event_digest(by_id[i]) for i in event.related if i in by_id]  # as cards (the titles it links are in its own digest)
+        parts += [self.event_digest(by_id[i]) for i in self.in_timeline_order(event.related)]  # as cards (the titles it links are in its own digest)
         parts += [source_digest(i) for i in (*event.sources, *event.cites)]
         return hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
+
+    def in_timeline_order(self, ids: tuple[str, ...]) -> list[str]:
+        """The ids of events that exist (not drafts left out), as the timeline orders them."""
+        return sorted((i for i in ids if i in self._place), key=self._place.__getitem__)
 
     def event_page_lists(self, index: int) -> list[str]:
         """The events an event's page shows anything of: itself, its neighbours' titles, its related cards."""
@@ -742,7 +769,7 @@ def plan_site(renderer: Renderer) -> list[PageJob]:
                         lists=no_events))
     jobs += renderer.alias_jobs()
     jobs.append(PageJob("404.html", lambda: renderer.common_key, lambda: renderer.render(
-        "404.html", "404.html", title="Page not found", description=site.settings.description), lists=no_events))
+        "404.html", "404.html", title="Page not found", description=site.settings.description, indexed=False), lists=no_events))
     listings = ["/" + job.path.removesuffix("index.html") for job in jobs
                 if job.path.endswith("index.html") and job.path.startswith(LISTING_PAGES)]
 

@@ -265,8 +265,11 @@ def test_every_page_describes_itself_for_search_engines_and_link_previews(html_p
         assert page.html_lang, url
         assert page.title.strip(), url
         assert page.meta.get("description", "").strip(), url
-        for name in ("og:title", "og:url"):
-            assert page.meta.get(name, "").strip(), f"{url}: {name}"
+        assert page.meta.get("og:title", "").strip(), url
+        if url == "/404.html":  # served at every unknown address: not one to index
+            assert "canonical" not in page.links and "og:url" not in page.meta and page.meta["robots"] == "noindex"
+            continue
+        assert page.meta.get("robots") is None, url
         canonical = page.links.get("canonical", "")
         assert is_absolute(canonical), f"{url}: canonical {canonical!r}"
         assert page.meta["og:url"] == canonical, url

@@ -113,3 +113,51 @@ def test_a_second_build_does_no_image_work(sample):
     build(Project.at(root))
     after = {path: path.stat().st_mtime_ns for path in images.rglob("*") if path.is_file()}
     assert after == before
+
+
+def cards_of(page: str) -> dict[str, str]:
+    """Each event card of a page, by event id."""
+    return {m[1]: m[0] for m in re.finditer(r'<article class="event-card" id="([^"]+)".*?</article>', page, re.S)}
+
+
+def test_cards_name_the_publishers_they_cite_instead_of_numbers_the_page_notes_seem_to_share(sample):
+    _, out, site = sample
+    by_id = {event.id: event for event in site.events}
+    home = (out / "index.html").read_text()
+    assert '<section class="notes"' in home  # the home page has numbered notes of its own
+    cards = cards_of(home)
+    assert set(cards) == set(by_id)
+    for event_id, card in cards.items():
+        assert '<sup class="cite"' not in card, event_id
+        links = re.findall(r'<a href="(/events/[^"#]+/)#(note-\d+)" title="[^"]*">([^<]+)</a>', card)
+        assert links, f"{event_id}: no sources named"
+        page = (out / "events" / event_id / "index.html").read_text()
+        for href, note, publisher in links:
+            assert href == by_id[event_id].url
+            entry = re.search(rf'<li id="{note}">(.*?)</li>', page, re.S)[1]
+            assert publisher.replace("&#39;", "'") in entry.replace("&#39;", "'"), (event_id, note, publisher)
+        assert len({publisher for _, _, publisher in links}) == len(links), f"{event_id}: a publisher twice"
+    assert re.search(r'<p class="card-sources">Sources: <a [^>]+>[^<]+</a>, <a ', cards["malakhouski-detained"])
+    assert re.search(r'<p class="card-sources">Source: <a [^>]+>Motolko Help</a></p>', cards["bypol-leaked-calls"])
+
+
+def test_related_events_are_listed_in_timeline_order(sample):
+    _, out, site = sample
+    order = [event.id for event in site.events]
+    shuffled = [event for event in site.events if event.related and list(event.related) != sorted(event.related, key=order.index)]
+    assert shuffled, "the sample should have an event whose related ids are not written in date order"
+    for event in site.events:
+        page = (out / "events" / event.id / "index.html").read_text()
+        related = page[page.index('<section class="related"'):] if event.related else ""
+        shown = list(cards_of(related))
+        assert shown == sorted(event.related, key=order.index), event.id
+
+
+def test_events_known_to_the_year_alone_come_under_sometime_in_that_year(sample):
+    _, out, _ = sample
+    home = (out / "index.html").read_text()
+    heading = home.index(">Sometime in 2021</h")
+    card = home.index('<article class="event-card" id="vialichka-stopped-kyiv"')
+    assert heading < card and "month-heading" not in home[heading:card]  # the card's own group
+    assert "Spring 2021" in cards_of(home)["vialichka-stopped-kyiv"]
+    assert "month unknown" not in home.lower()
