@@ -12,7 +12,10 @@ from .problems import Position, Problem
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _YAML_HINTS = {
-    "mapping values are not allowed": "a value containing ': ' needs quotes",
+    "mapping values are not allowed": "a value containing ': ' needs quotes, or this line is indented further than the fields beside it",
+    "did not find expected key": "check the indentation of this line and the lines above it: the fields of one entry start in the same column",
+    "did not find expected '-' indicator": "check the indentation of this line: each field of a list entry lines up with the first, after '- '",
+    "expected <block end>": "check the indentation of this line and the lines above it: the fields of one entry start in the same column",
     "found character '\\t' that cannot start any token": "indent with spaces, not tabs",
     "found a tab character": "indent with spaces, not tabs",
     "found undefined alias": "a value starting with '*' needs quotes",
@@ -57,6 +60,7 @@ class SiteFiles:
     event_entries: list[Document] = field(default_factory=list)
     pages: list[Document] = field(default_factory=list)
     assets: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # files that could not be read, whatever they define unknown
 
     def documents(self) -> list[tuple[str, Document | None]]:
         """Each document with its kind, in the order their events and pages count."""
@@ -98,6 +102,8 @@ def load_site(root: Path) -> tuple[SiteFiles, list[Problem]]:
         document, found = read_document(root, path, markdown=path.suffix == ".md")
         problems.extend(found)
         if document is None:
+            if any(problem.is_error for problem in found):
+                files.unreadable.append(path.relative_to(root).as_posix())
             continue
         if kind in ("settings", "sources"):
             setattr(files, kind, document)

@@ -46,6 +46,28 @@ def find_references(text: str) -> list[Reference]:
     return found
 
 
+_REFERENCE_LIKE = re.compile(r"\[\[[^\]\n]*\]?\]?|\[@[^\]\n]*\]?")
+_CODE_SPAN = re.compile(r"(`+)[^`].*?\1", re.S)
+
+
+def malformed_references(text: str) -> list[tuple[str, str]]:
+    """Each `[[...]]` or `[@...]` that is not an event link or a citation (the page would show it as written),
+    with what to write instead; not in code, escaped (`\\[@`), nor as the text of a Markdown link (`[@name](https://...)`)."""
+    text = _CODE_SPAN.sub(lambda match: " " * len(match[0]), text)
+    valid = {match.start() for match in _ANY_REF.finditer(text)}
+    found = []
+    for match in _REFERENCE_LIKE.finditer(text):
+        token = match[0]
+        if match.start() in valid or text.startswith("(", match.end()) or text[match.start() - 1:match.start()] == "\\":
+            continue
+        shown = token if len(token) <= 40 else token[:40] + "…"
+        if token.startswith("[["):
+            found.append((token, f'"{shown}" is not an event link: write [[event-id]], the id in a-z, 0-9 and hyphens'))
+        else:
+            found.append((token, f'"{shown}" is not a citation: write [@source-id], or [@source-id, p. 12] with a locator'))
+    return found
+
+
 class _RefProcessor(InlineProcessor):
     def __init__(self, pattern: str, kind: str, md: markdown.Markdown) -> None:
         super().__init__(pattern, md)

@@ -14,7 +14,7 @@ import yaml
 
 from . import dates
 from .load import Document, SiteFiles
-from .markup import find_references
+from .markup import find_references, malformed_references
 from .model import STATUSES, UPDATE_KINDS, Event, Page, Photo, Settings, Site, Source, Update
 from .problems import Position, Problem
 
@@ -188,6 +188,7 @@ class FileResult:
     events: list[Event] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)  # event id -> digest of the event, made once per file change
+    unreadable: bool = False  # the file could not be read: the ids it defines are unknown, so no link is called broken
 
     def reader(self, document: Document) -> _Reader:
         return _Reader(document, self.problems)
@@ -205,6 +206,8 @@ class FileResult:
                 line, col = position.line, position.col + len(reference.token)
             found.append(_link(reference.kind, reference.id, position, owner, draft))
         self.links.extend(found)
+        self.problems += [Problem(document.find(token, start) or Position(document.path, start, 1), f"{owner}: {message}")
+                          for token, message in malformed_references(text)]
         return found
 
 
@@ -212,6 +215,7 @@ def validate_document(document: Document | None, kind: str, problems: list[Probl
     """Validate one file on its own: `kind` is settings, sources, events (a YAML list), entry (a Markdown event) or page."""
     result = FileResult(problems=list(problems))
     if document is None:
+        result.unreadable = any(problem.is_error for problem in problems)
         return result
     if kind == "settings":
         result.settings = _settings(result, document)
@@ -237,6 +241,7 @@ def content_digest(event: Event) -> str:
 def validate_site(files: SiteFiles, *, drafts: bool = False, check_image: Callable | None = None) -> tuple[Site | None, list[Problem]]:
     """The validated site and every problem found; the site is None when any problem is an error."""
     results = [validate_document(document, kind) for kind, document in files.documents()]
+    results += [FileResult(unreadable=True) for _ in files.unreadable]
     return merge_results(results, files.assets, drafts=drafts, check_image=check_image)
 
 
@@ -400,7 +405,13 @@ def _event(run: FileResult, reader: _Reader, node: yaml.Node | None, *, default_
     values["cites"] = tuple(dict.fromkeys(ref_id for kind, ref_id, *_ in references if kind == "cite"))
     values["mentions"] = tuple(dict.fromkeys(ref_id for kind, ref_id, *_ in references if kind == "event"))
     for related_id, related_node in zip(values["related"], reader.items(found["related"][1], "related") if "related" in found else []):
+        if related_id == event_id:
+            reader.error(related_node, f"{what}: related lists the event itself: name other events")
         run.links.append(_link("event", related_id, reader.document.position(related_node), what, draft))
+    if values.get("time") is not None and values["when"] is not None and (
+            values["when"].precision != dates.Precision.DAY or values["when"].is_range):
+        reader.error(found["time"][1], f"{what}: a time needs a date known to the day, such as 2021-11-04: "
+                                       "remove the time, or give the day")
     if len(reader.problems) > count or any(values.get(k) is None for k in ("id", "title", "when", "summary")):
         return None
     return Event(**values)
@@ -470,7 +481,12 @@ def _event_details(reader: _Reader, found: dict, what: str) -> dict:
     if "previous_date" in found and values.get("status") != "rescheduled":
         reader.error(found["previous_date"][0], f"{what}: previous_date is only for status: rescheduled")
     if "tags" in found:
-        values["tags"] = tuple(dict.fromkeys(tag for tag, _ in reader.text_list(found["tags"][1], f"{what}: tags")))
+        node = found["tags"][1]
+        if isinstance(node, yaml.ScalarNode) and "," in node.value:
+            names = ", ".join(part.strip() for part in node.value.split(","))
+            reader.error(node, f'{what}: tags "{node.value.strip()}" would be one topic: write a list, [{names}]')
+        else:
+            values["tags"] = tuple(dict.fromkeys(tag for tag, _ in reader.text_list(node, f"{what}: tags")))
     if "draft" in found:
         values["draft"] = reader.boolean(found["draft"][1], f"{what}: draft")
     return values
@@ -658,6 +674,8 @@ def _check_links(results: list[FileResult], events: list[Event], sources: dict[s
     by_id = {event.id: event for event in events}
     source_ids = set().union(*(result.source_ids for result in results))
     event_ids = set().union(*(result.event_ids for result in results))
+    if any(result.unreadable for result in results):  # what it names may be there: its own error says what to fix first
+        return []
     problems = []
     for kind, ref_id, position, owner, owner_is_draft in (link for result in results for link in result.links):
         if kind in ("source", "cite"):

@@ -261,6 +261,18 @@ def test_command_line_prints_errors_and_a_count_and_exits_1(make_site):
     assert not (root / "_site").exists()
 
 
+def test_a_file_that_cannot_be_read_is_the_one_error_reported_not_every_link_to_what_it_defines(make_site):
+    linking = "- id: y\n  date: 2021\n  title: Y\n  summary: See [[x]].[@paper-one]\n  sources: [paper-one]\n  related: [x]\n"
+    root = make_site({"data/events/2020.yaml": "- id: x\n  date: 2020\n\ttitle: X\n", "data/events/2021.yaml": linking})
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root)], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "data/events/2020.yaml:3:1: error: YAML syntax: found a tab character that violates indentation "
+        "(while scanning a plain scalar): indent with spaces, not tabs",
+        "1 error",
+    ]
+
+
 def test_wrong_usage_exits_2(make_site):
     result = subprocess.run([sys.executable, str(REPO / "build.py"), "publish"], capture_output=True, text=True)
     assert result.returncode == 2

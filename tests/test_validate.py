@@ -69,7 +69,34 @@ def test_markdown_entry_positions_count_the_front_matter_fence(make_site):
 def test_yaml_syntax_errors_have_a_position_and_a_hint(make_site):
     root = make_site(events_yaml("- id: x\n  title: Lyon: the picket\n"))
     assert problem_lines(root) == [
-        "data/events/2021.yaml:2:14: error: YAML syntax: mapping values are not allowed in this context: a value containing ': ' needs quotes"
+        "data/events/2021.yaml:2:14: error: YAML syntax: mapping values are not allowed in this context: "
+        "a value containing ': ' needs quotes, or this line is indented further than the fields beside it"
+    ]
+
+
+def test_a_field_indented_too_little_is_explained_as_indentation(make_site):
+    root = make_site(events_yaml("- id: x\n  date: 2021\n title: y\n  summary: z\n"))
+    assert problem_lines(root) == [
+        "data/events/2021.yaml:3:2: error: YAML syntax: did not find expected '-' indicator (while parsing a block collection): "
+        "check the indentation of this line: each field of a list entry lines up with the first, after '- '"
+    ]
+
+
+
+def test_a_source_field_indented_too_little_is_explained_as_indentation(make_site):
+    root = make_site({"data/sources.yaml": 'paper-one:\n title: "Paper"\n  publisher: P\n  url: https://example.org/\n'})
+    assert problem_lines(root) == [
+        "data/sources.yaml:3:3: error: YAML syntax: did not find expected key (while parsing a block mapping): "
+        "check the indentation of this line and the lines above it: the fields of one entry start in the same column"
+    ]
+
+
+def test_a_file_that_cannot_be_read_does_not_make_every_link_to_it_an_error_too(make_site):
+    linking = "- id: y\n  date: 2021\n  title: Y\n  summary: See [[x]].[@paper-one]\n  sources: [paper-one]\n  related: [x]\n"
+    broken = {"data/events/2020.yaml": "- id: x\n  date: 2020\n   title: X\n", "data/events/2021.yaml": linking}
+    assert problem_lines(make_site(broken)) == [
+        "data/events/2020.yaml:3:9: error: YAML syntax: mapping values are not allowed in this context: "
+        "a value containing ': ' needs quotes, or this line is indented further than the fields beside it"
     ]
 
 
@@ -309,4 +336,49 @@ def test_the_same_mistake_written_twice_is_reported_at_each_place(make_site):
         'content/events/visit.md:7:19: error: event "visit": unknown source "radio-two": not in data/sources.yaml',
         'content/events/visit.md:7:61: error: event "visit": unknown source "radio-two": not in data/sources.yaml',
         'content/events/visit.md:9:38: error: event "visit": unknown source "radio-two": not in data/sources.yaml',
+    ]
+
+
+def test_malformed_citations_and_event_links_are_errors_at_their_place(make_site):
+    root = make_site(events_yaml(EVENT + textwrap.indent(textwrap.dedent("""\
+        body: |
+          As reported [@paper-one p. 12], and [@ paper-one] too.
+          See [[Warsaw Picket]] and `[@code span]`, \\[@escaped x] and [@a link](https://example.org/).
+        """), "  ")))
+    assert problem_lines(root) == [
+        'data/events/2021.yaml:7:17: error: event "warsaw-picket": "[@paper-one p. 12]" is not a citation: '
+        "write [@source-id], or [@source-id, p. 12] with a locator",
+        'data/events/2021.yaml:7:41: error: event "warsaw-picket": "[@ paper-one]" is not a citation: '
+        "write [@source-id], or [@source-id, p. 12] with a locator",
+        'data/events/2021.yaml:8:9: error: event "warsaw-picket": "[[Warsaw Picket]]" is not an event link: '
+        "write [[event-id]], the id in a-z, 0-9 and hyphens",
+    ]
+
+
+def test_a_time_needs_a_date_known_to_the_day(make_site):
+    root = make_site(events_yaml(
+        EVENT.replace("2021-11-04", "2021-11") + '  time: "11:30"\n'
+        + EVENT.replace("warsaw-picket", "letter").replace("2021-11-04", "2021-10-21/2021-10-31") + '  time: "09:00"\n'
+        + EVENT.replace("warsaw-picket", "vote").replace("2021-11-04", "2021-11-05") + '  time: "10:00"\n'))
+    assert problem_lines(root) == [
+        'data/events/2021.yaml:6:9: error: event "warsaw-picket": a time needs a date known to the day, such as 2021-11-04: '
+        "remove the time, or give the day",
+        'data/events/2021.yaml:12:9: error: event "letter": a time needs a date known to the day, such as 2021-11-04: '
+        "remove the time, or give the day",
+    ]
+
+
+def test_tags_written_as_one_text_are_not_taken_as_one_topic(make_site):
+    root = make_site(events_yaml(EVENT + "  tags: Diaspora protests, Interpol\n"))
+    assert problem_lines(root) == [
+        'data/events/2021.yaml:6:9: error: event "warsaw-picket": tags "Diaspora protests, Interpol" would be one topic: '
+        "write a list, [Diaspora protests, Interpol]"
+    ]
+    assert problem_lines(make_site(events_yaml(EVENT + "  tags: Interpol\n"))) == []
+
+
+def test_an_event_is_not_related_to_itself(make_site):
+    root = make_site(events_yaml(EVENT + "  related: [warsaw-picket]\n"))
+    assert problem_lines(root) == [
+        'data/events/2021.yaml:6:13: error: event "warsaw-picket": related lists the event itself: name other events'
     ]
