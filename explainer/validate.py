@@ -4,13 +4,13 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 import yaml
+from anyascii import anyascii
 
 from . import dates
 from .load import Document, SiteFiles
@@ -40,9 +40,9 @@ UPDATE_FIELDS = ("date", "text", "kind")
 
 
 def slugify(text: str) -> str:
-    """A URL slug of plain ASCII letters, digits and hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """A URL slug of plain ASCII letters, digits and hyphens; other scripts transliterated ("Łódź" -> "lodz",
+    "Ціханоўская" -> "tsikhanouskaya"), so that no letter is dropped and two topics in Cyrillic do not share one."""
+    return re.sub(r"[^a-z0-9]+", "-", anyascii(text).lower()).strip("-")
 
 
 def did_you_mean(word: str, choices) -> str:

@@ -330,6 +330,17 @@ def test_the_home_timeline_has_a_year_index_and_a_way_to_the_latest_event(built)
     assert '<a href="#visit">Latest event</a>' in nav
 
 
+def test_topics_in_cyrillic_get_pages_of_their_own(make_site):
+    events = "".join(f"- id: e{n}\n  date: 2021\n  title: E{n}\n  summary: S[@paper-one]\n  tags: [{tag}]\n  sources: [paper-one]\n"
+                     for n, tag in enumerate(["Дыяспара", "Інтэрпол", "Łódź"]))
+    root = make_site({"data/events/a.yaml": events})
+    build(Project.at(root), search=False)
+    tags = root / "_site" / "tags"
+    for slug, event_id in [("dyyaspara", "e0"), ("interpol", "e1"), ("lodz", "e2")]:
+        page = (tags / slug / "index.html").read_text()
+        assert re.findall(r'<article class="event-card" id="([^"]+)"', page) == [event_id], slug
+
+
 def test_a_large_timeline_gets_year_pages_and_paginated_tags(make_site):
     events = "".join(
         f"- id: e{n}\n  date: {2019 + n % 3}-0{1 + n % 9}-1{n % 9}\n  title: Event {n}\n  summary: S{n}[@paper-one]\n"

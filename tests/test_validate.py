@@ -315,9 +315,12 @@ def test_every_problem_is_reported_in_one_run(make_site):
     ]
 
 
-def test_slugify_makes_ascii_slugs():
+def test_slugify_makes_ascii_slugs_without_dropping_letters():
     assert slugify("Jürgen Stock's visit: Warsaw!") == "jurgen-stock-s-visit-warsaw"
-    assert slugify("Взгляд") == ""
+    assert slugify("Białystok rally in Łódź") == "bialystok-rally-in-lodz"
+    assert slugify("Ціханоўская") == "tsikhanouskaya"
+    assert slugify("Беларусы Францыі") != slugify("Дыяспара") != ""
+    assert slugify("!!!") == ""
 
 
 def test_the_same_mistake_written_twice_is_reported_at_each_place(make_site):
