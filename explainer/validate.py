@@ -150,7 +150,8 @@ class _Reader:
         try:
             return dates.parse_date(value)
         except dates.DateError as error:
-            self.error(node, f"{label}: {error}")
+            said = label.removesuffix("date").rstrip(": ")  # the error names the date itself: 'date "2021-13": ...'
+            self.error(node, f"{said}: {error}" if said else str(error))
             return None
 
     def url(self, node: yaml.Node, label: str) -> str | None:
@@ -371,7 +372,8 @@ def _event_entry(run: FileResult, document: Document) -> None:
 
 def _event(run: FileResult, reader: _Reader, node: yaml.Node | None, *, default_id: str | None, body: str | None) -> Event | None:
     allowed = EVENT_FIELDS if body is None else tuple(name for name in EVENT_FIELDS if name != "body")
-    found = reader.fields(node, allowed, ("date", "title", "summary", "sources"), "event")
+    written_id = _written_id(node) or default_id
+    found = reader.fields(node, allowed, ("date", "title", "summary", "sources"), f'event "{written_id}"' if written_id else "event")
     if found is None:
         return None
     count = len(reader.problems)
@@ -415,6 +417,15 @@ def _event(run: FileResult, reader: _Reader, node: yaml.Node | None, *, default_
     if len(reader.problems) > count or any(values.get(k) is None for k in ("id", "title", "when", "summary")):
         return None
     return Event(**values)
+
+
+def _written_id(node: yaml.Node | None) -> str | None:
+    """The id an event's mapping gives, as written, to name it in what is said of its fields."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == "id" and isinstance(value, yaml.ScalarNode) and value.value.strip():
+                return value.value.strip()
+    return None
 
 
 def _event_id(reader: _Reader, found: dict, default_id: str | None, title: str | None) -> str | None:
@@ -605,7 +616,9 @@ def _unique_ids(events: list[Event]) -> list[Problem]:
     first: dict[str, tuple[str, Position]] = {}
     for event in events:
         for name, kind in [(event.id, "id")] + [(alias, "alias") for alias in event.aliases]:
-            if name in first:
+            if kind == "alias" and name == event.id:
+                problems.append(Problem(event.position, f'event "{name}": an alias is an old address; this is the event\'s own id'))
+            elif name in first:
                 other_kind, position = first[name]
                 problems.append(Problem(event.position, f'event {kind} "{name}" is already used as an {other_kind} at {position}'))
             else:

@@ -42,7 +42,7 @@ def test_missing_and_wrongly_typed_fields(make_site):
           draft: maybe
         """))
     assert problem_lines(root) == [
-        'data/events/2021.yaml:1:3: error: event: missing required field "summary"',
+        'data/events/2021.yaml:1:3: error: event "warsaw-picket": missing required field "summary"',
         "data/events/2021.yaml:3:10: error: title must be text, not a list",
         'data/events/2021.yaml:5:10: error: event "warsaw-picket": draft must be true or false, not "maybe"',
     ]
@@ -51,8 +51,8 @@ def test_missing_and_wrongly_typed_fields(make_site):
 def test_unknown_fields_suggest_the_right_name(make_site):
     root = make_site(events_yaml(EVENT + "  palce: Warsaw\n  colour: red\n"))
     assert problem_lines(root) == [
-        'data/events/2021.yaml:6:3: error: event: unknown field "palce" (did you mean "place"?)',
-        'data/events/2021.yaml:7:3: error: event: unknown field "colour"',
+        'data/events/2021.yaml:6:3: error: event "warsaw-picket": unknown field "palce" (did you mean "place"?)',
+        'data/events/2021.yaml:7:3: error: event "warsaw-picket": unknown field "colour"',
     ]
 
 
@@ -311,7 +311,7 @@ def test_every_problem_is_reported_in_one_run(make_site):
     assert problem_lines(root) == [
         "content/about.md:1:1: error: front matter is never closed: add a line '---' after its fields",
         'data/events/2021.yaml:2:9: error: date "2021-11-31": day must be 1..30 in November 2021',
-        'data/sources.yaml:5:9: error: source "paper-one": date: date "2021-00": month must be 1..12',
+        'data/sources.yaml:5:9: error: source "paper-one": date "2021-00": month must be 1..12',
     ]
 
 
@@ -384,4 +384,18 @@ def test_an_event_is_not_related_to_itself(make_site):
     root = make_site(events_yaml(EVENT + "  related: [warsaw-picket]\n"))
     assert problem_lines(root) == [
         'data/events/2021.yaml:6:13: error: event "warsaw-picket": related lists the event itself: name other events'
+    ]
+
+
+def test_an_alias_that_is_the_event_own_id_says_so(make_site):
+    root = make_site(events_yaml(EVENT + "  aliases: [warsaw-picket]\n"))
+    assert problem_lines(root) == [
+        "data/events/2021.yaml:1:3: error: event \"warsaw-picket\": an alias is an old address; this is the event's own id"
+    ]
+
+
+def test_an_update_date_error_says_date_once(make_site):
+    root = make_site(events_yaml(EVENT + "  updates:\n    - date: 2021-13-01\n      text: Checked.\n"))
+    assert problem_lines(root) == [
+        'data/events/2021.yaml:7:13: error: event "warsaw-picket": update 1: date "2021-13-01": month must be 1..12'
     ]
