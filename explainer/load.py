@@ -82,7 +82,23 @@ def content_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
     files += [("events", path) for path in _files(data / "events", (".yaml", ".yml"))]
     files += [("entry", path) for path in _files(root / "content" / "events", (".md",))]
     files += [("page", path) for path in _files(root / "content", (".md",))]
+    problems += _not_read(root, "data/events", (".yaml", ".yml"), "events files are data/events/*.yaml")
+    problems += _not_read(root, "content/events", (".md",), "event entries are content/events/*.md")
+    problems += _not_read(root, "content", (".md",), "pages are content/*.md", folders_read=("events",))
     return files, problems
+
+
+def _not_read(root: Path, folder: str, suffixes: tuple[str, ...], rule: str, folders_read: tuple[str, ...] = ()) -> list[Problem]:
+    """A warning for each file or folder in a content folder that the build never reads, which an editor may
+    think published (`x.markdown`, a subfolder); hidden ones left out."""
+    try:
+        entries = sorted(os.scandir(root / folder), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    return [Problem(Position(f"{folder}/{entry.name}" + ("/" if entry.is_dir() else "")), f"not read: {rule}; rename it, or move it out of {folder}/", "warning")
+            for entry in entries
+            if not entry.name.startswith(".") and not (entry.is_file() and entry.name.endswith(suffixes))
+            and not (entry.is_dir() and entry.name in folders_read)]
 
 
 def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:

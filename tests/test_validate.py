@@ -399,3 +399,15 @@ def test_an_update_date_error_says_date_once(make_site):
     assert problem_lines(root) == [
         'data/events/2021.yaml:7:13: error: event "warsaw-picket": update 1: date "2021-13-01": month must be 1..12'
     ]
+
+
+def test_files_the_build_never_reads_are_named(make_site):
+    entry = "---\ndate: 2021\ntitle: T\nsummary: S[@paper-one]\nsources: [paper-one]\n---\n"
+    root = make_site({"content/events/rally.MD": entry, "content/events/march.markdown": entry,
+                      "content/events/2021/vote.md": entry, "data/events/2022.txt": "- id: x\n", "content/.notes.md": "x"})
+    assert problem_lines(root) == [
+        "content/events/2021/:1:1: warning: not read: event entries are content/events/*.md; rename it, or move it out of content/events/",
+        "content/events/march.markdown:1:1: warning: not read: event entries are content/events/*.md; rename it, or move it out of content/events/",
+        "content/events/rally.MD:1:1: warning: not read: event entries are content/events/*.md; rename it, or move it out of content/events/",
+        "data/events/2022.txt:1:1: warning: not read: events files are data/events/*.yaml; rename it, or move it out of data/events/",
+    ]
