@@ -190,6 +190,7 @@ class FileResult:
     pages: list[Page] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)  # event id -> digest of the event, made once per file change
     unreadable: bool = False  # the file could not be read: the ids it defines are unknown, so no link is called broken
+    alias_positions: dict[tuple[str, str], Position] = field(default_factory=dict)  # (event id, alias) -> where written
 
     def reader(self, document: Document) -> _Reader:
         return _Reader(document, self.problems)
@@ -254,7 +255,8 @@ def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool 
     sources = {source_id: source for result in results for source_id, source in result.sources.items()}
     events = [event for result in results for event in result.events]
     pages = [page for result in results for page in result.pages]
-    problems += _unique_ids(events) + _unique_slugs(pages)
+    alias_positions = {key: position for result in results for key, position in result.alias_positions.items()}
+    problems += _unique_ids(events, alias_positions) + _unique_slugs(pages)
     problems += check_photos([ref for result in results for ref in result.photo_refs], frozenset(assets), check_image)
     problems += _check_links(results, events, sources, drafts)
     if not drafts:
@@ -390,6 +392,8 @@ def _event(run: FileResult, reader: _Reader, node: yaml.Node | None, *, default_
     values["updates"], update_texts = _updates(reader, found, what)
     values["related"] = _ids(reader, found, "related", what)
     values["aliases"] = _ids(reader, found, "aliases", what)
+    for alias, alias_node in zip(values["aliases"], reader.items(found["aliases"][1], "aliases") if "aliases" in found else []):
+        run.alias_positions[(event_id or "", alias)] = reader.document.position(alias_node)
     if "summary" in found:
         values["summary"] = reader.text(found["summary"][1], f"{what}: summary")
     if body is not None:
@@ -610,19 +614,20 @@ def _ids(reader: _Reader, found: dict, name: str, what: str) -> tuple[str, ...]:
     return tuple(ids)
 
 
-def _unique_ids(events: list[Event]) -> list[Problem]:
-    """Each id and alias names one event only; the second use names the first."""
+def _unique_ids(events: list[Event], alias_positions: dict[tuple[str, str], Position]) -> list[Problem]:
+    """Each id and alias names one event only; the second use names the first (an alias, where it is written)."""
     problems = []
     first: dict[str, tuple[str, Position]] = {}
     for event in events:
         for name, kind in [(event.id, "id")] + [(alias, "alias") for alias in event.aliases]:
+            position = alias_positions.get((event.id, name), event.position) if kind == "alias" else event.position
             if kind == "alias" and name == event.id:
-                problems.append(Problem(event.position, f'event "{name}": an alias is an old address; this is the event\'s own id'))
+                problems.append(Problem(position, f'event "{name}": an alias is an old address; this is the event\'s own id'))
             elif name in first:
-                other_kind, position = first[name]
-                problems.append(Problem(event.position, f'event {kind} "{name}" is already used as an {other_kind} at {position}'))
+                other_kind, other = first[name]
+                problems.append(Problem(position, f'event {kind} "{name}" is already used as an {other_kind} at {other}'))
             else:
-                first[name] = (kind, event.position)
+                first[name] = (kind, position)
     return problems
 
 

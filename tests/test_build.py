@@ -311,7 +311,7 @@ def test_an_alias_may_not_take_another_event_id(make_site):
     root = make_site({"data/events/a.yaml": (
         "- id: a\n  date: 2021\n  title: A\n  summary: S[@paper-one]\n  sources: [paper-one]\n"
         "- id: b\n  date: 2021\n  title: B\n  summary: S[@paper-one]\n  sources: [paper-one]\n  aliases: [a]\n")})
-    assert problem_lines(root) == ['data/events/a.yaml:6:3: error: event alias "a" is already used as an id at data/events/a.yaml:1:3']
+    assert problem_lines(root) == ['data/events/a.yaml:11:13: error: event alias "a" is already used as an id at data/events/a.yaml:1:3']
 
 
 def test_the_updates_page_lists_every_update_and_correction_newest_first(built):

@@ -390,7 +390,7 @@ def test_an_event_is_not_related_to_itself(make_site):
 def test_an_alias_that_is_the_event_own_id_says_so(make_site):
     root = make_site(events_yaml(EVENT + "  aliases: [warsaw-picket]\n"))
     assert problem_lines(root) == [
-        "data/events/2021.yaml:1:3: error: event \"warsaw-picket\": an alias is an old address; this is the event's own id"
+        "data/events/2021.yaml:6:13: error: event \"warsaw-picket\": an alias is an old address; this is the event's own id"
     ]
 
 
