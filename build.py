@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _build(args: argparse.Namespace) -> int:
     project = Project.at(args.root, args.out)
+    unusable = _unusable_out(args.out, project) if args.out else None
+    if unusable:
+        print(f"build.py: error: {unusable}", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     files = freshness.input_files(project.root)
     options = {"drafts": args.drafts, "search": True, "strict": args.strict}
@@ -94,6 +98,21 @@ def _build(args: argparse.Namespace) -> int:
         for stage, seconds in result.timings.items():
             print(f"  {stage:<20} {seconds:7.2f} s")
     return 0
+
+
+def _unusable_out(out: Path, project: Project) -> str | None:
+    """Why `--out` cannot be the output folder, else None: a build replaces the whole folder, deleting whatever it
+    did not write, so it may not be a file, hold the site or lie among its inputs, nor be a folder of other files."""
+    for path in (out, *out.parents):
+        if path.exists() and not path.is_dir():
+            return f"--out {out} is a file, not a folder" if path == out else f"--out {out}: {path} is a file, not a folder"
+    target, root = project.out_dir, project.root
+    inputs = [root / name for name in ("data", "content", "templates", "assets", ".cache")]
+    if target == root or root.is_relative_to(target) or any(target.is_relative_to(folder) for folder in inputs):
+        return f"--out {out} would replace the site's own files: choose a folder of its own, such as {root.name}/_preview"
+    if target.is_dir() and any(target.iterdir()) and not project.manifest.is_file():
+        return f"--out {out} holds files that no build of this site wrote, which a build would delete: choose a new or empty folder"
+    return None
 
 
 def _publishing_gate(project: Project, *, search: bool, strict: bool):
@@ -149,7 +168,7 @@ def _new(args: argparse.Namespace) -> int:
 
     try:
         path = scaffold.new_event(args.root, args.title, args.date)
-    except DateError as error:
+    except (DateError, scaffold.TitleError) as error:
         print(f"build.py new: error: {error}", file=sys.stderr)
         return 2
     except FileExistsError as error:

@@ -466,13 +466,25 @@ CHUNK = 50  # pages at most that a worker claims at once
 
 @contextmanager
 def _template_problems(root: Path):
-    """A mistake in a template becomes a problem at its line, not a traceback."""
+    """A mistake in a template becomes a problem at its line, not a traceback.
+
+    Jinja's own errors always do. Any other error (a method called with the wrong arguments,
+    a division by zero) does when it was raised while a template of the site ran: one raised
+    by the generator's code alone is the generator's bug, not the editor's, and goes on as it is.
+    """
     try:
         yield
     except jinja2.TemplateSyntaxError as error:
         raise ContentErrors([Problem(_template_position(root, error.filename, error.lineno), error.message or "template syntax error")]) from None
     except (jinja2.UndefinedError, jinja2.TemplateError) as error:
         raise ContentErrors([Problem(_template_frame(root, error), f"template: {error}")]) from None
+    except (ContentErrors, MemoryError):
+        raise
+    except Exception as error:
+        lines = _template_lines(root, error)
+        if not lines:
+            raise
+        raise ContentErrors([Problem(lines[-1], f"template: {_said(error)}")]) from None
 
 
 def _template_position(root: Path, filename: str | None, line: int | None) -> Position:
@@ -486,8 +498,32 @@ def _template_position(root: Path, filename: str | None, line: int | None) -> Po
 
 
 def _template_frame(root: Path, error: Exception) -> Position:
-    """The innermost template line on the error's traceback (Jinja maps template lines into it)."""
-    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename.endswith(".html")]
-    if not frames:
-        return Position("templates")
-    return _template_position(root, frames[-1].filename, frames[-1].lineno)
+    """The innermost template line on the error's traceback."""
+    lines = _template_lines(root, error)
+    return lines[-1] if lines else Position("templates")
+
+
+def _template_lines(root: Path, error: Exception) -> list[Position]:
+    """The lines of the site's templates on the error's traceback, outermost first.
+
+    Jinja maps template lines into the traceback of a template rendered whole; a macro called
+    from Python keeps the lines of the code Jinja made of it, mapped back here.
+    """
+    templates = (root / "templates").resolve()
+    lines = []
+    for frame, line in traceback.walk_tb(error.__traceback__):
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            filename, line = template.filename, template.get_corresponding_lineno(line)
+        else:
+            filename = frame.f_code.co_filename
+        if filename and filename.endswith(".html") and Path(filename).resolve().is_relative_to(templates):
+            lines.append(_template_position(root, filename, line))
+    return lines
+
+
+def _said(error: Exception) -> str:
+    """What an error says, for an editor: its message, or its kind when it has none."""
+    if isinstance(error, KeyError) and error.args:
+        return f"no key {error.args[0]!r}"
+    return str(error) or type(error).__name__

@@ -19,13 +19,34 @@ The longer account, if there is one. Cite each claim.[@source-id]
 """
 
 
+class TitleError(ValueError):
+    """A title no entry can be made of: empty, or with nothing to name its file after."""
+
+
 def new_event(root: Path, title: str, date: str) -> Path:
-    """Write `content/events/<date>-<slug>.md` and return its path; raise FileExistsError if it exists."""
+    """Write `content/events/<date>-<slug>.md` and return its path.
+
+    Raise DateError or TitleError, writing nothing, for a date or a title that cannot be used;
+    FileExistsError if the file exists.
+    """
     parse_date(date)
-    slug = slugify(f"{date} {title}")
-    path = root / "content" / "events" / f"{slug}.md"
+    _check_title(title)
+    path = root / "content" / "events" / f"{slugify(f'{date} {title}')}.md"
     if path.exists():
         raise FileExistsError(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(EVENT_TEMPLATE.format(date=date, title=title.replace('"', '\\"')), encoding="utf-8")
+    path.write_text(EVENT_TEMPLATE.format(date=date, title=_quoted(title)), encoding="utf-8")
     return path
+
+
+def _check_title(title: str) -> None:
+    """Raise TitleError for a title that is empty or leaves nothing of itself in the file name."""
+    if not title.strip():
+        raise TitleError('the title is empty: say what happened, e.g. "Belarusians picket the Interpol office in Warsaw"')
+    if not slugify(title):
+        raise TitleError(f'the title "{title}" has no letters or digits to name the file after')
+
+
+def _quoted(title: str) -> str:
+    """The title as the inside of a double-quoted YAML string, which reads a backslash as the start of an escape."""
+    return title.replace("\\", "\\\\").replace('"', '\\"')

@@ -1,0 +1,173 @@
+"""Editors' mistakes the command line must answer with one line saying what is wrong, never a traceback."""
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from explainer.pipeline import Project, build
+from explainer.problems import ContentErrors
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(root: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), *args],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Every file and folder under `folder` (hidden ones too), each file with the digest of its bytes."""
+    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "folder"
+            for path in sorted(folder.rglob("*"))}
+
+
+def break_template(root: Path, name: str, shown: str, broken: str) -> int:
+    """Put `broken` where the template shows `shown`; the line it is on."""
+    template = root / "templates" / name
+    text = template.read_text()
+    assert text.count(shown) == 1
+    template.write_text(text.replace(shown, broken))
+    return text[:text.index(shown)].count("\n") + 1
+
+
+# A template that fails while it renders -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_a_method_called_wrongly_in_a_template_is_reported_at_its_line(fixture_site, command):
+    root = fixture_site("basic")
+    assert run(root, "build").returncode == 0
+    before = tree_digest(root / "_site")
+    line = break_template(root, "event.html", "{{ event.date_text }}", "{{ event.date_text.upper(1, 2, 3) }}")
+    result = run(root, command)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"templates/event.html:{line}:1: error: template: str.upper() takes no arguments (3 given)",
+        "1 error",
+    ]
+    assert tree_digest(root / "_site") == before
+    assert not (root / "._site.staging").exists()
+
+
+def test_a_template_error_in_a_forked_worker_reaches_the_build_as_a_problem(make_site):
+    """Workers take pages from the front of the list, in chunks: the first event's page is in the first one."""
+    events = "".join(f"- id: e{n:03}\n  date: 2021-01-01\n  title: Event {n}\n  summary: S[@paper-one]\n  sources: [paper-one]\n"
+                     for n in range(100))
+    root = make_site({"data/events/a.yaml": events})
+    line = break_template(root, "event.html", "{{ event.date_text }}",
+                          '{{ event.date_text.upper(1, 2, 3) if event.id == "e000" else event.date_text }}')
+    with pytest.raises(ContentErrors) as errors:
+        build(Project.at(root), search=False, workers=2)
+    assert [str(problem) for problem in errors.value.problems] == [
+        f"templates/event.html:{line}:1: error: template: str.upper() takes no arguments (3 given)"]
+    assert not (root / "_site").exists()
+
+
+@pytest.mark.parametrize("broken, said", [
+    ("{{ card.event.title.upper(1, 2, 3) }}", "template: str.upper() takes no arguments (3 given)"),
+    ("{{ card.event.titel }}", "has no attribute 'titel'"),
+])
+def test_a_mistake_in_the_card_macro_is_reported_at_the_macro_line(fixture_site, broken, said):
+    """The build calls the macro itself, outside any page's template: the line is the template's, not Jinja's code's."""
+    root = fixture_site("basic")
+    line = break_template(root, "_event_card.html", "{{ card.event.title }}", broken)
+    with pytest.raises(ContentErrors) as errors:
+        build(Project.at(root), search=False, workers=1)
+    [problem] = errors.value.problems
+    assert str(problem).startswith(f"templates/_event_card.html:{line}:1: error: template: ")
+    assert said in str(problem)
+
+
+def test_an_error_of_the_generator_itself_is_not_taken_for_a_template_mistake(fixture_site, monkeypatch):
+    root = fixture_site("basic")
+
+    def broken(data):
+        raise ValueError("a bug in the generator")
+
+    monkeypatch.setattr("explainer.feeds.jsonld_script", broken)  # called before a page's template runs
+    with pytest.raises(ValueError, match="a bug in the generator"):
+        build(Project.at(root), search=False, workers=1)
+    assert not (root / "_site").exists()
+
+
+# An output folder that is a file -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("out, said", [
+    ("notes.txt", "--out notes.txt is a file, not a folder"),
+    ("notes.txt/site", "--out notes.txt/site: notes.txt is a file, not a folder"),
+])
+def test_building_into_a_file_is_wrong_usage_and_writes_nothing(fixture_site, out, said):
+    root = fixture_site("basic")
+    (root / "notes.txt").write_text("Not a folder.\n")
+    before = tree_digest(root)
+    result = run(root, "build", "--out", out, cwd=root)
+    assert result.returncode == 2
+    assert result.stderr == f"build.py: error: {said}\n"
+    assert tree_digest(root) == before
+
+
+@pytest.mark.parametrize("out, said", [
+    (".", "--out . would replace the site's own files: choose a folder of its own, such as basic/_preview"),
+    ("..", "--out .. would replace the site's own files: choose a folder of its own, such as basic/_preview"),
+    ("content/build", "--out content/build would replace the site's own files: choose a folder of its own, such as basic/_preview"),
+    ("papers", "--out papers holds files that no build of this site wrote, which a build would delete: choose a new or empty folder"),
+])
+def test_building_over_the_site_or_a_folder_of_other_files_is_wrong_usage_and_deletes_nothing(fixture_site, out, said):
+    root = fixture_site("basic")
+    (root / "papers").mkdir()
+    (root / "papers" / "draft.txt").write_text("Mine.\n")
+    before = tree_digest(root.parent)
+    result = run(root, "build", "--out", out, cwd=root)
+    assert (result.returncode, result.stderr) == (2, f"build.py: error: {said}\n")
+    assert tree_digest(root.parent) == before
+
+
+def test_a_new_an_empty_or_an_already_built_folder_takes_the_build(fixture_site, tmp_path):
+    root = fixture_site("basic")
+    (tmp_path / "empty").mkdir()
+    for out in (tmp_path / "new", tmp_path / "empty", tmp_path / "new"):
+        result = run(root, "build", "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        assert (out / "index.html").is_file()
+
+
+# A title to name no file after ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("title, said", [
+    ("", 'the title is empty: say what happened, e.g. "Belarusians picket the Interpol office in Warsaw"'),
+    ("   ", 'the title is empty: say what happened, e.g. "Belarusians picket the Interpol office in Warsaw"'),
+    ("!!!", 'the title "!!!" has no letters or digits to name the file after'),
+])
+def test_new_event_without_letters_or_digits_in_its_title_is_wrong_usage(make_site, title, said):
+    root = make_site({})
+    before = tree_digest(root)
+    result = run(root, "new", "event", title, "--date", "2021-11-04")
+    assert result.returncode == 2
+    assert result.stderr == f"build.py new: error: {said}\n"
+    assert tree_digest(root) == before
+
+
+def front_matter(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+
+
+def test_new_event_with_a_title_in_cyrillic_is_named_after_its_transliteration(make_site):
+    root = make_site({})
+    result = run(root, "new", "event", "Пикет у офиса Интерпола в Варшаве", "--date", "2021-11-04")
+    assert result.returncode == 0, result.stderr
+    path = root / "content" / "events" / "2021-11-04-piket-u-ofisa-interpola-v-varshave.md"
+    assert front_matter(path)["title"] == "Пикет у офиса Интерпола в Варшаве"
+    path.write_text(path.read_text(encoding="utf-8").replace("source-id", "paper-one"), encoding="utf-8")
+    assert run(root, "check").returncode == 0
+
+
+def test_new_event_keeps_backslashes_and_quotes_of_its_title(make_site):
+    root = make_site({})
+    title = r'Files found under C:\new and C:\q, "leaked"'
+    assert run(root, "new", "event", title, "--date", "2021-11-04").returncode == 0
+    [path] = (root / "content" / "events").glob("*.md")
+    assert front_matter(path)["title"] == title
+    path.write_text(path.read_text(encoding="utf-8").replace("source-id", "paper-one"), encoding="utf-8")
+    assert run(root, "check").returncode == 0
