@@ -10,7 +10,7 @@ from pathlib import Path
 
 from explainer import freshness
 from explainer.parallel import WorkerLost
-from explainer.problems import ContentErrors, Problem, summary_line
+from explainer.problems import SEVERITIES, ContentErrors, Problem, summary_line
 from explainer.project import Project
 
 ROOT = Path(__file__).resolve().parent
@@ -179,7 +179,8 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _print_problems(problems: list[Problem], count: bool = True) -> None:
-    for problem in problems:
+    """Errors first, then warnings, then notes (which can be many), each kind in the order of its files and lines."""
+    for problem in sorted(problems, key=lambda p: (SEVERITIES.index(p.severity), p.position, p.message)):
         print(problem, file=sys.stderr)
     if problems and count:
         print(summary_line(problems), file=sys.stderr)

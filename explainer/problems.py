@@ -47,8 +47,11 @@ class ContentErrors(Exception):
         return (ContentErrors, (self.problems,))  # crosses process boundaries whole
 
 
+SEVERITIES = ("error", "warning", "note")  # the most pressing first
+
+
 def summary_line(problems: list[Problem]) -> str:
     """The count printed after the problems: `2 errors`, `1 error, 3 warnings, 2 notes`."""
-    counts = {severity: sum(p.severity == severity for p in problems) for severity in ("error", "warning", "note")}
+    counts = {severity: sum(p.severity == severity for p in problems) for severity in SEVERITIES}
     parts = [f"{count} {severity}{'s' * (count != 1)}" for severity, count in counts.items() if count]
     return ", ".join(parts) or "0 errors"

@@ -171,3 +171,20 @@ def test_new_event_keeps_backslashes_and_quotes_of_its_title(make_site):
     assert front_matter(path)["title"] == title
     path.write_text(path.read_text(encoding="utf-8").replace("source-id", "paper-one"), encoding="utf-8")
     assert run(root, "check").returncode == 0
+
+
+# What check prints ---------------------------------------------------------------------------------------------
+
+def test_check_prints_warnings_before_the_notes_however_many(make_site):
+    root = make_site({"data/events/a.yaml": "- id: visit\n  date: 2021-11\n  status: expected\n  title: Visit\n"
+                                            "  summary: A visit.[@paper-one]\n  sources: [paper-one]\n",
+                      "assets/images/unused.png": (REPO / "assets" / "images" / "placeholder-belgrade.png").read_bytes()})
+    lines = run(root, "check").stderr.splitlines()
+    severities = [line.split(": ")[1] for line in lines[:-1]]
+    assert "note" in severities, lines
+    assert severities == sorted(severities, key=["error", "warning", "note"].index), lines
+    assert lines[:2] == [
+        "assets/images/unused.png:1:1: warning: image used by no event, template or stylesheet: remove it or use it",
+        'data/events/a.yaml:1:3: warning: event "visit": expected for November 2021, which has passed: say what happened '
+        "(change its status) or log an update saying it is still unconfirmed",
+    ]
