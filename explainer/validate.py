@@ -632,11 +632,13 @@ def _unique_ids(events: list[Event], alias_positions: dict[tuple[str, str], Posi
 
 
 def _unique_slugs(pages: list[Page]) -> list[Problem]:
+    """Each address is one page's: the page named so by its file keeps it, one that chose it with `slug` is told."""
     problems = []
+    named_by_file = lambda page: PurePosixPath(page.position.path).stem == page.slug  # noqa: E731
     first: dict[str, Position] = {}
-    for page in pages:
+    for page in sorted(pages, key=lambda page: not named_by_file(page)):
         if page.slug in first:
-            problems.append(Problem(page.position, f'page slug "{page.slug}" is already used by {first[page.slug].path}'))
+            problems.append(Problem(page.position, f'page slug "{page.slug}" is already the address of {first[page.slug].path}: choose another'))
         else:
             first[page.slug] = page.position
     return problems

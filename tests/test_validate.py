@@ -411,3 +411,11 @@ def test_files_the_build_never_reads_are_named(make_site):
         "content/events/rally.MD:1:1: warning: not read: event entries are content/events/*.md; rename it, or move it out of content/events/",
         "data/events/2022.txt:1:1: warning: not read: events files are data/events/*.yaml; rename it, or move it out of data/events/",
     ]
+
+
+def test_a_page_that_takes_another_page_address_with_slug_is_the_one_told(make_site):
+    root = make_site({"content/about.md": "---\ntitle: About\nslug: red-notices\n---\nText.\n",
+                      "content/red-notices.md": "---\ntitle: Red notices\n---\nText.\n"})
+    assert problem_lines(root) == [
+        'content/about.md:1:1: error: page slug "red-notices" is already the address of content/red-notices.md: choose another'
+    ]
