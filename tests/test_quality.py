@@ -616,6 +616,18 @@ def test_a_search_for_malakhouski_finds_his_event(tab, base_url):
     assert "/events/malakhouski-released/" in links
 
 
+@pytest.mark.browser
+def test_a_search_is_in_the_address_to_link_and_reload(tab, base_url):
+    tab.goto(f"{base_url}/search/?q=Lyon")
+    tab.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+    assert tab.input_value("#search input") == "Lyon"
+    assert "/events/lyon-picket/" in [link.get_attribute("href") for link in tab.query_selector_all(".pagefind-ui__result-link")]
+    tab.fill("#search input", "Piaseczno")
+    assert tab.evaluate("new URLSearchParams(location.search).get('q')") == "Piaseczno"
+    tab.fill("#search input", "")
+    assert tab.evaluate("location.search") == ""
+
+
 def test_the_search_page_reads_without_javascript(out):
     page = (out / "search" / "index.html").read_text()
     fallback = page[page.index('id="search-fallback"'):]

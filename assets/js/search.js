@@ -1,14 +1,28 @@
 // The search page works as a plain page without JavaScript; with it, Pagefind's search box replaces the fallback text.
+// A search is in the address (/search/?q=Lyon): it can be linked to, bookmarked and reloaded.
 window.addEventListener("DOMContentLoaded", function () {
   var box = document.getElementById("search");
   if (!box || typeof PagefindUI === "undefined") {
     return;
   }
-  new PagefindUI({ element: "#search", showSubResults: true, showImages: false, resetStyles: false });
-  // Pagefind names its input only by a tooltip; screen readers need a real label.
+  var ui = new PagefindUI({ element: "#search", showSubResults: true, showImages: false, resetStyles: false });
   var input = box.querySelector("input");
   if (input) {
+    // Pagefind names its input only by a tooltip; screen readers need a real label.
     input.setAttribute("aria-label", box.getAttribute("data-label"));
+    input.addEventListener("input", function () {
+      var url = new URL(window.location.href);
+      if (input.value.trim()) {
+        url.searchParams.set("q", input.value);
+      } else {
+        url.searchParams.delete("q");
+      }
+      history.replaceState(history.state, "", url);
+    });
+  }
+  var asked = new URLSearchParams(window.location.search).get("q");
+  if (asked) {
+    ui.triggerSearch(asked);
   }
   document.getElementById("search-fallback").hidden = true;
 });
