@@ -185,6 +185,9 @@ def parse_when(
     last = parse_date(end) if end is not None else None
     if last is not None and last.last_day < start.first_day:
         raise DateError(f'end "{end}" is before the date "{date}"')
+    if last is not None and last.precision < start.precision:
+        raise DateError(f'end "{end}" is less precise than the date "{date}" ("4 November 2021 – November 2021"): '
+                        "write both to the day, or both to the month")
     if before and after:
         raise DateError("an event cannot be both before and after its date: keep one")
     return When(start, last, circa=circa, before=before, after=after)

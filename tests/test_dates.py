@@ -63,6 +63,12 @@ def test_labels_claim_no_more_than_we_know(date, end, flags, label, machine):
     assert when.machine() == machine
 
 
+def test_a_span_cannot_end_less_precisely_than_it_starts():
+    with pytest.raises(DateError, match='end "2021-11" is less precise than the date "2021-11-04"'):
+        parse_when("2021-11-04", "2021-11")
+    assert parse_when("2021-10", "2021-11-15").end == PartialDate(2021, 11, 15)  # "October 2021 – 15 November 2021"
+
+
 def test_a_span_cannot_end_before_it_starts():
     with pytest.raises(DateError, match='end "2021-11-01" is before the date "2021-11-04"'):
         parse_when("2021-11-04", "2021-11-01")
