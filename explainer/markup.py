@@ -50,9 +50,15 @@ _REFERENCE_LIKE = re.compile(r"\[\[[^\]\n]*\]?\]?|\[@[^\]\n]*\]?")
 _CODE_SPAN = re.compile(r"(`+)[^`].*?\1", re.S)
 
 
-def malformed_references(text: str) -> list[tuple[str, str]]:
+def malformed_references(text: str, references: list[Reference] | None = None) -> list[tuple[str, str]]:
     """Each `[[...]]` or `[@...]` that is not an event link or a citation (the page would show it as written),
-    with what to write instead; not in code, escaped (`\\[@`), nor as the text of a Markdown link (`[@name](https://...)`)."""
+    with what to write instead; not in code, escaped (`\\[@`), nor as the text of a Markdown link (`[@name](https://...)`).
+
+    `references`, what `find_references` found in the text, spares looking again when each opening is one of them.
+    """
+    known = len(references) if references is not None else sum(1 for _ in _ANY_REF.finditer(text))
+    if text.count("[@") + text.count("[[") == known:
+        return []
     text = _CODE_SPAN.sub(lambda match: " " * len(match[0]), text)
     valid = {match.start() for match in _ANY_REF.finditer(text)}
     found = []

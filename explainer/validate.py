@@ -200,7 +200,8 @@ class FileResult:
         start = document.position(node).line if node is not None else document.body_line
         line, col = start, 1
         found = []
-        for reference in find_references(text):  # in reading order: each is looked for after the one before
+        references = find_references(text)
+        for reference in references:  # in reading order: each is looked for after the one before
             position = document.find(reference.token, line, col)
             if position is None:  # written across lines or with escapes in YAML: the text's first line
                 position = Position(document.path, start, 1)
@@ -209,7 +210,7 @@ class FileResult:
             found.append(_link(reference.kind, reference.id, position, owner, draft))
         self.links.extend(found)
         self.problems += [Problem(document.find(token, start) or Position(document.path, start, 1), f"{owner}: {message}")
-                          for token, message in malformed_references(text)]
+                          for token, message in malformed_references(text, references)]
         return found
 
 
