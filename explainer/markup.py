@@ -74,6 +74,17 @@ def malformed_references(text: str, references: list[Reference] | None = None) -
     return found
 
 
+_HTML_TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>", re.S)
+
+
+def html_tags(text: str) -> list[str]:
+    """The HTML tags and comments written in a Markdown text, outside code (autolinks such as <https://...> are
+    Markdown, not HTML): unless the site allows raw HTML, each is shown as text."""
+    if "<" not in text:
+        return []
+    return _HTML_TAG.findall(_CODE_SPAN.sub(lambda match: " " * len(match[0]), text))
+
+
 class _RefProcessor(InlineProcessor):
     def __init__(self, pattern: str, kind: str, md: markdown.Markdown) -> None:
         super().__init__(pattern, md)

@@ -14,7 +14,7 @@ from anyascii import anyascii
 
 from . import dates
 from .load import Document, SiteFiles
-from .markup import find_references, malformed_references
+from .markup import find_references, html_tags, malformed_references
 from .model import STATUSES, UPDATE_KINDS, Event, Page, Photo, Settings, Site, Source, Update
 from .problems import Position, Problem
 
@@ -191,6 +191,7 @@ class FileResult:
     digests: dict[str, str] = field(default_factory=dict)  # event id -> digest of the event, made once per file change
     unreadable: bool = False  # the file could not be read: the ids it defines are unknown, so no link is called broken
     alias_positions: dict[tuple[str, str], Position] = field(default_factory=dict)  # (event id, alias) -> where written
+    html_in_text: list[Problem] = field(default_factory=list)  # warnings, unless the site allows raw HTML (its settings say)
 
     def reader(self, document: Document) -> _Reader:
         return _Reader(document, self.problems)
@@ -211,7 +212,21 @@ class FileResult:
         self.links.extend(found)
         self.problems += [Problem(document.find(token, start) or Position(document.path, start, 1), f"{owner}: {message}")
                           for token, message in malformed_references(text, references)]
+        self.html_in_text += self._html_warnings(document, start, text, owner)
         return found
+
+    @staticmethod
+    def _html_warnings(document: Document, start: int, text: str, owner: str) -> list[Problem]:
+        """A warning at each HTML tag of a text, which the site shows as text unless it allows raw HTML."""
+        warnings, line, col = [], start, 1
+        for tag in html_tags(text):
+            position = document.find(tag, line, col) or Position(document.path, start, 1)
+            line, col = position.line, position.col + len(tag)
+            shown = tag if len(tag) <= 40 else tag[:40] + "…"
+            warnings.append(Problem(position, f'{owner}: "{shown}" is HTML, which the site shows as text: write it in '
+                                              "Markdown (**bold**, [link](https://...)), or set raw_html: true in data/site.yaml",
+                                    "warning"))
+        return warnings
 
 
 def validate_document(document: Document | None, kind: str, problems: list[Problem] = ()) -> FileResult:
@@ -259,6 +274,8 @@ def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool 
     alias_positions = {key: position for result in results for key, position in result.alias_positions.items()}
     problems += _unique_ids(events, alias_positions) + _unique_slugs(pages)
     problems += check_photos([ref for result in results for ref in result.photo_refs], frozenset(assets), check_image)
+    if settings is not None and not settings.raw_html:
+        problems += [problem for result in results for problem in result.html_in_text]
     problems += _check_links(results, events, sources, drafts)
     if not drafts:
         events = [event for event in events if not event.draft]

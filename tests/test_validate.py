@@ -419,3 +419,18 @@ def test_a_page_that_takes_another_page_address_with_slug_is_the_one_told(make_s
     assert problem_lines(root) == [
         'content/about.md:1:1: error: page slug "red-notices" is already the address of content/red-notices.md: choose another'
     ]
+
+
+def test_html_in_markdown_is_a_warning_unless_the_site_allows_it(make_site):
+    body = ("  body: |\n    A <b>bold</b> claim, <!-- a note -->,\n    <https://example.org/> and <desk@example.org> are links,"
+            " `<code>` is code, a < b.\n")
+    root = make_site(events_yaml(EVENT + body))
+    said = 'is HTML, which the site shows as text: write it in Markdown (**bold**, [link](https://...)), or set raw_html: true in data/site.yaml'
+    assert problem_lines(root) == [
+        f'data/events/2021.yaml:7:7: warning: event "warsaw-picket": "<b>" {said}',
+        f'data/events/2021.yaml:7:14: warning: event "warsaw-picket": "</b>" {said}',
+        f'data/events/2021.yaml:7:26: warning: event "warsaw-picket": "<!-- a note -->" {said}',
+    ]
+    settings = root / "data" / "site.yaml"
+    settings.write_text(settings.read_text() + "raw_html: true\n")
+    assert problem_lines(root) == []
