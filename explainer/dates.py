@@ -182,15 +182,25 @@ def parse_when(
             raise DateError(f'date "{date}": the range ends before it starts')
         return When(start, last, is_range=True, circa=circa, before=before, after=after)
     start = parse_date(date)
-    last = parse_date(end) if end is not None else None
+    last = _parse_end(end) if end is not None else None
     if last is not None and last.last_day < start.first_day:
         raise DateError(f'end "{end}" is before the date "{date}"')
     if last is not None and last.precision < start.precision:
-        raise DateError(f'end "{end}" is less precise than the date "{date}" ("4 November 2021 – November 2021"): '
-                        "write both to the day, or both to the month")
+        raise DateError(f'end "{end}" is less precise than the date "{date}": write the end to the '
+                        f'{start.precision.name.lower()} too, or the date as "{start.iso()[:len(last.iso())]}"')
     if before and after:
         raise DateError("an event cannot be both before and after its date: keep one")
     return When(start, last, circa=circa, before=before, after=after)
+
+
+def _parse_end(text: str) -> PartialDate:
+    """An event's `end`, its errors naming it as such."""
+    if "/" in text:
+        raise DateError(f'end "{text}" must be one date: a range goes in date, as "2021-10-21/2021-10-31"')
+    try:
+        return parse_date(text)
+    except DateError as error:
+        raise DateError("end" + str(error).removeprefix("date")) from None
 
 
 def _common_prefix(start: PartialDate, end: PartialDate) -> str:

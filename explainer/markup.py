@@ -36,9 +36,13 @@ class Reference:
 
 
 def find_references(text: str) -> list[Reference]:
-    """Every event link and citation in a Markdown text, in reading order."""
+    """Every event link and citation in a Markdown text, in reading order; not those in code or escaped (`\\[@`),
+    which Markdown shows as written."""
+    scanned = outside_code(text)
     found = []
-    for match in _ANY_REF.finditer(text):
+    for match in _ANY_REF.finditer(scanned):
+        if _escaped(scanned, match.start()):
+            continue
         if match[1]:
             found.append(Reference("event", match[1], match[0]))
         else:
@@ -46,25 +50,48 @@ def find_references(text: str) -> list[Reference]:
     return found
 
 
-_REFERENCE_LIKE = re.compile(r"\[\[[^\]\n]*\]?\]?|\[@[^\]\n]*\]?")
-_CODE_SPAN = re.compile(r"(`+)[^`].*?\1", re.S)
+_CODE_SPAN = re.compile(r"(?<!\\)(`+)(.+?)(?<!`)\1(?!`)", re.S)
+_BLOCK_BREAK = re.compile(r"(\n[ \t]*\n)")
+
+
+def outside_code(text: str) -> str:
+    """The text with its code spans blanked out, of the same length (offsets hold): what Markdown reads as links,
+    citations and HTML. A code span, as in Markdown, never reaches across a blank line."""
+    if "`" not in text:
+        return text
+    parts = _BLOCK_BREAK.split(text)  # blocks, and the blank lines between them at odd places
+    return "".join(part if index % 2 else _CODE_SPAN.sub(lambda match: " " * len(match[0]), part)
+                   for index, part in enumerate(parts))
+
+
+def _escaped(text: str, index: int) -> bool:
+    """Whether the character at `index` follows an odd number of backslashes."""
+    before = index
+    while before > 0 and text[before - 1] == "\\":
+        before -= 1
+    return (index - before) % 2 == 1
+
+
+# An opening that is not a reference: closed on its line (no other bracket inside), or else up to a space or ")".
+_REFERENCE_LIKE = re.compile(r"\[\[[^\[\]\n]*\]\]|\[\[[^\[\]\s)]*|\[@[^\[\]\n]*\]|\[@[^\[\]\s)]*")
 
 
 def malformed_references(text: str, references: list[Reference] | None = None) -> list[tuple[str, str]]:
     """Each `[[...]]` or `[@...]` that is not an event link or a citation (the page would show it as written),
-    with what to write instead; not in code, escaped (`\\[@`), nor as the text of a Markdown link (`[@name](https://...)`).
+    with what to write instead; not in code, escaped, nor the text of a Markdown link (`[@name](https://...)`,
+    `[@name][1]`).
 
     `references`, what `find_references` found in the text, spares looking again when each opening is one of them.
     """
-    known = len(references) if references is not None else sum(1 for _ in _ANY_REF.finditer(text))
+    known = len(references) if references is not None else len(find_references(text))
     if text.count("[@") + text.count("[[") == known:
         return []
-    text = _CODE_SPAN.sub(lambda match: " " * len(match[0]), text)
-    valid = {match.start() for match in _ANY_REF.finditer(text)}
+    scanned = outside_code(text)
+    valid = {match.start() for match in _ANY_REF.finditer(scanned)}
     found = []
-    for match in _REFERENCE_LIKE.finditer(text):
+    for match in _REFERENCE_LIKE.finditer(scanned):
         token = match[0]
-        if match.start() in valid or text.startswith("(", match.end()) or text[match.start() - 1:match.start()] == "\\":
+        if match.start() in valid or _escaped(scanned, match.start()) or scanned.startswith(("(", "["), match.end()):
             continue
         shown = token if len(token) <= 40 else token[:40] + "…"
         if token.startswith("[["):
@@ -82,7 +109,7 @@ def html_tags(text: str) -> list[str]:
     Markdown, not HTML): unless the site allows raw HTML, each is shown as text."""
     if "<" not in text:
         return []
-    return _HTML_TAG.findall(_CODE_SPAN.sub(lambda match: " " * len(match[0]), text))
+    return _HTML_TAG.findall(outside_code(text))
 
 
 class _RefProcessor(InlineProcessor):

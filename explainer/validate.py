@@ -197,36 +197,36 @@ class FileResult:
         return _Reader(document, self.problems)
 
     def note_references(self, document: Document, node: yaml.Node | None, text: str, owner: str, draft: bool) -> list[_Link]:
-        """Remember the `[[id]]` and `[@id]` of a Markdown text, with where each is written."""
+        """Remember the `[[id]]` and `[@id]` of a Markdown text, with where each is written; report the malformed
+        ones, and keep a warning for each HTML tag (see `html_in_text`)."""
         start = document.position(node).line if node is not None else document.body_line
-        line, col = start, 1
-        found = []
         references = find_references(text)
-        for reference in references:  # in reading order: each is looked for after the one before
-            position = document.find(reference.token, line, col)
-            if position is None:  # written across lines or with escapes in YAML: the text's first line
-                position = Position(document.path, start, 1)
-            else:
-                line, col = position.line, position.col + len(reference.token)
-            found.append(_link(reference.kind, reference.id, position, owner, draft))
+        found = [_link(reference.kind, reference.id, position, owner, draft)
+                 for reference, position in zip(references, _places(document, start, [r.token for r in references]))]
         self.links.extend(found)
-        self.problems += [Problem(document.find(token, start) or Position(document.path, start, 1), f"{owner}: {message}")
-                          for token, message in malformed_references(text, references)]
-        self.html_in_text += self._html_warnings(document, start, text, owner)
+        malformed = malformed_references(text, references)
+        self.problems += [Problem(position, f"{owner}: {message}")
+                          for (_, message), position in zip(malformed, _places(document, start, [token for token, _ in malformed]))]
+        tags = html_tags(text)
+        self.html_in_text += [Problem(position, f'{owner}: "{tag if len(tag) <= 40 else tag[:40] + "…"}" is HTML, which the site '
+                                                "shows as text: write it in Markdown (**bold**, [link](https://...)), or set "
+                                                "raw_html: true in data/site.yaml", "warning")
+                              for tag, position in zip(tags, _places(document, start, tags))]
         return found
 
-    @staticmethod
-    def _html_warnings(document: Document, start: int, text: str, owner: str) -> list[Problem]:
-        """A warning at each HTML tag of a text, which the site shows as text unless it allows raw HTML."""
-        warnings, line, col = [], start, 1
-        for tag in html_tags(text):
-            position = document.find(tag, line, col) or Position(document.path, start, 1)
-            line, col = position.line, position.col + len(tag)
-            shown = tag if len(tag) <= 40 else tag[:40] + "…"
-            warnings.append(Problem(position, f'{owner}: "{shown}" is HTML, which the site shows as text: write it in '
-                                              "Markdown (**bold**, [link](https://...)), or set raw_html: true in data/site.yaml",
-                                    "warning"))
-        return warnings
+
+def _places(document: Document, start: int, tokens: list[str]) -> list[Position]:
+    """Where each token of a text is written, in reading order, each looked for after the one before, by its first
+    word (a token may run onto the next line); the text's first line where it is not written as is (YAML escapes)."""
+    places, line, col = [], start, 1
+    for token in tokens:
+        position = document.find(token.split()[0] if token.split() else token, line, col)
+        if position is None:
+            position = Position(document.path, start, 1)
+        else:
+            line, col = position.line, position.col + 1
+        places.append(position)
+    return places
 
 
 def validate_document(document: Document | None, kind: str, problems: list[Problem] = ()) -> FileResult:
@@ -513,20 +513,15 @@ def _event_details(reader: _Reader, found: dict, what: str) -> dict:
         reader.error(found["status"][1], f"{what}: a rescheduled event needs previous_date, the date it was first set for")
     if "previous_date" in found and values.get("status") != "rescheduled":
         reader.error(found["previous_date"][0], f"{what}: previous_date is only for status: rescheduled")
-    if "tags" in found:
-        node = found["tags"][1]
-        if isinstance(node, yaml.ScalarNode) and "," in node.value:
-            names = ", ".join(part.strip() for part in node.value.split(","))
-            reader.error(node, f'{what}: tags "{node.value.strip()}" would be one topic: write a list, [{names}]')
-        else:
-            values["tags"] = tuple(dict.fromkeys(tag for tag, _ in reader.text_list(node, f"{what}: tags")))
+    if "tags" in found and not _one_text_for_a_list(reader, found["tags"][1], "tags", what):
+        values["tags"] = tuple(dict.fromkeys(tag for tag, _ in reader.text_list(found["tags"][1], f"{what}: tags")))
     if "draft" in found:
         values["draft"] = reader.boolean(found["draft"][1], f"{what}: draft")
     return values
 
 
 def _event_sources(run: FileResult, reader: _Reader, found: dict, event_id: str, what: str) -> tuple[str, ...]:
-    if "sources" not in found:
+    if "sources" not in found or _one_text_for_a_list(reader, found["sources"][1], "sources", what):
         return ()
     items = reader.items(found["sources"][1], "sources")
     if not items:
@@ -621,15 +616,26 @@ def _updates(reader: _Reader, found: dict, what: str) -> tuple[tuple[Update, ...
 
 
 def _ids(reader: _Reader, found: dict, name: str, what: str) -> tuple[str, ...]:
-    if name not in found:
+    if name not in found or _one_text_for_a_list(reader, found[name][1], name, what):
         return ()
     ids = []
     for value, node in reader.text_list(found[name][1], f"{what}: {name}"):
-        if ID_RE.fullmatch(value):
-            ids.append(value)
-        else:
+        if not ID_RE.fullmatch(value):
             reader.error(node, f'{what}: {name} "{value}" is not an event id (a-z, 0-9 and hyphens)')
+        elif value in ids:
+            reader.error(node, f'{what}: {name} lists "{value}" twice')
+        else:
+            ids.append(value)
     return tuple(ids)
+
+
+def _one_text_for_a_list(reader: _Reader, node: yaml.Node, name: str, what: str) -> bool:
+    """Whether a list was written as one text with commas (`tags: A, B`), reported with the list to write."""
+    if not (isinstance(node, yaml.ScalarNode) and "," in node.value):
+        return False
+    names = ", ".join(part.strip() for part in node.value.split(","))
+    reader.error(node, f'{what}: {name} "{node.value.strip()}" is one text, not a list: write [{names}]')
+    return True
 
 
 def _unique_ids(events: list[Event], alias_positions: dict[tuple[str, str], Position]) -> list[Problem]:
@@ -641,11 +647,13 @@ def _unique_ids(events: list[Event], alias_positions: dict[tuple[str, str], Posi
             position = alias_positions.get((event.id, name), event.position) if kind == "alias" else event.position
             if kind == "alias" and name == event.id:
                 problems.append(Problem(position, f'event "{name}": an alias is an old address; this is the event\'s own id'))
-            elif name in first:
+            elif name not in first:
+                first[name] = (kind, position)
+            elif first[name][0] == "alias" and kind == "id":  # the alias is what to change, wherever it is read first
+                problems.append(Problem(first[name][1], f'event alias "{name}" is already the id of the event at {position}'))
+            else:
                 other_kind, other = first[name]
                 problems.append(Problem(position, f'event {kind} "{name}" is already used as an {other_kind} at {other}'))
-            else:
-                first[name] = (kind, position)
     return problems
 
 

@@ -371,11 +371,17 @@ def test_a_time_needs_a_date_known_to_the_day(make_site):
     ]
 
 
-def test_tags_written_as_one_text_are_not_taken_as_one_topic(make_site):
+def test_lists_written_as_one_text_are_not_taken_as_one_item(make_site):
     root = make_site(events_yaml(EVENT + "  tags: Diaspora protests, Interpol\n"))
     assert problem_lines(root) == [
-        'data/events/2021.yaml:6:9: error: event "warsaw-picket": tags "Diaspora protests, Interpol" would be one topic: '
-        "write a list, [Diaspora protests, Interpol]"
+        'data/events/2021.yaml:6:9: error: event "warsaw-picket": tags "Diaspora protests, Interpol" is one text, not a list: '
+        "write [Diaspora protests, Interpol]"
+    ]
+    root = make_site(events_yaml(EVENT.replace("sources: [paper-one]", "sources: paper-one, radio-two") + "  related: a, b\n"))
+    assert problem_lines(root) == [
+        'data/events/2021.yaml:5:12: error: event "warsaw-picket": sources "paper-one, radio-two" is one text, not a list: '
+        "write [paper-one, radio-two]",
+        'data/events/2021.yaml:6:12: error: event "warsaw-picket": related "a, b" is one text, not a list: write [a, b]',
     ]
     assert problem_lines(make_site(events_yaml(EVENT + "  tags: Interpol\n"))) == []
 
@@ -434,3 +440,55 @@ def test_html_in_markdown_is_a_warning_unless_the_site_allows_it(make_site):
     settings = root / "data" / "site.yaml"
     settings.write_text(settings.read_text() + "raw_html: true\n")
     assert problem_lines(root) == []
+
+
+def test_citations_and_links_in_code_or_escaped_are_shown_as_written_not_checked(make_site):
+    page = ("---\ntitle: About\n---\nWe cite with `[@source-id]` and link with `[[event-id]]`, or write\n"
+            "\\[@escaped-id] to show the syntax.\n\n``\n[@another-id, p. 2]\n``\n")
+    root = make_site({"content/about.md": page})
+    assert problem_lines(root) == []
+    files, _ = load_site(root)
+    site, _ = validate_site(files)
+    assert site.pages[0].cites == ()
+
+
+def test_a_stray_backtick_does_not_hide_what_the_next_paragraphs_say(make_site):
+    body = "  body: |\n    The group`s statement.\n\n    A claim.[@paper-one p. 3]\n\n    See `code` here.\n"
+    assert problem_lines(make_site(events_yaml(EVENT + body))) == [
+        'data/events/2021.yaml:9:13: error: event "warsaw-picket": "[@paper-one p. 3]" is not a citation: '
+        "write [@source-id], or [@source-id, p. 12] with a locator"]
+
+
+def test_malformed_references_in_folded_text_are_found_at_their_line_each_time(make_site):
+    event = EVENT.replace("  summary: People picket.[@paper-one]\n",
+                          "  summary: >-\n    People picket ([[warsaw-pic) and\n    say so.[@paper-one\n    p. 4] Twice ([[warsaw-pic).\n")
+    assert problem_lines(make_site(events_yaml(event))) == [
+        'data/events/2021.yaml:5:20: error: event "warsaw-picket": "[[warsaw-pic" is not an event link: '
+        "write [[event-id]], the id in a-z, 0-9 and hyphens",
+        'data/events/2021.yaml:6:12: error: event "warsaw-picket": "[@paper-one p. 4]" is not a citation: '
+        "write [@source-id], or [@source-id, p. 12] with a locator",
+        'data/events/2021.yaml:7:18: error: event "warsaw-picket": "[[warsaw-pic" is not an event link: '
+        "write [[event-id]], the id in a-z, 0-9 and hyphens",
+    ]
+
+
+def test_an_alias_is_reported_where_it_is_written_whichever_file_is_read_first(make_site):
+    entry = "---\ndate: 2021\ntitle: {}\nsummary: S[@paper-one]\nsources: [paper-one]\n{}---\n"
+    root = make_site({"content/events/aaa.md": entry.format("A", "aliases: [old-a, zzz]\n"),
+                      "content/events/zzz.md": entry.format("Z", "")})
+    assert problem_lines(root) == [
+        'content/events/aaa.md:6:18: error: event alias "zzz" is already the id of the event at content/events/zzz.md:2:1'
+    ]
+
+
+def test_an_alias_listed_twice_is_reported_at_the_second(make_site):
+    root = make_site(events_yaml(EVENT + "  aliases: [old-a, old-a]\n"))
+    assert problem_lines(root) == ['data/events/2021.yaml:6:20: error: event "warsaw-picket": aliases lists "old-a" twice']
+
+
+def test_a_wrong_end_is_reported_at_the_end(make_site):
+    root = make_site(events_yaml(EVENT + "  end: 2021-11-31\n"))
+    assert problem_lines(root) == ['data/events/2021.yaml:6:8: error: end "2021-11-31": day must be 1..30 in November 2021']
+    root = make_site(events_yaml(EVENT + "  end: 2022\n"))
+    assert problem_lines(root) == ['data/events/2021.yaml:6:8: error: end "2022" is less precise than the date "2021-11-04": '
+                                   'write the end to the day too, or the date as "2021"']
