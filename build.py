@@ -108,7 +108,8 @@ def _unusable_out(out: Path, project: Project) -> str | None:
             return f"--out {out} is a file, not a folder" if path == out else f"--out {out}: {path} is a file, not a folder"
     target, root = project.out_dir, project.root
     inputs = [root / name for name in ("data", "content", "templates", "assets", ".cache")]
-    if target == root or root.is_relative_to(target) or any(target.is_relative_to(folder) for folder in inputs):
+    inside = inputs + ([root / "_site"] if target != root / "_site" else [])  # the default output, which a build replaces
+    if target == root or root.is_relative_to(target) or any(target.is_relative_to(folder) for folder in inside):
         return f"--out {out} would replace the site's own files: choose a folder of its own, such as {root.name}/_preview"
     if target.is_dir() and any(target.iterdir()) and not project.manifest.is_file():
         return f"--out {out} holds files that no build of this site wrote, which a build would delete: choose a new or empty folder"

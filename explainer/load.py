@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,23 +83,27 @@ def content_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
     files += [("events", path) for path in _files(data / "events", (".yaml", ".yml"))]
     files += [("entry", path) for path in _files(root / "content" / "events", (".md",))]
     files += [("page", path) for path in _files(root / "content", (".md",))]
-    problems += _not_read(root, "data/events", (".yaml", ".yml"), "events files are data/events/*.yaml")
-    problems += _not_read(root, "content/events", (".md",), "event entries are content/events/*.md")
-    problems += _not_read(root, "content", (".md",), "pages are content/*.md", folders_read=("events",))
+    problems += _not_read(root, "data", lambda entry: entry.name in ("site.yaml", "sources.yaml", "events"),
+                          "data/ holds site.yaml, sources.yaml and events/")
+    problems += _not_read(root, "data/events", lambda entry: entry.is_file() and entry.name.endswith((".yaml", ".yml")),
+                          "events files are data/events/*.yaml")
+    problems += _not_read(root, "content/events", lambda entry: entry.is_file() and entry.name.endswith(".md"),
+                          "event entries are content/events/*.md")
+    problems += _not_read(root, "content", lambda entry: entry.name == "events" or entry.is_file() and entry.name.endswith(".md"),
+                          "pages are content/*.md")
     return files, problems
 
 
-def _not_read(root: Path, folder: str, suffixes: tuple[str, ...], rule: str, folders_read: tuple[str, ...] = ()) -> list[Problem]:
+def _not_read(root: Path, folder: str, read: Callable[[os.DirEntry], bool], rule: str) -> list[Problem]:
     """A warning for each file or folder in a content folder that the build never reads, which an editor may
-    think published (`x.markdown`, a subfolder); hidden ones left out."""
+    think published (`x.markdown`, a subfolder, `data/sources.yml`); hidden ones left out."""
     try:
         entries = sorted(os.scandir(root / folder), key=lambda entry: entry.name)
     except OSError:
         return []
-    return [Problem(Position(f"{folder}/{entry.name}" + ("/" if entry.is_dir() else "")), f"not read: {rule}; rename it, or move it out of {folder}/", "warning")
-            for entry in entries
-            if not entry.name.startswith(".") and not (entry.is_file() and entry.name.endswith(suffixes))
-            and not (entry.is_dir() and entry.name in folders_read)]
+    return [Problem(Position(f"{folder}/{entry.name}" + ("/" if entry.is_dir() else "")),
+                    f"not read: {rule}; rename it, or move it out of {folder}/", "warning")
+            for entry in entries if not entry.name.startswith(".") and not read(entry)]
 
 
 def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
@@ -167,13 +172,20 @@ def _read_yaml(relative: str, source: str, lines: list[str], line_offset: int) -
     try:
         root = yaml.compose(source, Loader=YamlLoader)
     except yaml.MarkedYAMLError as error:
-        return None, [_yaml_problem(relative, error, line_offset)]
+        return None, [_yaml_problem(relative, error, line_offset, source)]
     except yaml.YAMLError as error:
         return None, [Problem(Position(relative, line_offset + 1), f"cannot read YAML: {error}")]
     return Document(relative, lines, root, line_offset), []
 
 
-def _yaml_problem(relative: str, error: yaml.MarkedYAMLError, line_offset: int) -> Problem:
+_CHARACTER_HINTS = {  # for "found character that cannot start any token", by the character found
+    "\t": "indent with spaces, not tabs",
+    "@": "a value starting with '@' needs quotes",
+    "`": "a value starting with '`' needs quotes",
+}
+
+
+def _yaml_problem(relative: str, error: yaml.MarkedYAMLError, line_offset: int, source: str = "") -> Problem:
     mark = error.problem_mark or error.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = error.problem or "invalid YAML"
@@ -181,6 +193,10 @@ def _yaml_problem(relative: str, error: yaml.MarkedYAMLError, line_offset: int) 
     if error.context:
         message += f" ({error.context})"
     hint = next((hint for start, hint in _YAML_HINTS.items() if problem.startswith(start)), None)
+    if hint is None and problem.startswith("found character that cannot start any token") and mark:
+        lines = source.split("\n")
+        found = lines[mark.line][mark.column:mark.column + 1] if mark.line < len(lines) else ""
+        hint = _CHARACTER_HINTS.get(found)
     if hint:
         message += f": {hint}"
     return Problem(Position(relative, line + line_offset, col), message)

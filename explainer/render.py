@@ -21,7 +21,7 @@ from .cache import FragmentStore
 from .dates import MONTHS, Precision
 from .model import Event, Page, Photo, Site, Source, Update
 from .problems import Position
-from .validate import slugify
+from .validate import slugify, tag_slug
 
 LANGUAGE_NAMES = {
     "be": "Belarusian", "cs": "Czech", "de": "German", "en": "English", "es": "Spanish", "et": "Estonian",
@@ -211,11 +211,6 @@ def date_html(event: Event, with_time: bool = True) -> Markup:
     if clock and when.precision == Precision.DAY and not when.end:
         machine += f"T{event.time:%H:%M}"
     return Markup(f'<time datetime="{machine}">{html.escape(event.date_text)}{clock}</time>')
-
-
-@functools.cache
-def tag_slug(tag: str) -> str:
-    return slugify(tag) or "tag"
 
 
 def events_by_tag(events: tuple[Event, ...]) -> dict[str, tuple[str, list[Event]]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .dates import parse_date
-from .validate import slugify
+from .validate import ID_MAX, slugify
 
 EVENT_TEMPLATE = """---
 date: {date}
@@ -31,7 +31,7 @@ def new_event(root: Path, title: str, date: str) -> Path:
     """
     parse_date(date)
     _check_title(title)
-    path = root / "content" / "events" / f"{slugify(f'{date} {title}')}.md"
+    path = root / "content" / "events" / f"{slugify(f'{date} {title}', ID_MAX)}.md"
     if path.exists():
         raise FileExistsError(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import re
 from collections.abc import Callable
@@ -39,10 +40,23 @@ PHOTO_FIELDS = ("src", "alt", "caption", "credit")
 UPDATE_FIELDS = ("date", "text", "kind")
 
 
-def slugify(text: str) -> str:
+ID_MAX = 200  # characters: an id names a folder (a file name has at most 255 bytes) and is part of a URL
+
+
+def slugify(text: str, limit: int | None = None) -> str:
     """A URL slug of plain ASCII letters, digits and hyphens; other scripts transliterated ("Łódź" -> "lodz",
-    "Ціханоўская" -> "tsikhanouskaya"), so that no letter is dropped and two topics in Cyrillic do not share one."""
-    return re.sub(r"[^a-z0-9]+", "-", anyascii(text).lower()).strip("-")
+    "Ціханоўская" -> "tsikhanouskaya"), so that no letter is dropped and two topics in Cyrillic do not share one.
+    With a `limit`, a longer slug is cut at its last hyphen within it."""
+    slug = re.sub(r"[^a-z0-9]+", "-", anyascii(text).lower()).strip("-")
+    if limit is not None and len(slug) > limit:
+        slug = slug[:limit + 1].rsplit("-", 1)[0] if "-" in slug[:limit + 1] else slug[:limit]
+    return slug
+
+
+@functools.cache
+def tag_slug(tag: str) -> str:
+    """The address of a topic's page, `/tags/<slug>/`."""
+    return slugify(tag) or "tag"
 
 
 def did_you_mean(word: str, choices) -> str:
@@ -272,7 +286,7 @@ def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool 
     events = [event for result in results for event in result.events]
     pages = [page for result in results for page in result.pages]
     alias_positions = {key: position for result in results for key, position in result.alias_positions.items()}
-    problems += _unique_ids(events, alias_positions) + _unique_slugs(pages)
+    problems += _unique_ids(events, alias_positions) + _unique_slugs(pages) + _topics_sharing_a_page(events)
     problems += check_photos([ref for result in results for ref in result.photo_refs], frozenset(assets), check_image)
     if settings is not None and not settings.raw_html:
         problems += [problem for result in results for problem in result.html_in_text]
@@ -455,7 +469,10 @@ def _event_id(reader: _Reader, found: dict, default_id: str | None, title: str |
         node = found["id"][1]
         value = reader.text(node, "id", single_line=True)
         if value is not None and not ID_RE.fullmatch(value):
-            reader.error(node, f'id "{value}" may use only a-z, 0-9 and single hyphens, e.g. "{slugify(value) or "warsaw-picket"}"')
+            reader.error(node, f'id "{value}" may use only a-z, 0-9 and single hyphens, e.g. "{slugify(value, ID_MAX) or "warsaw-picket"}"')
+            return None
+        if value is not None and len(value) > ID_MAX:
+            reader.error(node, f"id is {len(value)} characters long: an address takes at most {ID_MAX}")
             return None
         return value
     if default_id is not None:
@@ -466,7 +483,7 @@ def _event_id(reader: _Reader, found: dict, default_id: str | None, title: str |
     if title is None or "date" not in found or not isinstance(found["date"][1], yaml.ScalarNode):
         return None
     date_text = found["date"][1].value.split("/")[0].strip()
-    return slugify(f"{date_text} {title}") or None
+    return slugify(f"{date_text} {title}", ID_MAX) or None
 
 
 def _when(reader: _Reader, found: dict) -> dates.When | None:
@@ -620,8 +637,8 @@ def _ids(reader: _Reader, found: dict, name: str, what: str) -> tuple[str, ...]:
         return ()
     ids = []
     for value, node in reader.text_list(found[name][1], f"{what}: {name}"):
-        if not ID_RE.fullmatch(value):
-            reader.error(node, f'{what}: {name} "{value}" is not an event id (a-z, 0-9 and hyphens)')
+        if not ID_RE.fullmatch(value) or len(value) > ID_MAX:
+            reader.error(node, f'{what}: {name} "{value}" is not an event id (a-z, 0-9 and hyphens, at most {ID_MAX} characters)')
         elif value in ids:
             reader.error(node, f'{what}: {name} lists "{value}" twice')
         else:
@@ -654,6 +671,22 @@ def _unique_ids(events: list[Event], alias_positions: dict[tuple[str, str], Posi
             else:
                 other_kind, other = first[name]
                 problems.append(Problem(position, f'event {kind} "{name}" is already used as an {other_kind} at {other}'))
+    return problems
+
+
+def _topics_sharing_a_page(events: list[Event]) -> list[Problem]:
+    """Topics written differently whose addresses are one ("Лодзь" and "Lodz", "C++" and "C#"): the page shows the
+    first, the others would vanish from the list of topics."""
+    first: dict[str, str] = {}
+    problems, reported = [], set()
+    for event in events:
+        for tag in event.tags:
+            name = first.setdefault(tag_slug(tag), tag)
+            if name != tag and tag not in reported:  # once, at the first event that writes it so
+                reported.add(tag)
+                problems.append(Problem(event.position, f'event "{event.id}": topic "{tag}" has the address of topic "{name}" '
+                                                        f"(/tags/{tag_slug(tag)}/), so they share one page: write them alike, or "
+                                                        "rename one", "warning"))
     return problems
 
 

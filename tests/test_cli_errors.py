@@ -112,6 +112,7 @@ def test_building_into_a_file_is_wrong_usage_and_writes_nothing(fixture_site, ou
     (".", "--out . would replace the site's own files: choose a folder of its own, such as basic/_preview"),
     ("..", "--out .. would replace the site's own files: choose a folder of its own, such as basic/_preview"),
     ("content/build", "--out content/build would replace the site's own files: choose a folder of its own, such as basic/_preview"),
+    ("_site/sub", "--out _site/sub would replace the site's own files: choose a folder of its own, such as basic/_preview"),
     ("papers", "--out papers holds files that no build of this site wrote, which a build would delete: choose a new or empty folder"),
 ])
 def test_building_over_the_site_or_a_folder_of_other_files_is_wrong_usage_and_deletes_nothing(fixture_site, out, said):
@@ -127,7 +128,7 @@ def test_building_over_the_site_or_a_folder_of_other_files_is_wrong_usage_and_de
 def test_a_new_an_empty_or_an_already_built_folder_takes_the_build(fixture_site, tmp_path):
     root = fixture_site("basic")
     (tmp_path / "empty").mkdir()
-    for out in (tmp_path / "new", tmp_path / "empty", tmp_path / "new"):
+    for out in (tmp_path / "new", tmp_path / "empty", tmp_path / "new", root / "_site"):
         result = run(root, "build", "--out", str(out))
         assert result.returncode == 0, result.stderr
         assert (out / "index.html").is_file()
@@ -188,3 +189,12 @@ def test_check_prints_warnings_before_the_notes_however_many(make_site):
         'data/events/a.yaml:1:3: warning: event "visit": expected for November 2021, which has passed: say what happened '
         "(change its status) or log an update saying it is still unconfirmed",
     ]
+
+
+def test_new_event_with_a_very_long_title_gets_a_file_name_the_system_takes(make_site):
+    root = make_site({})
+    title = " ".join(["Belarusians picket the Interpol office in Warsaw"] * 8)
+    result = run(root, "new", "event", title, "--date", "2021-11-04")
+    assert result.returncode == 0, result.stderr
+    [path] = (root / "content" / "events").glob("*.md")
+    assert len(path.stem) <= 200 and front_matter(path)["title"] == title

@@ -410,12 +410,14 @@ def test_an_update_date_error_says_date_once(make_site):
 def test_files_the_build_never_reads_are_named(make_site):
     entry = "---\ndate: 2021\ntitle: T\nsummary: S[@paper-one]\nsources: [paper-one]\n---\n"
     root = make_site({"content/events/rally.MD": entry, "content/events/march.markdown": entry,
-                      "content/events/2021/vote.md": entry, "data/events/2022.txt": "- id: x\n", "content/.notes.md": "x"})
+                      "content/events/2021/vote.md": entry, "data/events/2022.txt": "- id: x\n", "content/.notes.md": "x",
+                      "data/sources.yml": "x: y\n"})
     assert problem_lines(root) == [
         "content/events/2021/:1:1: warning: not read: event entries are content/events/*.md; rename it, or move it out of content/events/",
         "content/events/march.markdown:1:1: warning: not read: event entries are content/events/*.md; rename it, or move it out of content/events/",
         "content/events/rally.MD:1:1: warning: not read: event entries are content/events/*.md; rename it, or move it out of content/events/",
         "data/events/2022.txt:1:1: warning: not read: events files are data/events/*.yaml; rename it, or move it out of data/events/",
+        "data/sources.yml:1:1: warning: not read: data/ holds site.yaml, sources.yaml and events/; rename it, or move it out of data/",
     ]
 
 
@@ -492,3 +494,36 @@ def test_a_wrong_end_is_reported_at_the_end(make_site):
     root = make_site(events_yaml(EVENT + "  end: 2022\n"))
     assert problem_lines(root) == ['data/events/2021.yaml:6:8: error: end "2022" is less precise than the date "2021-11-04": '
                                    'write the end to the day too, or the date as "2021"']
+
+
+def test_characters_that_cannot_start_a_value_are_explained(make_site):
+    root = make_site({"data/events/2021.yaml": "- id: x\n  title: @Belsat reports\n"})
+    assert problem_lines(root) == [
+        "data/events/2021.yaml:2:10: error: YAML syntax: found character that cannot start any token "
+        "(while scanning for the next token): a value starting with '@' needs quotes"]
+    root = make_site({"data/events/2021.yaml": EVENT, "data/sources.yaml": "paper-one:\n\ttitle: x\n"})
+    assert problem_lines(root) == [
+        "data/sources.yaml:2:1: error: YAML syntax: found character that cannot start any token "
+        "(while scanning for the next token): indent with spaces, not tabs"]
+
+
+def test_ids_stay_short_enough_to_name_a_folder(make_site):
+    words = " ".join(["word"] * 80)
+    root = make_site(events_yaml(f"- date: 2021-11-04\n  title: {words}\n  summary: S.[@paper-one]\n  sources: [paper-one]\n"))
+    files, _ = load_site(root)
+    site, problems = validate_site(files)
+    assert problems == [] and len(site.events[0].id) <= 200 and site.events[0].id.endswith("-word")
+    assert slugify("a-" * 150, 200) == "-".join(["a"] * 100)
+    root = make_site(events_yaml(EVENT.replace("id: warsaw-picket", "id: " + "-".join(["x"] * 101))))
+    assert problem_lines(root) == ["data/events/2021.yaml:1:7: error: id is 201 characters long: an address takes at most 200"]
+
+
+def test_topics_written_differently_that_share_a_page_are_a_warning(make_site):
+    events = "".join(f"- id: e{n}\n  date: 2021\n  title: E{n}\n  summary: S[@paper-one]\n  sources: [paper-one]\n  tags: [{tags}]\n"
+                     for n, tags in enumerate(["Łódź, Interpol", "Lodz, Лодзь", "Lodz", "C++, C#"]))
+    said = "so they share one page: write them alike, or rename one"
+    assert problem_lines(make_site(events_yaml(events))) == [
+        f'data/events/2021.yaml:7:3: warning: event "e1": topic "Lodz" has the address of topic "Łódź" (/tags/lodz/), {said}',
+        f'data/events/2021.yaml:7:3: warning: event "e1": topic "Лодзь" has the address of topic "Łódź" (/tags/lodz/), {said}',
+        f'data/events/2021.yaml:19:3: warning: event "e3": topic "C#" has the address of topic "C++" (/tags/c/), {said}',
+    ]
