@@ -162,7 +162,11 @@ def _tree(pid: int) -> list[int]:
     while queue:
         current = queue.pop()
         found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
+        try:
+            tasks = list(Path(f"/proc/{current}/task").glob("*"))
+        except OSError:  # it ended meanwhile
+            continue
+        for task in tasks:
             try:
                 queue += [int(child) for child in (task / "children").read_text().split()]
             except OSError:
