@@ -434,8 +434,10 @@ def _rendered(jobs: list[PageJob], fragments: FragmentStore, staging: Staging, r
     builder = os.getpid()
 
     def render(chunk: list[PageJob]) -> tuple[list[tuple[str, str, bool]], dict[str, str], dict | None]:
-        with _template_problems(root):
-            outputs = [job.make() for job in chunk]
+        outputs = []
+        for job in chunk:
+            with _template_problems(root, job.path):
+                outputs.append(job.make())
         memo = calendar_memo if any(output.path == "calendar.ics" for output in outputs) else None
         written = [staging.write_aside(output.path, output.content) for output in outputs]
         if os.getpid() == builder:
@@ -465,26 +467,28 @@ CHUNK = 50  # pages at most that a worker claims at once
 
 
 @contextmanager
-def _template_problems(root: Path):
+def _template_problems(root: Path, output: str = ""):
     """A mistake in a template becomes a problem at its line, not a traceback.
 
     Jinja's own errors always do. Any other error (a method called with the wrong arguments,
     a division by zero) does when it was raised while a template of the site ran: one raised
     by the generator's code alone is the generator's bug, not the editor's, and goes on as it is.
+    `output`, the file being made: a mistake that one event's data sets off names its page.
     """
+    where = f" (making {'/' + output.removesuffix('index.html')})" if output else ""
     try:
         yield
     except jinja2.TemplateSyntaxError as error:
         raise ContentErrors([Problem(_template_position(root, error.filename, error.lineno), error.message or "template syntax error")]) from None
     except (jinja2.UndefinedError, jinja2.TemplateError) as error:
-        raise ContentErrors([Problem(_template_frame(root, error), f"template: {error}")]) from None
+        raise ContentErrors([Problem(_template_frame(root, error), f"template: {error}{where}")]) from None
     except (ContentErrors, MemoryError):
         raise
     except Exception as error:
         lines = _template_lines(root, error)
         if not lines:
             raise
-        raise ContentErrors([Problem(lines[-1], f"template: {_said(error)}")]) from None
+        raise ContentErrors([Problem(lines[-1], f"template: {_said(error)}{where}")]) from None
 
 
 def _template_position(root: Path, filename: str | None, line: int | None) -> Position:
