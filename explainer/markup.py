@@ -93,23 +93,28 @@ def malformed_references(text: str, references: list[Reference] | None = None) -
         token = match[0]
         if match.start() in valid or _escaped(scanned, match.start()) or scanned.startswith(("(", "["), match.end()):
             continue
-        shown = token if len(token) <= 40 else token[:40] + "…"
         if token.startswith("[["):
-            found.append((token, f'"{shown}" is not an event link: write [[event-id]], the id in a-z, 0-9 and hyphens'))
+            found.append((token, f'"{_shown(token)}" is not an event link: write [[event-id]], the id in a-z, 0-9 and hyphens'))
         else:
-            found.append((token, f'"{shown}" is not a citation: write [@source-id], or [@source-id, p. 12] with a locator'))
+            found.append((token, f'"{_shown(token)}" is not a citation: write [@source-id], or [@source-id, p. 12] with a locator'))
     return found
+
+
+def _shown(token: str) -> str:
+    """A token as a message quotes it: whole, or its first 40 characters."""
+    return token if len(token) <= 40 else token[:40] + "…"
 
 
 _HTML_TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>", re.S)
 
 
-def html_tags(text: str) -> list[str]:
-    """The HTML tags and comments written in a Markdown text, outside code (autolinks such as <https://...> are
-    Markdown, not HTML): unless the site allows raw HTML, each is shown as text."""
+def html_tags(text: str) -> list[tuple[str, str]]:
+    """Each HTML tag or comment written in a Markdown text, outside code (autolinks such as <https://...> are
+    Markdown, not HTML), with what to write instead: unless the site allows raw HTML, each is shown as text."""
     if "<" not in text:
         return []
-    return _HTML_TAG.findall(outside_code(text))
+    return [(tag, f'"{_shown(tag)}" is HTML, which the site shows as text: write it in Markdown (**bold**, '
+                  "[link](https://...)), or set raw_html: true in data/site.yaml") for tag in _HTML_TAG.findall(outside_code(text))]
 
 
 class _RefProcessor(InlineProcessor):

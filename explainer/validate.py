@@ -218,15 +218,15 @@ class FileResult:
         found = [_link(reference.kind, reference.id, position, owner, draft)
                  for reference, position in zip(references, _places(document, start, [r.token for r in references]))]
         self.links.extend(found)
-        malformed = malformed_references(text, references)
-        self.problems += [Problem(position, f"{owner}: {message}")
-                          for (_, message), position in zip(malformed, _places(document, start, [token for token, _ in malformed]))]
-        tags = html_tags(text)
-        self.html_in_text += [Problem(position, f'{owner}: "{tag if len(tag) <= 40 else tag[:40] + "…"}" is HTML, which the site '
-                                                "shows as text: write it in Markdown (**bold**, [link](https://...)), or set "
-                                                "raw_html: true in data/site.yaml", "warning")
-                              for tag, position in zip(tags, _places(document, start, tags))]
+        self.problems += _said_at(document, start, owner, malformed_references(text, references), "error")
+        self.html_in_text += _said_at(document, start, owner, html_tags(text), "warning")
         return found
+
+
+def _said_at(document: Document, start: int, owner: str, found: list[tuple[str, str]], severity: str) -> list[Problem]:
+    """A problem for each (token, message) found in a text, where the token is written."""
+    return [Problem(position, f"{owner}: {message}", severity)
+            for (_, message), position in zip(found, _places(document, start, [token for token, _ in found]))]
 
 
 def _places(document: Document, start: int, tokens: list[str]) -> list[Position]:
@@ -234,7 +234,7 @@ def _places(document: Document, start: int, tokens: list[str]) -> list[Position]
     word (a token may run onto the next line); the text's first line where it is not written as is (YAML escapes)."""
     places, line, col = [], start, 1
     for token in tokens:
-        position = document.find(token.split()[0] if token.split() else token, line, col)
+        position = document.find((token.split() or [token])[0], line, col)
         if position is None:
             position = Position(document.path, start, 1)
         else:
@@ -750,11 +750,11 @@ def _page_slug(reader: _Reader, found: dict, stem: str) -> str | None:
 
 def _check_links(results: list[FileResult], events: list[Event], sources: dict[str, Source], drafts: bool) -> list[Problem]:
     """Every source id, related event, `[[event-id]]` and `[@source-id]` must name something that exists."""
+    if any(result.unreadable for result in results):  # what it names may be there: its own error says what to fix first
+        return []
     by_id = {event.id: event for event in events}
     source_ids = set().union(*(result.source_ids for result in results))
     event_ids = set().union(*(result.event_ids for result in results))
-    if any(result.unreadable for result in results):  # what it names may be there: its own error says what to fix first
-        return []
     problems = []
     for kind, ref_id, position, owner, owner_is_draft in (link for result in results for link in result.links):
         if kind in ("source", "cite"):
