@@ -11,7 +11,7 @@ from pathlib import Path
 from explainer import freshness
 from explainer.parallel import WorkerLost
 from explainer.problems import SEVERITIES, ContentErrors, Problem, summary_line
-from explainer.project import Project
+from explainer.project import Project, input_files
 
 ROOT = Path(__file__).resolve().parent
 
@@ -67,7 +67,7 @@ def _build(args: argparse.Namespace) -> int:
         print(f"build.py: error: {unusable}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    files = freshness.input_files(project.root)
+    files = input_files(project.root)
     options = {"drafts": args.drafts, "search": True, "strict": args.strict}
     stamp = freshness.input_stamp(project.root, project.out_dir, options, files)
     last = freshness.last_build_if_current(project.freshness_record, project.manifest, project.out_dir, stamp)
@@ -81,7 +81,7 @@ def _build(args: argparse.Namespace) -> int:
 
     progress = _progress_line(started) if sys.stderr.isatty() else None
     try:
-        result = pipeline.build(project, drafts=args.drafts, progress=progress, stamp=stamp, input_files=files,
+        result = pipeline.build(project, drafts=args.drafts, progress=progress, stamp=stamp, inputs=files,
                                 gate=_publishing_gate(project, search=True, strict=True) if args.strict else None)
     finally:
         if progress:

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import code_version
+from .project import input_files, stat_line
 from .write import is_as_recorded, load_manifest
-
-INPUT_FOLDERS = ("data", "content", "templates", "assets")
 
 
 @dataclass(frozen=True)
@@ -30,14 +29,6 @@ class LastBuild:
 
     events: int
     warnings: list[str]
-
-
-def input_files(root: Path) -> dict[str, str]:
-    """Every file under the site's input folders, by path relative to it: its size and time, as one string."""
-    files: dict[str, str] = {}
-    for folder in INPUT_FOLDERS:
-        _list_files(root / folder, folder, files, set())
-    return files
 
 
 def input_stamp(root: Path, out_dir: Path, options: dict, files: dict[str, str] | None = None) -> str:
@@ -50,43 +41,12 @@ def input_stamp(root: Path, out_dir: Path, options: dict, files: dict[str, str] 
     return digest.hexdigest()
 
 
-def _list_files(folder: Path, relative: str, files: dict[str, str], seen: set[tuple[int, int]]) -> None:
-    """Add each file under a folder, hidden ones included (a stamp errs on the side of building again), in a fixed order.
-
-    Linked folders are followed, each folder once (`seen`), so a link loop ends.
-    """
-    try:
-        identity = os.stat(folder)
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError:
-        files[relative] = "missing"
-        return
-    if (identity.st_dev, identity.st_ino) in seen:
-        files[relative] = "seen"
-        return
-    seen.add((identity.st_dev, identity.st_ino))
-    for entry in entries:
-        path = f"{relative}/{entry.name}"
-        if entry.is_dir(follow_symlinks=True):
-            _list_files(Path(entry.path), path, files, seen)
-        else:
-            try:
-                stat = entry.stat()
-            except OSError:
-                continue
-            files[path] = _stat_line(stat)
-
-
-def _stat_line(stat: os.stat_result) -> str:
-    return f"{stat.st_size}\0{stat.st_mtime_ns}"
-
-
 def updated_files(root: Path, files: dict[str, str], changed: list[str]) -> dict[str, str]:
     """`input_files` as it is now, from an earlier answer and the paths known to have changed since (the preview's)."""
     files = dict(files)
     for relative in changed:
         try:
-            files[relative] = _stat_line(os.stat(root / relative))
+            files[relative] = stat_line(os.stat(root / relative))
         except OSError:
             files.pop(relative, None)
     return files

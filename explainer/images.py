@@ -16,8 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
 
 from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFile, ImageFont, ImageOps, UnidentifiedImageError
+
+from .markup import is_safe_url, url_scheme
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp"})  # re-encoded, never copied
 WIDTHS: tuple[int, ...] = (480, 960, 1600)
@@ -135,6 +138,66 @@ def check_image(path: Path) -> None:
         # JPEGs then decode at 1/8 scale, cheap yet enough to find a truncated body; other formats ignore it.
         image.draft(None, (1, 1))
         image.load()
+
+
+PAGE_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".xht", ".shtml"})  # never published from assets/
+
+
+def check_asset(path: Path) -> None:
+    """Raise ImageProblem if a file of assets/ cannot be published: an image that cannot be read, an SVG that could
+    run a script, an HTML page (it would run whatever script it holds from the site's address)."""
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        check_image(path)
+    elif suffix == ".svg":
+        check_svg(path)
+    elif suffix in PAGE_SUFFIXES:
+        raise ImageProblem("is an HTML page, which assets/ does not publish (it would run whatever script it holds "
+                           "from the site's address): pages are content/*.md")
+
+
+def check_svg(path: Path) -> None:
+    """Raise ImageProblem if an SVG could run a script from the site's address: a script, an event handler, a
+    script link, HTML inside it (foreignObject), a link set by animation, entity declarations; or is not SVG."""
+    data = path.read_bytes()
+    if b"<!ENTITY" in data:
+        raise ImageProblem("declares XML entities, which can hide what it holds: export it again as plain SVG")
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as error:
+        raise ImageProblem(f"is not an SVG image that can be read ({error})") from None
+    if _local_name(root.tag) != "svg":
+        raise ImageProblem("is not an SVG image: it does not start with <svg>")
+    found = dict.fromkeys(reason for element in root.iter() for reason in _svg_risks(element))
+    if found:
+        raise ImageProblem(f"could run a script from the site's address ({'; '.join(found)}): remove "
+                           f"{'it' if len(found) == 1 else 'them'}, or export the image again without scripts")
+
+
+_SVG_SCRIPT_ELEMENTS = {"script": "a <script>", "foreignobject": "HTML inside it (<foreignObject>)",
+                        "handler": "a <handler>", "listener": "a <listener>"}
+_SVG_ANIMATIONS = frozenset({"set", "animate", "animatemotion", "animatetransform", "animatecolor"})
+_EMBEDDED_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);", re.I)
+
+
+def _svg_risks(element: ElementTree.Element) -> Iterator[str]:
+    """What in one SVG element could run a script."""
+    name = _local_name(element.tag).lower()
+    if name in _SVG_SCRIPT_ELEMENTS:
+        yield _SVG_SCRIPT_ELEMENTS[name]
+    for attribute, value in element.attrib.items():
+        local = _local_name(attribute).lower()
+        if local.startswith("on"):
+            yield f"an event handler ({local}=)"
+        elif local == "href" and not is_safe_url(value) and not (name == "image" and _EMBEDDED_IMAGE.match(value.strip())):
+            yield f"a link to a {url_scheme(value)}: address"
+        elif name in _SVG_ANIMATIONS and local == "attributename" and _local_name(value).lower() == "href":
+            yield f'a link set by animation (<{name} attributeName="{value}">)'
+
+
+def _local_name(tag: str) -> str:
+    """An XML name without its namespace: `{http://www.w3.org/2000/svg}script` -> `script`."""
+    return tag.rpartition("}")[2].rpartition(":")[2]
 
 
 class ImageCache:
@@ -276,7 +339,7 @@ def _reading(data: bytes) -> Iterator[None]:
             yield
         except UnidentifiedImageError as error:
             raise ImageProblem(
-                f"is not an image Pillow can read ({_start_of(data)}); use JPEG, PNG, WebP or GIF"
+                f"is not an image Pillow can read ({_kind_of(data)}); use JPEG, PNG, WebP or GIF"
             ) from error
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise ImageProblem(
@@ -286,12 +349,15 @@ def _reading(data: bytes) -> Iterator[None]:
             raise ImageProblem(f"is corrupt or truncated: {_reason(error)}") from error
 
 
-def _start_of(data: bytes) -> str:
-    """A description of the first bytes of data an editor can recognise (an HTML page, a text file)."""
+def _kind_of(data: bytes) -> str:
+    """What an unreadable file holds, said without quoting any of it (it may be anything, from anywhere)."""
     if not data:
         return "the file is empty"
-    head = "".join(chr(byte) if 32 <= byte < 127 else "?" for byte in data[:7])
-    return f'file starts with "{head}"'
+    try:
+        data[:512].decode("utf-8")
+    except UnicodeDecodeError:
+        return "its format is none of those"
+    return "it holds text, not an image"
 
 
 def _reason(error: BaseException) -> str:
@@ -579,9 +645,13 @@ def _digest(settings: dict[str, object], data: bytes) -> str:
 
 
 def _slug(text: str) -> str:
-    """text as lowercase ASCII words joined by hyphens, or "image" if nothing is left."""
+    """text as lowercase ASCII words joined by hyphens, or "image" if nothing is left; at most `SLUG_MAX`
+    characters, so that the digest and suffix added to it keep a file name within the system's limit."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "image"
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:SLUG_MAX].strip("-") or "image"
+
+
+SLUG_MAX = 200
 
 
 def _output_dir(source: str) -> PurePosixPath:

@@ -1,7 +1,6 @@
 """Read the site folder: YAML files and Markdown files into position-keeping documents."""
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from .problems import Position, Problem
+from .project import OUTSIDE, input_files
 
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -69,56 +69,74 @@ class SiteFiles:
                 + [("entry", d) for d in self.event_entries] + [("page", d) for d in self.pages])
 
 
-def content_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
-    """Every content file with its kind (settings, sources, events, entry, page), in the order they count."""
-    data = root / "data"
+def content_files(root: Path, inputs: dict[str, str]) -> tuple[list[tuple[str, Path]], list[Problem]]:
+    """Every content file with its kind (settings, sources, events, entry, page), in the order they count, from the
+    site's `project.input_files`; and the problems of what is not read: links out of the site folder, misplaced files."""
+    problems = links_outside(inputs)
     files: list[tuple[str, Path]] = []
-    problems: list[Problem] = []
-    if (data / "site.yaml").is_file():
-        files.append(("settings", data / "site.yaml"))
-    else:
+    if _is_readable(inputs.get("data/site.yaml")):
+        files.append(("settings", root / "data/site.yaml"))
+    elif "data/site.yaml" not in inputs:
         problems.append(Problem(Position("data/site.yaml"), "missing: every site needs data/site.yaml with its title and base_url"))
-    if (data / "sources.yaml").is_file():
-        files.append(("sources", data / "sources.yaml"))
-    files += [("events", path) for path in _files(data / "events", (".yaml", ".yml"))]
-    files += [("entry", path) for path in _files(root / "content" / "events", (".md",))]
-    files += [("page", path) for path in _files(root / "content", (".md",))]
-    problems += _not_read(root, "data", lambda entry: entry.name in ("site.yaml", "sources.yaml", "events"),
+    if _is_readable(inputs.get("data/sources.yaml")):
+        files.append(("sources", root / "data/sources.yaml"))
+    files += [("events", root / path) for path in _files(inputs, "data/events", (".yaml", ".yml"))]
+    files += [("entry", root / path) for path in _files(inputs, "content/events", (".md",))]
+    files += [("page", root / path) for path in _files(inputs, "content", (".md",))]
+    problems += _not_read(inputs, "data", lambda name, is_folder: name in ("site.yaml", "sources.yaml", "events"),
                           "data/ holds site.yaml, sources.yaml and events/")
-    problems += _not_read(root, "data/events", lambda entry: entry.is_file() and entry.name.endswith((".yaml", ".yml")),
+    problems += _not_read(inputs, "data/events", lambda name, is_folder: not is_folder and name.endswith((".yaml", ".yml")),
                           "events files are data/events/*.yaml")
-    problems += _not_read(root, "content/events", lambda entry: entry.is_file() and entry.name.endswith(".md"),
+    problems += _not_read(inputs, "content/events", lambda name, is_folder: not is_folder and name.endswith(".md"),
                           "event entries are content/events/*.md")
-    problems += _not_read(root, "content", lambda entry: entry.name == "events" or entry.is_file() and entry.name.endswith(".md"),
+    problems += _not_read(inputs, "content", lambda name, is_folder: name == "events" or not is_folder and name.endswith(".md"),
                           "pages are content/*.md")
     return files, problems
 
 
-def _not_read(root: Path, folder: str, read: Callable[[os.DirEntry], bool], rule: str) -> list[Problem]:
+def links_outside(inputs: dict[str, str]) -> list[Problem]:
+    """An error for each link in the site's folders that leads out of the site folder: never read, never published."""
+    return [Problem(Position(path), "a link to a file or folder outside the site folder, which is never read nor "
+                                    "published: put the file itself in the site folder") for path, line in inputs.items() if line == OUTSIDE]
+
+
+def _is_readable(line: str | None) -> bool:
+    """Whether `project.input_files` lists a file that may be read (it exists, and lies in the site folder)."""
+    return line is not None and line not in (OUTSIDE, "missing", "seen")
+
+
+def _children(inputs: dict[str, str], folder: str) -> dict[str, bool]:
+    """The names of what a folder holds (hidden ones left out), each with whether it is a folder, in name order."""
+    prefix = folder + "/"
+    children: dict[str, bool] = {}
+    for path in inputs:
+        if path.startswith(prefix):
+            name, _, rest = path[len(prefix):].partition("/")
+            if not name.startswith("."):
+                children[name] = children.get(name, False) or bool(rest) or inputs[path] in ("missing", "seen")
+    return dict(sorted(children.items()))
+
+
+def _not_read(inputs: dict[str, str], folder: str, read: Callable[[str, bool], bool], rule: str) -> list[Problem]:
     """A warning for each file or folder in a content folder that the build never reads, which an editor may
     think published (`x.markdown`, a subfolder, `data/sources.yml`); hidden ones left out."""
-    try:
-        entries = sorted(os.scandir(root / folder), key=lambda entry: entry.name)
-    except OSError:
-        return []
-    return [Problem(Position(f"{folder}/{entry.name}" + ("/" if entry.is_dir() else "")),
+    return [Problem(Position(f"{folder}/{name}" + ("/" if is_folder else "")),
                     f"not read: {rule}; rename it, or move it out of {folder}/", "warning")
-            for entry in entries if not entry.name.startswith(".") and not read(entry)]
+            for name, is_folder in _children(inputs, folder).items()
+            if not read(name, is_folder) and inputs.get(f"{folder}/{name}") != OUTSIDE]
 
 
-def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+def _files(inputs: dict[str, str], folder: str, suffixes: tuple[str, ...]) -> list[str]:
     """The files of a folder (not its subfolders) with one of the suffixes, by name; hidden ones left out."""
-    try:
-        entries = [entry for entry in os.scandir(folder) if entry.name.endswith(suffixes) and not entry.name.startswith(".")]
-    except OSError:
-        return []
-    return [folder / entry.name for entry in sorted(entries, key=lambda entry: entry.name) if entry.is_file()]
+    return [f"{folder}/{name}" for name, is_folder in _children(inputs, folder).items()
+            if not is_folder and name.endswith(suffixes) and _is_readable(inputs[f"{folder}/{name}"])]
 
 
 def load_site(root: Path) -> tuple[SiteFiles, list[Problem]]:
     """Read every content file under `root`, collecting the problems that stop a file being read."""
-    paths, problems = content_files(root)
-    files = SiteFiles(assets=list_assets(root / "assets"))
+    inputs = input_files(root)
+    paths, problems = content_files(root, inputs)
+    files = SiteFiles(assets=list_assets(inputs))
     for kind, path in paths:
         document, found = read_document(root, path, markdown=path.suffix == ".md")
         problems.extend(found)
@@ -133,16 +151,10 @@ def load_site(root: Path) -> tuple[SiteFiles, list[Problem]]:
     return files, problems
 
 
-def list_assets(folder: Path) -> list[str]:
-    """Every file under `assets/`, as sorted paths relative to it; hidden files left out."""
-    if not folder.is_dir():
-        return []
-    found = (
-        path.relative_to(folder).as_posix()
-        for path in folder.rglob("*")
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-    )
-    return sorted(found)
+def list_assets(inputs: dict[str, str]) -> list[str]:
+    """Every file under `assets/` that may be published, as sorted paths relative to it; hidden files left out."""
+    return sorted(path.removeprefix("assets/") for path, line in inputs.items()
+                  if path.startswith("assets/") and _is_readable(line) and not any(part.startswith(".") for part in path.split("/")))
 
 
 def read_document(root: Path, path: Path, markdown: bool) -> tuple[Document | None, list[Problem]]:

@@ -1,8 +1,12 @@
-"""Markdown to HTML, with `[[event-id]]` links and `[@source-id]` citations left as markers.
+"""Markdown to safe HTML, with `[[event-id]]` links and `[@source-id]` citations left as markers.
 
 Markdown is rendered once per text, independent of any other file: links and citations come
 out as `<explainer-ref>` markers that the page being rendered resolves (numbering its own
 notes), so a rendered fragment can be cached by the hash of its text alone.
+
+Every fragment passes one sanitiser (nh3, the binding of Rust's ammonia) on its way out of
+Markdown, before any page, card or feed uses it: an allow-list of tags, attributes and URL
+schemes, so what an editor writes can never run as a script in a reader's browser.
 """
 from __future__ import annotations
 
@@ -10,19 +14,37 @@ import html
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import markdown
+import nh3
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
-from markdown.treeprocessors import Treeprocessor
 
 EVENT_REF = r"\[\[([a-z0-9][a-z0-9-]*)\]\]"
 CITATION = r"\[@([A-Za-z0-9][A-Za-z0-9._-]*)(?:\s*,\s*([^\]\n]+?))?\s*\]"
 _ANY_REF = re.compile(f"{EVENT_REF}|{CITATION}")
 _MARKER = re.compile(r"<explainer-ref ([^>]*)></explainer-ref>")
 _ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
-_SAFE_SCHEMES = ("http", "https", "mailto", "")
+URL_SCHEMES = frozenset({"http", "https", "mailto"})  # besides relative and fragment links
+_URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
+_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "dl", "dt", "em", "figcaption", "figure",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s",
+    "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
+    "explainer-ref",
+})
+_ATTRIBUTES = {
+    "*": {"lang", "dir"},
+    "a": {"href", "title", "hreflang"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"},
+    "abbr": {"title"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "explainer-ref": {"kind", "ref", "locator"},
+}
 
 
 @dataclass(frozen=True)
@@ -117,6 +139,42 @@ def html_tags(text: str) -> list[tuple[str, str]]:
                   "[link](https://...)), or set raw_html: true in data/site.yaml") for tag in _HTML_TAG.findall(outside_code(text))]
 
 
+# Where a Markdown text names a URL: an inline link or image `](url`, a reference definition `[id]: url`, an
+# autolink `<scheme:...>`, or an attribute of HTML written in it.
+_URL_WRITTEN = re.compile(
+    r"""\]\(\s*<?((?:[^\s()<>]|\([^\s()]*\))*)"""
+    r"""|^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?([^\s>]*)"""
+    r"""|<([A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*)>"""
+    r"""|\b(?:href|src|cite|action|formaction|poster|data)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
+    re.M | re.I)
+
+
+def unsafe_links(text: str) -> list[tuple[str, str]]:
+    """Each link of a Markdown text that the sanitiser removes, as written, with what an editor should know of it."""
+    if "](" not in text and "]:" not in text and "<" not in text and "=" not in text:
+        return []
+    found = []
+    for match in _URL_WRITTEN.finditer(outside_code(text)):
+        written = next((group for group in match.groups() if group), "")
+        # The browser reads character references; of those in a Markdown link, Markdown keeps only whole ones
+        # (`&#106;`), escaping the `&` of any other: HTML written as such reaches the browser as it is.
+        decoded = html.unescape(written) if match.lastindex > 3 else _WHOLE_REFERENCE.sub(lambda ref: html.unescape(ref[0]), written)
+        scheme = url_scheme(decoded)
+        if scheme and scheme not in URL_SCHEMES:
+            why = _WHY_REMOVED.get(scheme, "only http, https and mailto links are published")
+            kind = "a script" if scheme in _SCRIPT_SCHEMES else f'a "{scheme}:"'
+            found.append((written, f'link to {kind} address removed ("{_shown(written)}"): {why}'))
+    return found
+
+
+_WHOLE_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+_SCRIPT_SCHEMES = ("javascript", "vbscript", "livescript")
+_WHY_REMOVED = {**{scheme: "a reader's browser would run it" for scheme in _SCRIPT_SCHEMES},
+                "data": "it can carry a page or a script"}
+
+
+
+
 class _RefProcessor(InlineProcessor):
     def __init__(self, pattern: str, kind: str, md: markdown.Markdown) -> None:
         super().__init__(pattern, md)
@@ -129,19 +187,8 @@ class _RefProcessor(InlineProcessor):
         return element, m.start(0), m.end(0)
 
 
-class _SafeLinks(Treeprocessor):
-    """Drop link targets with schemes a reader should never be sent to (javascript:, data:)."""
-
-    def run(self, root: etree.Element) -> None:
-        for element in root.iter():
-            for attribute in ("href", "src"):
-                value = element.get(attribute)
-                if value is not None and urlsplit(value.strip()).scheme.lower() not in _SAFE_SCHEMES:
-                    element.set(attribute, "#")
-
-
 class ExplainerMarkdown(Extension):
-    """Event links, citations, safe links and, unless allowed, no raw HTML."""
+    """Event links, citations and, unless allowed, no raw HTML."""
 
     def __init__(self, raw_html: bool = False) -> None:
         super().__init__()
@@ -153,7 +200,6 @@ class ExplainerMarkdown(Extension):
             md.inlinePatterns.deregister("html")
         md.inlinePatterns.register(_RefProcessor(EVENT_REF, "event", md), "event_ref", 176)
         md.inlinePatterns.register(_RefProcessor(CITATION, "cite", md), "citation", 175)
-        md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
 
 
 def make_converter(raw_html: bool = False) -> markdown.Markdown:
@@ -163,10 +209,44 @@ def make_converter(raw_html: bool = False) -> markdown.Markdown:
 
 
 def render_markdown(converter: markdown.Markdown, text: str) -> str:
-    """Markdown to an HTML fragment with reference markers."""
+    """Markdown to a sanitised HTML fragment with reference markers."""
     converter.reset()
-    return converter.convert(text)
+    return sanitize(converter.convert(text))
 
+
+def sanitize(fragment: str) -> str:
+    """An HTML fragment with only the allowed tags and attributes, and no link a browser would read as a script."""
+    return _CLEANER.clean(fragment)
+
+
+def url_scheme(value: str) -> str:
+    """The scheme a browser reads in a URL attribute (its value with character references decoded), lower case;
+    "" for a relative or fragment link. As the URL standard has it: control characters and spaces around the
+    URL, and tabs and newlines inside it, do not count."""
+    value = _URL_NEWLINES.sub("", value.strip(_URL_SPACE))
+    match = _SCHEME.match(value)
+    return match[1].lower() if match else ""
+
+
+def is_safe_url(value: str) -> bool:
+    """Whether a reader may be sent to this URL: http, https, mailto, or a link within the site."""
+    scheme = url_scheme(value)
+    return not scheme or scheme in URL_SCHEMES
+
+
+_URL_SPACE = "".join(map(chr, range(0x21)))  # C0 controls and the space
+_URL_NEWLINES = re.compile(r"[\t\n\r]")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def _kept_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """The sanitiser's last word on an attribute: a URL a browser would read as a script address goes."""
+    return None if attribute in _URL_ATTRIBUTES and not is_safe_url(value) else value
+
+
+_CLEANER = nh3.Cleaner(tags=set(_TAGS), clean_content_tags={"script", "style"}, attributes=_ATTRIBUTES,
+                       attribute_filter=_kept_attribute, url_schemes=set(URL_SCHEMES), link_rel=None,
+                       strip_comments=True)
 
 def render_inline(converter: markdown.Markdown, text: str) -> str:
     """One paragraph of inline Markdown (a summary, a caption) without its `<p>`."""
@@ -180,7 +260,7 @@ def resolve_markers(fragment: str, resolve) -> str:
     """Replace each marker by `resolve(kind, id, locator)`, which returns HTML."""
     def replace(match: re.Match) -> str:
         attributes = {name: html.unescape(value) for name, value in _ATTRIBUTE.findall(match[1])}
-        return resolve(attributes["kind"], attributes["ref"], attributes.get("locator", ""))
+        return resolve(attributes.get("kind", ""), attributes.get("ref", ""), attributes.get("locator", ""))
 
     return _MARKER.sub(replace, fragment)
 

@@ -17,13 +17,13 @@ import rcssmin
 import rjsmin
 
 from . import freshness, snapshot
-from .images import IMAGE_SUFFIXES, ImageCache, ImageProblem, ProcessedImage, check_image
+from .images import IMAGE_SUFFIXES, ImageCache, ImageProblem, ProcessedImage, check_asset
 from .cache import FileCache, FragmentStore, PageKeys, dump_pickle, load_pickle
 from .load import content_files, list_assets, read_document
 from .model import Event, Site
 from .parallel import map_forked
 from .problems import ContentErrors, Position, Problem
-from .project import Project
+from .project import Project, input_files
 from .render import Fragments, PageJob, Renderer, plan_site, reach_of
 from .validate import FileResult, merge_results, validate_document
 from .write import Staging, WriteReport, replace_now
@@ -115,21 +115,24 @@ class Caches:
         self.last_site = built
 
 
-def load_and_validate(project: Project, *, drafts: bool = False, caches: Caches | None = None) -> tuple[Site | None, list[Problem]]:
-    """The validated site (None if any error) and every problem found; unchanged files are not read again."""
+def load_and_validate(project: Project, *, drafts: bool = False, caches: Caches | None = None,
+                      inputs: dict[str, str] | None = None) -> tuple[Site | None, list[Problem]]:
+    """The validated site (None if any error) and every problem found; unchanged files are not read again.
+    `inputs`: the site's files, as `project.input_files` listed them."""
     owned = caches is None
     caches = caches or Caches.load(project)
     cache = caches.content
     cache.next_build()
-    paths, problems = content_files(project.root)
+    inputs = input_files(project.root) if inputs is None else inputs
+    paths, problems = content_files(project.root, inputs)
     def validate_files(indices: list[int]) -> Iterable[FileResult]:
         changed = [paths[index] for index in indices]
         workers = (os.cpu_count() or 1) if len(changed) >= PARALLEL_FILES_FROM else 1
         return map_forked(lambda entry: _validate_file(project.root, *entry), changed, workers)
 
     results = cache.get_many([(f"{kind}:{path}", path) for kind, path in paths], validate_files)
-    assets = list_assets(project.root / "assets")
-    site, found = merge_results(results, assets, drafts=drafts, check_image=_image_checker(project.root / "assets", cache))
+    assets = list_assets(inputs)
+    site, found = merge_results(results, assets, drafts=drafts, check_asset=_asset_checker(project.root / "assets", cache))
     if owned:
         cache.save()
     return site, problems + found
@@ -145,7 +148,7 @@ Gate = Callable[[Site, list[Problem], Staging], list[Problem]]
 
 def build(project: Project, *, drafts: bool = False, search: bool = True, workers: int | None = None,
           caches: Caches | None = None, progress: Callable[[int, int], None] | None = None,
-          stamp: str | None = None, input_files: dict[str, str] | None = None, gate: Gate | None = None) -> BuildResult:
+          stamp: str | None = None, inputs: dict[str, str] | None = None, gate: Gate | None = None) -> BuildResult:
     """Build the whole site into the output folder; raise ContentErrors, leaving the output as it was, on any error.
 
     Only pages whose inputs changed since the last build are rendered again, on `workers`
@@ -153,7 +156,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
     edited, only the pages that show them are looked at (see `snapshot`). `caches` kept by
     the caller (the preview) spare reading `.cache/` each time; without them they are read
     and saved here. `progress(done, total)` hears of each page rendered. `stamp` and
-    `input_files`, the inputs as they were before the build (see `freshness`): the stamp is
+    `inputs`, the input files as they were before the build (see `project.input_files`): the stamp is
     recorded once the output matches it. `gate(site, warnings, staging)`, once every file is
     staged, returns what else to say of the site: its errors stop the build before the output
     is touched (see `check.publishing_gate`), the rest joins the warnings.
@@ -166,7 +169,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         # What the caches hold lives as long as this one build: the collector need not scan it again and again.
         # (Not in the long-running preview, where frozen objects would never be collected.)
         gc.freeze()
-    files = freshness.input_files(project.root) if input_files is None else input_files
+    files = input_files(project.root) if inputs is None else inputs
     last = caches.last_build()
     options = {"drafts": drafts, "search": search}
     edit = last and snapshot.edited_in_place(project.root, last, files, options)
@@ -176,7 +179,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
             caches.content.add_to_store({f"{kind}:{project.root / path}": (project.root / path, result)
                                          for path, (kind, result) in edit.results.items()})
     else:
-        site, problems = load_and_validate(project, drafts=drafts, caches=caches)
+        site, problems = load_and_validate(project, drafts=drafts, caches=caches, inputs=files)
         if site is None or any(problem.is_error for problem in problems):
             raise ContentErrors([p for p in problems if p.is_error])
         problems = sorted(problems, key=lambda p: (p.position, p.message))
@@ -331,15 +334,16 @@ def _folder(path: Path) -> Path:
     return path
 
 
-def _image_checker(assets: Path, cache: FileCache):
-    """Whether each image can be published, checked again only when its file changes."""
+def _asset_checker(assets: Path, cache: FileCache):
+    """What makes each file of assets/ unfit to publish (see `images.check_asset`), or None; checked again only when
+    the file changes."""
     def check(relative: str) -> str | None:
         try:
-            check_image(assets / relative)
+            check_asset(assets / relative)
         except ImageProblem as problem:
             return str(problem)
         return None
-    return lambda relative: cache.get(f"image:{relative}", assets / relative, lambda: check(relative))
+    return lambda relative: cache.get(f"asset:{relative}", assets / relative, lambda: check(relative))
 
 
 def _process_photos(project: Project, site: Site, cache: ImageCache, workers: int, known: dict) -> dict[str, ProcessedImage]:

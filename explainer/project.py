@@ -1,8 +1,12 @@
 """Where a site's content lives, where its build goes, and where the build keeps its records."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+INPUT_FOLDERS = ("data", "content", "templates", "assets")
+OUTSIDE = "outside"  # what `input_files` says of a link that leads out of the site folder
 
 
 @dataclass(frozen=True)
@@ -32,3 +36,55 @@ class Project:
     def freshness_record(self) -> Path:
         """The stamp of the inputs the output was last built from (see `freshness`)."""
         return self.cache_dir / f"fresh-{self.out_dir.name}.json"
+
+
+def input_files(root: Path) -> dict[str, str]:
+    """Every file under the site's input folders, by path relative to the site folder: its size and time as one
+    string, or `OUTSIDE` for a link (to a file or a folder) that leads out of the site folder, which is never read."""
+    files: dict[str, str] = {}
+    root = root.resolve()
+    for folder in INPUT_FOLDERS:
+        path = root / folder
+        if path.is_symlink() and not is_inside(path, root):
+            files[folder] = OUTSIDE
+        else:
+            _list_files(path, folder, root, files, set())
+    return files
+
+
+def is_inside(path: Path | str, root: Path) -> bool:
+    """Whether a path, its links followed, lies in the (resolved) site folder."""
+    return Path(os.path.realpath(path)).is_relative_to(root)
+
+
+def _list_files(folder: Path, relative: str, root: Path, files: dict[str, str], seen: set[tuple[int, int]]) -> None:
+    """Add each file under a folder, hidden ones included (a stamp errs on the side of building again), in a fixed order.
+
+    Links that stay in the site folder are followed, each folder once (`seen`), so a link loop ends.
+    """
+    try:
+        identity = os.stat(folder)
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        files[relative] = "missing"
+        return
+    if (identity.st_dev, identity.st_ino) in seen:
+        files[relative] = "seen"
+        return
+    seen.add((identity.st_dev, identity.st_ino))
+    for entry in entries:
+        path = f"{relative}/{entry.name}"
+        if entry.is_symlink() and not is_inside(entry.path, root):
+            files[path] = OUTSIDE
+        elif entry.is_dir(follow_symlinks=True):
+            _list_files(Path(entry.path), path, root, files, seen)
+        else:
+            try:
+                files[path] = stat_line(entry.stat())
+            except OSError:
+                continue
+
+
+def stat_line(stat: os.stat_result) -> str:
+    """A file's size and time, as `input_files` records them."""
+    return f"{stat.st_size}\0{stat.st_mtime_ns}"

@@ -21,7 +21,7 @@ from .cache import FragmentStore
 from .dates import MONTHS, Precision
 from .model import Event, Page, Photo, Site, Source, Update
 from .problems import Position
-from .validate import slugify, tag_slug
+from .validate import tag_slug
 
 LANGUAGE_NAMES = {
     "be": "Belarusian", "cs": "Czech", "de": "German", "en": "English", "es": "Spanish", "et": "Estonian",
@@ -388,8 +388,8 @@ class Renderer:
     def resolve(self, fragment: str, notes: Notes, base: str = "") -> Markup:
         """An HTML fragment with its event links and citations filled in for this page (`base` makes links absolute)."""
         def replace(kind: str, ref: str, locator: str) -> str:
-            if kind == "cite":
-                return notes.cite(ref, locator)
+            if kind == "cite":  # an unknown source only in a marker written as raw HTML, which validation never saw
+                return notes.cite(ref, locator) if ref in self.site.sources else ""
             target = self.by_id.get(ref)
             if target is None:
                 return ""

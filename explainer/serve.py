@@ -95,17 +95,21 @@ class Preview:
 
 
 def resolve_request_path(out_dir: Path, url_path: str) -> Path | None:
-    """The file under `out_dir` a URL path names, or None for anything outside it or missing."""
+    """The file under `out_dir` a URL path names, or None for anything outside it, missing, or no file name at all
+    (a segment too long for the system, say)."""
     parts = url_path.split("/")
     if any(part in (".", "..") or "\\" in part or "\x00" in part for part in parts):
         return None
-    root = out_dir.resolve()
-    candidate = (root / url_path.lstrip("/")).resolve()
-    if not candidate.is_relative_to(root):
+    try:
+        root = out_dir.resolve()
+        candidate = (root / url_path.lstrip("/")).resolve()
+        if not candidate.is_relative_to(root):
+            return None
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        return candidate if candidate.is_file() else None
+    except (OSError, ValueError):
         return None
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    return candidate if candidate.is_file() else None
 
 
 def error_page(problems: list[Problem], crash: str | None) -> str:
@@ -154,16 +158,26 @@ def preview_app(preview: Preview):
         if preview.is_failing and wants_page:
             return _respond(start_response, "500 Internal Server Error", "text/html; charset=utf-8",
                             error_page(preview.problems, preview.crash).encode())
-        if path is None:
-            not_found = out_dir / "404.html"
-            body = not_found.read_bytes() if not_found.is_file() else b"<!DOCTYPE html><title>Not found</title><h1>Not found</h1>"
-            return _respond(start_response, "404 Not Found", "text/html; charset=utf-8", body)
+        body = _read(path) if path is not None else None
+        if body is None:
+            return _respond(start_response, "404 Not Found", "text/html; charset=utf-8", _read(out_dir / "404.html") or NOT_FOUND)
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
             content_type += "; charset=utf-8"
-        return _respond(start_response, "200 OK", content_type, path.read_bytes())
+        return _respond(start_response, "200 OK", content_type, body)
 
     return app
+
+
+NOT_FOUND = b"<!DOCTYPE html><title>Not found</title><h1>Not found</h1>"
+
+
+def _read(path: Path) -> bytes | None:
+    """A file's bytes, or None if it is gone (a rebuild may have just replaced the site)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _respond(start_response, status: str, content_type: str, body: bytes) -> list[bytes]:

@@ -110,7 +110,7 @@ def edited_in_place(root: Path, last: Snapshot, files: dict[str, str], options: 
     for relative, (_, result) in results.items():
         if not (_same_structure(before.get(relative, []), result.events) and _resolves(result, site, event_ids, relative)):
             return None
-        problems += result.problems + check_photos(result.photo_refs, frozenset(site.assets), _image_checker(root))
+        problems += result.problems + result.warnings + check_photos(result.photo_refs, frozenset(site.assets), _image_checker(root))
         problems += [] if site.settings.raw_html else result.html_in_text
     if any(problem.is_error for problem in problems):
         return None

@@ -15,7 +15,7 @@ from anyascii import anyascii
 
 from . import dates
 from .load import Document, SiteFiles
-from .markup import find_references, html_tags, malformed_references
+from .markup import find_references, html_tags, malformed_references, unsafe_links
 from .model import STATUSES, UPDATE_KINDS, Event, Page, Photo, Settings, Site, Source, Update
 from .problems import Position, Problem
 
@@ -55,8 +55,8 @@ def slugify(text: str, limit: int | None = None) -> str:
 
 @functools.cache
 def tag_slug(tag: str) -> str:
-    """The address of a topic's page, `/tags/<slug>/`."""
-    return slugify(tag) or "tag"
+    """The address of a topic's page, `/tags/<slug>/`: at most `ID_MAX` characters, cut at a word."""
+    return slugify(tag, ID_MAX) or "tag"
 
 
 def did_you_mean(word: str, choices) -> str:
@@ -205,6 +205,7 @@ class FileResult:
     digests: dict[str, str] = field(default_factory=dict)  # event id -> digest of the event, made once per file change
     unreadable: bool = False  # the file could not be read: the ids it defines are unknown, so no link is called broken
     alias_positions: dict[tuple[str, str], Position] = field(default_factory=dict)  # (event id, alias) -> where written
+    warnings: list[Problem] = field(default_factory=list)  # apart from `problems`, whose growth tells a field had errors
     html_in_text: list[Problem] = field(default_factory=list)  # warnings, unless the site allows raw HTML (its settings say)
 
     def reader(self, document: Document) -> _Reader:
@@ -212,13 +213,14 @@ class FileResult:
 
     def note_references(self, document: Document, node: yaml.Node | None, text: str, owner: str, draft: bool) -> list[_Link]:
         """Remember the `[[id]]` and `[@id]` of a Markdown text, with where each is written; report the malformed
-        ones, and keep a warning for each HTML tag (see `html_in_text`)."""
+        ones and the links the sanitiser removes, and keep a warning for each HTML tag (see `html_in_text`)."""
         start = document.position(node).line if node is not None else document.body_line
         references = find_references(text)
         found = [_link(reference.kind, reference.id, position, owner, draft)
                  for reference, position in zip(references, _places(document, start, [r.token for r in references]))]
         self.links.extend(found)
         self.problems += _said_at(document, start, owner, malformed_references(text, references), "error")
+        self.warnings += _said_at(document, start, owner, unsafe_links(text), "warning")
         self.html_in_text += _said_at(document, start, owner, html_tags(text), "warning")
         return found
 
@@ -270,24 +272,28 @@ def content_digest(event: Event) -> str:
     return hashlib.blake2b(repr(unplaced).encode(), digest_size=16).hexdigest()
 
 
-def validate_site(files: SiteFiles, *, drafts: bool = False, check_image: Callable | None = None) -> tuple[Site | None, list[Problem]]:
+def validate_site(files: SiteFiles, *, drafts: bool = False, check_asset: Callable | None = None) -> tuple[Site | None, list[Problem]]:
     """The validated site and every problem found; the site is None when any problem is an error."""
     results = [validate_document(document, kind) for kind, document in files.documents()]
     results += [FileResult(unreadable=True) for _ in files.unreadable]
-    return merge_results(results, files.assets, drafts=drafts, check_image=check_image)
+    return merge_results(results, files.assets, drafts=drafts, check_asset=check_asset)
 
 
 def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool = False,
-                  check_image: Callable | None = None) -> tuple[Site | None, list[Problem]]:
-    """The site made of every file's result, once what crosses files is checked: ids, links, photos."""
-    problems = [problem for result in results for problem in result.problems]
+                  check_asset: Callable | None = None) -> tuple[Site | None, list[Problem]]:
+    """The site made of every file's result, once what crosses files is checked: ids, links, photos, assets.
+
+    `check_asset(path under assets/)` says what makes a file unfit to publish, or None."""
+    problems = [problem for result in results for problem in result.problems + result.warnings]
     settings = next((result.settings for result in results if result.settings is not None), None)
     sources = {source_id: source for result in results for source_id, source in result.sources.items()}
     events = [event for result in results for event in result.events]
     pages = [page for result in results for page in result.pages]
     alias_positions = {key: position for result in results for key, position in result.alias_positions.items()}
     problems += _unique_ids(events, alias_positions) + _unique_slugs(pages) + _topics_sharing_a_page(events)
-    problems += check_photos([ref for result in results for ref in result.photo_refs], frozenset(assets), check_image)
+    photo_refs = [ref for result in results for ref in result.photo_refs]
+    problems += check_photos(photo_refs, frozenset(assets), check_asset)
+    problems += check_assets(assets, {ref.src for ref in photo_refs}, check_asset)
     if settings is not None and not settings.raw_html:
         problems += [problem for result in results for problem in result.html_in_text]
     problems += _check_links(results, events, sources, drafts)
@@ -347,6 +353,9 @@ def _sources(run: FileResult, document: Document) -> None:
         source_id = key.value if isinstance(key, yaml.ScalarNode) else ""
         if not SOURCE_ID_RE.fullmatch(source_id):
             reader.error(key, f'source id "{source_id}" may use only letters, digits, ".", "_" and "-"')
+            continue
+        if len(source_id) > ID_MAX:
+            reader.error(key, f"source id is {len(source_id)} characters long: an address takes at most {ID_MAX}")
             continue
         if source_id in first_seen:
             first = document.position(first_seen[source_id])
@@ -476,8 +485,12 @@ def _event_id(reader: _Reader, found: dict, default_id: str | None, title: str |
             return None
         return value
     if default_id is not None:
-        if ID_RE.fullmatch(default_id):
+        if ID_RE.fullmatch(default_id) and len(default_id) <= ID_MAX:
             return default_id
+        if ID_RE.fullmatch(default_id):
+            reader.error(None, f"file name is {len(default_id)} characters long: an id takes at most {ID_MAX}; "
+                               "rename the file or add an id field")
+            return None
         reader.error(None, f'file name "{default_id}.md" is not a valid event id: rename it to "{slugify(default_id)}.md" or add an id field')
         return None
     if title is None or "date" not in found or not isinstance(found["date"][1], yaml.ScalarNode):
@@ -594,15 +607,23 @@ def _asset_path(run: FileResult, reader: _Reader, node: yaml.Node, label: str) -
     return path.as_posix()
 
 
-def check_photos(refs: list[_PhotoRef], assets: frozenset[str], check_image: Callable | None) -> list[Problem]:
+def check_photos(refs: list[_PhotoRef], assets: frozenset[str], check_asset: Callable | None) -> list[Problem]:
     """Each photo's file must be in assets/ and be an image that can be published."""
     problems = []
     for ref in refs:
         if ref.src not in assets:
             problems.append(Problem(ref.position, f'{ref.label}: src "{ref.written}": no such file in assets/{did_you_mean(ref.src, assets)}'))
-        elif check_image is not None and (message := check_image(ref.src)):
+        elif check_asset is not None and (message := check_asset(ref.src)):
             problems.append(Problem(ref.position, f'{ref.label}: src "{ref.written}" {message}'))
     return problems
+
+
+def check_assets(assets: list[str], photos: set[str], check_asset: Callable | None) -> list[Problem]:
+    """Every file of assets/ is published, used or not: each must be fit to (photos are reported where they are used)."""
+    if check_asset is None:
+        return []
+    return [Problem(Position(f"assets/{asset}"), f"{message}; every file in assets/ is published: fix it or remove it")
+            for asset in assets if asset not in photos and (message := check_asset(asset))]
 
 
 def _updates(reader: _Reader, found: dict, what: str) -> tuple[tuple[Update, ...], list[tuple[str, yaml.Node, str]]]:
@@ -740,7 +761,10 @@ def _page_slug(reader: _Reader, found: dict, stem: str) -> str | None:
     if slug is None:
         return None
     if not ID_RE.fullmatch(slug):
-        reader.error(node, f'slug "{slug}" may use only a-z, 0-9 and single hyphens, e.g. "{slugify(slug) or "about"}"')
+        reader.error(node, f'slug "{slug}" may use only a-z, 0-9 and single hyphens, e.g. "{slugify(slug, ID_MAX) or "about"}"')
+        return None
+    if len(slug) > ID_MAX:
+        reader.error(node, f"slug is {len(slug)} characters long: an address takes at most {ID_MAX}")
         return None
     if slug in RESERVED_SLUGS:
         reader.error(node, f'slug "{slug}" is taken by the site itself (/{slug}/): choose another')

@@ -16,11 +16,15 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def headers_for(path: str) -> dict[str, str]:
-    """The headers Netlify sends for a path: every matching rule, as the file lists them."""
+    """The headers Netlify sends for a path: every matching rule, as the file lists them. Only a second
+    Content-Security-Policy may join the first: a browser then enforces both."""
     found: dict[str, str] = {}
     for rule in CONFIG["headers"]:
         if fnmatch.fnmatchcase(path, rule["for"]):
             for name, value in rule["values"].items():
+                if name == "Content-Security-Policy" and name in found:
+                    found[name] += ", " + value
+                    continue
                 assert name not in found, f"{path}: {name} set by two rules (Netlify would combine them)"
                 found[name] = value
     return found
