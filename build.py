@@ -12,6 +12,7 @@ from explainer import freshness
 from explainer.parallel import WorkerLost
 from explainer.problems import SEVERITIES, ContentErrors, Problem, summary_line
 from explainer.project import Project, input_files
+from explainer.write import BuildError, live_tree
 
 ROOT = Path(__file__).resolve().parent
 
@@ -22,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.command(args)
     except ContentErrors as errors:
         _print_problems(errors.problems)
+        return 1
+    except BuildError as error:
+        print(f"build.py: error: {error}", file=sys.stderr)
         return 1
     except WorkerLost as error:
         print(f"build.py: error: {error} (the system may have ended it for want of memory); "
@@ -70,7 +74,7 @@ def _build(args: argparse.Namespace) -> int:
     files = input_files(project.root)
     options = {"drafts": args.drafts, "search": True, "strict": args.strict}
     stamp = freshness.input_stamp(project.root, project.out_dir, options, files)
-    last = freshness.last_build_if_current(project.freshness_record, project.manifest, project.out_dir, stamp)
+    last = freshness.last_build_if_current(project, stamp)
     if last is not None:
         for warning in last.warnings:
             print(warning, file=sys.stderr)
@@ -92,8 +96,6 @@ def _build(args: argparse.Namespace) -> int:
           f"{len(report.written)} files written, {report.unchanged} unchanged, {len(report.removed)} removed "
           f"in {time.perf_counter() - started:.2f} s")
     if args.profile:
-        if result.edited_events is not None:
-            print(f"  {'events edited':<20} {len(result.edited_events):7d}   (in place: only pages showing them were looked at)")
         print(f"  {'pages rendered':<20} {result.pages_rendered:7d}")
         for stage, seconds in result.timings.items():
             print(f"  {stage:<20} {seconds:7.2f} s")
@@ -111,7 +113,7 @@ def _unusable_out(out: Path, project: Project) -> str | None:
     inside = inputs + ([root / "_site"] if target != root / "_site" else [])  # the default output, which a build replaces
     if target == root or root.is_relative_to(target) or any(target.is_relative_to(folder) for folder in inside):
         return f"--out {out} would replace the site's own files: choose a folder of its own, such as {root.name}/_preview"
-    if target.is_dir() and any(target.iterdir()) and not project.manifest.is_file():
+    if target.is_dir() and any(target.iterdir()) and live_tree(target, project.trees) is None:
         return f"--out {out} holds files that no build of this site wrote, which a build would delete: choose a new or empty folder"
     return None
 
@@ -120,8 +122,7 @@ def _publishing_gate(project: Project, *, search: bool, strict: bool):
     from explainer import pipeline
     from explainer.check import publishing_gate
 
-    store = project.cache_dir / f"links-{project.out_dir.name}.pickle"
-    return publishing_gate(dt.date.today(), pipeline.theme_text(project), store, search=search, strict=strict)
+    return publishing_gate(dt.date.today(), pipeline.theme_text(project), project.links, search=search, strict=strict)
 
 
 def _progress_line(started: float):

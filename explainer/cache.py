@@ -1,38 +1,261 @@
-"""What a build keeps in `.cache/` for the next one: safe to delete, dropped when the generator's code changes."""
+"""What a build keeps in `.cache/` for the next one, and the keys that make keeping it safe.
+
+A cached value is found again only by a key derived from what it is made of: `fingerprint`
+digests the very values handed to the code that makes it, and `generator_version` stands for
+that code, the Python running it and the libraries that shape output. So an input cannot be
+forgotten without the key changing too, and an upgrade of any of them makes everything again.
+A cache makes a build faster, never different: an entry that cannot be read is discarded,
+with a note, and made again. `.cache/` is safe to delete.
+"""
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import enum
+import functools
 import gc
 import hashlib
 import os
 import pickle
 import sqlite3
+import sys
+import time
 from collections.abc import Callable, Iterable
-from functools import cache
-from pathlib import Path
+from importlib import metadata
+from pathlib import Path, PurePath
 from typing import Any
 
+from .problems import Position, Problem
+
 PACKAGE = Path(__file__).resolve().parent
+# The libraries whose versions shape what a build makes: Markdown and the sanitiser make HTML, Jinja and MarkupSafe
+# lay it out, PyYAML reads content, Pillow encodes images, anyascii makes addresses, the minifiers make stylesheets
+# and scripts, Pagefind makes the search index.
+LIBRARIES = ("Jinja2", "MarkupSafe", "Markdown", "nh3", "PyYAML", "Pillow", "anyascii", "rcssmin", "rjsmin", "pagefind")
+RACY_NS = 2_000_000_000  # a file written this recently may be written again within its time stamp's resolution
 
 
-@cache
-def code_version() -> str:
-    """A digest of the generator's own code: a cache made by other code is never trusted."""
+@functools.cache
+def generator_version() -> str:
+    """A digest of the generator's own code, the Python running it and the versions of `LIBRARIES`."""
     digest = hashlib.blake2b(digest_size=16)
     for path in sorted(PACKAGE.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(sys.version.encode())
+    for library in LIBRARIES:
+        try:
+            digest.update(f"\0{library} {metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"\0{library} missing".encode())
     return digest.hexdigest()
 
 
-def _stat_key(path: Path) -> tuple[int, int] | None:
+# Fingerprints ------------------------------------------------------------------------------------------------------
+
+
+def fingerprint(*values: object) -> str:
+    """A digest of values as they compare: strings, numbers, dates, tuples, lists, dicts and dataclasses (their
+    compared fields; one with a `digest` of its own stands for itself by it). Anything else is a TypeError, so that
+    what a page or a cached value is made of is always made of values."""
+    parts: list[str] = []
+    _encode(values, parts)
+    return hashlib.blake2b("".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _encode(value: object, out: list[str]) -> None:
+    kind = type(value)
+    if kind is str:
+        out.append(f"s{len(value)}:{value}")
+    elif kind is tuple or kind is list:
+        out.append(f"t{len(value)}(")
+        for item in value:
+            _encode(item, out)
+        out.append(")")
+    elif value is None or kind is bool or kind is int or kind is float:
+        out.append(f"{kind.__name__}:{value!r};")
+    elif kind is dict:
+        out.append(f"d{len(value)}(")
+        for key, item in value.items():
+            _encode(key, out)
+            _encode(item, out)
+        out.append(")")
+    elif dataclasses.is_dataclass(kind):
+        digest = getattr(value, "digest", None)
+        if isinstance(digest, str) and digest:
+            out.append(f"#{kind.__qualname__}:{digest};")
+        else:
+            out.append(f"c{kind.__qualname__}(")
+            for name in _compared_fields(kind):
+                _encode(getattr(value, name), out)
+            out.append(")")
+    elif isinstance(value, enum.Enum):
+        out.append(f"e{kind.__qualname__}.{value.name};")
+    elif isinstance(value, str):  # Markup and other kinds of text: the kind tells how a template shows it
+        out.append(f"{kind.__qualname__}{len(value)}:{value}")
+    elif isinstance(value, (dt.date, dt.time)):
+        out.append(f"{kind.__name__}:{value.isoformat()};")
+    elif isinstance(value, PurePath):
+        text = value.as_posix()
+        out.append(f"p{len(text)}:{text}")
+    elif isinstance(value, bytes):
+        out.append(f"b{hashlib.blake2b(value, digest_size=16).hexdigest()};")
+    else:
+        raise TypeError(f"cannot fingerprint a {kind.__qualname__}: what a page or a cached value is made of must be "
+                        "plain values (text, numbers, dates, tuples, dicts, dataclasses)")
+
+
+@functools.cache
+def _compared_fields(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(kind) if field.compare)
+
+
+def digest_of_fields(value: object) -> str:
+    """A dataclass's own digest: the fingerprint of its compared fields (see `model`)."""
+    parts: list[str] = []
+    for name in _compared_fields(type(value)):
+        _encode(getattr(value, name), parts)
+    return hashlib.blake2b("".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+# Records: pickled files that may be missing, cut short, garbled or made by other code ---------------------------------
+
+
+def damaged(store: Path, notes: list[Problem] | None) -> None:
+    """Note that a cache file could not be read and is made again."""
+    if notes is not None:
+        notes.append(Problem(Position(_shown(store)), "this cache file could not be read: it is made again", "note"))
+
+
+def _shown(store: Path) -> str:
+    """A cache file's path from `.cache/` on, as messages show it."""
+    parts = store.parts
+    return "/".join(parts[parts.index(".cache"):]) if ".cache" in parts else store.name
+
+
+def read_record(store: Path, version: str | None = None, notes: list[Problem] | None = None) -> Any:
+    """What `write_record` saved, or None if it is missing, unreadable or made by other code (`version`, default the
+    generator's); an unreadable one is noted in `notes`."""
+    gc.disable()  # the collector would scan the whole heap again and again while a large record unpickles
     try:
-        stat = path.stat()
-    except OSError:
+        with store.open("rb") as file:
+            saved_version, data = pickle.load(file)
+    except FileNotFoundError:
         return None
-    return (stat.st_size, stat.st_mtime_ns)
+    except Exception:  # noqa: BLE001 (garbage can make unpickling raise anything)
+        damaged(store, notes)
+        return None
+    finally:
+        gc.enable()
+    return data if saved_version == (version or generator_version()) else None
+
+
+def write_record(store: Path, data: object, version: str | None = None) -> None:
+    """Save data with the version of the code that made it (or `version`), atomically."""
+    store.parent.mkdir(parents=True, exist_ok=True)
+    temporary = store.with_name(f".{store.name}.{os.getpid()}.tmp")
+    with temporary.open("wb") as file:
+        pickle.dump((version or generator_version(), data), file, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, store)
+
+
+def read_log(store: Path, notes: list[Problem] | None = None) -> tuple[dict, int]:
+    """What `write_record` saved with what `append_log` added after (None values deleting entries), and how many
+    records that was; ({}, 0) if nothing could be read. A record made by other code ends the log; one that cannot be
+    read (cut short by a killed build, garbled) too, noted unless it was the last one, cut short."""
+    merged: dict = {}
+    records = 0
+    gc.disable()
+    try:
+        with store.open("rb") as file:
+            while file.peek(1):
+                version, data = pickle.load(file)
+                if version != generator_version() or not isinstance(data, dict):
+                    break
+                merged.update(data)
+                records += 1
+    except FileNotFoundError:
+        pass
+    except Exception:  # noqa: BLE001 (garbage can make unpickling raise anything)
+        if records == 0:
+            damaged(store, notes)
+    finally:
+        gc.enable()
+    if records == 0:
+        return {}, 0
+    return {name: value for name, value in merged.items() if value is not None}, records
+
+
+def append_log(store: Path, changes: dict) -> None:
+    """Add a record of changed entries to a store `read_log` reads, in one write: processes appending at once
+    cannot interleave their records."""
+    store.parent.mkdir(parents=True, exist_ok=True)
+    data = pickle.dumps((generator_version(), changes), protocol=pickle.HIGHEST_PROTOCOL)
+    descriptor = os.open(store, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view):]
+    finally:
+        os.close(descriptor)
+
+
+# Files by their content --------------------------------------------------------------------------------------------
+
+
+def content_digest(data: bytes) -> str:
+    """The digest a file's bytes are known by, in caches and in the output's records."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class FileDigests:
+    """The digest of each file's bytes, read again only when the file's size, times, inode or device changed.
+
+    As in git's index: a file changed within `RACY_NS` of its reading could change again
+    without its times showing it, so its digest is not remembered.
+    """
+
+    def __init__(self, store: Path, notes: list[Problem] | None = None) -> None:
+        self.store = store
+        self._notes = notes
+        self._known: dict[str, tuple[tuple[int, ...], str]] | None = None
+        self._changed = False
+
+    def digest(self, path: Path | str) -> str | None:
+        """The digest of a file's bytes; None if it cannot be read."""
+        known = self._load()
+        name = os.fspath(path)
+        try:
+            stat = os.stat(name)
+        except OSError:
+            return None
+        identity = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
+        entry = known.get(name)
+        if entry is not None and entry[0] == identity:
+            return entry[1]
+        try:
+            with open(name, "rb") as file:
+                digest = content_digest(file.read())
+        except OSError:
+            return None
+        if stat.st_mtime_ns < time.time_ns() - RACY_NS:
+            known[name] = (identity, digest)
+            self._changed = True
+        return digest
+
+    def save(self) -> None:
+        if self._changed:
+            write_record(self.store, self._known)
+            self._changed = False
+
+    def _load(self) -> dict:
+        if self._known is None:
+            loaded = read_record(self.store, notes=self._notes)
+            self._known = loaded if isinstance(loaded, dict) else {}
+        return self._known
 
 
 class FileCache:
-    """Values computed from files, reused while each file keeps its size and modification time.
+    """Values computed from files, found again by the digest of the file's bytes (see `FileDigests`).
 
     Saved as a log: a build that changed a few files appends only their entries (and forgets
     deleted files), so one edit does not rewrite the values of ten thousand. The log is
@@ -41,47 +264,29 @@ class FileCache:
 
     COMPACT_AFTER = 20
 
-    def __init__(self, store: Path) -> None:
+    def __init__(self, store: Path, digests: FileDigests, notes: list[Problem] | None = None) -> None:
         self.store = store
-        self._loaded: dict | None = None  # read on first use: a build that validates only edited files never needs it
+        self.digests = digests
+        self._notes = notes
+        self._loaded: dict | None = None  # read on first use
         self._records = 0
-        self._new: dict[str, tuple[tuple[int, int], Any]] = {}
+        self._new: dict[str, tuple[str, Any]] = {}
         self._computed: set[str] = set()
         self.hits = 0
 
     @property
     def _old(self) -> dict:
         if self._loaded is None:
-            self._loaded, self._records = load_log(self.store)
+            self._loaded, self._records = read_log(self.store, self._notes)
         return self._loaded
 
-    @_old.setter
-    def _old(self, values: dict) -> None:
-        self._loaded = values
-
-    def add_to_store(self, values: dict[str, tuple[Path, Any]]) -> None:
-        """Append values computed elsewhere, by name: (file, value), straight to the saved log, without reading it."""
-        changes = {name: (key, value) for name, (path, value) in values.items() if (key := _stat_key(path)) is not None}
-        if changes:
-            append_log(self.store, changes)
-
-    def get(self, name: str, path: Path, compute) -> Any:
-        """The cached value for `path`, or `compute()` when the file changed since."""
-        key = _stat_key(path)
-        known = self._old.get(name)
-        if key is not None and known is not None and known[0] == key:
-            self.hits += 1
-            value = known[1]
-        else:
-            value = compute()
-            self._computed.add(name)
-        if key is not None:
-            self._new[name] = (key, value)
-        return value
+    def get(self, name: str, path: Path, compute: Callable[[], Any]) -> Any:
+        """The value cached for `name` if `path` still holds the bytes it was computed from, else `compute()`."""
+        return self.get_many([(name, path)], lambda indices: [compute() for _ in indices])[0]
 
     def get_many(self, entries: list[tuple[str, Path]], compute_many: Callable[[list[int]], Iterable[Any]]) -> list[Any]:
         """The values for many files; `compute_many(indices)` makes those of the files that changed, all at once."""
-        keys = [_stat_key(path) for _, path in entries]
+        keys = [self.digests.digest(path) for _, path in entries]
         values: list[Any] = [None] * len(entries)
         missing = []
         for index, ((name, _), key) in enumerate(zip(entries, keys)):
@@ -101,6 +306,7 @@ class FileCache:
 
     def save(self) -> None:
         """Keep what this build used, and only that (entries of deleted files go)."""
+        self.digests.save()
         if self._loaded is None and not self._new:
             return  # never used
         changes: dict[str, Any] = {name: self._new[name] for name in self._computed if name in self._new}
@@ -111,18 +317,21 @@ class FileCache:
             append_log(self.store, changes)
             self._records += 1
         else:
-            dump_pickle(self.store, self._new)
+            write_record(self.store, self._new)
             self._records = 1
-        self._old, self._computed = self._new, set()  # saved: a second save finds nothing to add
+        self._loaded, self._computed = self._new, set()  # saved: a second save finds nothing to add
 
     def release(self) -> None:
         """Forget every value, once saved: a one-shot build keeps only what it made of them."""
-        self._old, self._new, self._computed = {}, {}, set()
+        self._loaded, self._new, self._computed = {}, {}, set()
 
     def next_build(self) -> None:
         """Start over for another build in the same process, with the last build's values as the known ones."""
         if self._new:
-            self._old, self._new, self.hits, self._computed = self._new, {}, 0, set()
+            self._loaded, self._new, self.hits, self._computed = self._new, {}, 0, set()
+
+
+# Rendered Markdown -------------------------------------------------------------------------------------------------
 
 
 class FragmentStore:
@@ -131,15 +340,17 @@ class FragmentStore:
     A build that renders a few pages reads only their fragments, not those of the whole site.
     Keys start with "i" for inline text (summaries, shown on many pages: kept in memory once
     read) and "b" for blocks (bodies, each shown on one page: not kept in memory, unless
-    `keep_blocks`, as the preview does). Worker processes read through connections of their
-    own and hand what they rendered to the build's process (`take_new`), which alone writes
-    (`merge`). Texts no longer used stay: an edit adds a few, and `.cache/` is safe to delete.
+    `keep_blocks`, as the preview does). Each value is stored with its digest: one that does
+    not match (a garbled database) is made again. Worker processes read through connections
+    of their own and hand what they rendered to the build's process (`take_new`), which alone
+    writes (`merge`). Texts no longer used stay: an edit adds a few, and `.cache/` is safe to delete.
     """
 
-    def __init__(self, store: Path) -> None:
+    def __init__(self, store: Path, notes: list[Problem] | None = None) -> None:
         self.store = store
         self.keep_blocks = False
         self.new: dict[str, str] = {}
+        self._notes = notes
         self._memory: dict[str, str] = {}
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
@@ -151,8 +362,11 @@ class FragmentStore:
     def get(self, key: str) -> str | None:
         value = self._memory.get(key)
         if value is None:
-            row = self._database().execute("SELECT value FROM fragments WHERE key = ?", (key,)).fetchone()
-            if row is not None:
+            try:
+                row = self._database().execute("SELECT value, digest FROM fragments WHERE key = ?", (key,)).fetchone()
+            except sqlite3.DatabaseError:
+                row = None
+            if row is not None and isinstance(row[0], str) and row[1] == _text_digest(row[0]):
                 value = row[0]
                 self._remember(key, value)
         return value
@@ -172,7 +386,8 @@ class FragmentStore:
             self._remember(key, value)
         if new:
             with self._database() as database:
-                database.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?)", new.items())
+                database.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?, ?)",
+                                     ((key, value, _text_digest(value)) for key, value in new.items()))
 
     def save(self) -> None:
         self.merge(self.take_new())
@@ -183,16 +398,21 @@ class FragmentStore:
 
     def _database(self) -> sqlite3.Connection:
         if self._pid != os.getpid():  # a forked worker never uses its parent's connection
-            self._connection, self._pid = _open_fragments(self.store), os.getpid()
+            self._connection, self._pid = _open_fragments(self.store, self._notes), os.getpid()
         return self._connection
 
 
-def _open_fragments(store: Path) -> sqlite3.Connection:
+def _text_digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def _open_fragments(store: Path, notes: list[Problem] | None) -> sqlite3.Connection:
     """The fragment database; one that cannot be read is made again (it is only a cache)."""
     store.parent.mkdir(parents=True, exist_ok=True)
     try:
         return _connect_fragments(store)
     except sqlite3.DatabaseError:
+        damaged(store, notes)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{store}{suffix}").unlink(missing_ok=True)
         return _connect_fragments(store)
@@ -203,98 +423,14 @@ def _connect_fragments(store: Path) -> sqlite3.Connection:
     database = sqlite3.connect(store, timeout=30, isolation_level=None)
     database.execute("PRAGMA journal_mode = WAL")  # workers read while the build writes
     database.execute("PRAGMA synchronous = OFF")  # a cache: losing the last writes to a crash costs only time
-    database.execute("CREATE TABLE IF NOT EXISTS fragments (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
     database.execute("CREATE TABLE IF NOT EXISTS made_by (version TEXT NOT NULL)")
     version = database.execute("SELECT version FROM made_by").fetchone()
-    if version is None or version[0] != code_version():
+    if version is None or version[0] != generator_version():
         with database:
-            database.execute("DELETE FROM fragments")
+            database.execute("DROP TABLE IF EXISTS fragments")
             database.execute("DELETE FROM made_by")
-            database.execute("INSERT INTO made_by VALUES (?)", (code_version(),))
+            database.execute("INSERT INTO made_by VALUES (?)", (generator_version(),))
+    database.execute("CREATE TABLE IF NOT EXISTS fragments "
+                     "(key TEXT PRIMARY KEY, value TEXT NOT NULL, digest TEXT NOT NULL) WITHOUT ROWID")
     database.isolation_level = ""  # from here on, `with database:` makes a transaction
     return database
-
-
-def load_pickle(store: Path):
-    """What `dump_pickle` saved, or None if it is missing, unreadable or made by other code."""
-    gc.disable()  # the collector would scan the whole heap again and again while a large cache unpickles
-    try:
-        with store.open("rb") as file:
-            version, data = pickle.load(file)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, TypeError):
-        return None
-    finally:
-        gc.enable()
-    return data if version == code_version() else None
-
-
-def load_log(store: Path, version: str | None = None) -> tuple[dict, int]:
-    """What `dump_pickle` saved with what `append_log` added after (None values deleting entries), and how many
-    records that was: 0 if none could be read, -1 if a record made by other code, or cut short, ended it early.
-    `version`: what the records must have been saved with, when not the code's version."""
-    version_wanted = version or code_version()
-    merged: dict = {}
-    records = 0
-    gc.disable()
-    try:
-        with store.open("rb") as file:
-            while file.peek(1):
-                version, data = pickle.load(file)
-                if version != version_wanted or not isinstance(data, dict):
-                    records = -1 if records else 0
-                    break
-                merged.update(data)
-                records += 1
-    except OSError:
-        pass
-    except (pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, TypeError):
-        records = -1 if records else 0
-    finally:
-        gc.enable()
-    if records == 0:
-        return {}, 0
-    return {name: value for name, value in merged.items() if value is not None}, records
-
-
-def append_log(store: Path, changes: dict, version: str | None = None) -> None:
-    """Add a record of changed entries to a store `load_log` reads, in one write: processes appending at once
-    cannot interleave their records."""
-    store.parent.mkdir(parents=True, exist_ok=True)
-    data = pickle.dumps((version or code_version(), changes), protocol=pickle.HIGHEST_PROTOCOL)
-    descriptor = os.open(store, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(descriptor, view):]
-    finally:
-        os.close(descriptor)
-
-
-def dump_pickle(store: Path, data, version: str | None = None) -> None:
-    """Save data with the version of the code that made it (or `version`), atomically."""
-    store.parent.mkdir(parents=True, exist_ok=True)
-    temporary = store.with_name(store.name + f".{os.getpid()}.tmp")
-    with temporary.open("wb") as file:
-        pickle.dump((version or code_version(), data), file, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temporary, store)
-
-
-class PageKeys:
-    """The key each output page was rendered from, as of the last build into an output folder."""
-
-    def __init__(self, store: Path) -> None:
-        self.store = store
-        loaded = load_pickle(store)
-        self.keys: dict[str, str] = loaded if isinstance(loaded, dict) else {}
-        self.changed = False
-
-    def get(self, path: str) -> str | None:
-        return self.keys.get(path)
-
-    def update(self, keys: dict[str, str]) -> None:
-        self.changed = keys != self.keys
-        self.keys = keys
-
-    def save(self) -> None:
-        if self.changed:
-            dump_pickle(self.store, self.keys)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
-from .cache import dump_pickle, load_pickle
+from .cache import read_record, write_record
 from .images import IMAGE_SUFFIXES
 from .parallel import map_forked
 from .model import Site
@@ -77,8 +77,8 @@ def publishing_gate(today: dt.date, theme: str, store: Path, *, search: bool, st
     warnings are errors, and stop the build. Links into the search index, made after, lead
     somewhere. What each page links to is kept in `store`.
     """
-    def gate(site: Site, warnings: list[Problem], staging) -> list[Problem]:
-        links = broken_links(staging.out_dir, staging.current, store, locate=staging.location,
+    def gate(site: Site, warnings: list[Problem], publication) -> list[Problem]:
+        links = broken_links(publication.spare, publication.digests, store, locate=publication.location,
                              made_later=("pagefind/",) if search else ())
         found = warnings + editorial_warnings(site, today, theme) + links
         return strictly(found) if strict else found
@@ -122,7 +122,7 @@ def broken_links(out_dir: Path, digests: Mapping[str, str | None] | None = None,
     """
     files = digests if digests is not None else _files_in(out_dir)
     locate = locate or (lambda path: out_dir / path)
-    known: dict[str, PageLinks] = (load_pickle(store) or {}) if store and digests is not None else {}
+    known: dict[str, PageLinks] = (read_record(store) or {}) if store and digests is not None else {}
     html_pages = sorted((path for path in files if path.endswith(".html")), key=PurePosixPath)
     pages = {page: known[files[page]] for page in html_pages if files[page] in known}
     pages.update(_read_links([page for page in html_pages if page not in pages], locate))
@@ -136,7 +136,7 @@ def broken_links(out_dir: Path, digests: Mapping[str, str | None] | None = None,
             elif target and anchor and target.endswith(".html") and anchor not in pages[target][1]:
                 problems.append(Problem(Position(page, line, col), f'link to "{href}": the page has no element with id "{anchor}"', "warning"))
     if store and digests is not None:
-        dump_pickle(store, {files[page]: links for page, links in pages.items()})
+        write_record(store, {files[page]: links for page, links in pages.items()})
     return problems
 
 

@@ -1,7 +1,8 @@
 """Machine-readable outputs: Atom and JSON feeds, the calendar, the sitemap, robots.txt and JSON-LD.
 
-Every function here is pure: it takes the validated site (and the renderer's callables for
-HTML it cannot make itself) and returns bytes or a dict, the same bytes for the same input.
+Every function here is pure: it takes the site's settings and the values it shows (and the
+renderer's callables for HTML it cannot make itself) and returns bytes or a dict, the same
+bytes for the same input.
 Dates that the formats need as full timestamps use the earliest possible day at midnight UTC;
 the honest label ("late October 2021") always travels with them, and no day is ever shown
 to a reader that the content does not give.
@@ -15,11 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from markupsafe import Markup
 
-from . import markup
+from .cache import fingerprint
 from .dates import PartialDate, Precision
-from .model import Event, Site, Source, Update
+from .model import Event, Page, Settings, Source, Update
 
 FEED_SIZE = 50
 EPOCH = dt.date(1970, 1, 1)
@@ -65,11 +65,11 @@ def update_day(update: Update) -> dt.date:
     return update.date.first_day
 
 
-def content_updated(site: Site) -> dt.date | None:
+def content_updated(events: tuple[Event, ...], pages: tuple[Page, ...]) -> dt.date | None:
     """The latest day the content speaks of: events' latest days and every event and page update."""
-    days = [event.when.latest for event in site.events]
-    days += [update_day(update) for event in site.events for update in event.updates]
-    days += [update_day(update) for page in site.pages for update in page.updates]
+    days = [event.when.latest for event in events]
+    days += [update_day(update) for event in events for update in event.updates]
+    days += [update_day(update) for page in pages for update in page.updates]
     return max(days, default=None)
 
 
@@ -103,19 +103,17 @@ def dated_summary(event: Event, summary: str) -> str:
 # Selection -------------------------------------------------------------------------------------
 
 
-def feed_events(site: Site, limit: int = FEED_SIZE) -> list[Event]:
-    """The `limit` newest events, newest first; those equal on date and time as written (a stable sort)."""
-    events = site.events  # in timeline order: the newest are at the end, with those equal to the oldest of them
+def feed_events(events: tuple[Event, ...], limit: int = FEED_SIZE) -> list[Event]:
+    """The `limit` newest events, newest first; those equal on date and time as written (a stable sort).
+    `events`: in timeline order, the newest at the end, with those equal to the oldest of them."""
     start = max(len(events) - limit, 0)
     while start > 0 and events[start - 1].sort_key() == events[start].sort_key():
         start -= 1
     return sorted(events[start:], key=lambda event: event.sort_key(), reverse=True)[:limit]
 
 
-def update_entries(site: Site, text_html: Callable[[Update], str]) -> list[UpdateEntry]:
-    """Every update of every event and page, newest first (same day: events, then pages, as written)."""
-    entries = [UpdateEntry(u.date, u.kind, text_html(u), event.title, event.url) for event in site.events for u in event.updates]
-    entries += [UpdateEntry(u.date, u.kind, text_html(u), page.title, page.url) for page in site.pages for u in page.updates]
+def newest_first(entries: list[UpdateEntry]) -> list[UpdateEntry]:
+    """Updates newest first; those of one day in the order given (events, then pages, each as written)."""
     return sorted(entries, key=lambda entry: entry.date.first_day, reverse=True)
 
 
@@ -136,14 +134,13 @@ def xml_bytes(root: ET.Element) -> bytes:
     return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode("utf-8") + b"\n"
 
 
-def author_name(site: Site) -> str:
+def author_name(settings: Settings) -> str:
     """Who the feeds and JSON-LD name as author: the site's author, else its title."""
-    return site.settings.author or site.settings.title
+    return settings.author or settings.title
 
 
-def atom_head(site: Site, *, feed_id: str, title: str, self_url: str, alternate: str, updated: dt.date | None) -> ET.Element:
+def atom_head(settings: Settings, *, feed_id: str, title: str, self_url: str, alternate: str, updated: dt.date | None) -> ET.Element:
     """An Atom `<feed>` with the elements every feed of the site shares, entries still to add."""
-    settings = site.settings
     feed = ET.Element("feed", {"xmlns": ATOM_NS, XML_LANG: settings.language})
     sub(feed, "id", feed_id)
     sub(feed, "title", title)
@@ -151,19 +148,16 @@ def atom_head(site: Site, *, feed_id: str, title: str, self_url: str, alternate:
     sub(feed, "updated", timestamp(updated))
     sub(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     sub(feed, "link", rel="alternate", type="text/html", href=alternate)
-    sub(sub(feed, "author"), "name", author_name(site))
+    sub(sub(feed, "author"), "name", author_name(settings))
     if settings.license:
         sub(feed, "rights", settings.license)
     return feed
 
 
-def atom_feed(site: Site, events: list[Event], html_of: EventText, summary_of: EventText, *,
-              path: str = "/feed.xml", title: str | None = None) -> bytes:
-    """An Atom (RFC 4287) feed of the given events; entry ids are the events' absolute URLs."""
-    settings = site.settings
-    feed_id = settings.absolute("/") if path == "/feed.xml" else settings.absolute(path)
-    feed = atom_head(site, feed_id=feed_id, title=title or settings.title, self_url=settings.absolute(path),
-                     alternate=settings.absolute("/"), updated=content_updated(site))
+def atom_feed(settings: Settings, events: list[Event], html_of: EventText, summary_of: EventText, updated: dt.date | None) -> bytes:
+    """An Atom (RFC 4287) feed (`/feed.xml`) of the given events, dated `updated`; entry ids are the events' absolute URLs."""
+    feed = atom_head(settings, feed_id=settings.absolute("/"), title=settings.title, self_url=settings.absolute("/feed.xml"),
+                     alternate=settings.absolute("/"), updated=updated)
     for event in events:
         url = settings.absolute(event.url)
         entry = sub(feed, "entry")
@@ -179,7 +173,7 @@ def atom_feed(site: Site, events: list[Event], html_of: EventText, summary_of: E
     return xml_bytes(feed)
 
 
-def update_entry_ids(site: Site, entries: list[UpdateEntry]) -> list[str]:
+def update_entry_ids(settings: Settings, entries: list[UpdateEntry]) -> list[str]:
     """A stable id for each update: its page's URL, `#update-` and its day, then `-2`, `-3` for more that day, as written."""
     seen: dict[tuple[str, str], int] = {}
     ids = []
@@ -187,17 +181,16 @@ def update_entry_ids(site: Site, entries: list[UpdateEntry]) -> list[str]:
         key = (entry.path, entry.date.iso())
         seen[key] = seen.get(key, 0) + 1
         suffix = f"-{seen[key]}" if seen[key] > 1 else ""
-        ids.append(f"{site.settings.absolute(entry.path)}#update-{entry.date.iso()}{suffix}")
+        ids.append(f"{settings.absolute(entry.path)}#update-{entry.date.iso()}{suffix}")
     return ids
 
 
-def updates_atom_feed(site: Site, entries: list[UpdateEntry]) -> bytes:
+def updates_atom_feed(settings: Settings, entries: list[UpdateEntry]) -> bytes:
     """The Atom feed of updates and corrections (`/updates/feed.xml`), dated by its newest entry."""
-    settings = site.settings
     newest = max((entry.date.first_day for entry in entries), default=None)
-    feed = atom_head(site, feed_id=settings.absolute("/updates/"), title=f"{settings.title}: updates and corrections",
+    feed = atom_head(settings, feed_id=settings.absolute("/updates/"), title=f"{settings.title}: updates and corrections",
                      self_url=settings.absolute("/updates/feed.xml"), alternate=settings.absolute("/updates/"), updated=newest)
-    for entry, entry_id in zip(entries, update_entry_ids(site, entries)):
+    for entry, entry_id in zip(entries, update_entry_ids(settings, entries)):
         item = sub(feed, "entry")
         sub(item, "id", entry_id)
         sub(item, "title", f"{UPDATE_PREFIX.get(entry.kind, entry.kind.capitalize())}: {entry.title}")
@@ -209,7 +202,7 @@ def updates_atom_feed(site: Site, entries: list[UpdateEntry]) -> bytes:
     return xml_bytes(feed)
 
 
-def sitemap(site: Site, pages: list[tuple[str, dt.date | None]]) -> bytes:
+def sitemap(settings: Settings, pages: list[tuple[str, dt.date | None]]) -> bytes:
     """A sitemaps.org 0.9 urlset of the given site paths, sorted by path; a path given twice keeps its latest day."""
     latest: dict[str, dt.date | None] = {}
     for path, day in pages:
@@ -218,15 +211,15 @@ def sitemap(site: Site, pages: list[tuple[str, dt.date | None]]) -> bytes:
     urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
     for path in sorted(latest):
         url = sub(urlset, "url")
-        sub(url, "loc", site.settings.absolute(path))
+        sub(url, "loc", settings.absolute(path))
         if latest[path] is not None:
             sub(url, "lastmod", latest[path].isoformat())
     return xml_bytes(urlset)
 
 
-def robots(site: Site) -> bytes:
+def robots(settings: Settings) -> bytes:
     """A robots.txt that allows everything and names the sitemap."""
-    return f"User-agent: *\nAllow: /\nSitemap: {site.settings.absolute('/sitemap.xml')}\n".encode("utf-8")
+    return f"User-agent: *\nAllow: /\nSitemap: {settings.absolute('/sitemap.xml')}\n".encode("utf-8")
 
 
 # JSON Feed -------------------------------------------------------------------------------------
@@ -237,9 +230,9 @@ def json_bytes(data: dict) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def json_feed_item(site: Site, event: Event, html_of: EventText, summary_of: EventText, image_of: EventImage) -> dict:
+def json_feed_item(settings: Settings, event: Event, html_of: EventText, summary_of: EventText, image_of: EventImage) -> dict:
     """One JSON Feed item, with the honest date in the `_explainer` extension."""
-    url = site.settings.absolute(event.url)
+    url = settings.absolute(event.url)
     item = {
         "id": url,
         "url": url,
@@ -258,9 +251,8 @@ def json_feed_item(site: Site, event: Event, html_of: EventText, summary_of: Eve
     return item
 
 
-def json_feed(site: Site, events: list[Event], html_of: EventText, summary_of: EventText, image_of: EventImage) -> bytes:
+def json_feed(settings: Settings, events: list[Event], html_of: EventText, summary_of: EventText, image_of: EventImage) -> bytes:
     """A JSON Feed 1.1 (`/feed.json`) of the given events."""
-    settings = site.settings
     feed = {
         "version": JSON_FEED_VERSION,
         "title": settings.title,
@@ -268,8 +260,8 @@ def json_feed(site: Site, events: list[Event], html_of: EventText, summary_of: E
         "feed_url": settings.absolute("/feed.json"),
         "description": settings.description,
         "language": settings.language,
-        "authors": [{"name": author_name(site)}],
-        "items": [json_feed_item(site, event, html_of, summary_of, image_of) for event in events],
+        "authors": [{"name": author_name(settings)}],
+        "items": [json_feed_item(settings, event, html_of, summary_of, image_of) for event in events],
     }
     return json_bytes(feed)
 
@@ -318,9 +310,9 @@ def in_calendar(event: Event) -> bool:
     return event.status == "expected" and not (event.when.before or event.when.after)
 
 
-def calendar_host(site: Site) -> str:
+def calendar_host(settings: Settings) -> str:
     """The host of the site's base URL, the domain part of every UID."""
-    return urlsplit(site.settings.base_url).hostname or "explainer"
+    return urlsplit(settings.base_url).hostname or "explainer"
 
 
 def event_timing(event: Event) -> list[str]:
@@ -342,11 +334,11 @@ def calendar_summary(event: Event) -> str:
     return text
 
 
-def vevent(site: Site, event: Event, summary: str, stamp: str) -> list[str]:
+def vevent(settings: Settings, event: Event, summary: str, stamp: str) -> list[str]:
     """The unfolded content lines of one event's VEVENT."""
-    url = site.settings.absolute(event.url)
+    url = settings.absolute(event.url)
     description = f"{summary}\n\n{url}"
-    lines = ["BEGIN:VEVENT", f"UID:{event.id}@{calendar_host(site)}", f"DTSTAMP:{stamp}", *event_timing(event),
+    lines = ["BEGIN:VEVENT", f"UID:{event.id}@{calendar_host(settings)}", f"DTSTAMP:{stamp}", *event_timing(event),
              f"SUMMARY:{ical_text(calendar_summary(event))}",
              f"STATUS:{CALENDAR_STATUS.get(event.status, 'CONFIRMED')}",
              f"URL:{url}",
@@ -359,39 +351,28 @@ def vevent(site: Site, event: Event, summary: str, stamp: str) -> list[str]:
     return lines
 
 
-def plain_summary(site: Site, event: Event) -> str:
-    """An event's summary as one line of plain text, citations and event links left out (as `render.plain_text`)."""
-    fragment = markup.render_inline(markup.make_converter(site.settings.raw_html), event.summary)
-    return " ".join(Markup(markup.strip_markers(fragment)).striptags().split())
-
-
-def calendar(site: Site, events: list[Event], summary_of: EventText | None = None, memo: dict | None = None,
-             updated: dt.date | None = None) -> bytes:
+def calendar(settings: Settings, events: list[tuple[Event, str]], updated: dt.date | None, memo: dict | None = None) -> bytes:
     """An iCalendar file (`/calendar.ics`) of the events known to the day, and of expected events within their window.
 
-    Events known only to the month or year that are not expected are left out: a calendar
-    cannot show them without inventing a day. `summary_of(event)` gives the plain-text
-    DESCRIPTION; without it the summary's Markdown is rendered to plain text here. `memo`,
-    kept by the caller between builds, holds each event's folded text by the digest of the
-    event, so a site of thousands of events is not written out again for one changed entry.
-    `updated`: the site's `content_updated`, when the caller knows it.
+    `events`: each event with its summary as plain text. Events known only to the month or
+    year that are not expected are left out: a calendar cannot show them without inventing a
+    day. `updated`: the day the content last changed, each event's DTSTAMP. `memo`, kept by
+    the caller between builds, holds each event's folded text by the fingerprint of what it
+    is made of, so a site of thousands of events is not written out again for one changed entry.
     """
-    settings = site.settings
-    stamp = f"{ical_date(updated or content_updated(site) or EPOCH)}T000000Z"
-    describe = summary_of or (lambda event: plain_summary(site, event))
+    stamp = f"{ical_date(updated or EPOCH)}T000000Z"
     head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//explainer//{ical_text(settings.title)}//EN",
             "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
             f"X-WR-CALNAME:{ical_text(settings.title)}", f"X-WR-CALDESC:{ical_text(settings.description)}"]
     known = dict(memo or {})
     used: dict = {}
-    context = f"{stamp}\n{settings!r}"  # an event's block also depends on the stamp and the site's address
     blocks = ["".join(fold(line) + "\r\n" for line in head)]
-    for event in events:
+    for event, summary in events:
         if in_calendar(event):
-            key = (site.digests.get(event.id) or repr(event), context)
+            key = fingerprint(settings, event, summary, stamp)  # what `vevent` is handed, and nothing else
             block = known.get(key)
             if block is None:
-                block = "".join(fold(line) + "\r\n" for line in vevent(site, event, describe(event), stamp))
+                block = "".join(fold(line) + "\r\n" for line in vevent(settings, event, summary, stamp))
             blocks.append(block)
             used[key] = block
     blocks.append("END:VCALENDAR\r\n")
@@ -404,14 +385,13 @@ def calendar(site: Site, events: list[Event], summary_of: EventText | None = Non
 # JSON-LD ---------------------------------------------------------------------------------------
 
 
-def organization(site: Site) -> dict:
+def organization(settings: Settings) -> dict:
     """The schema.org Organization that publishes the site."""
-    return {"@type": "Organization", "name": author_name(site)}
+    return {"@type": "Organization", "name": author_name(settings)}
 
 
-def website_jsonld(site: Site) -> dict:
+def website_jsonld(settings: Settings) -> dict:
     """schema.org WebSite for the home page."""
-    settings = site.settings
     return {
         "@context": SCHEMA,
         "@type": "WebSite",
@@ -419,20 +399,20 @@ def website_jsonld(site: Site) -> dict:
         "url": settings.absolute("/"),
         "description": settings.description,
         "inLanguage": settings.language,
-        "publisher": organization(site),
+        "publisher": organization(settings),
     }
 
 
-def timeline_jsonld(site: Site, events: list[Event], newest_first: bool = False) -> dict:
+def timeline_jsonld(settings: Settings, events: list[Event], newest_first: bool = False) -> dict:
     """schema.org ItemList of events in timeline order (or newest first), positions from 1."""
     return {
         "@context": SCHEMA,
         "@type": "ItemList",
-        "name": site.settings.title,
+        "name": settings.title,
         "itemListOrder": f"https://schema.org/ItemListOrder{'Descending' if newest_first else 'Ascending'}",
         "numberOfItems": len(events),
         "itemListElement": [
-            {"@type": "ListItem", "position": number, "url": site.settings.absolute(event.url), "name": event.title}
+            {"@type": "ListItem", "position": number, "url": settings.absolute(event.url), "name": event.title}
             for number, event in enumerate(events, start=1)
         ],
     }
@@ -473,7 +453,7 @@ def end_date(event: Event) -> str | None:
     return when.end.iso()
 
 
-def event_jsonld(site: Site, event: Event, summary: str, image: str | None) -> dict:
+def event_jsonld(settings: Settings, event: Event, summary: str, image: str | None, sources: dict[str, Source]) -> dict:
     """schema.org Event with its sources as citations; no date, day or place is invented where the content gives none."""
     data = {"@context": SCHEMA, "@type": "Event", "name": event.title, "description": summary}
     start = start_date(event)
@@ -488,30 +468,30 @@ def event_jsonld(site: Site, event: Event, summary: str, image: str | None) -> d
     data["eventAttendanceMode"] = "https://schema.org/OfflineEventAttendanceMode"
     if event.place:
         data["location"] = {"@type": "Place", "name": event.place}
-    data["url"] = site.settings.absolute(event.url)
+    data["url"] = settings.absolute(event.url)
     if image:
         data["image"] = image
     if event.updates:
         data["dateModified"] = event_updated(event).isoformat()
-    data["citation"] = [citation_jsonld(site.sources[source_id]) for source_id in event.sources if source_id in site.sources]
+    data["citation"] = [citation_jsonld(sources[source_id]) for source_id in event.sources if source_id in sources]
     return data
 
 
-def page_jsonld(site: Site, title: str, path: str, description: str, modified: dt.date | None) -> dict:
+def page_jsonld(settings: Settings, title: str, path: str, description: str, modified: dt.date | None) -> dict:
     """schema.org Article for a narrative page (WebPage for the home page `/`)."""
     data = {
         "@context": SCHEMA,
         "@type": "WebPage" if path == "/" else "Article",
         "headline": title,
-        "url": site.settings.absolute(path),
+        "url": settings.absolute(path),
         "description": description,
-        "inLanguage": site.settings.language,
+        "inLanguage": settings.language,
     }
     if modified is not None:
         data["dateModified"] = modified.isoformat()
-    data["author"] = organization(site)
-    data["publisher"] = organization(site)
-    data["isPartOf"] = {"@type": "WebSite", "name": site.settings.title, "url": site.settings.absolute("/")}
+    data["author"] = organization(settings)
+    data["publisher"] = organization(settings)
+    data["isPartOf"] = {"@type": "WebSite", "name": settings.title, "url": settings.absolute("/")}
     return data
 
 

@@ -1,9 +1,16 @@
-"""The content model: what validation hands to rendering, and nothing else."""
+"""The content model: what validation hands to rendering, and nothing else.
+
+Positions (where in its file a value is written) are for messages, never shown to readers:
+they take no part in comparing values, nor in the fingerprints pages are keyed by. An event
+and a source carry their own `digest`, made from every other field as they are made, so the
+many pages that show one fingerprint it at once.
+"""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
+from .cache import digest_of_fields
 from .dates import PartialDate, When
 from .problems import Position
 
@@ -38,13 +45,17 @@ class Source:
     title: str
     publisher: str
     url: str
-    position: Position
+    position: Position = field(compare=False)
     date: PartialDate | None = None
     undated: bool = False  # `date: n.d.`: the editor checked, the page shows no date
     archive_url: str | None = None
     language: str | None = None
     accessed: PartialDate | None = None
     note: str | None = None
+    digest: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "digest", digest_of_fields(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +65,7 @@ class Photo:
     src: str
     alt: str
     credit: str
-    position: Position
+    position: Position = field(compare=False)
     caption: str = ""
 
     @property
@@ -84,7 +95,7 @@ class Event:
     title: str
     summary: str
     sources: tuple[str, ...]
-    position: Position
+    position: Position = field(compare=False)
     body: str = ""
     time: dt.time | None = None
     date_label: str | None = None
@@ -99,6 +110,10 @@ class Event:
     draft: bool = False
     cites: tuple[str, ...] = ()  # sources cited inline, in reading order
     mentions: tuple[str, ...] = ()  # events linked with [[id]]
+    digest: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "digest", digest_of_fields(self))
 
     @property
     def url(self) -> str:
@@ -120,7 +135,7 @@ class Page:
     slug: str
     title: str
     body: str
-    position: Position
+    position: Position = field(compare=False)
     summary: str = ""
     order: int = 0
     draft: bool = False
@@ -150,4 +165,3 @@ class Site:
     events: tuple[Event, ...]
     pages: tuple[Page, ...]
     assets: tuple[str, ...] = field(default=())
-    digests: dict[str, str] = field(default_factory=dict)  # event id -> digest of all it says

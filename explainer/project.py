@@ -1,7 +1,11 @@
 """Where a site's content lives, where its build goes, and where the build keeps its records."""
 from __future__ import annotations
 
+import hashlib
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,19 +27,38 @@ class Project:
         return cls(root, (out_dir or root / "_site").resolve(), root / ".cache")
 
     @property
-    def manifest(self) -> Path:
-        """Every file the output folder holds, with its digest, size and time, as the last build left it."""
-        return self.cache_dir / f"manifest-{self.out_dir.name}.pickle"
+    def records(self) -> Path:
+        """Where the records of this output folder are kept: by its resolved path, so that another folder of the
+        same name is never taken for it."""
+        return self.cache_dir / "outputs" / hashlib.blake2b(str(self.out_dir).encode(), digest_size=8).hexdigest()
 
     @property
-    def search_record(self) -> Path:
-        """The pages the output's search index was made from."""
-        return self.cache_dir / f"search-pages-{self.out_dir.name}.json"
+    def trees(self) -> Path:
+        """What the output folder and its spare hold, file by file (see `write`)."""
+        return self.records / "trees.pickle"
 
     @property
-    def freshness_record(self) -> Path:
-        """The stamp of the inputs the output was last built from (see `freshness`)."""
-        return self.cache_dir / f"fresh-{self.out_dir.name}.json"
+    def links(self) -> Path:
+        """What each page of the output links to, by the page's digest (see `check.broken_links`)."""
+        return self.records / "links.pickle"
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """One build of the site at a time: a second one waits, saying so, and a lock left by a build that died is
+        taken over (the system releases it with the process)."""
+        from filelock import FileLock, Timeout
+
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.cache_dir / "build.lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            print("another build of this site is running: waiting for it to finish", file=sys.stderr, flush=True)
+            lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
 
 
 def input_files(root: Path) -> dict[str, str]:
@@ -86,5 +109,5 @@ def _list_files(folder: Path, relative: str, root: Path, files: dict[str, str], 
 
 
 def stat_line(stat: os.stat_result) -> str:
-    """A file's size and time, as `input_files` records them."""
-    return f"{stat.st_size}\0{stat.st_mtime_ns}"
+    """A file's size and times, as `input_files` records them."""
+    return f"{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}"

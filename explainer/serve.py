@@ -18,13 +18,13 @@ from livereload.handlers import LiveReloadHandler
 from livereload.watcher import Watcher
 from tornado import ioloop
 
-from .pipeline import Caches, Project, build, render_edited_events
-from .problems import ContentErrors, Problem, summary_line
+from .pipeline import Caches, Project, build
+from .problems import ContentErrors, Position, Problem, summary_line
+from .write import BuildError
 
 WATCHED_FOLDERS = ("content", "data", "templates", "assets")
 QUIET_MS = 30  # a save is over when nothing more changed for this long
 DEBOUNCE_MS = 1000  # however busy the folder, rebuild at least this often
-WHOLE_BUILD_DELAY = 0.25  # after an edited page went out first: time for the browser to fetch it before the loop builds
 
 
 @dataclass
@@ -38,23 +38,6 @@ class Preview:
     caches: Caches | None = None  # kept between rebuilds: nothing is read twice
     written: list[str] = field(default_factory=list)  # by the last build
 
-    def render_edited_first(self, changed: list[str]) -> list[str]:
-        """The pages of events whose text was edited, written at once (see `render_edited_events`); [] if there are none.
-
-        Only while the last build succeeded: errors, and whatever the quick path cannot judge, wait for the whole build.
-        """
-        if self.caches is None or self.is_failing:
-            return []
-        started = time.perf_counter()
-        try:
-            written = render_edited_events(self.project, self.caches, changed) or []
-        except Exception:  # the whole build that follows reports it properly
-            return []
-        if written:
-            self.log(f"{_clock()} {_describe(changed)}: {_describe(written)} rewritten first in "
-                     f"{time.perf_counter() - started:.2f} s; the rest of the site follows")
-        return written
-
     def rebuild(self, changed: Iterable[str] = ()) -> bool:
         """Build with drafts; on failure keep serving the last good site and remember why."""
         started = time.perf_counter()
@@ -63,14 +46,14 @@ class Preview:
             if self.caches is None:
                 self.caches = Caches.load(self.project)
                 self.caches.fragments.keep_blocks = True  # rendered again and again: keep them all in memory
-                self.caches.snapshot_store = None  # the last build's site is kept in memory, not saved after each save
             result = build(self.project, drafts=True, search=False, caches=self.caches)
             if not self.caches.in_memory:
                 # Once, after the first good build: the next preview starts from what this one rendered. Later
                 # saves stay in memory (the records on disk, older, only make a later start check more files).
                 self.caches.save()
             self.caches.in_memory = True  # from now on this process alone writes the preview folder
-        except ContentErrors as errors:
+        except (ContentErrors, BuildError) as failure:
+            errors = failure if isinstance(failure, ContentErrors) else ContentErrors([Problem(Position(str(self.project.out_dir)), str(failure))])
             self.problems, self.crash = errors.problems, None
             for problem in errors.problems:
                 self.log(str(problem))
@@ -211,18 +194,9 @@ class SiteWatcher(Watcher):
             loop.add_callback(self._rebuild, paths)
 
     def _rebuild(self, paths: list[str]) -> None:
-        if self.preview.render_edited_first(paths):
-            LiveReloadHandler.reload_waiters(path="*")
-            # The browser asks for the page it reloads while the loop waits; then the whole build, then a
-            # second reload only if that build changed more.
-            ioloop.IOLoop.current().call_later(WHOLE_BUILD_DELAY, self._rebuild_whole, paths, True)
-        else:
-            self._rebuild_whole(paths, False)
-
-    def _rebuild_whole(self, paths: list[str], page_already_shown: bool) -> None:
-        built = self.preview.rebuild(paths)
-        if not (built and page_already_shown and not self.preview.written):
-            LiveReloadHandler.reload_waiters(path="*")
+        """Build, then reload every open page: each shows what the whole build made (or the errors), never a part."""
+        self.preview.rebuild(paths)
+        LiveReloadHandler.reload_waiters(path="*")
 
 
 def serve(project: Project, *, host: str = "127.0.0.1", port: int = 8000) -> int:

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import difflib
 import functools
-import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -202,7 +201,6 @@ class FileResult:
     sources: dict[str, Source] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
-    digests: dict[str, str] = field(default_factory=dict)  # event id -> digest of the event, made once per file change
     unreadable: bool = False  # the file could not be read: the ids it defines are unknown, so no link is called broken
     alias_positions: dict[tuple[str, str], Position] = field(default_factory=dict)  # (event id, alias) -> where written
     warnings: list[Problem] = field(default_factory=list)  # apart from `problems`, whose growth tells a field had errors
@@ -261,15 +259,7 @@ def validate_document(document: Document | None, kind: str, problems: list[Probl
         _event_entry(result, document)
     else:
         _page(result, document)
-    result.digests = {event.id: content_digest(event) for event in result.events}
     return result
-
-
-def content_digest(event: Event) -> str:
-    """A digest of all an event says, but not where in its file it is written: an edit above it changes no page of it."""
-    unplaced = replace(event, position=Position(event.position.path),
-                       photos=tuple(replace(photo, position=Position(photo.position.path)) for photo in event.photos))
-    return hashlib.blake2b(repr(unplaced).encode(), digest_size=16).hexdigest()
 
 
 def validate_site(files: SiteFiles, *, drafts: bool = False, check_asset: Callable | None = None) -> tuple[Site | None, list[Problem]]:
@@ -304,8 +294,7 @@ def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool 
         return None, problems
     ordered = tuple(sorted(events, key=Event.sort_key))
     pages = sorted(pages, key=lambda page: (page.order, page.title))
-    digests = {event_id: value for result in results for event_id, value in result.digests.items()}
-    return Site(settings, sources, ordered, tuple(pages), tuple(assets), digests), problems
+    return Site(settings, sources, ordered, tuple(pages), tuple(assets)), problems
 
 
 def _settings(run: FileResult, document: Document) -> Settings | None:

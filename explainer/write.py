@@ -1,245 +1,347 @@
-"""Write a build into the output folder without ever leaving it half-built.
+"""Publish a build into its output folder in one step: readers see the old site or the new one, never a mix.
 
-A build is gathered first: new or changed files go to a staging folder beside the output,
-files whose bytes did not change are not written at all. Only `commit()` touches the output,
-by renames, once every page has rendered; a build that fails before leaves it as it was.
+An output folder has a spare beside it (`._site.spare` for `_site`) holding the site as it
+was one build ago. A build brings the spare up to date with what it publishes, writing only
+the files whose bytes differ and taking unchanged ones from the live folder as hard links
+(no file is ever written into: a changed one is a new file), then swaps the two folders in
+one rename (Linux's `renameat2` exchange). A build killed at any instant before the swap
+leaves the live folder as it was; after, it is wholly new.
+
+What each folder holds is recorded by the folder's identity (device and inode, which a
+rename keeps) in `.cache/`: each file's digest, size, time and the key it was made from.
+A file is trusted only while it still has the size and time recorded; anything else is
+made again. The spare's record lists, before the build touches the spare, every path it
+may write, so whatever a killed build left there is known and cleaned up next time.
 """
 from __future__ import annotations
 
-import hashlib
+import ctypes
+import errno
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import append_log, dump_pickle, load_log
-from .parallel import Background
+from .cache import content_digest, read_record, write_record
+from .problems import Problem
 
-MANIFEST_COMPACT_AFTER = 20  # builds appending their changes to the manifest before it is written out whole again
-# The manifest records files, whatever code wrote them: an upgrade of the generator keeps it (not so the caches).
-# Change this only with what a manifest holds.
-MANIFEST_FORMAT = "manifest: path -> [digest, size, mtime_ns]"
-CHECK_APART_FROM = 2000  # output files: from so many, they are checked on another core while the build goes on
+# The records outlive an upgrade of the generator: they describe files, whatever code wrote them. Change this only
+# with what a record holds.
+RECORD_FORMAT = "trees: (device, inode) -> {files: path -> (digest, size, mtime_ns, key), pending, said}"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+class BuildError(Exception):
+    """The build could not write what it made (a full disk, a folder it may not write, one removed under it); the
+    output is as it was."""
+
+
+class DamagedCacheFile(Exception):
+    """A cached file to publish no longer holds the bytes it was made with."""
+
+    def __init__(self, source: Path) -> None:
+        super().__init__(str(source))
+        self.source = source
 
 
 @dataclass
 class WriteReport:
-    """What a commit changed in the output folder."""
+    """What a build changed in the output folder."""
 
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
 
 
-def content_hash(content: bytes) -> str:
-    return hashlib.blake2b(content, digest_size=16).hexdigest()
+@dataclass
+class Tree:
+    """What one folder of an output holds, as recorded: path -> (digest, size, mtime_ns, key)."""
+
+    files: dict[str, tuple[str, int, int, str]] = field(default_factory=dict)
+    pending: frozenset[str] = frozenset()  # paths a build may have written since `files` was recorded
+    said: dict = field(default_factory=dict)  # what the build that made it recorded besides (see `freshness`)
 
 
-class Staging:
-    """The files of one build, gathered beside `out_dir` until `commit()`."""
-
-    def __init__(self, out_dir: Path, manifest_path: Path, previous: dict[str, list] | None = None,
-                 trust_output: bool = False) -> None:
-        self.out_dir = out_dir
-        self._out_prefix = os.path.join(out_dir, "")  # a hot path joins to it by concatenation
-        self.manifest_path = manifest_path
-        self.folder = out_dir.parent / f".{out_dir.name}.staging"
-        self._records = 0  # in the manifest's log
-        if not out_dir.is_dir():
-            previous = {}
-        elif previous is None:
-            previous, self._records = load_log(manifest_path, MANIFEST_FORMAT)
-        self.previous = previous
-        self.manifest = self.previous  # what the output holds once committed
-        self.trust_output = trust_output  # no one else writes there: skip checking each file is as we left it
-        self._altered: set[str] | None = set() if trust_output else None
-        self._check = Background(self._altered_files) if self._altered is None and len(previous) >= CHECK_APART_FROM else None
-        self.current: dict[str, str] = {}
-        self.changed: set[str] = set()
-        self._folders: set[Path] = set()
-        if self.folder.exists():
-            shutil.rmtree(self.folder)
-        self.folder.mkdir(parents=True)
-
-    def add(self, path: str, content: bytes) -> None:
-        """Stage one output file, unless the output already holds these exact bytes."""
-        self.record(*self.write_aside(path, content))
-
-    def add_file(self, path: str, source: Path | str, digest: str | None = None) -> None:
-        """Stage a copy of a file (a processed image, an asset); `digest` spares hashing it again."""
-        digest = digest or content_hash(Path(source).read_bytes())
-        self._stage(path, digest, lambda target: _copy(source, target))
-
-    def keep(self, wanted: Callable[[str], bool]) -> list[str]:
-        """Keep the wanted files that the output already holds unchanged, as if staged again; their paths."""
-        kept = []
-        for path, known in self.previous.items():
-            if wanted(path) and path not in self.current and self._is_unchanged(path, known[0]):
-                self.current[path] = known[0]
-                kept.append(path)
-        return kept
-
-    def keep_unchanged(self, path: str) -> bool:
-        """Keep one file the output holds unchanged since the last build, without its bytes; False if it changed."""
-        known = self.previous.get(path)
-        if known is None or path in self.current or not self._is_unchanged(path, known[0]):
-            return False
-        self.current[path] = known[0]
-        return True
-
-    def write_aside(self, path: str, content: bytes) -> tuple[str, str, bool]:
-        """Write one output into the staging folder unless the output holds these bytes: (path, digest, written).
-
-        It changes no record of the build, so worker processes can do it; `record` then takes the result.
-        """
-        digest = content_hash(content)
-        if self._is_unchanged(path, digest):
-            return path, digest, False
-        self._write(path, lambda target: target.write_bytes(content))
-        return path, digest, True
-
-    def record(self, path: str, digest: str, written: bool) -> None:
-        """Count an output of this build, written aside or found unchanged."""
-        if path in self.current:
-            raise ValueError(f"two outputs for {path}")
-        self.current[path] = digest
-        if written:
-            self.changed.add(path)
-
-    def _stage(self, path: str, digest: str, write) -> None:
-        written = not self._is_unchanged(path, digest) and path not in self.current
-        if written:
-            self._write(path, write)
-        self.record(path, digest, written)
-
-    def _write(self, path: str, write) -> None:
-        target = self.folder / path
-        if target.parent not in self._folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
-        write(target)
-
-    def location(self, path: str) -> Path:
-        """Where an output file of this build is before commit: staged, or in the output as the last build left it."""
-        return self.folder / path if path in self.changed else self.out_dir / path
-
-    def finish_check(self) -> None:
-        """Know which output files were altered since the last build (before forking workers: they inherit the
-        answer, and could not wait for a check running in a process of this one's)."""
-        if self._altered is None:
-            self._altered = self._check.result() if self._check else self._altered_files()
-
-    def _is_unchanged(self, path: str, digest: str) -> bool:
-        known = self.previous.get(path)
-        if known is None or known[0] != digest:
-            return False
-        self.finish_check()
-        return path not in self._altered
-
-    def _altered_files(self) -> set[str]:
-        """The files of the output that are not as the last build left them (edited, replaced or removed by hand)."""
-        prefix = self._out_prefix
-        return {path for path, known in self.previous.items() if not is_as_recorded(prefix + path, known)}
-
-    def commit(self) -> WriteReport:
-        """Move the staged files into the output folder and remove what the build no longer has."""
-        if self._check and self._altered is None:  # no file was found as the last build left it: no need to know
-            self._check.cancel()
-        report = WriteReport(unchanged=len(self.current) - len(self.changed))
-        if not self.out_dir.is_dir():
-            self.folder.rename(self.out_dir)
-        else:
-            for path in self.changed:
-                target = self.out_dir / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(self.folder / path, target)
-            report.removed = self._remove_stale()
-            shutil.rmtree(self.folder)
-        report.written = sorted(self.changed)
-        if report.written or report.removed or self.current.keys() != self.previous.keys():
-            self._save_manifest()
-        return report
-
-    def abort(self) -> None:
-        """Forget the staged files; the output folder was never touched."""
-        if self._check:
-            self._check.cancel()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def _remove_stale(self) -> list[str]:
-        """Remove what the last build wrote and this one did not; without a record of it, whatever is not ours."""
-        if self.previous:
-            stale = [path for path in self.previous if path not in self.current]
-        else:
-            stale = [path.relative_to(self.out_dir).as_posix() for path in self.out_dir.rglob("*")
-                     if path.is_file() and path.relative_to(self.out_dir).as_posix() not in self.current]
-        for path in stale:
-            (self.out_dir / path).unlink(missing_ok=True)
-        for folder in sorted({(self.out_dir / path).parent for path in stale}, key=lambda f: len(f.parts), reverse=True):
-            while folder != self.out_dir and folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-                folder = folder.parent
-        return sorted(stale)
-
-    def _save_manifest(self) -> None:
-        """Record every output file; saved as a log, like the caches: a build that changed a few files appends them."""
-        manifest, changes = {}, {}
-        for path, digest in self.current.items():
-            if path in self.changed or path not in self.previous:
-                stat = os.stat(self._out_prefix + path)
-                manifest[path] = changes[path] = [digest, stat.st_size, stat.st_mtime_ns]
-            else:
-                manifest[path] = self.previous[path]
-        changes.update((path, None) for path in self.previous if path not in manifest)  # None: gone
-        self.manifest = manifest
-        if self.trust_output:
-            return  # a preview keeps it in memory; the next process checks every file anyway
-        if 0 < self._records < MANIFEST_COMPACT_AFTER and len(changes) < len(manifest) // 4:
-            append_log(self.manifest_path, changes, MANIFEST_FORMAT)
-            self._records += 1
-        else:
-            dump_pickle(self.manifest_path, manifest, MANIFEST_FORMAT)
-            self._records = 1
+def spare_of(out_dir: Path) -> Path:
+    """The folder beside an output that holds its site of one build ago."""
+    return out_dir.with_name(f".{out_dir.name}.spare")
 
 
-def load_manifest(path: Path) -> dict[str, list]:
-    """Output path -> [digest, size, mtime_ns] of every file a build left in its output folder; {} if unknown."""
-    return load_log(path, MANIFEST_FORMAT)[0]
+def read_trees(records: Path, notes: list[Problem] | None = None) -> dict[tuple[int, int], Tree]:
+    """The recorded trees of an output, by (device, inode); {} if none can be read."""
+    trees = read_record(records, RECORD_FORMAT, notes)
+    if not isinstance(trees, dict) or not all(isinstance(tree, Tree) for tree in trees.values()):
+        return {}
+    return trees
 
 
-def is_as_recorded(file: str, entry: list) -> bool:
-    """Whether an output file still has the size and time its manifest entry records (a hot path: a string, no Path)."""
+def folder_identity(folder: Path) -> tuple[int, int] | None:
+    """A folder's device and inode, which renames keep; None if it is not there."""
+    try:
+        stat = os.stat(folder)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)
+
+
+def live_tree(out_dir: Path, records: Path) -> Tree | None:
+    """The record of what the output folder holds, if it is one a build made."""
+    identity = folder_identity(out_dir)
+    return read_trees(records).get(identity) if identity is not None else None
+
+
+def is_as_recorded(file: str, entry: tuple) -> bool:
+    """Whether a file still has the size and time recorded for it (a hot path: a string, no Path)."""
     try:
         stat = os.stat(file)
     except OSError:
         return False
-    return [stat.st_size, stat.st_mtime_ns] == entry[1:]
+    return stat.st_size == entry[1] and stat.st_mtime_ns == entry[2]
 
 
-def replace_now(out_dir: Path, path: str, content: bytes, manifest: dict[str, list]) -> bool:
-    """Replace one output file at once, atomically, and note it in the manifest; False if it already held these bytes.
+class Publication:
+    """The next state of an output folder, made in its spare and swapped in by `commit`."""
 
-    For the preview alone, which writes an edited page before its whole rebuild: that build
-    then finds the page as it would write it, and leaves it.
-    """
-    digest = content_hash(content)
-    known = manifest.get(path)
-    if known is not None and known[0] == digest:
-        return False
-    target = out_dir / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(content)
-    os.replace(temporary, target)
-    stat = target.stat()
-    manifest[path] = [digest, stat.st_size, stat.st_mtime_ns]
-    return True
+    def __init__(self, out_dir: Path, records: Path, planned: Iterable[str], *, trust_output: bool = False,
+                 notes: list[Problem] | None = None) -> None:
+        """Prepare the spare to take `planned`, every path this build may write. `trust_output`: no one but this
+        process writes the output (the preview), so its files need not be checked against their records."""
+        self.out_dir, self.records, self.spare = out_dir, records, spare_of(out_dir)
+        self.trust_output = trust_output
+        _recover(out_dir, self.spare)
+        self.trees = read_trees(records, notes)
+        self.live = (self.trees.get(folder_identity(out_dir)) or Tree()) if out_dir.is_dir() else Tree()
+        self.spare_tree = self._prepare_spare()
+        self.published: dict[str, tuple[str, str]] = {}  # path -> (digest, key) of this build
+        self.written: set[str] = set()  # paths whose bytes differ from the live folder's
+        self._live_prefix = os.path.join(out_dir, "")
+        self._spare_prefix = os.path.join(self.spare, "")
+        self._folders: set[str] = set()
+        self.spare_tree.pending = frozenset(self.spare_tree.pending | set(planned) | set(self.spare_tree.files))
+        self._save_records()
+
+    def plan_more(self, paths: Iterable[str]) -> None:
+        """Add paths this build may write besides those planned (a search index, known once it is made)."""
+        self.spare_tree.pending = frozenset(self.spare_tree.pending | set(paths))
+        self._save_records()
+
+    # What the live folder holds ------------------------------------------------------------------------------------
+
+    def live_key(self, path: str) -> str | None:
+        """The key the live folder's file was made from, while it is as that build left it."""
+        entry = self.live.files.get(path)
+        if entry is None or not (self.trust_output or is_as_recorded(self._live_prefix + path, entry)):
+            return None
+        return entry[3]
+
+    # Publishing ----------------------------------------------------------------------------------------------------
+
+    def keep(self, path: str) -> None:
+        """Publish the live folder's file as it is (its key is this build's)."""
+        entry = self.live.files[path]
+        self._take(path, entry[0], entry[3])
+
+    def put(self, path: str, content: bytes, key: str) -> None:
+        """Publish these bytes."""
+        self.record(*self.write_aside(path, content, key))
+
+    def write_aside(self, path: str, content: bytes, key: str) -> tuple[str, str, str]:
+        """Write one file into the spare unless it holds these bytes already: (path, digest, key) for `record`.
+        It changes no record, so worker processes can do it."""
+        digest = content_digest(content)
+        if not self._spare_holds(path, digest):
+            self._write(path, lambda target: _write_new(target, content))
+        return path, digest, key
+
+    def put_file(self, path: str, source: Path, key: str, digest: str | None = None) -> None:
+        """Publish a copy of a file (an image from the cache: never a link to it, which it could change under the
+        site); `digest`, what its bytes must hash to, if known, else the copy is trusted as it is."""
+        if digest is not None and self._spare_holds(path, digest):
+            self.record(path, digest, key)
+            return
+        live = self.live.files.get(path)
+        if digest is not None and live is not None and live[0] == digest and is_as_recorded(self._live_prefix + path, live):
+            self._take(path, digest, key)
+            return
+        data = Path(source).read_bytes()
+        found = content_digest(data)
+        if digest is not None and found != digest:
+            raise DamagedCacheFile(Path(source))
+        self.put(path, data, key)
+
+    def record(self, path: str, digest: str, key: str) -> None:
+        """Count a file of this build, whose bytes the spare holds."""
+        if path in self.published:
+            raise ValueError(f"two outputs for {path}")
+        self.published[path] = (digest, key)
+        live = self.live.files.get(path)
+        if live is None or live[0] != digest or not (self.trust_output or is_as_recorded(self._live_prefix + path, live)):
+            self.written.add(path)
+
+    def _take(self, path: str, digest: str, key: str) -> None:
+        """Publish what the live folder holds at `path`: the spare gets it as a hard link unless it holds it."""
+        if not self._spare_holds(path, digest):
+            self._write(path, lambda target: _link_new(self._live_prefix + path, target))
+        self.record(path, digest, key)
+
+    def _spare_holds(self, path: str, digest: str) -> bool:
+        entry = self.spare_tree.files.get(path)
+        return entry is not None and entry[0] == digest and is_as_recorded(self._spare_prefix + path, entry)
+
+    def _write(self, path: str, write) -> None:
+        target = self._spare_prefix + path
+        folder = os.path.dirname(target)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+        write(target)
+
+    # The switch ----------------------------------------------------------------------------------------------------
+
+    def location(self, path: str) -> Path:
+        """Where a file of this build is before the switch: in the spare."""
+        return self.spare / path
+
+    @property
+    def digests(self) -> dict[str, str]:
+        """Each file of this build, by path, with the digest of its bytes."""
+        return {path: digest for path, (digest, _) in self.published.items()}
+
+    def abort(self) -> None:
+        """After a failed build: a spare that never held a site (the output's first build) goes."""
+        if not self.out_dir.exists():
+            shutil.rmtree(self.spare, ignore_errors=True)
+
+    def finish(self) -> None:
+        """Remove from the spare what this build does not publish, and record what it holds: after this, it is the
+        new site, whole, waiting to be swapped in."""
+        stale = (set(self.spare_tree.files) | self.spare_tree.pending) - self.published.keys()
+        for path in stale:
+            try:
+                os.unlink(self._spare_prefix + path)
+            except FileNotFoundError:
+                pass
+            except IsADirectoryError:
+                shutil.rmtree(self._spare_prefix + path)
+        _remove_empty_folders(self.spare, stale)
+        files = {}
+        for path, (digest, key) in self.published.items():
+            stat = os.stat(self._spare_prefix + path)
+            files[path] = (digest, stat.st_size, stat.st_mtime_ns, key)
+        self.spare_tree = Tree(files, frozenset(), self.spare_tree.said)
+
+    def commit(self, said: dict) -> WriteReport:
+        """Swap the spare in as the output folder, the last build's site becoming the spare; `said`: what to record
+        of this build beside its files (see `freshness`)."""
+        self.spare_tree.said = said
+        self._save_records()
+        removed = sorted(self.live.files.keys() - self.published.keys())
+        if self.out_dir.exists():
+            _exchange(self.spare, self.out_dir)
+        else:
+            os.rename(self.spare, self.out_dir)
+        return WriteReport(sorted(self.written), removed, len(self.published) - len(self.written))
+
+    def _save_records(self) -> None:
+        trees = {}
+        live, spare = folder_identity(self.out_dir), folder_identity(self.spare)
+        if live is not None and live != spare and self.live.files:
+            trees[live] = self.live
+        if spare is not None:
+            trees[spare] = self.spare_tree
+        write_record(self.records, trees, RECORD_FORMAT)
+
+    def _prepare_spare(self) -> Tree:
+        """The spare's record; a spare with none (left by other code, or another build's) is made again from the live
+        folder, as hard links (a build replaces files, it never writes into one)."""
+        identity = folder_identity(self.spare)
+        if identity is not None and identity in self.trees and identity != folder_identity(self.out_dir):
+            return self.trees[identity]
+        if identity is not None:
+            shutil.rmtree(self.spare)
+        if self.live.files:
+            _link_tree(self.out_dir, self.spare, self.live)
+            return Tree(dict(self.live.files), frozenset(), {})
+        self.spare.mkdir(parents=True)
+        return Tree()
 
 
-def _copy(source: Path | str, target: Path) -> None:
-    """A hard link where the file system allows (a build never writes into an output file, it replaces it), else a copy."""
+def _write_new(target: str, content: bytes) -> None:
+    """Write a file as a new one: whatever the path held may be a hard link to a published file."""
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        pass
+    with open(target, "xb") as file:
+        file.write(content)
+
+
+def _link_new(source: str, target: str) -> None:
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        pass
     try:
         os.link(source, target)
-    except OSError:
+    except OSError:  # a file system without hard links
         shutil.copyfile(source, target)
+
+
+def _link_tree(source: Path, target: Path, tree: Tree) -> None:
+    """A copy of the recorded files of a folder, as hard links."""
+    made: set[str] = set()
+    prefix, target_prefix = os.path.join(source, ""), os.path.join(target, "")
+    target.mkdir(parents=True)
+    for path in tree.files:
+        folder = os.path.dirname(target_prefix + path)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        try:
+            _link_new(prefix + path, target_prefix + path)
+        except FileNotFoundError:  # gone from the live folder: its record no longer matches, and it is made again
+            pass
+
+
+def _remove_empty_folders(root: Path, paths: Iterable[str]) -> None:
+    for folder in sorted({(root / path).parent for path in paths}, key=lambda folder: len(folder.parts), reverse=True):
+        while folder != root and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+
+
+def _exchange(first: Path, second: Path) -> None:
+    """Swap two folders in one step; where the system cannot (not Linux, or a file system without the call), in
+    three renames that `_recover` completes should the build be killed between them."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except AttributeError:
+        renameat2 = None
+    if renameat2 is not None:
+        if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+            return
+        error = ctypes.get_errno()
+        if error not in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.ENOTSUP):
+            raise OSError(error, os.strerror(error), str(second))
+    swapping = _swapping(second)
+    os.rename(second, swapping)
+    os.rename(first, second)
+    os.rename(swapping, first)
+
+
+def _swapping(out_dir: Path) -> Path:
+    return out_dir.with_name(f".{out_dir.name}.swapping")
+
+
+def _recover(out_dir: Path, spare: Path) -> None:
+    """Complete a swap in three renames that a killed build left half done (see `_exchange`)."""
+    swapping = _swapping(out_dir)
+    if not swapping.exists():
+        return
+    if not out_dir.exists():
+        os.rename(spare, out_dir)  # the spare was whole and recorded before the swap began
+    if spare.exists():
+        shutil.rmtree(spare)
+    os.rename(swapping, spare)

@@ -1,13 +1,20 @@
-"""The content cache: reused while files keep their size and time, saved as a log that one edit only appends to."""
+"""What builds keep in .cache/: found again only by keys made of what the value is made of, never trusted when
+unreadable, the content cache saved as a log that one edit only appends to."""
+import dataclasses
+import datetime as dt
 import os
 import pickle
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup
 
 from explainer import cache
-from explainer.cache import FileCache, FragmentStore, load_log
+from explainer.cache import FileCache, FileDigests, FragmentStore, fingerprint, read_log
+from explainer.dates import PartialDate, When
+from explainer.model import Event, Photo
 from explainer.parallel import map_forked
+from explainer.problems import Position
 
 
 @pytest.fixture
@@ -26,7 +33,8 @@ class Counting:
     """Reads files through a FileCache, counting what it had to compute."""
 
     def __init__(self, store: Path) -> None:
-        self.cache = FileCache(store)
+        self.notes = []
+        self.cache = FileCache(store, FileDigests(store.with_name("digests.pickle"), self.notes), self.notes)
         self.computed: list[str] = []
 
     def read(self, paths: list[Path]) -> list[str]:
@@ -58,7 +66,7 @@ def test_one_edit_appends_a_record_and_the_next_reader_sees_it(tmp_path, files):
     assert reader.read(files)[3] == "EDITED ENTRY, LONGER"
     assert reader.computed == ["entry-3.md"]
     reader.cache.save()
-    assert load_log(store)[1] == 2  # the whole first record, then the edit
+    assert read_log(store)[1] == 2  # the whole first record, then the edit
     assert store.stat().st_size - size < size / 4
     reopened = Counting(store)
     assert reopened.read(files)[3] == "EDITED ENTRY, LONGER"
@@ -71,7 +79,7 @@ def test_a_deleted_file_is_forgotten(tmp_path, files):
     stat = files[0].stat()
     reader.read(files[1:])
     reader.cache.save()
-    assert "entry-0.md" not in load_log(store)[0]
+    assert "entry-0.md" not in read_log(store)[0]
     files[0].write_text("entry 0")  # back, as it was: computed again all the same
     os.utime(files[0], ns=(stat.st_atime_ns, stat.st_mtime_ns))
     reopened = Counting(store)
@@ -87,7 +95,7 @@ def test_saving_twice_adds_nothing(tmp_path, files):
     size = store.stat().st_size
     reader.cache.save()
     assert store.stat().st_size == size
-    assert len(load_log(store)[0]) == 12
+    assert len(read_log(store)[0]) == 12
 
 
 def test_a_long_log_is_written_out_whole_again(tmp_path, files):
@@ -98,7 +106,7 @@ def test_a_long_log_is_written_out_whole_again(tmp_path, files):
         reader.cache.next_build()
         reader.read(files)
         reader.cache.save()
-    values, records = load_log(store)
+    values, records = read_log(store)
     assert records < FileCache.COMPACT_AFTER
     assert values["entry-0.md"][1] == f"EDIT {FileCache.COMPACT_AFTER - FileCache.COMPACT_AFTER % 12}"
 
@@ -168,7 +176,7 @@ def test_fragments_made_by_other_code_are_not_trusted(tmp_path, monkeypatch):
     fragments = FragmentStore(store)
     fragments["is-old"] = "stale"
     fragments.save()
-    monkeypatch.setattr(cache, "code_version", lambda: "other code")
+    monkeypatch.setattr(cache, "generator_version", lambda: "other code")
     assert FragmentStore(store).get("is-old") is None
 
 
@@ -181,13 +189,93 @@ def test_a_damaged_fragment_database_is_made_again(tmp_path):
     assert FragmentStore(store).get("is-new") == "made again"
 
 
-def test_a_cache_never_read_appends_what_was_added_without_reading_the_log(tmp_path, files):
+def test_a_file_rewritten_with_its_old_size_and_time_is_computed_again(tmp_path, files):
+    """The content decides: a copy that keeps the old file's times (`cp -p`) cannot pass for it."""
+    store = tmp_path / "content.pickle"
+    reader = saved_then_reopened(store, files)
+    stat = files[2].stat()
+    files[2].write_text("entry X")
+    os.utime(files[2], ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert reader.read(files)[2] == "ENTRY X"
+    assert reader.computed == ["entry-2.md"]
+
+
+def test_the_same_bytes_at_the_same_name_are_found_again_after_a_fresh_checkout(tmp_path, files):
+    """New times and inodes, as a clone on a build server makes them: nothing is computed again."""
+    store = tmp_path / "content.pickle"
+    reader = saved_then_reopened(store, files)
+    for path in files:
+        text = path.read_text()
+        path.unlink()
+        path.write_text(text)
+    assert reader.read(files) == [f"ENTRY {number}" for number in range(12)]
+    assert reader.computed == []
+
+
+@pytest.mark.parametrize("garbage", [b"", b"\x80\x05garbage", os.urandom(4096), pickle.dumps(("x", [1, 2]))])
+def test_a_garbled_store_is_noted_and_made_again(tmp_path, files, garbage):
     store = tmp_path / "content.pickle"
     saved_then_reopened(store, files)
-    files[3].write_text("entry 3, edited")
-    cache = FileCache(store)
-    cache.add_to_store({files[3].name: (files[3], "ENTRY 3, EDITED")})
-    cache.save()  # nothing was read through it: the log keeps its other entries
+    store.write_bytes(garbage)
     reader = Counting(store)
-    assert reader.read(files)[3] == "ENTRY 3, EDITED"
-    assert reader.computed == []
+    assert reader.read(files) == [f"ENTRY {number}" for number in range(12)]
+    assert len(reader.computed) == 12
+    assert {str(note) for note in reader.notes} <= {"content.pickle:1:1: note: this cache file could not be read: it is made again"}
+    reader.cache.save()
+    assert Counting(store).read(files) == [f"ENTRY {number}" for number in range(12)]
+
+
+def test_a_file_just_written_is_read_again_however_its_time_looks(tmp_path):
+    """As git's racy entries: within a time stamp's resolution, a second write may keep the first's time."""
+    path = tmp_path / "entry.md"
+    path.write_text("one")
+    digests = FileDigests(tmp_path / "digests.pickle")
+    first = digests.digest(path)
+    stat = path.stat()
+    path.write_text("two")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert digests.digest(path) != first
+
+
+# Fingerprints
+
+
+def test_a_fingerprint_tells_apart_what_a_page_would_show_differently():
+    values = ["a", Markup("a"), 1, 1.0, True, None, ("a",), {"a": 1}, {"a": 2}, dt.date(2021, 1, 1),
+              PartialDate(2021), PartialDate(2021, 1), Path("a"), b"a", ("a", "b"), ("ab",), ("a", ("b",))]
+    prints = [fingerprint(value) for value in values]
+    assert len(set(prints)) == len(prints)
+    assert fingerprint({"b": 1, "a": 2}) != fingerprint({"a": 2, "b": 1})  # the order a template would list them in
+    assert fingerprint(["a"]) == fingerprint(("a",))  # a template shows them alike
+
+
+def test_anything_but_plain_values_cannot_be_fingerprinted():
+    with pytest.raises(TypeError, match="cannot fingerprint a function"):
+        fingerprint(lambda: None)
+    with pytest.raises(TypeError, match="cannot fingerprint a set"):
+        fingerprint({"a"})  # an order no page could rely on
+
+
+def test_an_event_carries_the_digest_of_all_it_says_but_not_where_it_is_written():
+    photo = Photo("a.jpg", "alt", "credit", Position("data/events/a.yaml", 9, 7))
+    event = Event("e", When(PartialDate(2021, 10)), "Title", "Summary.", ("s",), Position("data/events/a.yaml", 3, 3),
+                  photos=(photo,))
+    moved = dataclasses.replace(event, position=Position("data/events/a.yaml", 40, 3),
+                                photos=(dataclasses.replace(photo, position=Position("data/events/a.yaml", 46, 7)),))
+    assert moved.digest == event.digest and fingerprint(moved) == fingerprint(event)
+    for change in ({"title": "Other"}, {"summary": "Other."}, {"sources": ("t",)}, {"when": When(PartialDate(2021, 11))},
+                   {"photos": (dataclasses.replace(photo, alt="other"),)}):
+        assert dataclasses.replace(event, **change).digest != event.digest, change
+    assert pickle.loads(pickle.dumps(event)).digest == event.digest
+
+
+def test_the_generator_version_follows_each_library_that_shapes_output(monkeypatch):
+    before = cache.generator_version()
+    for library in cache.LIBRARIES:
+        cache.generator_version.cache_clear()
+        real = cache.metadata.version
+        monkeypatch.setattr(cache.metadata, "version", lambda name, real=real, library=library: "9.9" if name == library else real(name))
+        assert cache.generator_version() != before, library
+        monkeypatch.undo()
+    cache.generator_version.cache_clear()
+    assert cache.generator_version() == before

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from explainer.check import broken_links, editorial_warnings
-from explainer.write import content_hash
+from explainer.cache import content_digest as content_hash
 from explainer.load import load_site
 from explainer.pipeline import Project, theme_text
 from explainer.validate import validate_site

@@ -51,6 +51,14 @@ def replace_event(site, event_id, **changes):
     return dataclasses.replace(site, events=tuple(dataclasses.replace(e, **changes) if e.id == event_id else e for e in site.events))
 
 
+def updated(site):
+    return feeds.content_updated(site.events, site.pages)
+
+
+def atom(site, events, html_of, summary_of):
+    return feeds.atom_feed(site.settings, events, html_of, summary_of, updated(site))
+
+
 def newest_first(site):
     return [e.id for e in sorted(site.events, key=lambda e: e.sort_key(), reverse=True)]
 
@@ -59,10 +67,10 @@ def newest_first(site):
 
 
 def test_feed_events_are_newest_first_and_limited(site):
-    assert [e.id for e in feeds.feed_events(site)] == newest_first(site)
-    assert [e.id for e in feeds.feed_events(site)][0] == "visit"
-    assert [e.id for e in feeds.feed_events(site)][-1] == "2021-09-a-month-long-campaign"
-    assert [e.id for e in feeds.feed_events(site, limit=2)] == newest_first(site)[:2]
+    assert [e.id for e in feeds.feed_events(site.events)] == newest_first(site)
+    assert [e.id for e in feeds.feed_events(site.events)][0] == "visit"
+    assert [e.id for e in feeds.feed_events(site.events)][-1] == "2021-09-a-month-long-campaign"
+    assert [e.id for e in feeds.feed_events(site.events, limit=2)] == newest_first(site)[:2]
 
 
 def test_events_on_the_same_day_keep_their_written_order_across_the_feeds_limit(site):
@@ -70,17 +78,17 @@ def test_events_on_the_same_day_keep_their_written_order_across_the_feeds_limit(
     same_day = dataclasses.replace(site, events=tuple(dataclasses.replace(e, when=day, time=None) for e in site.events))
     assert len(same_day.events) >= 4
     for limit in range(1, len(same_day.events) + 1):
-        assert [e.id for e in feeds.feed_events(same_day, limit=limit)] == newest_first(same_day)[:limit]
-        assert [e.id for e in feeds.feed_events(same_day, limit=limit)] == [e.id for e in same_day.events][:limit]
+        assert [e.id for e in feeds.feed_events(same_day.events, limit=limit)] == newest_first(same_day)[:limit]
+        assert [e.id for e in feeds.feed_events(same_day.events, limit=limit)] == [e.id for e in same_day.events][:limit]
 
 
 def test_content_and_event_updated_come_from_the_content(site):
-    assert feeds.content_updated(site) == max(e.when.latest for e in site.events)
+    assert updated(site) == max(e.when.latest for e in site.events)
     assert feeds.event_updated(event(site, "released")) == dt.date(2021, 9, 20)  # its correction
     assert feeds.event_updated(event(site, "letter")) == dt.date(2021, 10, 21)  # earliest day of late October
-    assert feeds.content_updated(dataclasses.replace(site, events=(), pages=())) is None
+    assert updated(dataclasses.replace(site, events=(), pages=())) is None
     later = dataclasses.replace(site.pages[0], updates=(Update(PartialDate(2030, 1, 2), "New intro."),))
-    assert feeds.content_updated(dataclasses.replace(site, pages=(later, *site.pages[1:]))) == dt.date(2030, 1, 2)
+    assert updated(dataclasses.replace(site, pages=(later, *site.pages[1:]))) == dt.date(2030, 1, 2)
 
 
 def test_an_update_dated_before_an_expected_event_does_not_make_it_updated_before_published(site):
@@ -92,12 +100,12 @@ def test_an_update_dated_before_an_expected_event_does_not_make_it_updated_befor
 
 
 def test_atom_feed_is_valid_newest_first_and_honest_about_dates(site, html_of, summary_of):
-    data = feeds.atom_feed(site, feeds.feed_events(site), html_of, summary_of)
+    data = atom(site, feeds.feed_events(site.events), html_of, summary_of)
     parsed = feedparser.parse(data)
     assert parsed.bozo == 0, parsed.get("bozo_exception")
     assert parsed.feed.id == "https://example.org/"
     assert parsed.feed.author == "Test desk"
-    assert parsed.feed.updated == f"{feeds.content_updated(site)}T00:00:00Z"
+    assert parsed.feed.updated == f"{updated(site)}T00:00:00Z"
     assert {(link.rel, link.href) for link in parsed.feed.links} == {
         ("self", "https://example.org/feed.xml"), ("alternate", "https://example.org/")}
     assert [entry.id for entry in parsed.entries] == [f"https://example.org/events/{i}/" for i in newest_first(site)]
@@ -115,26 +123,23 @@ def test_atom_feed_is_valid_newest_first_and_honest_about_dates(site, html_of, s
 
 def test_atom_content_round_trips_html_exactly(site, html_of, summary_of):
     released = event(site, "released")
-    root = ET.fromstring(feeds.atom_feed(site, [released], html_of, summary_of))
+    root = ET.fromstring(atom(site, [released], html_of, summary_of))
     content = root.find(f"{ATOM}entry/{ATOM}content")
     assert content.get("type") == "html"
     assert content.text == html_of(released)  # raw <script> and & survive as text, not markup
     assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
 
 
-def test_atom_feed_is_deterministic_and_other_feeds_get_their_own_id(site, html_of, summary_of):
-    events = feeds.feed_events(site)
-    first = feeds.atom_feed(site, events, html_of, summary_of)
-    assert first == feeds.atom_feed(site, events, html_of, summary_of)
+def test_atom_feed_is_deterministic(site, html_of, summary_of):
+    events = feeds.feed_events(site.events)
+    first = atom(site, events, html_of, summary_of)
+    assert first == atom(site, events, html_of, summary_of)
     assert first.startswith(b'<?xml version="1.0" encoding="utf-8"?>\n')
-    tag = feedparser.parse(feeds.atom_feed(site, events[:1], html_of, summary_of, path="/tags/x/feed.xml", title="X"))
-    assert tag.bozo == 0
-    assert (tag.feed.id, tag.feed.title) == ("https://example.org/tags/x/feed.xml", "X")
 
 
 def test_an_empty_atom_feed_is_still_valid(site, html_of, summary_of):
     empty = dataclasses.replace(site, events=(), pages=())
-    parsed = feedparser.parse(feeds.atom_feed(empty, [], html_of, summary_of))
+    parsed = feedparser.parse(atom(empty, [], html_of, summary_of))
     assert parsed.bozo == 0
     assert parsed.feed.updated == "1970-01-01T00:00:00Z"
 
@@ -144,8 +149,8 @@ def test_an_empty_atom_feed_is_still_valid(site, html_of, summary_of):
 
 def test_json_feed_has_the_required_fields_and_the_honest_date(site, html_of, summary_of):
     image_of = lambda e: "https://example.org/img/x.jpg" if e.id == "detained" else None  # noqa: E731
-    data = feeds.json_feed(site, feeds.feed_events(site), html_of, summary_of, image_of)
-    assert data == feeds.json_feed(site, feeds.feed_events(site), html_of, summary_of, image_of)
+    data = feeds.json_feed(site.settings, feeds.feed_events(site.events), html_of, summary_of, image_of)
+    assert data == feeds.json_feed(site.settings, feeds.feed_events(site.events), html_of, summary_of, image_of)
     feed = json.loads(data)
     assert feed["version"] == "https://jsonfeed.org/version/1.1"
     assert (feed["title"], feed["home_page_url"], feed["feed_url"]) == (
@@ -164,15 +169,21 @@ def test_json_feed_has_the_required_fields_and_the_honest_date(site, html_of, su
 
 def test_json_feed_keeps_non_ascii_as_utf8(site, html_of, summary_of):
     site = replace_event(site, "letter", title="Письмо отправлено")
-    data = feeds.json_feed(site, list(site.events), html_of, summary_of, lambda e: None)
+    data = feeds.json_feed(site.settings, list(site.events), html_of, summary_of, lambda e: None)
     assert "Письмо отправлено".encode() in data
 
 
 # Calendar
 
 
+def calendar_of(site, events=None, memo=None):
+    """The calendar of the site's events (or of these), each described by its summary's first words."""
+    events = site.events if events is None else events
+    return feeds.calendar(site.settings, [(event, event.summary.split("[@")[0]) for event in events], updated(site), memo)
+
+
 def ics(site, events=None):
-    data = feeds.calendar(site, list(site.events if events is None else events))
+    data = calendar_of(site, events)
     return data, icalendar.Calendar.from_ical(data)
 
 
@@ -185,7 +196,7 @@ def test_calendar_parses_and_has_its_header(site):
     assert str(calendar["VERSION"]) == "2.0"
     assert str(calendar["PRODID"]) == "-//explainer//Test timeline//EN"
     assert str(calendar["X-WR-CALNAME"]) == "Test timeline"
-    assert data == feeds.calendar(site, list(site.events))
+    assert data == calendar_of(site)
     assert b"\n" not in data.replace(b"\r\n", b"")
     assert data.endswith(b"END:VCALENDAR\r\n")
 
@@ -213,10 +224,12 @@ def test_day_events_are_all_day_or_at_their_floating_time(site):
     assert released["DTSTAMP"].dt == dt.datetime(2021, 11, 30, tzinfo=dt.timezone.utc)
 
 
-def test_calendar_descriptions_default_to_the_renderers_plain_text(site, summary_of):
-    events = list(site.events)
-    assert feeds.calendar(site, events) == feeds.calendar(site, events, summary_of)
-    assert b"[@" not in feeds.calendar(site, events)
+def test_what_the_calendar_remembers_of_each_event_makes_the_same_bytes_and_follows_every_change(site):
+    memo = {}
+    first = calendar_of(site, memo=memo)
+    assert memo and calendar_of(site, memo=memo) == first
+    retitled = replace_event(site, "detained", title="Police detain an activist at home")
+    assert calendar_of(retitled, memo=memo) == calendar_of(retitled) != first
 
 
 def test_events_without_a_known_day_are_left_out_unless_expected(site):
@@ -240,7 +253,7 @@ def test_uids_are_stable_and_unique(site):
     uids = [str(c["UID"]) for c in calendar.walk("VEVENT")]
     assert len(uids) == len(set(uids))
     assert "detained@example.org" in uids
-    reordered = feeds.calendar(site, list(reversed(site.events)))
+    reordered = calendar_of(site, list(reversed(site.events)))
     assert sorted(str(c["UID"]) for c in icalendar.Calendar.from_ical(reordered).walk("VEVENT")) == sorted(uids)
 
 
@@ -271,7 +284,7 @@ def test_fold_limits():
 
 
 def test_sitemap_is_sorted_absolute_and_dated_when_known(site):
-    data = feeds.sitemap(site, [("/events/released/", dt.date(2021, 9, 20)), ("/", None), ("/about/", dt.date(2021, 1, 2)),
+    data = feeds.sitemap(site.settings, [("/events/released/", dt.date(2021, 9, 20)), ("/", None), ("/about/", dt.date(2021, 1, 2)),
                                 ("/about/", dt.date(2021, 3, 4))])
     urls = ET.fromstring(data).findall(f"{SITEMAP}url")
     assert [u.findtext(f"{SITEMAP}loc") for u in urls] == [
@@ -280,41 +293,41 @@ def test_sitemap_is_sorted_absolute_and_dated_when_known(site):
 
 
 def test_robots_names_the_sitemap(site):
-    assert feeds.robots(site) == b"User-agent: *\nAllow: /\nSitemap: https://example.org/sitemap.xml\n"
+    assert feeds.robots(site.settings) == b"User-agent: *\nAllow: /\nSitemap: https://example.org/sitemap.xml\n"
 
 
 # JSON-LD
 
 
 def test_event_jsonld_invents_no_day_and_cites_its_sources(site):
-    letter = feeds.event_jsonld(site, event(site, "letter"), "The letter goes out.", None)
+    letter = feeds.event_jsonld(site.settings, event(site, "letter"), "The letter goes out.", None, site.sources)
     assert letter["@context"] == "https://schema.org" and letter["@type"] == "Event"
     assert letter["startDate"] == "2021-10" and "endDate" not in letter
     assert "location" not in letter and "image" not in letter and "dateModified" not in letter
     assert letter["citation"] == [{"@type": "CreativeWork", "name": "An inline source", "url": "https://blog.example/letter",
                                    "publisher": {"@type": "Organization", "name": "Blog"}}]
-    released = feeds.event_jsonld(site, event(site, "released"), "x", "https://example.org/i.jpg")
+    released = feeds.event_jsonld(site.settings, event(site, "released"), "x", "https://example.org/i.jpg", site.sources)
     assert [c["url"] for c in released["citation"]] == [site.sources[s].url for s in event(site, "released").sources]
     assert released["citation"][0]["datePublished"] == "2021-09-13"
     assert released["citation"][1]["inLanguage"] == "ru"
     assert released["dateModified"] == "2021-09-20" and released["image"] == "https://example.org/i.jpg"
-    detained = feeds.event_jsonld(site, event(site, "detained"), "x", None)
+    detained = feeds.event_jsonld(site.settings, event(site, "detained"), "x", None, site.sources)
     assert detained["startDate"] == "2021-09-12T22:30"
     assert detained["location"] == {"@type": "Place", "name": "no"}
-    campaign = feeds.event_jsonld(site, event(site, "2021-09-a-month-long-campaign"), "x", None)
+    campaign = feeds.event_jsonld(site.settings, event(site, "2021-09-a-month-long-campaign"), "x", None, site.sources)
     assert campaign["startDate"] == "2021-09"
     json.dumps(released)  # serialisable
 
 
 def test_event_jsonld_spans_and_statuses(site):
     span = replace_event(site, "released", when=When(PartialDate(2021, 9, 13), PartialDate(2021, 9, 15)))
-    data = feeds.event_jsonld(span, event(span, "released"), "x", None)
+    data = feeds.event_jsonld(span.settings, event(span, "released"), "x", None, span.sources)
     assert (data["startDate"], data["endDate"]) == ("2021-09-13", "2021-09-15")
     statuses = {"happened": "EventScheduled", "expected": "EventScheduled", "cancelled": "EventCancelled",
                 "postponed": "EventPostponed", "rescheduled": "EventRescheduled"}
     for status, expected in statuses.items():
         changed = replace_event(site, "released", status=status, previous_date=PartialDate(2021, 9, 1))
-        data = feeds.event_jsonld(changed, event(changed, "released"), "x", None)
+        data = feeds.event_jsonld(changed.settings, event(changed, "released"), "x", None, changed.sources)
         assert data["eventStatus"] == f"https://schema.org/{expected}"
         assert ("previousStartDate" in data) == (status == "rescheduled")
     assert data["previousStartDate"] == "2021-09-01"
@@ -323,7 +336,7 @@ def test_event_jsonld_spans_and_statuses(site):
 def test_event_jsonld_gives_no_start_date_where_no_one_date_is_true(site):
     def dates(when: When) -> tuple:
         changed = replace_event(site, "released", when=when)
-        data = feeds.event_jsonld(changed, event(changed, "released"), "x", None)
+        data = feeds.event_jsonld(changed.settings, event(changed, "released"), "x", None, changed.sources)
         return data.get("startDate"), data.get("endDate")
 
     day, later = PartialDate(2021, 9, 13), PartialDate(2021, 9, 15)
@@ -336,18 +349,18 @@ def test_event_jsonld_gives_no_start_date_where_no_one_date_is_true(site):
 
 
 def test_timeline_website_and_page_jsonld(site):
-    timeline = feeds.timeline_jsonld(site, list(site.events))
+    timeline = feeds.timeline_jsonld(site.settings, list(site.events))
     assert timeline["@type"] == "ItemList" and timeline["numberOfItems"] == len(site.events)
     assert [item["position"] for item in timeline["itemListElement"]] == list(range(1, len(site.events) + 1))
     assert timeline["itemListElement"][0] == {"@type": "ListItem", "position": 1, "name": site.events[0].title,
                                               "url": f"https://example.org/events/{site.events[0].id}/"}
-    website = feeds.website_jsonld(site)
+    website = feeds.website_jsonld(site.settings)
     assert (website["@type"], website["url"], website["inLanguage"]) == ("WebSite", "https://example.org/", "en")
     assert website["publisher"] == {"@type": "Organization", "name": "Test desk"}
-    page = feeds.page_jsonld(site, "About", "/about/", "How this was made.", dt.date(2021, 9, 20))
+    page = feeds.page_jsonld(site.settings, "About", "/about/", "How this was made.", dt.date(2021, 9, 20))
     assert (page["@type"], page["headline"], page["url"], page["dateModified"]) == (
         "Article", "About", "https://example.org/about/", "2021-09-20")
-    assert "dateModified" not in feeds.page_jsonld(site, "About", "/about/", "x", None)
+    assert "dateModified" not in feeds.page_jsonld(site.settings, "About", "/about/", "x", None)
 
 
 def test_jsonld_script_cannot_close_its_script_element():
@@ -359,12 +372,18 @@ def test_jsonld_script_cannot_close_its_script_element():
 # Updates
 
 
+def entries_of(site, text_html):
+    """Every update of the site's events, then of its pages, as the updates page lists them."""
+    return feeds.newest_first([feeds.UpdateEntry(u.date, u.kind, text_html(u), owner.title, owner.url)
+                               for owner in (*site.events, *site.pages) for u in owner.updates])
+
+
 def test_update_entries_are_newest_first_and_keep_their_kind(site):
     intro = dataclasses.replace(site.pages[0], updates=(Update(PartialDate(2021, 10, 1), "Intro rewritten."),))
     letter = dataclasses.replace(event(site, "letter"), updates=(Update(PartialDate(2021, 9, 1), "Added."),))
     site = dataclasses.replace(site, pages=(intro, *site.pages[1:]),
                                events=tuple(letter if e.id == "letter" else e for e in site.events))
-    entries = feeds.update_entries(site, lambda update: f"<p>{update.text}</p>")
+    entries = entries_of(site, lambda update: f"<p>{update.text}</p>")
     assert [(e.date.iso(), e.kind, e.path) for e in entries] == [
         ("2021-10-01", "update", "/"), ("2021-09-20", "correction", "/events/released/"), ("2021-09-01", "update", "/events/letter/")]
     assert entries[1].title == "The activist is released"
@@ -375,8 +394,8 @@ def test_updates_feed_is_valid_with_stable_unique_ids(site):
     released = event(site, "released")
     twice = dataclasses.replace(released, updates=released.updates + (Update(PartialDate(2021, 9, 20), "And again.", "update"),))
     site = dataclasses.replace(site, events=tuple(twice if e.id == "released" else e for e in site.events))
-    entries = feeds.update_entries(site, lambda update: update.text)
-    parsed = feedparser.parse(feeds.updates_atom_feed(site, entries))
+    entries = entries_of(site, lambda update: update.text)
+    parsed = feedparser.parse(feeds.updates_atom_feed(site.settings, entries))
     assert parsed.bozo == 0, parsed.get("bozo_exception")
     assert parsed.feed.id == "https://example.org/updates/"
     assert parsed.feed.updated == "2021-09-20T00:00:00Z"
