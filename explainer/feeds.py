@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from . import markup
 from .dates import PartialDate, Precision
-from .model import Event, Site, Source, Update
+from .model import Event, Page, Site, Source, Update
 
 FEED_SIZE = 50
 EPOCH = dt.date(1970, 1, 1)
@@ -112,10 +112,11 @@ def feed_events(site: Site, limit: int = FEED_SIZE) -> list[Event]:
     return sorted(events[start:], key=lambda event: event.sort_key(), reverse=True)[:limit]
 
 
-def update_entries(site: Site, text_html: Callable[[Update], str]) -> list[UpdateEntry]:
-    """Every update of every event and page, newest first (same day: events, then pages, as written)."""
-    entries = [UpdateEntry(u.date, u.kind, text_html(u), event.title, event.url) for event in site.events for u in event.updates]
-    entries += [UpdateEntry(u.date, u.kind, text_html(u), page.title, page.url) for page in site.pages for u in page.updates]
+def update_entries(site: Site, text_html: Callable[[Event | Page, Update], str]) -> list[UpdateEntry]:
+    """Every update of every event and page, newest first (same day: events, then pages, as written);
+    `text_html(owner, update)` is an update's text as HTML."""
+    entries = [UpdateEntry(u.date, u.kind, text_html(event, u), event.title, event.url) for event in site.events for u in event.updates]
+    entries += [UpdateEntry(u.date, u.kind, text_html(page, u), page.title, page.url) for page in site.pages for u in page.updates]
     return sorted(entries, key=lambda entry: entry.date.first_day, reverse=True)
 
 

@@ -422,6 +422,17 @@ class Renderer:
     def updates(self, updates: tuple[Update, ...], notes: Notes) -> list[dict]:
         return [{"entry": update, "html": self.resolve(self.fragments.inline(update.text), notes)} for update in updates]
 
+    def update_html(self, owner: Event | Page, update: Update) -> str:
+        """An update's text away from its page (the list of updates, its feed): each citation numbered as the
+        owner's page numbers it, and linked to that page's notes."""
+        notes = Notes(self.site.sources, target=owner.url, anchors=False)
+        before = [self.fragments.inline(owner.summary)] if isinstance(owner, Event) else []
+        before += [self.fragments.block(owner.body)] if owner.body else []
+        before += [self.fragments.inline(earlier.text) for earlier in owner.updates[:owner.updates.index(update)]]
+        for fragment in before:  # the page's notes are numbered in reading order
+            self.resolve(fragment, notes)
+        return str(self.resolve(self.fragments.inline(update.text), notes))
+
     def photos(self, photos: tuple[Photo, ...]) -> list[dict]:
         return [{"photo": photo, "image": self.images[photo.src], "eager": index == 0} for index, photo in enumerate(photos)]
 
@@ -708,8 +719,7 @@ class Renderer:
 
     def updates_jobs(self) -> Iterator[PageJob]:
         """Every update and correction of the site, newest first, as a page and as an Atom feed."""
-        entries = functools.cache(lambda: feeds.update_entries(
-            self.site, lambda update: str(self.resolve(self.fragments.inline(update.text), Notes(self.site.sources), ""))))
+        entries = functools.cache(lambda: feeds.update_entries(self.site, self.update_html))
         key = functools.cache(lambda: digest(self.common_key, entries()))
         yield PageJob("updates/index.html", key, lambda: self.render(
             "updates.html", "updates/index.html", entries=entries(), modified=entries()[0].date.first_day if entries() else None,

@@ -364,7 +364,7 @@ def test_update_entries_are_newest_first_and_keep_their_kind(site):
     letter = dataclasses.replace(event(site, "letter"), updates=(Update(PartialDate(2021, 9, 1), "Added."),))
     site = dataclasses.replace(site, pages=(intro, *site.pages[1:]),
                                events=tuple(letter if e.id == "letter" else e for e in site.events))
-    entries = feeds.update_entries(site, lambda update: f"<p>{update.text}</p>")
+    entries = feeds.update_entries(site, lambda owner, update: f"<p>{update.text}</p>")
     assert [(e.date.iso(), e.kind, e.path) for e in entries] == [
         ("2021-10-01", "update", "/"), ("2021-09-20", "correction", "/events/released/"), ("2021-09-01", "update", "/events/letter/")]
     assert entries[1].title == "The activist is released"
@@ -375,7 +375,7 @@ def test_updates_feed_is_valid_with_stable_unique_ids(site):
     released = event(site, "released")
     twice = dataclasses.replace(released, updates=released.updates + (Update(PartialDate(2021, 9, 20), "And again.", "update"),))
     site = dataclasses.replace(site, events=tuple(twice if e.id == "released" else e for e in site.events))
-    entries = feeds.update_entries(site, lambda update: update.text)
+    entries = feeds.update_entries(site, lambda owner, update: update.text)
     parsed = feedparser.parse(feeds.updates_atom_feed(site, entries))
     assert parsed.bozo == 0, parsed.get("bozo_exception")
     assert parsed.feed.id == "https://example.org/updates/"
