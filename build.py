@@ -121,7 +121,8 @@ def _publishing_gate(project: Project, *, search: bool, strict: bool):
     from explainer.check import publishing_gate
 
     store = project.cache_dir / f"links-{project.out_dir.name}.pickle"
-    return publishing_gate(dt.date.today(), pipeline.theme_text(project), store, search=search, strict=strict)
+    return publishing_gate(dt.date.today(), pipeline.theme_text(project), store, search=search, strict=strict,
+                           root=project.root)
 
 
 def _progress_line(started: float):

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from explainer.check import unsourced_sentences
 from explainer.pipeline import Project, build
 
 from test_build import parse
@@ -92,6 +93,11 @@ def test_every_source_url_is_one_listed_in_the_seed_and_none_is_unverified():
         assert source["url"] in seed, source_id
         if "archive_url" in source:
             assert source["archive_url"] in seed, source_id
+
+
+def test_the_sample_states_no_date_number_or_name_without_a_citation_in_its_paragraph(sample):
+    root, _, site = sample
+    assert [str(note) for note in unsourced_sentences(site, root)] == []
 
 
 def test_photos_are_responsive_sized_and_lazy_after_the_first(sample):
