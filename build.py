@@ -122,7 +122,8 @@ def _publishing_gate(project: Project, *, search: bool, strict: bool):
     from explainer import pipeline
     from explainer.check import publishing_gate
 
-    return publishing_gate(dt.date.today(), pipeline.theme_text(project), project.links, search=search, strict=strict)
+    return publishing_gate(dt.date.today(), pipeline.theme_text(project), project.links, search=search, strict=strict,
+                           root=project.root)
 
 
 def _progress_line(started: float):

@@ -319,6 +319,33 @@ def test_the_updates_page_lists_every_update_and_correction_newest_first(built):
     assert (out / "updates" / "feed.xml").is_file()
 
 
+def test_citations_in_updates_lead_to_the_notes_of_their_page_as_it_numbers_them(make_site):
+    sources = ("paper-one:\n  title: One\n  publisher: P\n  url: https://example.com/one\n"
+               "paper-two:\n  title: Two\n  publisher: Q\n  url: https://example.com/two\n")
+    root = make_site({"data/sources.yaml": sources, "data/events/a.yaml": (
+        "- id: x\n  date: 2021\n  title: X\n  summary: S.[@paper-one]\n  sources: [paper-one, paper-two]\n"
+        "  updates:\n    - date: 2021-12-01\n      kind: correction\n      text: It was wrong.[@paper-two]\n"),
+        "content/about.md": "---\ntitle: About\nupdates:\n  - date: 2021-12-02\n    text: Now right.[@paper-one]\n---\nBody.[@paper-two]\n"})
+    build(Project.at(root), search=False)
+    out = root / "_site"
+    updates = (out / "updates" / "index.html").read_text() + (out / "updates" / "feed.xml").read_text()
+    assert 'href="/events/x/#note-2"' in updates and 'href="/about/#note-2"' in updates
+    assert 'href="#note-' not in updates
+    assert '<li id="note-2">' in (out / "events" / "x" / "index.html").read_text()
+    assert 'href="#note-2"' in (out / "about" / "index.html").read_text()
+
+
+def test_the_home_page_shows_the_updates_of_its_introduction(make_site):
+    root = make_site({"data/events/a.yaml": "- id: x\n  date: 2021\n  title: X\n  summary: S.[@paper-one]\n  sources: [paper-one]\n",
+                      "content/index.md": ("---\ntitle: Home\nupdates:\n  - date: 2021-12-02\n    kind: correction\n"
+                                           "    text: An earlier version was wrong.[@paper-one]\n---\nIntro.\n")})
+    build(Project.at(root), search=False)
+    home = (root / "_site" / "index.html").read_text()
+    assert 'id="updates-title"' in home and "An earlier version was wrong." in home
+    assert '<li id="note-1">' in home
+    assert 'href="/#updates-title"' in (root / "_site" / "updates" / "index.html").read_text()
+
+
 def test_the_home_timeline_has_a_year_index_and_a_way_to_the_latest_event(built):
     _, out, _ = built
     home = (out / "index.html").read_text()

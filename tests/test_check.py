@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from explainer.check import broken_links, editorial_warnings
+from explainer.check import broken_links, editorial_warnings, unsourced_in
 from explainer.cache import content_digest as content_hash
 from explainer.load import load_site
 from explainer.pipeline import Project, theme_text
@@ -24,7 +24,7 @@ def run_check(root: Path, *args: str) -> subprocess.CompletedProcess:
 def warnings_of(root: Path, today: dt.date) -> list[str]:
     files, _ = load_site(root)
     site, _ = validate_site(files)
-    return [str(p) for p in editorial_warnings(site, today, theme_text(Project.at(root)))]
+    return [str(p) for p in editorial_warnings(site, today, theme_text(Project.at(root)), root)]
 
 
 def test_an_expected_event_whose_date_passed_needs_an_update(make_site):
@@ -62,6 +62,72 @@ def test_a_draft_linked_from_a_published_event_is_reported(make_site):
         "content/about.md": "---\ntitle: About\n---\nSee [[idea]].\n"})
     strict = run_check(root, "--strict")
     assert 'content/about.md:4:5: error: page "about": links to event "idea", a draft left out of the build' in strict.stderr
+
+
+# Unsourced sentences: a note, a guess at what an editor should look at
+
+def unsourced(text: str) -> list[str]:
+    return [sentence for _, sentence in unsourced_in(text)]
+
+
+def test_a_sentence_with_a_date_and_no_citation_in_its_paragraph_is_noted():
+    assert unsourced_in("We looked again. In March 2022 it acted.") == [(17, "In March 2022 it acted.")]
+    assert unsourced("It was later reported by Belsat.") == ["It was later reported by Belsat."]  # a name after the first word
+    assert unsourced("The 27-year-old was released.") == ["The 27-year-old was released."]  # a number
+
+
+def test_a_paragraph_with_a_citation_is_not_noted_whatever_its_sentences_hold():
+    assert unsourced("In March 2022 Interpol acted. Poland said so.[@paper-one]") == []
+    assert unsourced("In 2022 it acted.[@paper-one, p. 3]\n\nIn 2023 it acted again.") == ["In 2023 it acted again."]
+    assert unsourced("In 2022 it acted.\\[@paper-one]") == ["In 2022 it acted.\\[@paper-one]"]  # escaped: shown as written
+
+
+def test_a_sentence_without_a_date_number_or_name_is_not_noted():
+    assert unsourced("We found no statement confirming it. The entry stays marked as expected.") == []
+    assert unsourced("Belsat reported it.") == []  # the first word is capitalised anyway
+
+
+def test_headings_quotes_code_list_intros_links_and_quoted_words_are_not_read():
+    text = ("## In March 2022\n\n> Interpol said so in 2022.\n\nThe list, as Interpol gives it:\n\n"
+            '- a card marked "Placeholder" and a `2022` code span;\n- a link to [the list](/years/2021/) and [[event-2021]].\n\n'
+            "```\nInterpol 2022\n```\n\n    Indented code, 2022.\n")
+    assert unsourced(text) == []
+
+
+def test_each_list_item_is_a_paragraph_of_its_own():
+    assert unsourced("- Cited, 2021.[@paper-one]\n- Not cited, 2022.\n  Still that item.\n") == ["Not cited, 2022."]
+
+
+def test_the_note_points_at_the_sentence_where_it_is_written(make_site):
+    root = make_site({
+        "data/events/a.yaml": ("- id: x\n  date: 2021\n  title: X\n  summary: >-\n    A summary that cites.[@paper-one]\n"
+                               "  body: |\n    A cited paragraph.[@paper-one]\n\n    Nothing here. Then in 2022 it\n    happened again.\n"
+                               "  sources: [paper-one]\n  updates:\n    - date: 2021-12-01\n      text: Moved to Lyon.\n"),
+        "content/about.md": "---\ntitle: About\n---\n## Method\n\nWe work in Warsaw and\nLyon.\n"})
+    notes = [line for line in warnings_of(root, dt.date(2021, 1, 1)) if "no citation in its paragraph" in line]
+    assert notes == [
+        'data/events/a.yaml:9:19: note: event "x": this sentence states a date, number or name with no citation in its '
+        'paragraph: "Then in 2022 it happened again." (cite its source, or ignore this note if it needs none)',
+        'data/events/a.yaml:14:13: note: event "x": this sentence states a date, number or name with no citation in its '
+        'paragraph: "Moved to Lyon." (cite its source, or ignore this note if it needs none)',
+        'content/about.md:6:1: note: page "about": this sentence states a date, number or name with no citation in its '
+        'paragraph: "We work in Warsaw and Lyon." (cite its source, or ignore this note if it needs none)',
+    ]
+
+
+def test_a_note_quotes_the_start_of_a_long_sentence(make_site):
+    long = "In 2020 the assembly met, and it met again, and again, and again, until it stopped."
+    root = make_site({"content/about.md": f"---\ntitle: About\n---\n{long}\n"})
+    assert '"In 2020 the assembly met, and it met again, and again, and …"' in warnings_of(root, dt.date(2021, 1, 1))[-1]
+
+
+def test_unsourced_sentences_are_notes_that_never_block(make_site):
+    root = make_site({"data/events/a.yaml": EVENT.replace("2021-11", "2099-11") + "  body: In 2020 it began.\n",
+                      "data/sources.yaml": "paper-one:\n  title: T\n  publisher: P\n  url: https://x.org\n  date: n.d.\n"})
+    strict = run_check(root, "--strict")
+    assert strict.returncode == 0, strict.stderr
+    assert ('data/events/a.yaml:7:9: note: event "visit": this sentence states a date, number or name with no citation '
+            'in its paragraph: "In 2020 it began."') in strict.stderr
 
 
 @pytest.mark.parametrize("read_apart_from", [200, 1])  # pages read here, or on every core

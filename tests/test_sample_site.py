@@ -5,12 +5,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from explainer.check import unsourced_sentences
 from explainer.pipeline import Project, build
 
 from test_build import parse
 
 REPO = Path(__file__).resolve().parent.parent
-SEED_SOURCES = REPO.parent / "shared" / "seed" / "sources.md"
+SEED_SOURCES = REPO / "seed" / "sources.md"
 
 
 def test_the_sample_has_enough_sourced_events_in_both_forms(sample):
@@ -84,7 +85,6 @@ def test_every_internal_link_and_anchor_of_the_sample_resolves(sample):
                 assert anchor in ids[target], f"{page.relative_to(out)}: {href}"
 
 
-@pytest.mark.skipif(not SEED_SOURCES.is_file(), reason="the seed sources list is not beside the repository")
 def test_every_source_url_is_one_listed_in_the_seed_and_none_is_unverified():
     seed = SEED_SOURCES.read_text()
     sources = yaml.safe_load((REPO / "data" / "sources.yaml").read_text())
@@ -93,6 +93,11 @@ def test_every_source_url_is_one_listed_in_the_seed_and_none_is_unverified():
         assert source["url"] in seed, source_id
         if "archive_url" in source:
             assert source["archive_url"] in seed, source_id
+
+
+def test_the_sample_states_no_date_number_or_name_without_a_citation_in_its_paragraph(sample):
+    root, _, site = sample
+    assert [str(note) for note in unsourced_sentences(site, root)] == []
 
 
 def test_photos_are_responsive_sized_and_lazy_after_the_first(sample):
