@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -15,11 +16,13 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
 from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFile, ImageFont, ImageOps, UnidentifiedImageError
 
+from .cache import content_digest
 from .markup import is_safe_url, url_scheme
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp"})  # re-encoded, never copied
@@ -76,8 +79,9 @@ class Variant:
     width: int
     height: int
     mime: str
-    # Set by ImageCache; hand-built values (in templates' tests) may leave it empty.
+    # Set by ImageCache; hand-built values (in templates' tests) may leave them empty.
     file: Path = Path()
+    digest: str = ""  # of the cached file's bytes, as made: a file that no longer hashes to it is made again
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,11 @@ class ProcessedImage:
         """Output path (URL without the leading "/") mapped to the cached file to publish there."""
         return {variant.url.removeprefix("/"): variant.file for variant in self.webp + self.fallback}
 
+    @property
+    def digests(self) -> dict[str, str]:
+        """Output path mapped to the digest its cached file's bytes had when made."""
+        return {variant.url.removeprefix("/"): variant.digest for variant in self.webp + self.fallback}
+
 
 @dataclass(frozen=True)
 class _Format:
@@ -123,10 +132,12 @@ _FORMATS = (_WEBP, _JPEG, _PNG, _GIF)
 
 @dataclass(frozen=True)
 class _Rendition:
-    """What processing one photo produced: the variant sizes (ascending) and the fallback format."""
+    """What processing one photo produced: the variant sizes (ascending), the fallback format, and the digest of
+    each variant file's bytes by its suffix ("480.webp")."""
 
     sizes: tuple[tuple[int, int], ...]
     fallback: _Format
+    digests: tuple[tuple[str, str], ...] = ()
 
 
 def check_image(path: Path) -> None:
@@ -210,6 +221,7 @@ class ImageCache:
         self.cache_dir = cache_dir
         self.widths = tuple(sorted(set(widths)))
         self.work_done = 0
+        self._cards: dict[str, tuple[Path, str]] | None = None
 
     def process(self, path: Path, source: str) -> ProcessedImage:
         """The photo at path (source: its path under assets/) as responsive variants, decoded only on a cache miss."""
@@ -218,31 +230,44 @@ class ImageCache:
         rendition = self._cached_rendition(digest) or self._render_photo(data, digest)
         return self._processed_image(source, digest, rendition)
 
-    def sanitize(self, path: Path, source: str) -> tuple[str, Path]:
-        """The non-photo image at path re-encoded at its own size without metadata: (output path, cached file)."""
+    def sanitize(self, path: Path, source: str) -> tuple[str, Path, str]:
+        """The non-photo image at path re-encoded at its own size without metadata: (output path, cached file, digest
+        of its bytes)."""
         data = path.read_bytes()
         digest = _digest(_sanitize_settings(), data)
-        output_format = self._cached_sanitized_format(digest) or self._render_sanitized(data, digest)
+        output_format, made = self._cached_sanitized_format(digest) or self._render_sanitized(data, digest)
         name = f"{_slug(PurePosixPath(source).stem)}.{digest[:10]}.{output_format.ext}"
-        return (_output_dir(source) / name).as_posix(), self._sanitized_file(digest, output_format)
+        return (_output_dir(source) / name).as_posix(), self._sanitized_file(digest, output_format), made
 
-    def social_card(self, title: str, site_title: str, photo: Path | None, key: str, *, cached_only: bool = False) -> tuple[str, Path] | None:
-        """A 1200x630 JPEG for Open Graph, the photo cropped to cover or a title card: (output path, cached file).
+    def social_card(self, title: str, site_title: str, photo: Path | None, key: str, *,
+                    cached_only: bool = False) -> tuple[str, Path, str] | None:
+        """A 1200x630 JPEG for Open Graph, the photo cropped to cover or a title card: (output path, cached file,
+        digest of its bytes).
 
-        With `cached_only`, None instead of making a card that is not in the cache yet.
+        With `cached_only`, None instead of making a card that is not in the cache yet. A cached
+        card's name carries the digest of its bytes, so one garbled since is known when published.
         """
         photo_data = photo.read_bytes() if photo else b""
         digest = _digest(_card_settings(title, site_title, photo is not None), photo_data)
-        file = self.cache_dir / "cards" / f"{digest}.jpg"
-        if not file.is_file():
+        made = self._cached_cards().get(digest)
+        if made is None:
             if cached_only:
                 return None
-            if photo:
-                _write_atomic(file, _encoded(_photo_card(photo_data), _JPEG))
-            else:
-                _write_atomic(file, _title_card_bytes(_title_card(title, site_title)))
+            data = _encoded(_photo_card(photo_data), _JPEG) if photo else _title_card_bytes(_title_card(title, site_title))
+            made = self._cached_cards()[digest] = (self.cache_dir / "cards" / f"{digest}.{content_digest(data)}.jpg", content_digest(data))
+            _write_atomic(made[0], data)
             self.work_done += 1
-        return f"cards/{_slug(key)}.{digest[:10]}.jpg", file
+        return f"cards/{_slug(key)}.{digest[:10]}.jpg", made[0], made[1]
+
+    def _cached_cards(self) -> dict[str, tuple[Path, str]]:
+        """The cards in the cache by the digest of what each is made of: its file and the digest of its bytes (both
+        in its name), listed once."""
+        if self._cards is None:
+            folder = self.cache_dir / "cards"
+            names = os.listdir(folder) if folder.is_dir() else []
+            self._cards = {name.split(".")[0]: (folder / name, name.split(".")[1]) for name in names
+                           if name.count(".") == 2 and not name.startswith(".")}
+        return self._cards
 
     def _cached_rendition(self, digest: str) -> _Rendition | None:
         """The rendition recorded for digest if its index and every variant file are in the cache."""
@@ -258,11 +283,15 @@ class ImageCache:
             sizes = _variant_sizes(_display_size(image), self.widths)
             pixels = _publishable(image, size=sizes[-1])
         variants = _variant_images(pixels, sizes)
-        rendition = _Rendition(sizes, _PNG if pixels.mode == "RGBA" else _JPEG)
+        fallback = _PNG if pixels.mode == "RGBA" else _JPEG
+        digests = []
         for variant in variants:
-            for output_format in (_WEBP, rendition.fallback):
-                file = self._photo_file(digest, f"{variant.width}.{output_format.ext}")
-                _write_atomic(file, _encoded(variant, output_format))
+            for output_format in (_WEBP, fallback):
+                suffix = f"{variant.width}.{output_format.ext}"
+                encoded = _encoded(variant, output_format)
+                _write_atomic(self._photo_file(digest, suffix), encoded)
+                digests.append((suffix, content_digest(encoded)))
+        rendition = _Rendition(sizes, fallback, tuple(digests))
         # The index goes last: its presence promises that every variant file is complete.
         _write_atomic(self._photo_file(digest, "json"), _rendition_json(rendition))
         self.work_done += 1
@@ -276,14 +305,13 @@ class ImageCache:
             source=source,
             width=width,
             height=height,
-            webp=self._variants(stem, digest, rendition.sizes, _WEBP),
-            fallback=self._variants(stem, digest, rendition.sizes, rendition.fallback),
+            webp=self._variants(stem, digest, rendition, _WEBP),
+            fallback=self._variants(stem, digest, rendition, rendition.fallback),
         )
 
-    def _variants(
-        self, stem: str, digest: str, sizes: tuple[tuple[int, int], ...], output_format: _Format
-    ) -> tuple[Variant, ...]:
+    def _variants(self, stem: str, digest: str, rendition: _Rendition, output_format: _Format) -> tuple[Variant, ...]:
         """One Variant per size in output_format, with URLs starting with stem."""
+        digests = dict(rendition.digests)
         return tuple(
             Variant(
                 url=f"{stem}.{width}.{output_format.ext}",
@@ -291,8 +319,9 @@ class ImageCache:
                 height=height,
                 mime=output_format.mime,
                 file=self._photo_file(digest, f"{width}.{output_format.ext}"),
+                digest=digests[f"{width}.{output_format.ext}"],
             )
-            for width, height in sizes
+            for width, height in rendition.sizes
         )
 
     def _variant_files(self, digest: str, rendition: _Rendition) -> list[Path]:
@@ -307,23 +336,25 @@ class ImageCache:
         """The cached file of photo digest ending in suffix."""
         return self.cache_dir / "photos" / f"{digest}.{suffix}"
 
-    def _cached_sanitized_format(self, digest: str) -> _Format | None:
-        """The output format recorded for a sanitized image if its index and file are in the cache."""
-        output_format = _read_format(self.cache_dir / "assets" / f"{digest}.json")
-        if output_format is None or not self._sanitized_file(digest, output_format).is_file():
+    def _cached_sanitized_format(self, digest: str) -> tuple[_Format, str] | None:
+        """The output format and file digest recorded for a sanitized image if its index and file are in the cache."""
+        recorded = _read_format(self.cache_dir / "assets" / f"{digest}.json")
+        if recorded is None or not self._sanitized_file(digest, recorded[0]).is_file():
             return None
-        return output_format
+        return recorded
 
-    def _render_sanitized(self, data: bytes, digest: str) -> _Format:
-        """Decode data, write its metadata-free re-encoding and index into the cache, and return the output format."""
+    def _render_sanitized(self, data: bytes, digest: str) -> tuple[_Format, str]:
+        """Decode data, write its metadata-free re-encoding and index into the cache: its format and file digest."""
         with _reading(data):
             image = _opened(data)
             output_format = _sanitized_format(image.format)
             pixels = _pixels_only(_publishable(image, size=None))
-        _write_atomic(self._sanitized_file(digest, output_format), _encoded(pixels, output_format))
-        _write_atomic(self.cache_dir / "assets" / f"{digest}.json", json.dumps({"format": output_format.name}).encode())
+        encoded = _encoded(pixels, output_format)
+        _write_atomic(self._sanitized_file(digest, output_format), encoded)
+        index = {"format": output_format.name, "digest": content_digest(encoded)}
+        _write_atomic(self.cache_dir / "assets" / f"{digest}.json", json.dumps(index).encode())
         self.work_done += 1
-        return output_format
+        return output_format, index["digest"]
 
     def _sanitized_file(self, digest: str, output_format: _Format) -> Path:
         """The cached file of sanitized image digest."""
@@ -638,10 +669,16 @@ def _card_settings(title: str, site_title: str, has_photo: bool) -> dict[str, ob
 
 
 def _digest(settings: dict[str, object], data: bytes) -> str:
-    """Hex sha256 of settings (as canonical JSON) followed by data."""
-    hasher = hashlib.sha256(json.dumps(settings, sort_keys=True, ensure_ascii=False).encode())
+    """Hex sha256 of settings (as canonical JSON), of the code that makes images, then of data."""
+    hasher = hashlib.sha256(json.dumps({**settings, "made by": _made_by()}, sort_keys=True, ensure_ascii=False).encode())
     hasher.update(data)
     return hasher.hexdigest()
+
+
+@functools.cache
+def _made_by() -> str:
+    """This module's code and Pillow's version: what turns an image's bytes and settings into its files."""
+    return f"{content_digest(Path(__file__).read_bytes())} Pillow {metadata.version('Pillow')}"
 
 
 def _slug(text: str) -> str:
@@ -664,7 +701,7 @@ def _output_dir(source: str) -> PurePosixPath:
 
 def _rendition_json(rendition: _Rendition) -> bytes:
     """rendition serialised for the cache index."""
-    return json.dumps({"sizes": rendition.sizes, "fallback": rendition.fallback.name}).encode()
+    return json.dumps({"sizes": rendition.sizes, "fallback": rendition.fallback.name, "digests": dict(rendition.digests)}).encode()
 
 
 def _read_rendition(index: Path) -> _Rendition | None:
@@ -672,16 +709,21 @@ def _read_rendition(index: Path) -> _Rendition | None:
     try:
         raw = json.loads(index.read_bytes())
         sizes = tuple((int(width), int(height)) for width, height in raw["sizes"])
-        return _Rendition(sizes, _format_named(raw["fallback"])) if sizes else None
-    except (OSError, ValueError, KeyError, TypeError):
+        fallback = _format_named(raw["fallback"])
+        digests = tuple((str(suffix), str(digest)) for suffix, digest in raw["digests"].items())
+        wanted = {f"{width}.{output_format.ext}" for width, _ in sizes for output_format in (_WEBP, fallback)}
+        return _Rendition(sizes, fallback, digests) if sizes and wanted == dict(digests).keys() else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         # A missing or damaged index only means the photo is processed again.
         return None
 
 
-def _read_format(index: Path) -> _Format | None:
-    """The output format recorded in a sanitized image's index file, or None if it is missing or unreadable."""
+def _read_format(index: Path) -> tuple[_Format, str] | None:
+    """The output format and file digest recorded in a sanitized image's index file, or None if it is missing or
+    unreadable."""
     try:
-        return _format_named(json.loads(index.read_bytes())["format"])
+        raw = json.loads(index.read_bytes())
+        return _format_named(raw["format"]), str(raw["digest"])
     except (OSError, ValueError, KeyError, TypeError):
         # A missing or damaged index only means the image is sanitized again.
         return None

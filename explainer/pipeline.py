@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -152,7 +153,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         try:
             try:
                 result = run.run(inputs)
-            except DamagedCacheFile as damage:  # a cached image garbled since it was made: made again, once
+            except DamagedCacheFile as damage:  # a cached image garbled since it was made: every image is made again
                 run.forget_images(damage.source)
                 result = run.run(inputs)
             if owned:
@@ -184,6 +185,7 @@ class _Build:
             try:
                 rendered = self.render(pages, publication)
                 self.publish_images(images, publication)
+                publication.remove_stale(but="pagefind/")  # the search index reads the pages of this build alone
                 search_key = self.search_index(site, pages, publication) if self.search else None
                 problems = self.checked(site, problems, publication) + self.caches.take_notes()
                 report = self.switch(publication, {"stamp": self.stamp, "events": len(site.events), "search": search_key,
@@ -270,18 +272,17 @@ class _Build:
         return list(dict.fromkeys(problems + found))
 
     def switch(self, publication: Publication, said: dict) -> WriteReport:
-        publication.finish()
         report = publication.commit(said)
         self._stage("write")
         return report
 
     def forget_images(self, damaged: Path) -> None:
-        """After a cached image was found garbled: it, and what the build remembered of images, go."""
-        damaged.unlink(missing_ok=True)
+        """After a cached image was found garbled: no cached image is trusted, and every one is made again."""
+        shutil.rmtree(self.project.cache_dir / "images", ignore_errors=True)
         self.caches.photos.clear()
         self.caches.cards.clear()
         self.caches.notes.append(Problem(Position(_shown(damaged, self.project.root)),
-                                         "this cache file no longer held what it was made with: it is made again", "note"))
+                                         "this cached image no longer held what it was made with: every image is made again", "note"))
 
 
 @dataclass
@@ -297,8 +298,9 @@ class _Images:
         """Every output file that is not a page: path -> (file or bytes, digest of its bytes if known)."""
         files: dict[str, tuple[str | bytes, str | None]] = {}
         for image in self.photos.values():
+            digests = image.digests
             for path, file in image.files.items():
-                files[path] = (str(file), None)
+                files[path] = (str(file), digests[path])
         for path, file, digest in self.cards.values():
             files[path] = (file, digest or None)
         for url, file, digest in self.assets.values():
@@ -314,8 +316,9 @@ def _writing(project: Project) -> Iterator[None]:
     except DamagedCacheFile:
         raise
     except OSError as error:
-        where = Path(error.filename) if isinstance(error.filename, str) else project.out_dir
-        shown = _shown(where, project.root)
+        where = Path(os.fsdecode(error.filename)) if error.filename else project.out_dir
+        folder = where if where.is_dir() else where.parent
+        shown = _shown(folder, project.root) + "/"
         if error.errno == 28:
             why = "the disk is full"
         elif isinstance(error, PermissionError):
@@ -324,7 +327,7 @@ def _writing(project: Project) -> Iterator[None]:
             why = "it was removed while the build was writing"
         else:
             why = error.strerror or str(error)
-        raise BuildError(f"cannot write {shown}: {why}; {_shown(project.out_dir, project.root)}/ is as it was") from None
+        raise BuildError(f"cannot write in {shown}: {why}; {_shown(project.out_dir, project.root)}/ is as it was") from None
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -381,7 +384,7 @@ def _social_cards(project: Project, site: Site, cache: ImageCache, workers: int,
     def card(event: Event, cached_only: bool = False) -> tuple[str, str, str] | None:
         photo = project.root / "assets" / event.photos[0].src if event.photos else None
         made = cache.social_card(event.title, site.settings.title, photo, key=event.id, cached_only=cached_only)
-        return made and (made[0], str(made[1]), "")
+        return made and (made[0], str(made[1]), made[2])
 
     keys = {event.id: made_of(event) for event in site.events}
     cards = {}
@@ -411,8 +414,8 @@ def _assets(project: Project, site: Site, cache: ImageCache, photos: set[str],
         suffix = path.suffix.lower()
         if suffix in IMAGE_SUFFIXES:
             if relative not in photos:
-                output, file = cache.sanitize(source, relative)
-                assets[relative] = ("/" + output, str(file), None)
+                output, file, digest = cache.sanitize(source, relative)
+                assets[relative] = ("/" + output, str(file), digest)
         elif suffix in MINIFIERS:
             content = MINIFIERS[suffix](source.read_text(encoding="utf-8")).encode()
             output = f"{path.parent}/{path.stem}.{content_digest(content)[:10]}{path.suffix}"

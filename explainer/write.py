@@ -214,10 +214,11 @@ class Publication:
         if not self.out_dir.exists():
             shutil.rmtree(self.spare, ignore_errors=True)
 
-    def finish(self) -> None:
-        """Remove from the spare what this build does not publish, and record what it holds: after this, it is the
-        new site, whole, waiting to be swapped in."""
+    def remove_stale(self, but: str | None = None) -> None:
+        """Remove from the spare what this build does not publish (but paths starting with `but`, still to come)."""
         stale = (set(self.spare_tree.files) | self.spare_tree.pending) - self.published.keys()
+        if but is not None:
+            stale = {path for path in stale if not path.startswith(but)}
         for path in stale:
             try:
                 os.unlink(self._spare_prefix + path)
@@ -226,16 +227,17 @@ class Publication:
             except IsADirectoryError:
                 shutil.rmtree(self._spare_prefix + path)
         _remove_empty_folders(self.spare, stale)
+        self.spare_tree.files = {path: entry for path, entry in self.spare_tree.files.items() if path not in stale}
+
+    def commit(self, said: dict) -> WriteReport:
+        """Swap the spare, now the new site whole, in as the output folder, the last build's site becoming the spare;
+        `said`: what to record of this build beside its files (see `freshness`)."""
+        self.remove_stale()
         files = {}
         for path, (digest, key) in self.published.items():
             stat = os.stat(self._spare_prefix + path)
             files[path] = (digest, stat.st_size, stat.st_mtime_ns, key)
-        self.spare_tree = Tree(files, frozenset(), self.spare_tree.said)
-
-    def commit(self, said: dict) -> WriteReport:
-        """Swap the spare in as the output folder, the last build's site becoming the spare; `said`: what to record
-        of this build beside its files (see `freshness`)."""
-        self.spare_tree.said = said
+        self.spare_tree = Tree(files, frozenset(), said)
         self._save_records()
         removed = sorted(self.live.files.keys() - self.published.keys())
         if self.out_dir.exists():

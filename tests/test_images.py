@@ -413,7 +413,7 @@ def test_processing_is_deterministic_across_caches(tmp_path):
     def outputs(cache_dir: Path) -> list[bytes]:
         cache = ImageCache(cache_dir)
         files = list(cache.process(photo, "images/lyon.jpg").files.values())
-        files.append(cache.sanitize(logo, "images/logo.png")[1])
+        files.append(cache.sanitize(logo, "images/logo.png")[1])  # (output path, cached file, digest)
         files.append(cache.social_card("Dockers strike", "Strike timeline", None, "strike")[1])
         files.append(cache.social_card("Dockers strike", "Strike timeline", photo, "strike-photo")[1])
         return [file.read_bytes() for file in files]
@@ -428,7 +428,7 @@ def test_sanitized_png_logo_keeps_format_size_and_transparency_but_not_its_text(
     text.add_text("Author", "Jane Photographer")
     source = save(logo, tmp_path / "Logo.png", "PNG", pnginfo=text, exif=camera_exif())
 
-    output, file = ImageCache(tmp_path / "cache").sanitize(source, "images/Logo.png")
+    output, file, _ = ImageCache(tmp_path / "cache").sanitize(source, "images/Logo.png")
 
     assert re.fullmatch(r"images/logo\.[0-9a-f]{10}\.png", output)
     result = decoded(file)
@@ -441,7 +441,7 @@ def test_sanitized_png_logo_keeps_format_size_and_transparency_but_not_its_text(
 def test_sanitized_jpeg_keeps_format_and_size_and_loses_gps(tmp_path):
     source = save(two_tone((640, 480)), tmp_path / "texture.jpg", exif=camera_exif(), comment=COMMENT, xmp=XMP)
 
-    output, file = ImageCache(tmp_path / "cache").sanitize(source, "css/img/texture.jpg")
+    output, file, _ = ImageCache(tmp_path / "cache").sanitize(source, "css/img/texture.jpg")
 
     assert re.fullmatch(r"css/img/texture\.[0-9a-f]{10}\.jpg", output)
     result = decoded(file)
@@ -463,7 +463,7 @@ def test_sanitized_jpeg_keeps_format_and_size_and_loses_gps(tmp_path):
 def test_sanitize_keeps_web_formats_and_turns_the_others_into_png(tmp_path, format, suffix, expected, expected_suffix):
     source = save(two_tone((120, 80)), tmp_path / f"icon.{suffix}", format)
 
-    output, file = ImageCache(tmp_path / "cache").sanitize(source, f"images/icon.{suffix}")
+    output, file, _ = ImageCache(tmp_path / "cache").sanitize(source, f"images/icon.{suffix}")
 
     result = decoded(file)
     assert (result.format, result.size) == (expected, (120, 80))
@@ -492,7 +492,7 @@ def test_title_card_is_a_metadata_free_1200x630_jpeg_with_text(tmp_path):
     cache = ImageCache(tmp_path / "cache")
     title = "Dockworkers strike across the port of Marseille for the third day as talks stall " * 8
 
-    output, file = cache.social_card(title, "Strike timeline", None, "2024-05-01-marseille")
+    output, file, _ = cache.social_card(title, "Strike timeline", None, "2024-05-01-marseille")
 
     assert re.fullmatch(r"cards/2024-05-01-marseille\.[0-9a-f]{10}\.jpg", output)
     card = decoded(file)
@@ -507,7 +507,7 @@ def test_photo_card_covers_the_card_from_the_centre_without_metadata(tmp_path):
     photo = save(two_tone((3000, 1000), vertical=False), tmp_path / "wide.jpg", exif=camera_exif(), xmp=XMP)
     cache = ImageCache(tmp_path / "cache")
 
-    output, file = cache.social_card("Dockers strike", "Strike timeline", photo, "strike")
+    output, file, _ = cache.social_card("Dockers strike", "Strike timeline", photo, "strike")
 
     card = decoded(file)
     assert (card.format, card.size) == ("JPEG", (1200, 630))

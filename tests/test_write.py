@@ -16,7 +16,6 @@ def publish(out, records, files: dict[str, bytes], **options):
             publication.keep(path)
         else:
             publication.put(path, content, key)
-    publication.finish()
     return publication, publication.commit({"stamp": None})
 
 
@@ -64,7 +63,6 @@ def test_the_output_is_untouched_until_the_switch(output):
     publication = Publication(out, records, ["a.html", "c.html"])
     publication.put("a.html", b"A2", "k")
     publication.put("c.html", b"C", "k")
-    publication.finish()
     assert tree(out) == {"a.html": b"A", "b.html": b"B"}
     publication.commit({})
     assert tree(out) == {"a.html": b"A2", "c.html": b"C"}
@@ -97,7 +95,6 @@ def test_a_cached_file_is_copied_never_linked_and_a_garbled_one_is_refused(outpu
     cached.write_bytes(b"PNG bytes")
     publication = Publication(out, records, ["cards/a.png"])
     publication.put_file("cards/a.png", cached, "", content_digest(b"PNG bytes"))
-    publication.finish()
     publication.commit({})
     assert os.stat(out / "cards/a.png").st_ino != os.stat(cached).st_ino
     cached.write_bytes(b"garbage!!")  # changed in place, as a damaged cache would be
