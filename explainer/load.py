@@ -22,6 +22,7 @@ _YAML_HINTS = {
     "found a tab character": "indent with spaces, not tabs",
     "found undefined alias": "a value starting with '*' needs quotes",
     "found unexpected end of stream": "a quote is never closed",
+    "could not find expected ':'": "a field's name is followed by ':'",
 }
 
 
@@ -200,6 +201,8 @@ _CHARACTER_HINTS = {  # for "found character that cannot start any token", by th
 
 def _yaml_problem(relative: str, error: yaml.MarkedYAMLError, line_offset: int, source: str = "") -> Problem:
     mark = error.problem_mark or error.context_mark
+    if error.context == "while scanning a simple key" and error.context_mark:
+        mark = error.context_mark  # the line that lacks its ':', not the next one, where PyYAML gave up
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     broken = _under_indented_text(relative, source.split("\n"), line - 1, line_offset) if mark else None
     if broken:

@@ -117,12 +117,22 @@ def test_a_line_of_text_in_front_matter_indented_too_little_counts_the_opening_f
     assert problem_lines(root) == [f"content/events/paris.md:6:1: error: {UNDER_INDENTED}"]
 
 
-def test_a_field_without_its_colon_after_folded_text_keeps_the_yaml_message(make_site):
+def test_a_field_without_its_colon_after_folded_text_is_reported_on_its_own_line(make_site):
     summary = "  summary: >-\n    People picket.[@paper-one]\n  place: Warsaw\n  tags Interpol\n"
     root = make_site(events_yaml(EVENT.replace("  summary: People picket.[@paper-one]\n", summary)))
-    [line] = problem_lines(root)
-    assert line.startswith("data/events/2021.yaml:")
-    assert "YAML syntax: could not find expected ':'" in line
+    assert problem_lines(root) == [
+        "data/events/2021.yaml:7:3: error: YAML syntax: could not find expected ':' (while scanning a simple key): "
+        "a field's name is followed by ':'"
+    ]
+
+
+def test_a_line_of_literal_text_indented_too_little_is_reported_on_that_line(make_site):
+    body = "  body: |\n    People picket.\n\n  More people.\n"
+    root = make_site(events_yaml(EVENT + body))
+    assert problem_lines(root) == [
+        'data/events/2021.yaml:9:3: error: this line of the text under "body" is indented less than the lines above it: '
+        "indent it like them (or end the text before it)"
+    ]
 
 
 def test_a_file_that_cannot_be_read_does_not_make_every_link_to_it_an_error_too(make_site):
