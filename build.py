@@ -10,7 +10,7 @@ from pathlib import Path
 
 from explainer import freshness
 from explainer.parallel import WorkerLost
-from explainer.problems import SEVERITIES, ContentErrors, Problem, summary_line
+from explainer.problems import ContentErrors, Problem, report_lines, summary_line
 from explainer.project import Project, input_files
 
 ROOT = Path(__file__).resolve().parent
@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate everything, write nothing")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--notes", action="store_true", help="list every note, where notes of one kind are otherwise counted in one line")
     check.set_defaults(command=_check)
 
     new = commands.add_parser("new", help='scaffold content: new event "Title" --date YYYY-MM-DD')
@@ -156,7 +157,7 @@ def _check(args: argparse.Namespace) -> int:
         problems = strictly(problems)
     problems = list(dict.fromkeys(problems))
     if problems:
-        _print_problems(problems)
+        _print_problems(problems, every_note=args.notes)
     if not any(problem.is_error for problem in problems):
         print(f"ok: {len(site.events)} events, {len(site.pages)} pages, {len(site.sources)} sources")
         return 0
@@ -179,10 +180,10 @@ def _new(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_problems(problems: list[Problem], count: bool = True) -> None:
-    """Errors first, then warnings, then notes (which can be many), each kind in the order of its files and lines."""
-    for problem in sorted(problems, key=lambda p: (SEVERITIES.index(p.severity), p.position, p.message)):
-        print(problem, file=sys.stderr)
+def _print_problems(problems: list[Problem], count: bool = True, every_note: bool = False) -> None:
+    """Errors first, then warnings, then notes (those of one kind in one line, unless `every_note`)."""
+    for line in report_lines(problems, every_note):
+        print(line, file=sys.stderr)
     if problems and count:
         print(summary_line(problems), file=sys.stderr)
 

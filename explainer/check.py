@@ -48,7 +48,8 @@ def _sources_to_complete(site: Site) -> list[Problem]:
         if source.date is None and not source.undated:
             problems.append(Problem(source.position, f'source "{source.id}" has no date: add it, or write `date: n.d.` if the page shows none', "warning"))
         if source.archive_url is None:
-            problems.append(Problem(source.position, f'source "{source.id}" has no archive_url: a web-archive copy lets readers check it if the page moves', "note"))
+            problems.append(Problem(source.position, f'source "{source.id}" has no archive_url: a web-archive copy lets readers check it if the page moves', "note",
+                                    summary="sources have no archive_url: a web-archive copy lets readers check a page that moves"))
     return problems
 
 

@@ -192,6 +192,25 @@ def test_check_prints_warnings_before_the_notes_however_many(make_site):
     ]
 
 
+def test_check_counts_notes_of_one_kind_in_one_line_and_lists_them_with_notes(make_site):
+    sources = "".join(f"paper-{n}:\n  title: Report {n}\n  publisher: Paper\n  url: https://example.com/{n}\n  date: 2021-11-0{n}\n"
+                      for n in (1, 2, 3))
+    event = ("- id: visit\n  date: 2021-11\n  title: Visit\n  summary: A visit.[@paper-1][@paper-2][@paper-3]\n"
+             "  sources: [paper-1, paper-2, paper-3]\n")
+    root = make_site({"data/sources.yaml": sources, "data/events/a.yaml": event})
+    result = run(root, "check")
+    assert (result.returncode, result.stderr.splitlines()) == (0, [
+        "data/sources.yaml: note: 3 sources have no archive_url: a web-archive copy lets readers check a page that moves "
+        "(check --notes lists them)",
+        "3 notes",
+    ])
+    listed = run(root, "check", "--notes")
+    assert (listed.returncode, listed.stderr.splitlines()) == (0, [
+        f'data/sources.yaml:{line}:3: note: source "paper-{n}" has no archive_url: a web-archive copy lets readers '
+        "check it if the page moves" for n, line in ((1, 2), (2, 7), (3, 12))
+    ] + ["3 notes"])
+
+
 def test_new_event_with_a_very_long_title_gets_a_file_name_the_system_takes(make_site):
     root = make_site({})
     title = " ".join(["Belarusians picket the Interpol office in Warsaw"] * 8)
