@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"build.py: error: {error} (the system may have ended it for want of memory); "
               "nothing was written: run the build again, or free some memory first", file=sys.stderr)
         return 1
+    except ModuleNotFoundError as error:
+        library = _library_of(error)
+        if library is None:
+            raise
+        print(f'build.py: error: the library "{library}" is missing: {_how_to_install(argv)}', file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -176,7 +183,7 @@ def _new(args: argparse.Namespace) -> int:
     except FileExistsError as error:
         print(f"build.py new: error: {_shown(Path(str(error)), args.root)} already exists", file=sys.stderr)
         return 1
-    print(f"created {_shown(path, args.root)}: fill in its summary, sources and body, then run python build.py check")
+    print(f"created {_shown(path, args.root)}: fill in its summary, sources and body, then run .venv/bin/python build.py check")
     return 0
 
 
@@ -186,6 +193,31 @@ def _print_problems(problems: list[Problem], count: bool = True, every_note: boo
         print(line, file=sys.stderr)
     if problems and count:
         print(summary_line(problems), file=sys.stderr)
+
+
+_LIBRARIES = {"yaml": "PyYAML", "PIL": "Pillow"}  # imported by another name than requirements.txt gives them
+
+
+def _library_of(error: ModuleNotFoundError) -> str | None:
+    """The library of requirements.txt whose module could not be imported, or None for one of Python's or ours."""
+    module = (error.name or "").partition(".")[0]
+    if not module or module == "explainer" or module in sys.stdlib_module_names:
+        return None
+    return _LIBRARIES.get(module, module)
+
+
+def _how_to_install(argv: list[str] | None) -> str:
+    """What to run to have the libraries: into this Python if it is a virtual environment, else the project's own."""
+    here = Path.cwd()
+    requirements = _shown(ROOT / "requirements.txt", here)
+    if sys.prefix != sys.base_prefix:
+        return f"run {_shown(Path(sys.executable), here)} -m pip install -r {requirements}"
+    venv = _shown(ROOT / ".venv", here)
+    command = shlex.join([_shown(Path(sys.argv[0]), here), *(sys.argv[1:] if argv is None else argv)])
+    if (ROOT / ".venv" / "bin" / "python").exists():
+        return f"this Python is not the project's: run {venv}/bin/python {command} (or activate it: source {venv}/bin/activate)"
+    return (f"set up the project's Python: python3 -m venv {venv} && {venv}/bin/pip install -r {requirements}, "
+            f"then run {venv}/bin/python {command}")
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -1,6 +1,7 @@
 """Editors' mistakes the command line must answer with one line saying what is wrong, never a traceback."""
 import hashlib
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -218,3 +219,43 @@ def test_new_event_with_a_very_long_title_gets_a_file_name_the_system_takes(make
     assert result.returncode == 0, result.stderr
     [path] = (root / "content" / "events").glob("*.md")
     assert len(path.stem) <= 200 and front_matter(path)["title"] == title
+
+
+# A Python without the libraries ----------------------------------------------------------------------------------
+
+WITHOUT_RCSSMIN = """
+import runpy, sys
+sys.modules["rcssmin"] = None  # as if it were not installed: importing it raises ModuleNotFoundError
+sys.base_prefix = sys.prefix if sys.argv[1] == "system" else "/the-python-this-venv-was-made-from"
+sys.argv = ["build.py", *sys.argv[2:]]
+runpy.run_path("build.py", run_name="__main__")
+"""
+
+
+def run_without_rcssmin(folder: Path, python: str, *args: str) -> subprocess.CompletedProcess:
+    """build.py, as copied into `folder`, run there by a `python` ("system" or "venv") that lacks rcssmin."""
+    shutil.copy(REPO / "build.py", folder / "build.py")
+    shutil.copytree(REPO / "explainer", folder / "explainer", ignore=shutil.ignore_patterns("__pycache__"))
+    return subprocess.run([sys.executable, "-c", WITHOUT_RCSSMIN, python, *args], capture_output=True, text=True, cwd=folder)
+
+
+def test_a_python_without_the_projects_libraries_is_told_to_use_the_projects_own(tmp_path):
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "python").touch()
+    result = run_without_rcssmin(tmp_path, "system", "check", "--strict")
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", (
+        'build.py: error: the library "rcssmin" is missing: this Python is not the project\'s: '
+        "run .venv/bin/python build.py check --strict (or activate it: source .venv/bin/activate)\n"))
+
+
+def test_a_python_on_a_machine_not_set_up_is_told_how_to_set_it_up(tmp_path):
+    result = run_without_rcssmin(tmp_path, "system", "check")
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", (
+        'build.py: error: the library "rcssmin" is missing: set up the project\'s Python: python3 -m venv .venv && '
+        ".venv/bin/pip install -r requirements.txt, then run .venv/bin/python build.py check\n"))
+
+
+def test_a_virtual_environment_that_lacks_a_library_is_told_to_install_into_it(tmp_path):
+    result = run_without_rcssmin(tmp_path, "venv", "build")
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", (
+        f'build.py: error: the library "rcssmin" is missing: run {sys.executable} -m pip install -r requirements.txt\n'))
