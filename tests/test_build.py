@@ -13,6 +13,8 @@ from explainer.check import broken_links
 from explainer.pipeline import Project, build
 from explainer.problems import ContentErrors
 
+pytestmark = pytest.mark.slow  # whole builds of fixture sites
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -37,6 +37,7 @@ def break_template(root: Path, name: str, shown: str, broken: str) -> int:
 
 # A template that fails while it renders -------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["build", "check"])
 def test_a_method_called_wrongly_in_a_template_is_reported_at_its_line(fixture_site, command):
     root = fixture_site("basic")
@@ -53,6 +54,7 @@ def test_a_method_called_wrongly_in_a_template_is_reported_at_its_line(fixture_s
     assert not (root / "._site.staging").exists()
 
 
+@pytest.mark.slow
 def test_a_template_error_in_a_forked_worker_reaches_the_build_as_a_problem(make_site):
     """Workers take pages from the front of the list, in chunks: the first event's page is in the first one."""
     events = "".join(f"- id: e{n:03}\n  date: 2021-01-01\n  title: Event {n}\n  summary: S[@paper-one]\n  sources: [paper-one]\n"
@@ -127,6 +129,7 @@ def test_building_over_the_site_or_a_folder_of_other_files_is_wrong_usage_and_de
     assert tree_digest(root.parent) == before
 
 
+@pytest.mark.slow
 def test_a_new_an_empty_or_an_already_built_folder_takes_the_build(fixture_site, tmp_path):
     root = fixture_site("basic")
     (tmp_path / "empty").mkdir()
@@ -156,6 +159,7 @@ def front_matter(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
 
 
+@pytest.mark.slow
 def test_new_event_with_a_title_in_cyrillic_is_named_after_its_transliteration(make_site):
     root = make_site({})
     result = run(root, "new", "event", "Пикет у офиса Интерпола в Варшаве", "--date", "2021-11-04")
@@ -166,6 +170,7 @@ def test_new_event_with_a_title_in_cyrillic_is_named_after_its_transliteration(m
     assert run(root, "check").returncode == 0
 
 
+@pytest.mark.slow
 def test_new_event_keeps_backslashes_and_quotes_of_its_title(make_site):
     root = make_site({})
     title = r'Files found under C:\new and C:\q, "leaked"'
@@ -178,6 +183,7 @@ def test_new_event_keeps_backslashes_and_quotes_of_its_title(make_site):
 
 # What check prints ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_check_prints_warnings_before_the_notes_however_many(make_site):
     root = make_site({"data/events/a.yaml": "- id: visit\n  date: 2021-11\n  status: expected\n  title: Visit\n"
                                             "  summary: A visit.[@paper-one]\n  sources: [paper-one]\n",
@@ -193,6 +199,7 @@ def test_check_prints_warnings_before_the_notes_however_many(make_site):
     ]
 
 
+@pytest.mark.slow
 def test_check_counts_notes_of_one_kind_in_one_line_and_lists_them_with_notes(make_site):
     sources = "".join(f"paper-{n}:\n  title: Report {n}\n  publisher: Paper\n  url: https://example.com/{n}\n  date: 2021-11-0{n}\n"
                       for n in (1, 2, 3))

@@ -8,6 +8,8 @@ import pytest
 
 from explainer import freshness
 
+pytestmark = pytest.mark.slow  # whole builds of fixture sites
+
 REPO = Path(__file__).resolve().parent.parent
 
 

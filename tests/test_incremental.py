@@ -13,6 +13,8 @@ from explainer.pipeline import Caches, Project, build
 from explainer.problems import ContentErrors
 from explainer.render import plan_site, reach_of
 
+pytestmark = pytest.mark.slow  # whole builds of fixture sites
+
 
 def tree(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
