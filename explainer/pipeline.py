@@ -22,7 +22,7 @@ from .cache import FileCache, FragmentStore, PageKeys, dump_pickle, load_pickle
 from .load import content_files, list_assets, read_document
 from .model import Event, Site
 from .parallel import map_forked
-from .problems import ContentErrors, Position, Problem
+from .problems import ContentErrors, Position, Problem, report_lines
 from .project import Project, input_files
 from .render import Fragments, PageJob, Renderer, plan_site, reach_of
 from .validate import FileResult, merge_results, validate_document
@@ -253,7 +253,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         timings["search index"] = time.perf_counter() - clock
     caches.rendered_from = inputs
     if stamp is not None:
-        freshness.remember(project.freshness_record, stamp, len(site.events), [str(problem) for problem in problems])
+        freshness.remember(project.freshness_record, stamp, len(site.events), report_lines(problems))
     return BuildResult(site, problems, report, project.out_dir, len(todo), timings, edit.changed_events if edit else None)
 
 
