@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shlex
 import sys
 import time
@@ -208,16 +209,21 @@ def _library_of(error: ModuleNotFoundError) -> str | None:
 
 def _how_to_install(argv: list[str] | None) -> str:
     """What to run to have the libraries: into this Python if it is a virtual environment, else the project's own."""
-    here = Path.cwd()
-    requirements = _shown(ROOT / "requirements.txt", here)
+    requirements = _typed(ROOT / "requirements.txt")
     if sys.prefix != sys.base_prefix:
-        return f"run {_shown(Path(sys.executable), here)} -m pip install -r {requirements}"
-    venv = _shown(ROOT / ".venv", here)
-    command = shlex.join([_shown(Path(sys.argv[0]), here), *(sys.argv[1:] if argv is None else argv)])
+        return f"run {_typed(Path(sys.executable))} -m pip install -r {requirements}"
+    venv = _typed(ROOT / ".venv")
+    command = shlex.join([_typed(Path(sys.argv[0])), *(sys.argv[1:] if argv is None else argv)])
     if (ROOT / ".venv" / "bin" / "python").exists():
         return f"this Python is not the project's: run {venv}/bin/python {command} (or activate it: source {venv}/bin/activate)"
     return (f"set up the project's Python: python3 -m venv {venv} && {venv}/bin/pip install -r {requirements}, "
             f"then run {venv}/bin/python {command}")
+
+
+def _typed(path: Path) -> str:
+    """The path as one types it here: relative to the current folder when in it, its links not followed."""
+    absolute, here = Path(os.path.abspath(path)), Path.cwd()
+    return absolute.relative_to(here).as_posix() if absolute.is_relative_to(here) else str(absolute)
 
 
 def _shown(path: Path, root: Path) -> str:
