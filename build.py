@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import shlex
 import sys
 import time
 from pathlib import Path
 
 from explainer import freshness
 from explainer.parallel import WorkerLost
-from explainer.problems import SEVERITIES, ContentErrors, Problem, summary_line
+from explainer.problems import ContentErrors, Problem, report_lines, summary_line
 from explainer.project import Project, input_files
 from explainer.write import BuildError, live_tree
 
@@ -31,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"build.py: error: {error} (the system may have ended it for want of memory); "
               "nothing was written: run the build again, or free some memory first", file=sys.stderr)
         return 1
+    except ModuleNotFoundError as error:
+        library = _library_of(error)
+        if library is None:
+            raise
+        print(f'build.py: error: the library "{library}" is missing: {_how_to_install(argv)}', file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate everything, write nothing")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--notes", action="store_true", help="list every note, where notes of one kind are otherwise counted in one line")
     check.set_defaults(command=_check)
 
     new = commands.add_parser("new", help='scaffold content: new event "Title" --date YYYY-MM-DD')
@@ -158,7 +167,7 @@ def _check(args: argparse.Namespace) -> int:
         problems = strictly(problems)
     problems = list(dict.fromkeys(problems))
     if problems:
-        _print_problems(problems)
+        _print_problems(problems, every_note=args.notes)
     if not any(problem.is_error for problem in problems):
         print(f"ok: {len(site.events)} events, {len(site.pages)} pages, {len(site.sources)} sources")
         return 0
@@ -177,16 +186,46 @@ def _new(args: argparse.Namespace) -> int:
     except FileExistsError as error:
         print(f"build.py new: error: {_shown(Path(str(error)), args.root)} already exists", file=sys.stderr)
         return 1
-    print(f"created {_shown(path, args.root)}: fill in its summary, sources and body, then run python build.py check")
+    print(f"created {_shown(path, args.root)}: fill in its summary, sources and body, then run .venv/bin/python build.py check")
     return 0
 
 
-def _print_problems(problems: list[Problem], count: bool = True) -> None:
-    """Errors first, then warnings, then notes (which can be many), each kind in the order of its files and lines."""
-    for problem in sorted(problems, key=lambda p: (SEVERITIES.index(p.severity), p.position, p.message)):
-        print(problem, file=sys.stderr)
+def _print_problems(problems: list[Problem], count: bool = True, every_note: bool = False) -> None:
+    """Errors first, then warnings, then notes (those of one kind in one line, unless `every_note`)."""
+    for line in report_lines(problems, every_note):
+        print(line, file=sys.stderr)
     if problems and count:
         print(summary_line(problems), file=sys.stderr)
+
+
+_LIBRARIES = {"yaml": "PyYAML", "PIL": "Pillow"}  # imported by another name than requirements.txt gives them
+
+
+def _library_of(error: ModuleNotFoundError) -> str | None:
+    """The library of requirements.txt whose module could not be imported, or None for one of Python's or ours."""
+    module = (error.name or "").partition(".")[0]
+    if not module or module == "explainer" or module in sys.stdlib_module_names:
+        return None
+    return _LIBRARIES.get(module, module)
+
+
+def _how_to_install(argv: list[str] | None) -> str:
+    """What to run to have the libraries: into this Python if it is a virtual environment, else the project's own."""
+    requirements = _typed(ROOT / "requirements.txt")
+    if sys.prefix != sys.base_prefix:
+        return f"run {_typed(Path(sys.executable))} -m pip install -r {requirements}"
+    venv = _typed(ROOT / ".venv")
+    command = shlex.join([_typed(Path(sys.argv[0])), *(sys.argv[1:] if argv is None else argv)])
+    if (ROOT / ".venv" / "bin" / "python").exists():
+        return f"this Python is not the project's: run {venv}/bin/python {command} (or activate it: source {venv}/bin/activate)"
+    return (f"set up the project's Python: python3 -m venv {venv} && {venv}/bin/pip install -r {requirements}, "
+            f"then run {venv}/bin/python {command}")
+
+
+def _typed(path: Path) -> str:
+    """The path as one types it here: relative to the current folder when in it, its links not followed."""
+    absolute, here = Path(os.path.abspath(path)), Path.cwd()
+    return absolute.relative_to(here).as_posix() if absolute.is_relative_to(here) else str(absolute)
 
 
 def _shown(path: Path, root: Path) -> str:

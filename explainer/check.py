@@ -54,7 +54,8 @@ def _sources_to_complete(site: Site) -> list[Problem]:
         if source.date is None and not source.undated:
             problems.append(Problem(source.position, f'source "{source.id}" has no date: add it, or write `date: n.d.` if the page shows none', "warning"))
         if source.archive_url is None:
-            problems.append(Problem(source.position, f'source "{source.id}" has no archive_url: a web-archive copy lets readers check it if the page moves', "note"))
+            problems.append(Problem(source.position, f'source "{source.id}" has no archive_url: a web-archive copy lets readers check it if the page moves', "note",
+                                    summary="sources have no archive_url: a web-archive copy lets readers check a page that moves"))
     return problems
 
 
@@ -107,7 +108,8 @@ def unsourced_sentences(site: Site, root: Path | None = None) -> list[Problem]:
             for (_, sentence), position in zip(found, positions):
                 notes.append(Problem(position, f'{name}: this sentence states a date, number or name with no citation in '
                                                f'its paragraph: "{_quoted(sentence)}" (cite its source, or ignore this note '
-                                               "if it needs none)", "note"))
+                                               "if it needs none)", "note",
+                                     summary="sentences state a date, number or name with no citation in their paragraph"))
     return notes
 
 

@@ -145,13 +145,16 @@ class When:
         """ISO 8601 for data feeds: `machine`, or an interval ("2021-12/2022-01") when `bounds_apart`."""
         return f"{self.start.iso()}/{self.end.iso()}" if self.bounds_apart else self.machine()
 
-    def label(self, mark: Callable[[PartialDate, str], str] | None = None) -> str:
+    def label(self, mark: Callable[[PartialDate, str], str] | None = None, *, starts_line: bool = False) -> str:
         """The date as it reads on the page: honest about what we do not know.
 
         `mark(date, text)`, if given, returns what stands for the text of each date of a range
-        that `machine` cannot express as one value (an HTML element, say).
+        that `machine` cannot express as one value (an HTML element, say). With `starts_line`,
+        the label opens a line: "Late October 2021"; "c.", "by" and "after" read as they are.
         """
         text = self._plain_label(mark)
+        if starts_line and not (self.circa or self.before or self.after):
+            text = text[:1].upper() + text[1:]
         if self.circa:
             text = f"c. {text}"
         if self.before:

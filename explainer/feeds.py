@@ -86,8 +86,9 @@ def timestamp(day: dt.date | None) -> str:
 
 
 def honest_date(event: Event) -> str:
-    """The event's date as a reader should read it, with its time and status: "November 2021 (expected)"."""
-    text = event.date_text
+    """The event's date as a reader should read it at the start of a line, with its time and status:
+    "November 2021 (expected)"."""
+    text = event.date_text_opening_line
     if event.time is not None:
         text += f", {event.time:%H:%M}"
     if event.status != "happened":

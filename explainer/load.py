@@ -1,6 +1,7 @@
 """Read the site folder: YAML files and Markdown files into position-keeping documents."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ _YAML_HINTS = {
     "found a tab character": "indent with spaces, not tabs",
     "found undefined alias": "a value starting with '*' needs quotes",
     "found unexpected end of stream": "a quote is never closed",
+    "could not find expected ':'": "a field's name is followed by ':'",
 }
 
 
@@ -199,7 +201,12 @@ _CHARACTER_HINTS = {  # for "found character that cannot start any token", by th
 
 def _yaml_problem(relative: str, error: yaml.MarkedYAMLError, line_offset: int, source: str = "") -> Problem:
     mark = error.problem_mark or error.context_mark
+    if error.context == "while scanning a simple key" and error.context_mark:
+        mark = error.context_mark  # the line that lacks its ':', not the next one, where PyYAML gave up
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    broken = _under_indented_text(relative, source.split("\n"), line - 1, line_offset) if mark else None
+    if broken:
+        return broken
     problem = error.problem or "invalid YAML"
     message = f"YAML syntax: {problem}"
     if error.context:
@@ -212,6 +219,38 @@ def _yaml_problem(relative: str, error: yaml.MarkedYAMLError, line_offset: int, 
     if hint:
         message += f": {hint}"
     return Problem(Position(relative, line + line_offset, col), message)
+
+
+_TEXT_START = re.compile(r"[ \t]*(?:- +)*(?P<key>[\w-]+):[ \t]+(?P<style>[>|])[1-9+-]{0,2}[ \t]*(?:#.*)?")
+_STRUCTURE = re.compile(r"[ \t]*(?:-(?:[ \t]|$)|#|---|\.\.\.|[^\s:#][^:]*:(?:[ \t]|$))")  # an entry, a field, a comment...
+_TEXT_KINDS = {">": "folded text", "|": "text"}
+
+
+def _under_indented_text(relative: str, lines: list[str], error_line: int, line_offset: int) -> Problem | None:
+    """The problem of a line that ends the block of text above the 0-based `error_line` too soon, being indented
+    less than it, if that is what YAML stumbled on (PyYAML takes the line for a field without ':', on the next)."""
+    start = next((number for number in range(min(error_line, len(lines) - 1), -1, -1)
+                  if _TEXT_START.fullmatch(lines[number])), None)
+    end = _end_of_text(lines, start) if start is not None else None
+    if end is None or end > error_line or any(_STRUCTURE.match(line) for line in lines[end:error_line]):
+        return None
+    opening = _TEXT_START.fullmatch(lines[start])
+    message = (f'this line of the {_TEXT_KINDS[opening["style"]]} under "{opening["key"]}" is indented less than '
+               "the lines above it: indent it like them (or end the text before it)")
+    return Problem(Position(relative, end + 1 + line_offset, _indent(lines[end]) + 1), message)
+
+
+def _end_of_text(lines: list[str], start: int) -> int | None:
+    """The first line after the block of text opened on line `start` that is indented less than its first line."""
+    written = [number for number in range(start + 1, len(lines)) if lines[number].strip()]
+    if not written or _indent(lines[written[0]]) <= _indent(lines[start]):
+        return None
+    text_indent = _indent(lines[written[0]])
+    return next((number for number in written if _indent(lines[number]) < text_indent), None)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def _read_markdown(relative: str, text: str) -> tuple[Document | None, list[Problem]]:

@@ -123,6 +123,11 @@ class Event:
     def date_text(self) -> str:
         return self.date_label or self.when.label()
 
+    @property
+    def date_text_opening_line(self) -> str:
+        """`date_text` as it reads at the start of a line: "Late October 2021", but "c. 1994", "by March 2021"."""
+        return self.date_label or self.when.label(starts_line=True)
+
     def sort_key(self) -> tuple:
         """Date, then time; events equal on both keep the order they are written in (a stable sort)."""
         return (*self.when.sort_key(), self.time or dt.time(0, 0), self.time is not None)

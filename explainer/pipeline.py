@@ -22,7 +22,7 @@ from .load import content_files, list_assets, read_document
 from .model import Event, Site
 from .pages import PlannedPage, plan_site
 from .parallel import map_forked
-from .problems import ContentErrors, Position, Problem
+from .problems import ContentErrors, Position, Problem, report_lines
 from .project import Project, input_files
 from .render import Chrome, Fragments, MenuItem, Renderer
 from .validate import FileResult, merge_results, validate_document
@@ -189,7 +189,7 @@ class _Build:
                 search_key = self.search_index(site, pages, publication) if self.search else None
                 problems = self.checked(site, problems, publication) + self.caches.take_notes()
                 report = self.switch(publication, {"stamp": self.stamp, "events": len(site.events), "search": search_key,
-                                                   "warnings": [str(problem) for problem in problems]})
+                                                   "warnings": report_lines(problems)})
             except BaseException:
                 publication.abort()
                 raise

@@ -21,12 +21,15 @@ class Problem:
     """One thing wrong with the content, printed as `path:line:col: error: message`.
 
     Severities: `error` stops the build; `warning` should be fixed before publishing (`check
-    --strict` makes it an error); `note` suggests an improvement and never blocks.
+    --strict` makes it an error); `note` suggests an improvement and never blocks. A note of a
+    kind there may be many of has a `summary`: what they say together, after their count
+    ("sources have no archive_url: ...").
     """
 
     position: Position
     message: str
     severity: str = "error"
+    summary: str = ""
 
     def __str__(self) -> str:
         return f"{self.position}: {self.severity}: {self.message}"
@@ -48,6 +51,38 @@ class ContentErrors(Exception):
 
 
 SEVERITIES = ("error", "warning", "note")  # the most pressing first
+EVERY_NOTE = "check --notes"  # the command that lists the notes a summary stands for
+
+
+def report_lines(problems: list[Problem], every_note: bool = False) -> list[str]:
+    """The problems as printed: errors, then warnings, then notes, each in the order of their files and lines;
+    the notes of one summary, when there are several, in one line with their count (unless `every_note`)."""
+    ordered = sorted(problems, key=lambda p: (SEVERITIES.index(p.severity), p.position, p.message))
+    kinds = {} if every_note else _notes_by_summary(ordered)
+    lines = []
+    for problem in ordered:
+        notes = kinds.get(problem.summary, []) if problem.severity == "note" else []
+        if len(notes) < 2:
+            lines.append(str(problem))
+        elif problem is notes[0]:
+            lines.append(_line_for_kind(notes))
+    return lines
+
+
+def _notes_by_summary(problems: list[Problem]) -> dict[str, list[Problem]]:
+    kinds: dict[str, list[Problem]] = {}
+    for problem in problems:
+        if problem.severity == "note" and problem.summary:
+            kinds.setdefault(problem.summary, []).append(problem)
+    return kinds
+
+
+def _line_for_kind(notes: list[Problem]) -> str:
+    """One line for notes of one kind: `data/sources.yaml: note: 67 sources have no archive_url: ...`, the file
+    named when they are all in one."""
+    paths = {note.position.path for note in notes}
+    where = f"{paths.pop()}: " if len(paths) == 1 else ""
+    return f"{where}note: {len(notes)} {notes[0].summary} ({EVERY_NOTE} lists them)"
 
 
 def summary_line(problems: list[Problem]) -> str:

@@ -220,19 +220,21 @@ def card_sources(notes: list[Note], page: str) -> list[dict]:
     return list(named.values())
 
 
-def date_html(event: Event, with_time: bool = True) -> Markup:
+def date_html(event: Event, with_time: bool = True, starts_line: bool = False) -> Markup:
     """An event's date as it reads (and its time of day, unless not `with_time`), in `<time>` elements whose
-    `datetime` claims no more than is known."""
+    `datetime` claims no more than is known; with `starts_line`, as it reads at the start of a line."""
     when = event.when
     clock = f", {event.time:%H:%M}" if event.time and with_time else ""
     if when.bounds_apart:  # a range of uncertainty across years: no one value is true, each bound is a date
         if event.date_label:  # the editor's own words cannot be split at the bounds
             return Markup(f"{html.escape(event.date_label)}{clock}")
-        return Markup(when.label(lambda date, text: f'<time datetime="{date.iso()}">{html.escape(text)}</time>') + clock)
+        return Markup(when.label(lambda date, text: f'<time datetime="{date.iso()}">{html.escape(text)}</time>',
+                                 starts_line=starts_line) + clock)
     machine = when.machine()
     if clock and when.precision == Precision.DAY and not when.end:
         machine += f"T{event.time:%H:%M}"
-    return Markup(f'<time datetime="{machine}">{html.escape(event.date_text)}{clock}</time>')
+    text = event.date_text_opening_line if starts_line else event.date_text
+    return Markup(f'<time datetime="{machine}">{html.escape(text)}{clock}</time>')
 
 
 def tag_links(event: Event) -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ from .dates import parse_date
 from .validate import ID_MAX, slugify
 
 EVENT_TEMPLATE = """---
+id: {id}  # the address of its page, /events/<id>/: keep it when the title changes
 date: {date}
 title: "{title}"
 summary: >-
@@ -24,18 +25,19 @@ class TitleError(ValueError):
 
 
 def new_event(root: Path, title: str, date: str) -> Path:
-    """Write `content/events/<date>-<slug>.md` and return its path.
+    """Write `content/events/<id>.md`, whose id is `<date>-<slug of title>`, and return its path.
 
     Raise DateError or TitleError, writing nothing, for a date or a title that cannot be used;
     FileExistsError if the file exists.
     """
     parse_date(date)
     _check_title(title)
-    path = root / "content" / "events" / f"{slugify(f'{date} {title}', ID_MAX)}.md"
+    event_id = slugify(f"{date} {title}", ID_MAX)
+    path = root / "content" / "events" / f"{event_id}.md"
     if path.exists():
         raise FileExistsError(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(EVENT_TEMPLATE.format(date=date, title=_quoted(title)), encoding="utf-8")
+    path.write_text(EVENT_TEMPLATE.format(id=event_id, date=date, title=_quoted(title)), encoding="utf-8")
     return path
 
 

@@ -13,6 +13,8 @@ from explainer.check import broken_links
 from explainer.pipeline import Project, build
 from explainer.problems import ContentErrors
 
+pytestmark = pytest.mark.slow  # whole builds of fixture sites
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -128,7 +130,7 @@ def test_listed_but_uncited_sources_are_shown_once(built):
 def test_ranges_and_expected_status_read_honestly(built):
     _, out, _ = built
     letter = (out / "events" / "letter" / "index.html").read_text()
-    assert '<time datetime="2021-10">late October 2021</time>' in letter
+    assert '<p class="event-date"><time datetime="2021-10">Late October 2021</time></p>' in letter
     assert "https://blog.example/letter" in letter  # the inline source
     visit = (out / "events" / "visit" / "index.html").read_text()
     assert '<span class="badge badge-expected">Expected</span>' in visit
@@ -221,6 +223,33 @@ def test_the_menu_names_a_page_by_its_menu_title_and_the_page_keeps_its_title(ma
     assert "<h1>About this explainer and its methods</h1>" in (root / "_site" / "about" / "index.html").read_text()
 
 
+def test_a_date_label_that_opens_a_line_reads_as_a_sentence_would_and_c_by_and_after_as_written(make_site):
+    def event(event_id: str, date: str, extra: str = "", summary: str = "S") -> str:
+        return (f"- id: {event_id}\n  date: {date}\n{extra}  title: {event_id.title()}\n  summary: {summary}[@paper-one]\n"
+                "  sources: [paper-one]\n")
+    root = make_site({"data/events/a.yaml": "".join([
+        event("founded", "1993", "  circa: true\n"), event("filed", "2021-03", "  before: true\n"),
+        event("heard", "2021-04", "  after: true\n"), event("letter", "2021-10-21/2021-10-31"),
+        event("reply", "2021-11-04", summary="It answers [[letter]]."),
+    ])})
+    build(Project.at(root), search=False)
+    opening = {"founded": '<time datetime="1993">c. 1993</time>', "filed": '<time datetime="2021-03">by March 2021</time>',
+               "heard": '<time datetime="2021-04">after April 2021</time>', "letter": '<time datetime="2021-10">Late October 2021</time>'}
+    home = (root / "_site" / "index.html").read_text()
+    for event_id, date in opening.items():
+        assert f'<p class="event-date">{date}</p>' in (root / "_site" / "events" / event_id / "index.html").read_text()
+        assert f'<p class="event-date">{date}</p>' in home
+    reply = (root / "_site" / "events" / "reply" / "index.html").read_text()
+    assert '<a class="event-ref" href="/events/letter/">Letter</a>, <time datetime="2021-10">late October 2021</time>' in reply
+
+
+def test_no_stylesheet_rule_changes_the_case_of_a_date():
+    css = (REPO / "assets" / "css" / "site.css").read_text()
+    rules = re.findall(r"([^{}]+)\{([^}]*)\}", re.sub(r"/\*.*?\*/", "", css, flags=re.S))
+    assert [selector.strip() for selector, declarations in rules
+            if ("date" in selector or "time" in selector) and ("first-letter" in selector or "text-transform" in declarations)] == []
+
+
 def test_a_range_across_years_gives_each_bound_its_own_time_element(make_site):
     root = make_site({"data/events/a.yaml": (
         "- id: talks\n  date: 2021-12/2022-01\n  title: Talks\n  summary: S[@paper-one]\n  sources: [paper-one]\n"
@@ -229,7 +258,7 @@ def test_a_range_across_years_gives_each_bound_its_own_time_element(make_site):
     build(Project.at(root), search=False)
     bounds = 'between <time datetime="2021-12">December 2021</time> and <time datetime="2022-01">January 2022</time>'
     page = (root / "_site" / "events" / "talks" / "index.html").read_text()
-    assert bounds in page and 'datetime="2021"' not in page
+    assert f'<p class="event-date">B{bounds[1:]}</p>' in page and 'datetime="2021"' not in page
     linking = (root / "_site" / "events" / "after" / "index.html").read_text()
     assert f'<a class="event-ref" href="/events/talks/">Talks</a>, {bounds}' in linking
     assert '<time datetime="2022-02-01T10:00">1 February 2022, 10:00</time>' in linking

@@ -12,6 +12,8 @@ from explainer.load import load_site
 from explainer.pipeline import Project, theme_text
 from explainer.validate import validate_site
 
+pytestmark = pytest.mark.slow  # whole builds and checks of fixture sites
+
 REPO = Path(__file__).resolve().parent.parent
 
 EVENT = "- id: visit\n  date: 2021-11\n  status: expected\n  title: A visit\n  summary: S[@paper-one]\n  sources: [paper-one]\n"

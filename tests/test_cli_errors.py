@@ -1,6 +1,7 @@
 """Editors' mistakes the command line must answer with one line saying what is wrong, never a traceback."""
 import hashlib
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,7 @@ def break_template(root: Path, name: str, shown: str, broken: str) -> int:
 
 # A template that fails while it renders -------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["build", "check"])
 def test_a_method_called_wrongly_in_a_template_is_reported_at_its_line(fixture_site, command):
     root = fixture_site("basic")
@@ -52,6 +54,7 @@ def test_a_method_called_wrongly_in_a_template_is_reported_at_its_line(fixture_s
     assert not (root / "._site.staging").exists()
 
 
+@pytest.mark.slow
 def test_a_template_error_in_a_forked_worker_reaches_the_build_as_a_problem(make_site):
     """Workers take pages from the front of the list, in chunks: the first event's page is in the first one."""
     events = "".join(f"- id: e{n:03}\n  date: 2021-01-01\n  title: Event {n}\n  summary: S[@paper-one]\n  sources: [paper-one]\n"
@@ -126,6 +129,7 @@ def test_building_over_the_site_or_a_folder_of_other_files_is_wrong_usage_and_de
     assert tree_digest(root.parent) == before
 
 
+@pytest.mark.slow
 def test_a_new_an_empty_or_an_already_built_folder_takes_the_build(fixture_site, tmp_path):
     root = fixture_site("basic")
     (tmp_path / "empty").mkdir()
@@ -155,6 +159,7 @@ def front_matter(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
 
 
+@pytest.mark.slow
 def test_new_event_with_a_title_in_cyrillic_is_named_after_its_transliteration(make_site):
     root = make_site({})
     result = run(root, "new", "event", "Пикет у офиса Интерпола в Варшаве", "--date", "2021-11-04")
@@ -165,6 +170,7 @@ def test_new_event_with_a_title_in_cyrillic_is_named_after_its_transliteration(m
     assert run(root, "check").returncode == 0
 
 
+@pytest.mark.slow
 def test_new_event_keeps_backslashes_and_quotes_of_its_title(make_site):
     root = make_site({})
     title = r'Files found under C:\new and C:\q, "leaked"'
@@ -177,6 +183,7 @@ def test_new_event_keeps_backslashes_and_quotes_of_its_title(make_site):
 
 # What check prints ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_check_prints_warnings_before_the_notes_however_many(make_site):
     root = make_site({"data/events/a.yaml": "- id: visit\n  date: 2021-11\n  status: expected\n  title: Visit\n"
                                             "  summary: A visit.[@paper-one]\n  sources: [paper-one]\n",
@@ -192,6 +199,28 @@ def test_check_prints_warnings_before_the_notes_however_many(make_site):
     ]
 
 
+@pytest.mark.slow
+def test_notes_of_one_kind_are_counted_in_one_line_and_check_notes_lists_them(make_site):
+    sources = "".join(f"paper-{n}:\n  title: Report {n}\n  publisher: Paper\n  url: https://example.com/{n}\n  date: 2021-11-0{n}\n"
+                      for n in (1, 2, 3))
+    event = ("- id: visit\n  date: 2021-11\n  title: Visit\n  summary: A visit.[@paper-1][@paper-2][@paper-3]\n"
+             "  sources: [paper-1, paper-2, paper-3]\n")
+    root = make_site({"data/sources.yaml": sources, "data/events/a.yaml": event})
+    result = run(root, "check")
+    assert (result.returncode, result.stderr.splitlines()) == (0, [
+        "data/sources.yaml: note: 3 sources have no archive_url: a web-archive copy lets readers check a page that moves "
+        "(check --notes lists them)",
+        "3 notes",
+    ])
+    assert run(root, "build", "--strict").stderr.splitlines() == result.stderr.splitlines()[:1]
+    assert run(root, "build", "--strict").stderr.splitlines() == result.stderr.splitlines()[:1]  # up to date: as shown
+    listed = run(root, "check", "--notes")
+    assert (listed.returncode, listed.stderr.splitlines()) == (0, [
+        f'data/sources.yaml:{line}:3: note: source "paper-{n}" has no archive_url: a web-archive copy lets readers '
+        "check it if the page moves" for n, line in ((1, 2), (2, 7), (3, 12))
+    ] + ["3 notes"])
+
+
 def test_new_event_with_a_very_long_title_gets_a_file_name_the_system_takes(make_site):
     root = make_site({})
     title = " ".join(["Belarusians picket the Interpol office in Warsaw"] * 8)
@@ -199,3 +228,43 @@ def test_new_event_with_a_very_long_title_gets_a_file_name_the_system_takes(make
     assert result.returncode == 0, result.stderr
     [path] = (root / "content" / "events").glob("*.md")
     assert len(path.stem) <= 200 and front_matter(path)["title"] == title
+
+
+# A Python without the libraries ----------------------------------------------------------------------------------
+
+WITHOUT_RCSSMIN = """
+import runpy, sys
+sys.modules["rcssmin"] = None  # as if it were not installed: importing it raises ModuleNotFoundError
+sys.base_prefix = sys.prefix if sys.argv[1] == "system" else "/the-python-this-venv-was-made-from"
+sys.argv = ["build.py", *sys.argv[2:]]
+runpy.run_path("build.py", run_name="__main__")
+"""
+
+
+def run_without_rcssmin(folder: Path, python: str, *args: str) -> subprocess.CompletedProcess:
+    """build.py, as copied into `folder`, run there by a `python` ("system" or "venv") that lacks rcssmin."""
+    shutil.copy(REPO / "build.py", folder / "build.py")
+    shutil.copytree(REPO / "explainer", folder / "explainer", ignore=shutil.ignore_patterns("__pycache__"))
+    return subprocess.run([sys.executable, "-c", WITHOUT_RCSSMIN, python, *args], capture_output=True, text=True, cwd=folder)
+
+
+def test_a_python_without_the_projects_libraries_is_told_to_use_the_projects_own(tmp_path):
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "python").touch()
+    result = run_without_rcssmin(tmp_path, "system", "check", "--strict")
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", (
+        'build.py: error: the library "rcssmin" is missing: this Python is not the project\'s: '
+        "run .venv/bin/python build.py check --strict (or activate it: source .venv/bin/activate)\n"))
+
+
+def test_a_python_on_a_machine_not_set_up_is_told_how_to_set_it_up(tmp_path):
+    result = run_without_rcssmin(tmp_path, "system", "check")
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", (
+        'build.py: error: the library "rcssmin" is missing: set up the project\'s Python: python3 -m venv .venv && '
+        ".venv/bin/pip install -r requirements.txt, then run .venv/bin/python build.py check\n"))
+
+
+def test_a_virtual_environment_that_lacks_a_library_is_told_to_install_into_it(tmp_path):
+    result = run_without_rcssmin(tmp_path, "venv", "build")
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", (
+        f'build.py: error: the library "rcssmin" is missing: run {sys.executable} -m pip install -r requirements.txt\n'))

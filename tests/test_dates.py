@@ -63,6 +63,25 @@ def test_labels_claim_no_more_than_we_know(date, end, flags, label, machine):
     assert when.machine() == machine
 
 
+@pytest.mark.parametrize(
+    "date, flags, label",
+    [
+        ("2021-10-21/2021-10-31", {}, "Late October 2021"),
+        ("2021-10-01/2021-10-10", {}, "Early October 2021"),
+        ("2021-10-11/2021-10-20", {}, "Mid October 2021"),
+        ("2021-10-15/2021-11-05", {}, "Between 15 October 2021 and 5 November 2021"),
+        ("2021-11-04", {}, "4 November 2021"),
+        ("2021-11", {}, "November 2021"),
+        ("1993", {"circa": True}, "c. 1993"),
+        ("2021-10-21/2021-10-31", {"circa": True}, "c. late October 2021"),
+        ("2021-03", {"before": True}, "by March 2021"),
+        ("2021-03", {"after": True}, "after March 2021"),
+    ],
+)
+def test_a_label_that_opens_a_line_starts_as_a_sentence_does_but_c_by_and_after_read_as_written(date, flags, label):
+    assert parse_when(date, **flags).label(starts_line=True) == label
+
+
 def test_a_span_cannot_end_less_precisely_than_it_starts():
     with pytest.raises(DateError, match='end "2021-11" is less precise than the date "2021-11-04"'):
         parse_when("2021-11-04", "2021-11")

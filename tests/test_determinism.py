@@ -3,7 +3,11 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import pytest
+
 from explainer.pipeline import Project, build
+
+pytestmark = pytest.mark.slow  # whole builds of fixture sites
 
 REPO = Path(__file__).resolve().parent.parent
 # Pagefind writes its filter and metadata indexes in an arbitrary order (upstream issue

@@ -113,7 +113,7 @@ def test_atom_feed_is_valid_newest_first_and_honest_about_dates(site, html_of, s
     campaign = by_id["2021-09-a-month-long-campaign"]
     assert campaign.published == "2021-09-01T00:00:00Z"
     assert campaign.summary == "September 2021: Activists campaign all month."
-    assert by_id["letter"].summary.startswith("late October 2021: ")
+    assert by_id["letter"].summary.startswith("Late October 2021: ")  # the label opens the text
     assert by_id["visit"].summary.startswith("November 2021 (expected): ")
     assert by_id["detained"].summary.startswith("12 September 2021, 22:30: ")
     assert by_id["released"].updated == "2021-09-20T00:00:00Z"

@@ -10,6 +10,8 @@ import pytest
 from explainer import freshness
 from explainer.project import input_files
 
+pytestmark = pytest.mark.slow  # whole builds of fixture sites
+
 REPO = Path(__file__).resolve().parent.parent
 
 

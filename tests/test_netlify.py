@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the sample site, built whole
+
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = tomllib.loads((REPO / "netlify.toml").read_text())

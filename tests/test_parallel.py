@@ -1,4 +1,9 @@
-"""Work shared with forked processes: results in order, errors raised here, a dead worker never hangs the build."""
+"""Work shared with forked processes: results in order, errors raised here, a dead worker never hangs the build.
+
+These tests say what happens, never how fast: however busy the machine, each asserts the same. How
+much a worker does while this process computes is measured by bench/bench_parallel.py.
+"""
+import multiprocessing
 import os
 import signal
 import threading
@@ -9,14 +14,32 @@ import pytest
 from explainer.parallel import Background, WorkerLost, map_forked
 from explainer.problems import ContentErrors, Position, Problem
 
+WAIT = 60  # seconds one side waits for the other to begin: only a broken machine takes so long
+
+
+def shared(function):
+    """`function`, run so that neither this process nor a forked worker gets past its first item before the other
+    has begun one: both take a share of the items, however fast the items and however busy the machine."""
+    parent = os.getpid()
+    context = multiprocessing.get_context("fork")
+    parent_begun, worker_begun = context.Event(), context.Event()
+
+    def work(item):
+        mine, theirs = (parent_begun, worker_begun) if os.getpid() == parent else (worker_begun, parent_begun)
+        mine.set()
+        assert theirs.wait(WAIT), "the other side never began"
+        return function(item)
+
+    return work
+
 
 def slowly(value):
-    time.sleep(0.005)  # long enough for forked processes to start and claim items too
+    time.sleep(0.005)
     return value
 
 
 def test_results_come_in_the_items_order_from_every_process():
-    results = list(map_forked(lambda item: slowly((item * item, os.getpid())), list(range(200)), workers=3))
+    results = list(map_forked(shared(lambda item: (item * item, os.getpid())), list(range(200)), workers=3))
     assert [square for square, _ in results] == [item * item for item in range(200)]
     assert len({pid for _, pid in results}) > 1  # this process and forked ones shared the work
     assert os.getpid() in {pid for _, pid in results}
@@ -25,16 +48,14 @@ def test_results_come_in_the_items_order_from_every_process():
 def test_this_process_takes_items_from_the_back_and_workers_from_the_front():
     """What a forked worker touches, it copies: the build's listing pages (the last items), which show every
     event, stay in this process, and the worker's share of the site is one end of it."""
-    results = list(map_forked(lambda item: slowly(os.getpid()), list(range(200)), workers=2))
+    results = list(map_forked(shared(lambda item: os.getpid()), list(range(200)), workers=2))
     mine = [index for index, pid in enumerate(results) if pid == os.getpid()]
     assert 0 < len(mine) < 200 and mine == list(range(200 - len(mine), 200))
 
 
-@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="a worker needs a core of its own to keep pace")
-def test_a_worker_keeps_working_while_this_process_computes():
-    """This process reads what workers send on a thread that runs only between its own computations
-    (every few milliseconds): a worker sending many results, or large ones, must not wait for each to
-    be read. It sends them in batches, through a pipe that holds many."""
+def test_many_large_results_of_a_worker_arrive_whole_and_in_order_while_this_process_computes():
+    """This process reads what workers send on a thread that runs only between its own computations:
+    what a worker sends, in batches through a pipe that holds many, all arrives."""
     parent = os.getpid()
 
     def work(item):
@@ -42,12 +63,13 @@ def test_a_worker_keeps_working_while_this_process_computes():
             started = time.perf_counter()
             while time.perf_counter() - started < 0.002:  # computing, the interpreter held
                 pass
-            return parent
-        return os.getpid(), "x" * 20_000
+            return item, parent, ""
+        return item, os.getpid(), str(item) * 20_000
 
-    results = list(map_forked(work, list(range(400)), workers=2))
-    by_worker = [result for result in results if result != parent]
-    assert len(by_worker) > len(results) // 2  # it has nothing to compute: given the chance, it does most
+    results = list(map_forked(shared(work), list(range(400)), workers=2))
+    assert [item for item, _, _ in results] == list(range(400))
+    from_worker = [(item, text) for item, pid, text in results if pid != parent]
+    assert from_worker and all(text == str(item) * 20_000 for item, text in from_worker)
 
 
 def test_one_worker_or_one_item_stays_in_this_process():
@@ -61,11 +83,11 @@ def test_a_content_error_in_a_worker_reaches_the_build_whole():
     def render(item):
         if os.getpid() != parent:
             raise ContentErrors([problem])
-        return slowly(item)
+        return item
 
     parent = os.getpid()
     with pytest.raises(ContentErrors) as raised:
-        list(map_forked(render, list(range(100)), workers=2))
+        list(map_forked(shared(render), list(range(100)), workers=2))
     assert raised.value.problems == [problem]
 
 
@@ -79,10 +101,10 @@ def test_an_error_that_cannot_cross_processes_arrives_as_its_traceback():
     def work(item):
         if os.getpid() != parent:
             raise Unpicklable("from a worker")
-        return slowly(item)
+        return item
 
     with pytest.raises(RuntimeError) as raised:
-        list(map_forked(work, list(range(50)), workers=2))
+        list(map_forked(shared(work), list(range(50)), workers=2))
     assert "Unpicklable: from a worker" in str(raised.value)
 
 
@@ -92,10 +114,10 @@ def test_a_worker_killed_midway_is_an_error_not_a_hang():
     def work(item):
         if os.getpid() != parent:
             os.kill(os.getpid(), signal.SIGKILL)
-        return slowly(item)
+        return item
 
-    with pytest.raises(RuntimeError, match="a worker process stopped"):
-        list(map_forked(work, list(range(50)), workers=2))
+    with pytest.raises(WorkerLost, match="a worker process stopped"):
+        list(map_forked(shared(work), list(range(50)), workers=2))
 
 
 def test_the_command_line_explains_a_lost_worker_without_a_traceback(monkeypatch, capsys, tmp_path):
@@ -168,7 +190,6 @@ def test_only_the_process_that_started_background_work_may_wait_for_it():
 
 def test_background_work_no_longer_wanted_is_stopped():
     work = Background(lambda: time.sleep(30))
-    started = time.perf_counter()
     work.cancel()
-    assert time.perf_counter() - started < 5
     assert not work._process.is_alive()
+    assert work._process.exitcode == -signal.SIGTERM  # stopped, not waited for

@@ -23,6 +23,8 @@ import pytest
 
 from conftest import AXE_JS, CHROMIUM, VNU_JAR
 
+pytestmark = pytest.mark.slow  # the sample site in Chromium, the Nu checker and axe
+
 REPO = Path(__file__).resolve().parent.parent
 
 # One page of every kind the site has: each template, and the variants that look different.

@@ -10,6 +10,8 @@ from explainer.pipeline import Project, build
 
 from test_build import parse
 
+pytestmark = pytest.mark.slow  # the sample site, built whole
+
 REPO = Path(__file__).resolve().parent.parent
 SEED_SOURCES = REPO / "seed" / "sources.md"
 

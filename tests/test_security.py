@@ -16,6 +16,8 @@ from explainer import markup
 from explainer.pipeline import Project, build
 from explainer.serve import Preview, preview_app
 
+pytestmark = pytest.mark.slow  # whole builds of fixture sites
+
 REPO = Path(__file__).resolve().parent.parent
 
 # Spellings of script addresses that filters have been known to miss (after the OWASP XSS Filter Evasion Cheat Sheet):

@@ -14,6 +14,8 @@ from explainer.problems import Position, Problem
 from explainer import serve
 from explainer.serve import Preview, error_page, resolve_request_path
 
+pytestmark = pytest.mark.slow  # whole builds of fixture sites and the preview server
+
 REPO = Path(__file__).resolve().parent.parent
 
 

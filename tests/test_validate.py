@@ -1,6 +1,8 @@
 """Validation: every mistake an editor can make, with its message, file, line and column."""
 import textwrap
 
+import pytest
+
 from explainer.load import load_site
 from explainer.validate import slugify, validate_site
 
@@ -88,6 +90,48 @@ def test_a_source_field_indented_too_little_is_explained_as_indentation(make_sit
     assert problem_lines(root) == [
         "data/sources.yaml:3:3: error: YAML syntax: did not find expected key (while parsing a block mapping): "
         "check the indentation of this line and the lines above it: the fields of one entry start in the same column"
+    ]
+
+
+UNDER_INDENTED = ('this line of the folded text under "summary" is indented less than the lines above it: '
+                  "indent it like them (or end the text before it)")
+
+
+def test_a_line_of_folded_text_indented_like_its_field_is_reported_on_that_line(make_site):
+    summary = "  summary: >-\n    People picket the office\n  of Interpol.[@paper-one]\n"
+    root = make_site(events_yaml(EVENT.replace("  summary: People picket.[@paper-one]\n", summary)))
+    assert problem_lines(root) == [f"data/events/2021.yaml:6:3: error: {UNDER_INDENTED}"]
+
+
+@pytest.mark.parametrize("indent", [" ", "   "])
+def test_a_line_of_folded_text_indented_less_than_its_first_is_reported_on_that_line(make_site, indent):
+    summary = f"  summary: >-\n    People picket the office\n{indent}of Interpol.[@paper-one]\n"
+    root = make_site(events_yaml(EVENT.replace("  summary: People picket.[@paper-one]\n", summary)))
+    assert problem_lines(root) == [f"data/events/2021.yaml:6:{len(indent) + 1}: error: {UNDER_INDENTED}"]
+
+
+def test_a_line_of_text_in_front_matter_indented_too_little_counts_the_opening_fence(make_site):
+    entry = ("---\ndate: 2021-11-04\ntitle: Paris\nsummary: >-\n  People picket\nthe office.[@paper-one]\n"
+             "sources: [paper-one]\n---\nBody\n")
+    root = make_site({"content/events/paris.md": entry})
+    assert problem_lines(root) == [f"content/events/paris.md:6:1: error: {UNDER_INDENTED}"]
+
+
+def test_a_field_without_its_colon_after_folded_text_is_reported_on_its_own_line(make_site):
+    summary = "  summary: >-\n    People picket.[@paper-one]\n  place: Warsaw\n  tags Interpol\n"
+    root = make_site(events_yaml(EVENT.replace("  summary: People picket.[@paper-one]\n", summary)))
+    assert problem_lines(root) == [
+        "data/events/2021.yaml:7:3: error: YAML syntax: could not find expected ':' (while scanning a simple key): "
+        "a field's name is followed by ':'"
+    ]
+
+
+def test_a_line_of_literal_text_indented_too_little_is_reported_on_that_line(make_site):
+    body = "  body: |\n    People picket.\n\n  More people.\n"
+    root = make_site(events_yaml(EVENT + body))
+    assert problem_lines(root) == [
+        'data/events/2021.yaml:9:3: error: this line of the text under "body" is indented less than the lines above it: '
+        "indent it like them (or end the text before it)"
     ]
 
 

@@ -1,0 +1,23 @@
+"""`new event`: the entry it writes, filled in, is a valid event that keeps its address."""
+from explainer.load import load_site
+from explainer.scaffold import new_event
+from explainer.validate import validate_site
+
+
+def test_a_new_event_names_its_id_in_the_front_matter_and_once_filled_in_validates(make_site):
+    root = make_site({})
+    path = new_event(root, "Belarusians picket the Interpol office in Warsaw", "2021-11-04")
+    assert path == root / "content/events/2021-11-04-belarusians-picket-the-interpol-office-in-warsaw.md"
+    text = path.read_text(encoding="utf-8")
+    assert text.splitlines()[:3] == [
+        "---",
+        "id: 2021-11-04-belarusians-picket-the-interpol-office-in-warsaw  # the address of its page, /events/<id>/: "
+        "keep it when the title changes",
+        "date: 2021-11-04",
+    ]
+    filled_in = text.replace("source-id", "paper-one").replace("Interpol office in Warsaw", "Interpol bureau in Warsaw")
+    path.write_text(filled_in, encoding="utf-8")
+    site, problems = validate_site(load_site(root)[0])
+    assert problems == []
+    assert [event.id for event in site.events] == [path.stem]
+    assert site.events[0].title == "Belarusians picket the Interpol bureau in Warsaw"
