@@ -537,10 +537,10 @@ class _CardDesign:
     background: tuple[int, int, int] = (17, 24, 39)
     accent: tuple[int, int, int] = (220, 38, 38)
     text: tuple[int, int, int] = (255, 255, 255)
-    muted: tuple[int, int, int] = (209, 213, 219)
-    # Steps of anti-aliasing from the background to each text colour. Three look as smooth as Pillow's 255 once a
-    # preview scales the card down (one leaves edges jagged), and keep the card a 4-bit PNG of 8 colours.
-    shades: int = 3
+    # Steps from the background to the text colour for anti-aliased edges. Two look as smooth as Pillow's 255 once a
+    # preview scales the card down (one leaves edges jagged), and make a 2-bit PNG of 4 colours: a third fewer bytes
+    # and a sixth less time than 8 colours, where the site title could keep a colour of its own.
+    shades: int = 2
     margin: int = 80
     # X shows large images at 2:1, cutting 15 pixels off the top and bottom of a 1200x630 card: the bar keeps 12.
     accent_height: int = 27
@@ -549,7 +549,7 @@ class _CardDesign:
     title_top: int = 150
     title_sizes: tuple[int, ...] = (76, 64, 54, 46, 40)
     line_spacing: float = 1.2
-    # A longer title is cut short: a preview is a teaser, and six lines keep a card of them within its bytes.
+    # A longer title is cut short with an ellipsis: a preview is a teaser, and more lines cost time and bytes.
     max_title_lines: int = 6
 
     @property
@@ -573,9 +573,10 @@ class _CardDesign:
 
 @dataclass(frozen=True)
 class _PngEncoding:
-    """How a title card is compressed, within `budget` bytes: zlib's run-length strategy, a third of the time of the
-    default one and as small for most titles; then the default, a quarter smaller on a card full of text; then
-    (for a title of symbols, say) the card drawn again with `shades_over_budget` shades."""
+    """How a title card is compressed, within `budget` bytes: zlib's run-length strategy, half the time of the
+    default one and as small for most titles; then the default; then the card drawn again with
+    `shades_over_budget` steps of anti-aliasing. The densest titles we found (random letters and symbols over six
+    lines) take 16 KB with the first."""
 
     level: int = 6
     strategies: tuple[int, ...] = (zlib.Z_RLE, zlib.Z_DEFAULT_STRATEGY)
@@ -689,10 +690,10 @@ def _title_card_png(card: _TitleCard) -> bytes:
 
 def _title_card_image(card: _TitleCard, shades: int) -> Image.Image:
     """A palette image with the site title small on top, the title large below and the accent bar, light on dark,
-    its text anti-aliased in shades steps."""
+    its text anti-aliased in `shades` steps."""
     design = card.design
     width, height = design.size
-    # The title is drawn as coverage (0-255, anti-aliased), then mapped to the palette's few shades of its colour.
+    # The title is drawn as coverage (0-255, anti-aliased), then mapped to the palette's few steps to its colour.
     image = Image.new("L", design.size, 0)
     draw = ImageDraw.Draw(image)
     font, lines = _title_layout(card.title, card.font, design)
@@ -703,7 +704,7 @@ def _title_card_image(card: _TitleCard, shades: int) -> Image.Image:
     # Only where text was drawn: looking up every pixel would take as long as drawing.
     inked = image.getbbox()
     if inked:
-        image.paste(image.crop(inked).point(_coverage_lookup(shades, 1)), inked[:2])
+        image.paste(image.crop(inked).point(_coverage_lookup(shades)), inked[:2])
     head = (width, design.title_top)
     image.paste(Image.frombytes("L", head, _card_head(card.site_title, card.font, design, shades)), (0, 0))
     image.putpalette(_palette(design, shades))
@@ -713,31 +714,29 @@ def _title_card_image(card: _TitleCard, shades: int) -> Image.Image:
 # Every card of a site has the same head: drawn once per process (it takes a third of a card's time).
 @functools.lru_cache(maxsize=8)
 def _card_head(site_title: str, font: _CardFont, design: _CardDesign, shades: int) -> bytes:
-    """The palette indices of the band above the title: the accent bar and the site title, on one line."""
+    """The palette indices of the band above the title: the accent bar and the site title, on one line, cut short
+    with an ellipsis if it is too long."""
     head = Image.new("L", (design.size[0], design.title_top), 0)
     site_font = _card_font(font, design.site_title_size)
     line = " ".join(site_title.split())
     if site_font.getlength(line) > design.text_width:
         line = _with_ellipsis(line, site_font, design.text_width)
     ImageDraw.Draw(head).text((design.margin, design.site_title_top), line, font=site_font, fill=255)
-    head = head.point(_coverage_lookup(shades, 1 + shades))
-    head.paste(2 * shades + 1, (0, 0, design.size[0], design.accent_height))
+    head = head.point(_coverage_lookup(shades))
+    head.paste(shades + 1, (0, 0, design.size[0], design.accent_height))
     return head.tobytes()
 
 
 def _palette(design: _CardDesign, shades: int) -> list[int]:
-    """A title card's colours as Pillow's flat palette: the background (index 0), shades of the title's colour, as
-    many of the site title's, and the accent (index 2 * shades + 1)."""
-    colours = [design.background, *_shades(design.background, design.text, shades),
-               *_shades(design.background, design.muted, shades), design.accent]
+    """A title card's colours as Pillow's flat palette: the background (index 0), the steps to the text colour
+    (1 to shades), the accent (shades + 1)."""
+    colours = [design.background, *_shades(design.background, design.text, shades), design.accent]
     return [channel for colour in colours for channel in colour]
 
 
-def _coverage_lookup(shades: int, first: int) -> list[int]:
-    """Text coverage (0-255) to palette index: the background where it rounds to no shade, else the shade counted
-    from index first."""
-    steps = [(coverage * shades + 127) // 255 for coverage in range(256)]
-    return [first + step - 1 if step else 0 for step in steps]
+def _coverage_lookup(shades: int) -> list[int]:
+    """Text coverage (0-255) to palette index: the nearest of the steps from the background to the text colour."""
+    return [(coverage * shades + 127) // 255 for coverage in range(256)]
 
 
 def _shades(background: tuple[int, int, int], colour: tuple[int, int, int], count: int) -> list[tuple[int, ...]]:
