@@ -598,7 +598,8 @@ class _JpegEncoding:
 
 @dataclass(frozen=True)
 class _TitleCard:
-    """Everything a title card is made of, and all that `_title_card_png` reads: its digest names the card."""
+    """Everything a title card is made of, its digest its name: all that `_title_card_png` draws it from, and the
+    versions of the code and libraries that draw it."""
 
     title: str
     site_title: str
@@ -611,7 +612,8 @@ class _TitleCard:
 
 @dataclass(frozen=True)
 class _PhotoCard:
-    """Everything a photo's card is made of, and all that `_photo_card_jpeg` reads: its digest names the card."""
+    """Everything a photo's card is made of, its digest its name: all that `_photo_card_jpeg` makes it from, and
+    the versions of the code and libraries that make it."""
 
     photo: bytes = field(repr=False)
     size: tuple[int, int]
@@ -647,6 +649,7 @@ def _card_font_choice() -> _CardFont:
     return _CardFont(None, "pillow-default")
 
 
+@functools.lru_cache(maxsize=16)  # loading a font takes a tenth of a millisecond, and every card loads two
 def _card_font(font: _CardFont, size: int) -> ImageFont.FreeTypeFont:
     """font at size."""
     if font.path:
