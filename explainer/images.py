@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
+import importlib.metadata
 import io
 import json
 import math
@@ -13,14 +15,14 @@ import struct
 import tempfile
 import unicodedata
 import warnings
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from importlib import metadata
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
-from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFile, ImageFont, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFile, ImageFont, ImageOps, UnidentifiedImageError, features
 
 from .cache import content_digest
 from .markup import is_safe_url, url_scheme
@@ -32,10 +34,21 @@ MAX_PIXELS: int = 40_000_000
 WEBP_QUALITY = 80
 WEBP_METHOD = 4
 JPEG_QUALITY = 82
+# Social cards: 1200x630 (1.91:1), PNG (title cards) or JPEG (photos), far under every size limit. What shows them:
+# - Facebook: at least 1200x630 for the best display, 600x315 for a large one, 200x200 at all; at most 8 MB; keep
+#   near 1.91:1 (developers.facebook.com/docs/sharing/webmasters/images).
+# - X, summary_large_image: 2:1, from 300x157 to 4096x4096, under 5 MB, JPG, PNG, WEBP or GIF
+#   (developer.x.com/en/docs/x-for-websites/cards/overview/summary-card-with-large-image).
+# - LinkedIn: 1200x627 (1.91:1), at most 5 MB, JPEG, PNG or GIF: not WebP (linkedin.com/help/linkedin/answer/46687).
+# - Mastodon: JPEG, PNG, GIF or WebP under 2 MB, kept at 640x360 (mastodon/mastodon, app/models/preview_card.rb).
+# - Bluesky: the app fits it into 2000x2000 and 1,000,000 bytes, the lexicon's limit for a link card's thumbnail
+#   (bluesky-social/social-app, src/lib/api/resolve.ts; atproto, lexicons/app/bsky/embed/external.json).
 CARD_SIZE = (1200, 630)
 
 # Bump whenever a change here alters output bytes, so every cached image is made again.
 _PIPELINE_VERSION = 1
+# Bump whenever a change to the drawing of cards alters their bytes (their inputs are in their digest already).
+_CARD_VERSION = 2
 # Only plugins for common web and camera formats are tried; Pillow's "JPEG" also opens phones' MPO files.
 _READABLE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP")
 # EXIF orientations 5-8 store the picture rotated a quarter turn, so width and height swap.
@@ -53,19 +66,6 @@ _CARD_FONT_FILES = (
     Path("/System/Library/Fonts/Supplemental/Arial Bold.ttf"),
     Path("C:/Windows/Fonts/arialbd.ttf"),
 )
-_CARD_BACKGROUND = (17, 24, 39)
-_CARD_ACCENT = (220, 38, 38)
-_CARD_TEXT = (255, 255, 255)
-_CARD_MUTED = (209, 213, 219)
-_CARD_MARGIN = 80
-_CARD_TEXT_WIDTH = CARD_SIZE[0] - 2 * _CARD_MARGIN
-_ACCENT_HEIGHT = 12
-_SITE_TITLE_TOP = 64
-_SITE_TITLE_SIZE = 34
-_TITLE_TOP = 150
-_TITLE_BOX_HEIGHT = CARD_SIZE[1] - _TITLE_TOP - _CARD_MARGIN
-_TITLE_SIZES = (76, 64, 54, 46, 40)
-
 
 class ImageProblem(Exception):
     """An image that cannot be published; str(e) is an editor-friendly message without path or traceback text."""
@@ -241,23 +241,48 @@ class ImageCache:
 
     def social_card(self, title: str, site_title: str, photo: Path | None, key: str, *,
                     cached_only: bool = False) -> tuple[str, Path, str] | None:
-        """A 1200x630 JPEG for Open Graph, the photo cropped to cover or a title card: (output path, cached file,
-        digest of its bytes).
+        """An event's 1200x630 image for link previews, its photo's card or else a title card: (output path named
+        after key, cached file, digest of its bytes). Events showing one photo first share its cached file, made
+        once; `photo_card` names it after the photo, so that they can share the published file too.
 
-        With `cached_only`, None instead of making a card that is not in the cache yet. A cached
-        card's name carries the digest of its bytes, so one garbled since is known when published.
+        With `cached_only`, None instead of making a card that is not in the cache yet.
         """
-        photo_data = photo.read_bytes() if photo else b""
-        digest = _digest(_card_settings(title, site_title, photo is not None), photo_data)
+        if photo:
+            return self._card(self._photo_card(photo), _slug(key), _JPEG, cached_only)
+        return self.title_card(title, site_title, key, cached_only=cached_only)
+
+    def photo_card(self, photo: Path, *, cached_only: bool = False) -> tuple[str, Path, str] | None:
+        """The photo cropped to cover a 1200x630 JPEG: (output path named after the photo, cached file, digest of its
+        bytes), or None if `cached_only` and not made yet."""
+        return self._card(self._photo_card(photo), _slug(photo.stem), _JPEG, cached_only)
+
+    def title_card(self, title: str, site_title: str, key: str, *,
+                   cached_only: bool = False) -> tuple[str, Path, str] | None:
+        """A 1200x630 palette PNG of the title under the site title: (output path named after key, cached file,
+        digest of its bytes), or None if `cached_only` and not made yet."""
+        card = _TitleCard(title, site_title, self._title_font, _TITLE_CARD_DESIGN, _TITLE_CARD_PNG, self._libraries)
+        return self._card(card, _slug(key), _PNG, cached_only)
+
+    def _photo_card(self, photo: Path) -> _PhotoCard:
+        """Everything the card of the photo at path is made of."""
+        return _PhotoCard(photo.read_bytes(), CARD_SIZE, _TITLE_CARD_DESIGN.background, _PHOTO_CARD_JPEG,
+                          self._libraries)
+
+    def _card(self, card: _TitleCard | _PhotoCard, name: str, output_format: _Format,
+              cached_only: bool) -> tuple[str, Path, str] | None:
+        """The card made from exactly `card` (its digest names it), from the cache or made now. A cached card's
+        name carries the digest of its bytes too, so that one garbled since is known when published."""
+        digest = _card_digest(card)
         made = self._cached_cards().get(digest)
         if made is None:
             if cached_only:
                 return None
-            data = _encoded(_photo_card(photo_data), _JPEG) if photo else _title_card_bytes(_title_card(title, site_title))
-            made = self._cached_cards()[digest] = (self.cache_dir / "cards" / f"{digest}.{content_digest(data)}.jpg", content_digest(data))
+            data = _title_card_png(card) if isinstance(card, _TitleCard) else _photo_card_jpeg(card)
+            made = (self.cache_dir / "cards" / f"{digest}.{content_digest(data)}.{output_format.ext}", content_digest(data))
             _write_atomic(made[0], data)
+            self._cached_cards()[digest] = made
             self.work_done += 1
-        return f"cards/{_slug(key)}.{digest[:10]}.jpg", made[0], made[1]
+        return f"cards/{name}.{digest[:10]}.{output_format.ext}", made[0], made[1]
 
     def _cached_cards(self) -> dict[str, tuple[Path, str]]:
         """The cards in the cache by the digest of what each is made of: its file and the digest of its bytes (both
@@ -268,6 +293,16 @@ class ImageCache:
             self._cards = {name.split(".")[0]: (folder / name, name.split(".")[1]) for name in names
                            if name.count(".") == 2 and not name.startswith(".")}
         return self._cards
+
+    @functools.cached_property
+    def _title_font(self) -> _CardFont:
+        """The font of title cards, found once per cache (hashing it takes longer than drawing a card)."""
+        return _card_font_choice()
+
+    @functools.cached_property
+    def _libraries(self) -> tuple[tuple[str, str | None], ...]:
+        """The versions of what draws and encodes cards, looked up once per cache."""
+        return _card_libraries()
 
     def _cached_rendition(self, digest: str) -> _Rendition | None:
         """The rendition recorded for digest if its index and every variant file are in the cache."""
@@ -518,118 +553,298 @@ def _sanitized_format(source_format: str | None) -> _Format:
             return _PNG
 
 
-def _photo_card(data: bytes) -> Image.Image:
-    """The photo in data centre-cropped to cover the card, on the card background where it is transparent."""
-    with _reading(data):
-        image = _opened(data)
-        width, height = _display_size(image)
-        scale = max(CARD_SIZE[0] / width, CARD_SIZE[1] / height)
-        pixels = _publishable(image, size=(math.ceil(width * scale), math.ceil(height * scale)))
-    left, top = (pixels.width - CARD_SIZE[0]) // 2, (pixels.height - CARD_SIZE[1]) // 2
-    cover = pixels.crop((left, top, left + CARD_SIZE[0], top + CARD_SIZE[1]))
-    card = Image.new("RGB", CARD_SIZE, _CARD_BACKGROUND)
-    card.paste(cover, mask=cover.getchannel("A") if cover.mode == "RGBA" else None)
-    return card
+@dataclass(frozen=True)
+class _CardFont:
+    """The font of title cards: its file (None for Pillow's built-in font) and the digest of its bytes."""
+
+    path: str | None
+    digest: str
 
 
-def _title_card(title: str, site_title: str) -> Image.Image:
-    """A card with the site title small on top and the title large below, light on dark."""
-    card = Image.new("RGB", CARD_SIZE, _CARD_BACKGROUND)
-    draw = ImageDraw.Draw(card)
-    draw.rectangle((0, 0, CARD_SIZE[0], _ACCENT_HEIGHT), fill=_CARD_ACCENT)
-    site_font = _card_font(_SITE_TITLE_SIZE)
-    site_line = "".join(_shortened(_wrapped(site_title, site_font), 1, site_font))
-    draw.text((_CARD_MARGIN, _SITE_TITLE_TOP), site_line, font=site_font, fill=_CARD_MUTED)
-    size, lines = _title_layout(title)
-    font = _card_font(size)
-    top = _TITLE_TOP + (_TITLE_BOX_HEIGHT - _line_height(size) * len(lines)) // 2
-    for index, line in enumerate(lines):
-        draw.text((_CARD_MARGIN, top + index * _line_height(size)), line, font=font, fill=_CARD_TEXT)
-    return card
+@dataclass(frozen=True)
+class _CardDesign:
+    """How a title card looks: its size, colours, and the sizes and places of its text, in pixels."""
+
+    size: tuple[int, int] = CARD_SIZE
+    background: tuple[int, int, int] = (17, 24, 39)
+    accent: tuple[int, int, int] = (220, 38, 38)
+    text: tuple[int, int, int] = (255, 255, 255)
+    # Steps from the background to the text colour for anti-aliased edges. Two look as smooth as Pillow's 255 once a
+    # preview scales the card down (one leaves edges jagged), and make a 2-bit PNG of 4 colours: a third fewer bytes
+    # and a sixth less time than 8 colours, where the site title could keep a colour of its own.
+    shades: int = 2
+    margin: int = 80
+    # X shows large images at 2:1, cutting 15 pixels off the top and bottom of a 1200x630 card: the bar keeps 12.
+    accent_height: int = 27
+    site_title_top: int = 64
+    site_title_size: int = 34
+    title_top: int = 150
+    title_sizes: tuple[int, ...] = (76, 64, 54, 46, 40)
+    line_spacing: float = 1.2
+    # A longer title is cut short with an ellipsis: a preview is a teaser, and more lines cost time and bytes.
+    max_title_lines: int = 6
+
+    @property
+    def text_width(self) -> int:
+        """The width of a line of text."""
+        return self.size[0] - 2 * self.margin
+
+    @property
+    def title_box_height(self) -> int:
+        """The height the title's lines share."""
+        return self.size[1] - self.title_top - self.margin
+
+    def line_height(self, size: int) -> int:
+        """The distance between title lines set at size."""
+        return round(size * self.line_spacing)
+
+    def max_lines(self, size: int) -> int:
+        """How many title lines set at size the card holds."""
+        return min(self.title_box_height // self.line_height(size), self.max_title_lines)
 
 
-def _title_card_bytes(card: Image.Image) -> bytes:
-    """A title card as a baseline JPEG: a quarter of the time of an optimized progressive one, for a fifth more
-    bytes, on a file only link previews fetch (a site of ten thousand events has ten thousand of them)."""
-    buffer = io.BytesIO()
-    card.save(buffer, "JPEG", quality=JPEG_QUALITY)
-    return buffer.getvalue()
+@dataclass(frozen=True)
+class _PngEncoding:
+    """How a title card is compressed, within `budget` bytes: zlib's run-length strategy, half the time of the
+    default one and as small for most titles; then the default; then the card drawn again with
+    `shades_over_budget` steps of anti-aliasing. The densest titles we found (random letters and symbols over six
+    lines) take 16 KB with the first."""
+
+    level: int = 6
+    strategies: tuple[int, ...] = (zlib.Z_RLE, zlib.Z_DEFAULT_STRATEGY)
+    budget: int = 20_000
+    shades_over_budget: int = 1
 
 
-def _card_font(size: int) -> ImageFont.FreeTypeFont:
-    """The card font at size: the first system TrueType font present, else Pillow's built-in one."""
-    font_file = _card_font_file()
-    if font_file:
-        return ImageFont.truetype(font_file, size)
+@dataclass(frozen=True)
+class _JpegEncoding:
+    """How a photo's card is compressed."""
+
+    # A detailed 1200x630 photo takes 80-130 KB at 75, and still 50-80 KB at 40, whose blocks show: 20 KB is for
+    # flat pictures. Each photo has one card, and the previews that fetch it scale it down and encode it again.
+    quality: int = 75
+    progressive: bool = True
+    optimize: bool = True
+    subsampling: str = "4:2:0"
+
+
+@dataclass(frozen=True)
+class _TitleCard:
+    """Everything a title card is made of, its digest its name: all that `_title_card_png` draws it from, and the
+    versions of the code and libraries that draw it."""
+
+    title: str
+    site_title: str
+    font: _CardFont
+    design: _CardDesign
+    encoding: _PngEncoding
+    libraries: tuple[tuple[str, str | None], ...]
+    version: int = _CARD_VERSION
+
+
+@dataclass(frozen=True)
+class _PhotoCard:
+    """Everything a photo's card is made of, its digest its name: all that `_photo_card_jpeg` makes it from, and
+    the versions of the code and libraries that make it."""
+
+    photo: bytes = field(repr=False)
+    size: tuple[int, int]
+    background: tuple[int, int, int]  # where the photo is transparent
+    encoding: _JpegEncoding
+    libraries: tuple[tuple[str, str | None], ...]
+    version: int = _CARD_VERSION
+
+
+_TITLE_CARD_DESIGN = _CardDesign()
+_TITLE_CARD_PNG = _PngEncoding()
+_PHOTO_CARD_JPEG = _JpegEncoding()
+
+
+def _card_digest(card: _TitleCard | _PhotoCard) -> str:
+    """Hex sha256 of every field of card, the photo's bytes included."""
+    fields = dataclasses.asdict(card)
+    data = fields.pop("photo", b"")
+    return _digest({"card": type(card).__name__, **fields}, data)
+
+
+def _card_libraries() -> tuple[tuple[str, str | None], ...]:
+    """The versions of Pillow and of the libraries it draws, lays out and encodes cards with (None: not there)."""
+    libraries = ("freetype2", "raqm", "harfbuzz", "fribidi", "zlib", "jpg", "libjpeg_turbo")
+    return (("Pillow", importlib.metadata.version("Pillow")), *((name, features.version(name)) for name in libraries))
+
+
+def _card_font_choice() -> _CardFont:
+    """The first of the fixed system font paths that holds a file, with its digest; else Pillow's built-in font."""
+    for path in _CARD_FONT_FILES:
+        if path.is_file():
+            return _CardFont(path.as_posix(), hashlib.sha256(path.read_bytes()).hexdigest())
+    return _CardFont(None, "pillow-default")
+
+
+@functools.lru_cache(maxsize=16)  # loading a font takes a tenth of a millisecond, and every card loads two
+def _card_font(font: _CardFont, size: int) -> ImageFont.FreeTypeFont:
+    """font at size."""
+    if font.path:
+        return ImageFont.truetype(font.path, size)
     return ImageFont.load_default(size=size)  # type: ignore[return-value]  # a FreeTypeFont whenever size is given
 
 
-def _card_font_file() -> Path | None:
-    """The first of the fixed system font paths that holds a file, if any."""
-    return next((path for path in _CARD_FONT_FILES if path.is_file()), None)
+def _photo_card_jpeg(card: _PhotoCard) -> bytes:
+    """The photo centre-cropped to cover the card, on the background where it is transparent, as a JPEG."""
+    with _reading(card.photo):
+        image = _opened(card.photo)
+        width, height = _display_size(image)
+        scale = max(card.size[0] / width, card.size[1] / height)
+        pixels = _publishable(image, size=(math.ceil(width * scale), math.ceil(height * scale)))
+    left, top = (pixels.width - card.size[0]) // 2, (pixels.height - card.size[1]) // 2
+    cover = pixels.crop((left, top, left + card.size[0], top + card.size[1]))
+    canvas = Image.new("RGB", card.size, card.background)
+    canvas.paste(cover, mask=cover.getchannel("A") if cover.mode == "RGBA" else None)
+    buffer = io.BytesIO()
+    encoding = card.encoding
+    canvas.save(buffer, "JPEG", quality=encoding.quality, progressive=encoding.progressive,
+                optimize=encoding.optimize, subsampling=encoding.subsampling)
+    return buffer.getvalue()
 
 
-def _card_font_name() -> str:
-    """An identifier of the font _card_font uses, so a different font makes new cards."""
-    font_file = _card_font_file()
-    return font_file.as_posix() if font_file else "pillow-default"
+def _title_card_png(card: _TitleCard) -> bytes:
+    """The title card as a PNG of a few colours: the first of its encodings under budget, else the smallest."""
+    encoding = card.encoding
+    smallest = b""
+    for shades in (card.design.shades, encoding.shades_over_budget):
+        image = _title_card_image(card, shades)
+        for strategy in encoding.strategies:
+            buffer = io.BytesIO()
+            image.save(buffer, "PNG", compress_level=encoding.level, compress_type=strategy)
+            data = buffer.getvalue()
+            if len(data) < encoding.budget:
+                return data
+            smallest = min(smallest, data, key=len) if smallest else data
+    return smallest
 
 
-def _title_layout(title: str) -> tuple[int, list[str]]:
-    """The largest title font size whose wrapped lines fit the card, with those lines (cut short at the smallest)."""
-    for size in _TITLE_SIZES[:-1]:
-        lines = _wrapped(title, _card_font(size))
-        if len(lines) <= _max_lines(size):
-            return size, lines
-    smallest = _TITLE_SIZES[-1]
-    font = _card_font(smallest)
-    return smallest, _shortened(_wrapped(title, font), _max_lines(smallest), font)
+def _title_card_image(card: _TitleCard, shades: int) -> Image.Image:
+    """A palette image with the site title small on top, the title large below and the accent bar, light on dark,
+    its text anti-aliased in `shades` steps."""
+    design = card.design
+    width, height = design.size
+    # The title is drawn as coverage (0-255, anti-aliased), then mapped to the palette's few steps to its colour.
+    image = Image.new("L", design.size, 0)
+    draw = ImageDraw.Draw(image)
+    font, lines = _title_layout(card.title, card.font, design)
+    line_height = design.line_height(int(font.size))
+    top = design.title_top + (design.title_box_height - line_height * len(lines)) // 2
+    for index, line in enumerate(lines):
+        draw.text((design.margin, top + index * line_height), line, font=font, fill=255)
+    # Only where text was drawn: looking up every pixel would take as long as drawing.
+    inked = image.getbbox()
+    if inked:
+        image.paste(image.crop(inked).point(_coverage_lookup(shades)), inked[:2])
+    head = (width, design.title_top)
+    image.paste(Image.frombytes("L", head, _card_head(card.site_title, card.font, design, shades)), (0, 0))
+    image.putpalette(_palette(design, shades))
+    return image
 
 
-def _line_height(size: int) -> int:
-    """The distance between title lines set at size."""
-    return round(size * 1.2)
+# Every card of a site has the same head: drawn once per process (it takes a third of a card's time).
+@functools.lru_cache(maxsize=8)
+def _card_head(site_title: str, font: _CardFont, design: _CardDesign, shades: int) -> bytes:
+    """The palette indices of the band above the title: the accent bar and the site title, on one line, cut short
+    with an ellipsis if it is too long."""
+    head = Image.new("L", (design.size[0], design.title_top), 0)
+    site_font = _card_font(font, design.site_title_size)
+    line = " ".join(site_title.split())
+    if site_font.getlength(line) > design.text_width:
+        line = _with_ellipsis(line, site_font, design.text_width)
+    ImageDraw.Draw(head).text((design.margin, design.site_title_top), line, font=site_font, fill=255)
+    head = head.point(_coverage_lookup(shades))
+    head.paste(shades + 1, (0, 0, design.size[0], design.accent_height))
+    return head.tobytes()
 
 
-def _max_lines(size: int) -> int:
-    """How many title lines set at size fit the title box."""
-    return _TITLE_BOX_HEIGHT // _line_height(size)
+def _palette(design: _CardDesign, shades: int) -> list[int]:
+    """A title card's colours as Pillow's flat palette: the background (index 0), the steps to the text colour
+    (1 to shades), the accent (shades + 1)."""
+    colours = [design.background, *_shades(design.background, design.text, shades), design.accent]
+    return [channel for colour in colours for channel in colour]
 
 
-def _wrapped(text: str, font: ImageFont.FreeTypeFont) -> list[str]:
-    """text broken into lines no wider than the card's text width, words longer than a line split."""
+def _coverage_lookup(shades: int) -> list[int]:
+    """Text coverage (0-255) to palette index: the nearest of the steps from the background to the text colour."""
+    return [(coverage * shades + 127) // 255 for coverage in range(256)]
+
+
+def _shades(background: tuple[int, int, int], colour: tuple[int, int, int], count: int) -> list[tuple[int, ...]]:
+    """count colours evenly from just past background to colour, as anti-aliased text blends them."""
+    return [tuple(round(b + (c - b) * step / count) for b, c in zip(background, colour))
+            for step in range(1, count + 1)]
+
+
+def _title_layout(title: str, font: _CardFont, design: _CardDesign) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """The title font at the largest size whose wrapped lines fit the card, with those lines (cut short at the
+    smallest size)."""
+    reference = _card_font(font, design.title_sizes[0])
+    widths: dict[str, float] = {}
+
+    def width_at_reference(text: str) -> float:
+        if text not in widths:
+            widths[text] = reference.getlength(text)
+        return widths[text]
+
+    for size in design.title_sizes:
+        # Each word is measured once: the fonts' widths scale with the size to within a tenth of a pixel.
+        scale = size / design.title_sizes[0]
+        lines = _wrapped(title.split(), lambda text: width_at_reference(text) * scale, design.text_width,
+                         design.max_lines(size))
+        if len(lines) <= design.max_lines(size):
+            return (reference if size == design.title_sizes[0] else _card_font(font, size)), lines
+    smallest = _card_font(font, size)
+    count = design.max_lines(size)
+    return smallest, lines[: count - 1] + [_with_ellipsis(lines[count - 1], smallest, design.text_width)]
+
+
+def _wrapped(words: list[str], width_of: Callable[[str], float], line_width: float, limit: int) -> list[str]:
+    """words in lines no wider than line_width (words longer than a line split), stopping at limit + 1 lines."""
+    space = width_of(" ")
     lines: list[str] = []
-    for word in text.split():
-        for piece in _pieces(word, font):
-            joined = f"{lines[-1]} {piece}" if lines else piece
-            if lines and font.getlength(joined) <= _CARD_TEXT_WIDTH:
-                lines[-1] = joined
+    widths: list[float] = []
+    for word in words:
+        for piece in _pieces(word, width_of, line_width):
+            piece_width = width_of(piece)
+            if lines and widths[-1] + space + piece_width <= line_width:
+                lines[-1] += " " + piece
+                widths[-1] += space + piece_width
+            elif len(lines) > limit:
+                return lines
             else:
                 lines.append(piece)
+                widths.append(piece_width)
     return lines
 
 
-def _pieces(word: str, font: ImageFont.FreeTypeFont) -> list[str]:
-    """word split into pieces no wider than the card's text width (usually just word)."""
-    if font.getlength(word) <= _CARD_TEXT_WIDTH:
+def _pieces(word: str, width_of: Callable[[str], float], line_width: float) -> list[str]:
+    """word split into pieces no wider than line_width (usually just word)."""
+    if width_of(word) <= line_width:
         return [word]
     pieces = [""]
     for char in word:
-        if pieces[-1] and font.getlength(pieces[-1] + char) > _CARD_TEXT_WIDTH:
+        if pieces[-1] and width_of(pieces[-1] + char) > line_width:
             pieces.append(char)
         else:
             pieces[-1] += char
     return pieces
 
 
-def _shortened(lines: list[str], count: int, font: ImageFont.FreeTypeFont) -> list[str]:
-    """The first count of lines, the last ending in an ellipsis if any were dropped."""
-    if len(lines) <= count:
-        return lines
-    last = lines[count - 1]
-    while last and font.getlength(last + "…") > _CARD_TEXT_WIDTH:
-        last = last[:-1]
-    return lines[: count - 1] + [last.rstrip() + "…"]
+def _with_ellipsis(text: str, font: ImageFont.FreeTypeFont, line_width: float) -> str:
+    """The longest start of text that an ellipsis ends within line_width."""
+    fits, too_long = 0, len(text) + 1
+    while too_long - fits > 1:
+        middle = (fits + too_long) // 2
+        if font.getlength(text[:middle].rstrip() + "…") <= line_width:
+            fits = middle
+        else:
+            too_long = middle
+    return text[:fits].rstrip() + "…"
 
 
 def _photo_settings(widths: tuple[int, ...]) -> dict[str, object]:
@@ -653,21 +868,6 @@ def _sanitize_settings() -> dict[str, object]:
     }
 
 
-def _card_settings(title: str, site_title: str, has_photo: bool) -> dict[str, object]:
-    """Everything besides the photo bytes that determines a social card."""
-    return {
-        "pipeline": _PIPELINE_VERSION,
-        "purpose": "card",
-        "jpeg": JPEG_QUALITY,
-        "encoding": "progressive" if has_photo else "baseline",
-        "size": list(CARD_SIZE),
-        "font": _card_font_name(),
-        "title": title,
-        "site_title": site_title,
-        "photo": has_photo,
-    }
-
-
 def _digest(settings: dict[str, object], data: bytes) -> str:
     """Hex sha256 of settings (as canonical JSON), of the code that makes images, then of data."""
     hasher = hashlib.sha256(json.dumps({**settings, "made by": _made_by()}, sort_keys=True, ensure_ascii=False).encode())
@@ -678,7 +878,7 @@ def _digest(settings: dict[str, object], data: bytes) -> str:
 @functools.cache
 def _made_by() -> str:
     """This module's code and Pillow's version: what turns an image's bytes and settings into its files."""
-    return f"{content_digest(Path(__file__).read_bytes())} Pillow {metadata.version('Pillow')}"
+    return f"{content_digest(Path(__file__).read_bytes())} Pillow {importlib.metadata.version('Pillow')}"
 
 
 def _slug(text: str) -> str:

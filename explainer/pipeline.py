@@ -373,17 +373,22 @@ def _process_photos(project: Project, site: Site, cache: ImageCache, workers: in
 
 
 def _social_cards(project: Project, site: Site, cache: ImageCache, workers: int, caches: Caches) -> dict[str, tuple[str, str, str]]:
-    """Event id -> (output path, cached file, digest of its bytes or "") of its 1200x630 sharing image: its first
-    photo, else a title card; remembered between builds by the fingerprint of what each is made of."""
+    """Event id -> (output path, cached file, digest of its bytes) of its 1200x630 sharing image: the card of its
+    first photo (one for each photo, whichever events show it), else a card of its title; remembered between builds
+    by the fingerprint of what each is made of."""
     known = caches.cards
 
+    def photo_of(event: Event) -> Path | None:
+        return project.root / "assets" / event.photos[0].src if event.photos else None
+
     def made_of(event: Event) -> str:
-        photo = project.root / "assets" / event.photos[0].src if event.photos else None
-        return fingerprint(event.title, site.settings.title, caches.digests.digest(photo) if photo else None)
+        photo = photo_of(event)
+        return fingerprint(caches.digests.digest(photo)) if photo else fingerprint(event.title, site.settings.title, event.id)
 
     def card(event: Event, cached_only: bool = False) -> tuple[str, str, str] | None:
-        photo = project.root / "assets" / event.photos[0].src if event.photos else None
-        made = cache.social_card(event.title, site.settings.title, photo, key=event.id, cached_only=cached_only)
+        photo = photo_of(event)
+        made = (cache.photo_card(photo, cached_only=cached_only) if photo
+                else cache.title_card(event.title, site.settings.title, event.id, cached_only=cached_only))
         return made and (made[0], str(made[1]), made[2])
 
     keys = {event.id: made_of(event) for event in site.events}
@@ -391,8 +396,11 @@ def _social_cards(project: Project, site: Site, cache: ImageCache, workers: int,
     for event in site.events:
         remembered = known.get(event.id)
         cards[event.id] = remembered[1] if remembered and remembered[0] == keys[event.id] else card(event, cached_only=True)
-    missing = [event for event in site.events if cards[event.id] is None]
-    cards.update(zip((event.id for event in missing), map_forked(card, missing, workers)))
+    missing = list({keys[event.id]: event for event in site.events if cards[event.id] is None}.values())  # one per photo
+    made = dict(zip((keys[event.id] for event in missing), map_forked(card, missing, workers)))
+    for event in site.events:
+        if cards[event.id] is None:
+            cards[event.id] = made[keys[event.id]]
     known.clear()
     known.update({event.id: (keys[event.id], cards[event.id]) for event in site.events})
     return cards

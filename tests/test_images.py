@@ -1,3 +1,6 @@
+import dataclasses
+import io
+import random
 import re
 import struct
 import zlib
@@ -6,7 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image, ImageCms, ImageDraw, JpegImagePlugin, PngImagePlugin
 
-from explainer.images import ImageCache, ImageProblem, check_image
+from explainer import images
+from explainer.images import (_TITLE_CARD_DESIGN, _TITLE_CARD_PNG, ImageCache, ImageProblem, _card_digest, _card_font,
+                              _card_font_choice, _card_libraries, _title_card_png, _title_layout, _TitleCard, _wrapped,
+                              check_image)
 
 RED = (220, 20, 20)
 BLUE = (20, 40, 220)
@@ -488,32 +494,168 @@ def test_sanitize_refuses_a_source_outside_assets(tmp_path):
         ImageCache(tmp_path / "cache").sanitize(source, "../secret/icon.png")
 
 
-def test_title_card_is_a_metadata_free_1200x630_jpeg_with_text(tmp_path):
+LONG_TITLE = "Dockworkers strike across the port of Marseille for the third day as talks stall " * 8
+BELARUSIAN_TITLE = "Ціханоўская звяртаецца да Інтэрпола пасля затрымання ў Польшчы"
+# Random letters and symbols: the most bytes a card of text takes that we found.
+SYMBOL_SOUP = " ".join("".join(random.Random(seed).choices("ЖШЩЮWM@%&©®™ąęłżабвгдёжзійклмнопрстуўфхцчшыьэюя",
+                                                           k=seed % 9 + 2)) for seed in range(300))
+
+
+def png_header(file: Path) -> dict[str, int]:
+    """The width, height, bit depth and colour type a PNG file declares."""
+    data = file.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    width, height, depth, colour_type = struct.unpack(">IIBB", data[16:26])
+    return {"width": width, "height": height, "depth": depth, "colour_type": colour_type}
+
+
+def inked(card: Image.Image, box: tuple[int, int, int, int]) -> int:
+    """How many pixels of box are light (text on the card's dark background)."""
+    return card.convert("L").crop(box).point(lambda value: 255 if value > 160 else 0).histogram()[255]
+
+
+def contrast(first: tuple[int, int, int], second: tuple[int, int, int]) -> float:
+    """The WCAG 2 contrast ratio of two sRGB colours."""
+    def luminance(colour: tuple[int, int, int]) -> float:
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (v / 255 for v in colour)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_title_card_is_a_small_palette_png_of_1200x630_without_metadata(tmp_path):
     cache = ImageCache(tmp_path / "cache")
-    title = "Dockworkers strike across the port of Marseille for the third day as talks stall " * 8
 
-    output, file, _ = cache.social_card(title, "Strike timeline", None, "2024-05-01-marseille")
+    output, file, _ = cache.social_card(LONG_TITLE, "Strike timeline", None, "2024-05-01-marseille")
 
-    assert re.fullmatch(r"cards/2024-05-01-marseille\.[0-9a-f]{10}\.jpg", output)
+    assert re.fullmatch(r"cards/2024-05-01-marseille\.[0-9a-f]{10}\.png", output)
+    assert file.stat().st_size < 20_000
     card = decoded(file)
-    assert (card.format, card.size) == ("JPEG", (1200, 630))
+    assert (card.format, card.mode, card.size) == ("PNG", "P", (1200, 630))
+    # Indexed colour (type 3) at 2 bits a pixel: 4 colours at most.
+    assert png_header(file) == {"width": 1200, "height": 630, "depth": 2, "colour_type": 3}
+    assert len(card.getpalette()) == 3 * 4  # the background, a step of anti-aliasing, the text colour, the accent
     assert_no_metadata(file)
-    light = card.convert("L").point(lambda value: 255 if value > 200 else 0)
-    assert light.crop((0, 150, 1200, 550)).histogram()[255] > 5000  # the title is drawn, light on dark
-    assert light.crop((0, 570, 1200, 630)).histogram()[255] == 0  # a title too long is cut short, not spilled
+    assert inked(card, (0, 150, 1200, 550)) > 5000  # the title is drawn, light on dark
+    assert inked(card, (0, 570, 1200, 630)) == 0  # a title too long is cut short, not spilled
 
 
-def test_photo_card_covers_the_card_from_the_centre_without_metadata(tmp_path):
+@pytest.mark.parametrize("title", [
+    LONG_TITLE,
+    BELARUSIAN_TITLE * 8,
+    "https://www.interpol.int/en/How-we-work/Notices/Red-Notices/View-Red-Notices#2021-11-04 " * 6,
+    "ЖЖЫШ WMWM ©®™ ±×÷ %&@# " * 40,
+    SYMBOL_SOUP,
+])
+def test_a_title_card_full_of_text_stays_under_20_kb(tmp_path, title):
+    output, file, _ = ImageCache(tmp_path / "cache").social_card(title, "Belarus and Interpol", None, "long")
+
+    assert file.stat().st_size < 20_000
+    assert decoded(file).size == (1200, 630)
+
+
+def test_a_title_card_over_its_budget_is_compressed_harder_then_drawn_without_anti_aliasing():
+    card = _TitleCard(LONG_TITLE, "Strike timeline", _card_font_choice(), _TITLE_CARD_DESIGN, _TITLE_CARD_PNG,
+                      _card_libraries())
+
+    def png(**encoding) -> bytes:
+        return _title_card_png(dataclasses.replace(card, encoding=dataclasses.replace(card.encoding, **encoding)))
+
+    fast, harder = png(strategies=(zlib.Z_RLE,)), png(strategies=(zlib.Z_DEFAULT_STRATEGY,))
+    assert len(harder) < len(fast) < 20_000 and png() == fast
+    assert png(budget=len(fast)) == harder
+    plain = png(budget=len(harder))
+    assert len(plain) < len(harder)
+    assert len(Image.open(io.BytesIO(plain)).getpalette()) == 3 * 3  # the background, the text colour, the accent
+
+
+def test_the_titles_meet_wcag_aa_contrast(tmp_path):
+    _, file, _ = ImageCache(tmp_path / "cache").social_card("Dockers strike", "Strike timeline", None, "strike")
+
+    card = decoded(file).convert("RGB")
+    for band in ((0, 30, 1200, 150), (0, 150, 1200, 630)):  # the site title's, the title's
+        colours = sorted(card.crop(band).getcolors(), reverse=True)  # (count, colour), commonest first
+        # Then the colour of the letters, commoner than that of their edges.
+        assert [colour for _, colour in colours[:2]] == [_TITLE_CARD_DESIGN.background, _TITLE_CARD_DESIGN.text]
+    assert contrast(_TITLE_CARD_DESIGN.text, _TITLE_CARD_DESIGN.background) >= 4.5
+
+
+def test_a_belarusian_title_is_drawn_with_its_own_glyphs(tmp_path):
+    font = _card_font_choice()
+    if font.path is None:
+        pytest.skip("no system font: Pillow's built-in one has no Cyrillic letters")
+    title_font = _card_font(font, _TITLE_CARD_DESIGN.title_sizes[0])
+    missing = bytes(title_font.getmask("\uffff"))  # what a character the font lacks looks like
+    for character in set(BELARUSIAN_TITLE) - {" "}:
+        assert bytes(title_font.getmask(character)) not in (missing, b""), character
+
+    cache = ImageCache(tmp_path / "cache")
+    written = decoded(cache.social_card(BELARUSIAN_TITLE, "Беларусь і Інтэрпол", None, "belarusian")[1])
+    blank = decoded(cache.social_card("", "Беларусь і Інтэрпол", None, "blank")[1])
+    assert inked(written, (0, 150, 1200, 550)) > 5000 and inked(blank, (0, 150, 1200, 550)) == 0
+    assert inked(written, (0, 30, 1200, 150)) == inked(blank, (0, 30, 1200, 150)) > 1000  # the site title, on both
+
+
+def test_a_title_too_long_for_the_card_is_cut_short_with_an_ellipsis_within_the_margins():
+    font, lines = _title_layout(LONG_TITLE, _card_font_choice(), _TITLE_CARD_DESIGN)
+
+    assert font.size == _TITLE_CARD_DESIGN.title_sizes[-1]
+    assert len(lines) == _TITLE_CARD_DESIGN.max_title_lines and lines[-1].endswith("…")
+    # Words are measured once, at one size: a pixel is the most that can be off.
+    assert all(font.getlength(line) <= _TITLE_CARD_DESIGN.text_width + 1 for line in lines)
+    assert " ".join(lines).removesuffix("…") in LONG_TITLE
+
+
+def test_a_short_title_keeps_the_largest_size_on_one_line():
+    font, lines = _title_layout("Dockers strike", _card_font_choice(), _TITLE_CARD_DESIGN)
+
+    assert (font.size, lines) == (_TITLE_CARD_DESIGN.title_sizes[0], ["Dockers strike"])
+
+
+def test_wrapping_splits_words_longer_than_a_line_and_stops_one_line_past_the_limit():
+    width_of = lambda text: 10.0 * len(text)  # noqa: E731
+
+    assert _wrapped("aa bb cc".split(), width_of, 50, limit=5) == ["aa bb", "cc"]
+    assert _wrapped(["abcdefghijkl"], width_of, 50, limit=5) == ["abcde", "fghij", "kl"]
+    assert _wrapped(["aaaa"] * 10, width_of, 40, limit=2) == ["aaaa"] * 3
+
+
+def test_title_cards_are_the_same_bytes_for_the_same_inputs(tmp_path):
+    def card_bytes(cache_dir: Path) -> bytes:
+        return ImageCache(cache_dir).social_card(BELARUSIAN_TITLE, "Belarus and Interpol", None, "x")[1].read_bytes()
+
+    assert card_bytes(tmp_path / "one") == card_bytes(tmp_path / "two")
+
+
+def test_photo_card_covers_the_card_from_the_centre_as_a_progressive_jpeg_without_metadata(tmp_path):
     photo = save(two_tone((3000, 1000), vertical=False), tmp_path / "wide.jpg", exif=camera_exif(), xmp=XMP)
     cache = ImageCache(tmp_path / "cache")
 
     output, file, _ = cache.social_card("Dockers strike", "Strike timeline", photo, "strike")
 
+    assert re.fullmatch(r"cards/strike\.[0-9a-f]{10}\.jpg", output)
     card = decoded(file)
-    assert (card.format, card.size) == ("JPEG", (1200, 630))
+    assert (card.format, card.size, card.mode) == ("JPEG", (1200, 630), "RGB")
+    assert card.info.get("progressive")
     assert_no_metadata(file)
     assert close_to(card.getpixel((5, 315)), RED) and close_to(card.getpixel((1194, 315)), BLUE)
-    assert output.startswith("cards/strike.")
+
+
+def test_two_events_with_the_same_photo_share_one_card_file(tmp_path):
+    photo = save(two_tone((1600, 1000)), tmp_path / "picket.jpg")
+    cache = ImageCache(tmp_path / "cache")
+
+    first = cache.social_card("Belarusians picket the Interpol office", "Strike timeline", photo, "warsaw-picket")
+    second = cache.social_card("The picket goes on", "Another site title", photo, "picket-day-two")
+
+    assert first[1] == second[1] and cache.work_done == 1
+    assert [file.name for file in (tmp_path / "cache" / "cards").iterdir()] == [first[1].name]
+    # Named after the photo, it is one published file for both.
+    shared = cache.photo_card(photo)
+    assert re.fullmatch(r"cards/picket\.[0-9a-f]{10}\.jpg", shared[0]) and shared[1] == first[1]
+    assert shared[0].rpartition(".")[0].rpartition(".")[2] == first[0].rpartition(".")[0].rpartition(".")[2]
+    assert cache.work_done == 1
 
 
 def test_social_cards_are_cached_by_their_inputs(tmp_path):
@@ -524,3 +666,48 @@ def test_social_cards_are_cached_by_their_inputs(tmp_path):
     assert cache.work_done == 1
     assert cache.social_card("Dockers strike again", "Strike timeline", None, "strike")[0] != first[0]
     assert cache.work_done == 2
+
+
+def test_the_name_of_a_card_changes_with_its_title_site_title_and_photo(tmp_path):
+    photo = save(two_tone((1600, 1000)), tmp_path / "picket.jpg")
+    cache = ImageCache(tmp_path / "cache")
+    name = lambda *arguments: cache.social_card(*arguments, "event")[0]  # noqa: E731
+
+    title_cards = {name("Dockers strike", "Strike timeline", None), name("Dockers strike!", "Strike timeline", None),
+                   name("Dockers strike", "Strike timeline 2024", None)}
+    assert len(title_cards) == 3
+    before = name("Dockers strike", "Strike timeline", photo)
+    save(two_tone((1600, 1000), first=BLUE, second=RED), photo)
+    assert name("Dockers strike", "Strike timeline", photo) != before
+
+
+def test_the_key_of_a_card_is_the_digest_of_what_it_is_drawn_from(tmp_path, monkeypatch):
+    drawn = []
+    monkeypatch.setattr(images, "_title_card_png", lambda card: drawn.append(card) or b"png")
+    output, _, _ = ImageCache(tmp_path / "cache").social_card("Dockers strike", "Strike timeline", None, "strike")
+
+    digest = _card_digest(drawn[0])
+    assert output == f"cards/strike.{digest[:10]}.png"
+    changed = {
+        "title": dataclasses.replace(drawn[0], title="Dockers strike again"),
+        "site title": dataclasses.replace(drawn[0], site_title="Strikes"),
+        "font": dataclasses.replace(drawn[0], font=dataclasses.replace(drawn[0].font, digest="0" * 64)),
+        "colour": dataclasses.replace(drawn[0], design=dataclasses.replace(drawn[0].design, accent=(0, 90, 200))),
+        "size": dataclasses.replace(drawn[0], design=dataclasses.replace(drawn[0].design, title_sizes=(80, 40))),
+        "encoder": dataclasses.replace(drawn[0], encoding=dataclasses.replace(drawn[0].encoding, level=9)),
+        "drawing code": dataclasses.replace(drawn[0], version=drawn[0].version + 1),
+    }
+    digests = {what: _card_digest(card) for what, card in changed.items()}
+    assert digest not in digests.values() and len(set(digests.values())) == len(changed)
+
+
+def test_the_key_of_a_card_follows_pillows_version(tmp_path, monkeypatch):
+    photo = save(two_tone((1600, 1000)), tmp_path / "picket.jpg")
+    names = lambda: [ImageCache(tmp_path / "cache").social_card("Strike", "Site", picture, "event")[0]  # noqa: E731
+                     for picture in (None, photo)]
+    today = names()
+    real_version = images.importlib.metadata.version
+    monkeypatch.setattr(images.importlib.metadata, "version",
+                        lambda name: "99.0.0" if name == "Pillow" else real_version(name))
+
+    assert set(names()).isdisjoint(today)
