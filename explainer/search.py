@@ -5,13 +5,15 @@ dealt into shards by a hash of their URL (a page stays in its shard for as long 
 of shards stays the same), each shard is a Pagefind index of its own, and an edit makes again
 only the shards holding a page that changed, came or went. The browser merges the shards as it
 searches (Pagefind's `mergeIndex`). Dealt by hash, every shard is a fair sample of the site, so
-the word statistics each one ranks by (how rare a word is, how long pages are) are the site's,
-and merged results rank as one index would rank them.
+the word statistics each one ranks by (how rare a word is, how long pages are) are close to the
+site's: the more shards, the less close (see SHARD_PAGES).
 
-A shard's bundle is kept in the cache under its number, with the key it was made from: a
-digest of every (URL, digest of the page's HTML) it holds, the Pagefind version, the language
-and how Pagefind is run. It is used again only when that key is the key of the shard now, and
-its files are all there as made; any other entry is made again.
+Pagefind is given each page's searchable part (`searchable_part`): the page without what follows
+its body, when nothing there is anything Pagefind reads. A shard's bundle is kept in the cache
+under its number, with the key it was made from: a digest of every (URL, digest of that part) it
+holds, the Pagefind version, the language and the settings Pagefind runs with. It is used again
+only when that key is the key of the shard now and its files are all there as made; any other
+entry is made again. A page is read only when its HTML is not the HTML recorded with its shard.
 
 Published, under pagefind/: shard 0 at the root, with Pagefind's scripts, as one whole Pagefind
 bundle (search works, on that shard's pages, with Pagefind's own scripts alone); the other
@@ -27,6 +29,7 @@ import importlib.metadata
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import threading
@@ -47,6 +50,7 @@ WHOLE_INDEX_CHUNK = 20000
 IN_FLIGHT = 32  # pages sent to Pagefind ahead of its answers: enough to keep it busy, few enough to hold little memory
 # Pagefind's files that belong to one index; the others (scripts, styles, WebAssembly) are the same for every shard.
 INDEX_FOLDERS = ("fragment/", "index/", "filter/")
+SEARCHABLE_PART = 1  # the version of `searchable_part`, part of every shard's key
 
 Page = tuple[str, "bytes | Path"]  # digest of the page's HTML, and the HTML or the file holding it
 
@@ -77,11 +81,15 @@ def update_search_index(pages: Mapping[str, Page], cache: Path, language: str) -
     version = importlib.metadata.version("pagefind")
     config = {"force_language": language.split("-")[0]}
     chunk = WHOLE_INDEX_CHUNK // shard_count(len(pages))
-    # Shard 0 is published even with no page: its scripts are what the search page loads.
-    shards = [shard for shard in _shards(pages, json.dumps([version, config, chunk])) if shard.urls or shard.number == 0]
     cache.mkdir(parents=True, exist_ok=True)
-    made = {shard.number: _cached_files(cache / str(shard.number), shard.key) for shard in shards}
-    made.update(_make_shards([shard for shard in shards if made[shard.number] is None], pages, cache, config, chunk))
+    records = _records(cache)
+    searchable = _searchable_digests(pages, records)
+    setup = json.dumps([version, config, chunk, SEARCHABLE_PART])
+    # Shard 0 is published even with no page: its scripts are what the search page loads.
+    shards = [shard for shard in _shards(searchable, setup) if shard.urls or shard.number == 0]
+    made = {shard.number: _cached_files(cache / str(shard.number), records.get(shard.number), shard.key) for shard in shards}
+    dirty = [shard for shard in shards if made[shard.number] is None]
+    made.update(_make_shards(dirty, pages, searchable, cache, config, chunk))
     _forget_all_but(cache, {str(number) for number in made} | {MERGED_API_FILE})
     files = {}
     for number, bundle in made.items():
@@ -132,25 +140,97 @@ def shard_key(entries: list[tuple[str, str]], setup: str) -> str:
     return hashlib.sha256(json.dumps([setup, sorted(entries)]).encode()).hexdigest()
 
 
-def _shards(pages: Mapping[str, Page], setup: str) -> list[_Shard]:
-    count = shard_count(len(pages))
+def searchable_part(html: bytes) -> bytes:
+    """The page as far as Pagefind reads it: without what follows its last `data-pagefind-body` element (but the end
+    tags of the elements still open), unless that holds anything Pagefind would read; else the whole page.
+
+    What Pagefind is given, and what a shard's key is made of: a page whose links to its
+    neighbours changed (a title or a date changed next door) keeps its key.
+    """
+    at = html.rfind(b"data-pagefind-body")
+    start = html.rfind(b"<", 0, at)
+    opening = _TAG.match(html, start) if at >= 0 and start >= 0 else None
+    if not opening or opening[1] or opening.end() <= at:  # not an attribute of a start tag
+        return html
+    name, depth, end = opening[2].lower(), 0, None
+    for tag in _TAG.finditer(html, start):
+        if tag[2].lower() == name:
+            depth += -1 if tag[1] else 0 if tag[0].endswith(b"/>") else 1
+            if depth == 0:
+                end = tag.end()
+                break
+    if end is None or _HIDES_TAGS.search(html, start, end) or _READ_OUTSIDE_BODY.search(html, end):
+        return html
+    still_open, closing = [], []
+    for tag in _TAG.finditer(html, end):
+        name = tag[2].lower()
+        if not tag[1]:
+            if name not in _VOID_ELEMENTS and not tag[0].endswith(b"/>"):
+                still_open.append(name)
+        elif still_open and still_open[-1] == name:
+            still_open.pop()
+        elif still_open:  # not nested as it should be: leave the page as it is
+            return html
+        else:
+            closing.append(tag[0])
+    return html[:end] + b"".join(closing)
+
+
+_TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>")
+_VOID_ELEMENTS = {b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"source",
+                  b"track", b"wbr"}
+# Where a tag may not be a tag (comments, scripts, raw text): the body's end cannot be found by counting tags.
+_HIDES_TAGS = re.compile(rb"<!--|<(?:script|style|textarea|template|title|xmp|plaintext)[\s/>]", re.I)
+# What Pagefind reads outside a body (its attributes, the first title and image), and what hides tags.
+_READ_OUTSIDE_BODY = re.compile(rb"data-pagefind|<!--|<(?:h1|img|title|meta|svg|math|script|style|template|textarea"
+                                rb"|iframe|object|noscript|html|head|body|xmp|plaintext)[\s/>]", re.I)
+
+
+def _records(cache: Path) -> dict[int, dict]:
+    """Shard number -> the record of its cache entry, for each entry whose record can be read."""
+    records = {}
+    for file in cache.glob(f"*/{ENTRY_RECORD}"):
+        with contextlib.suppress(OSError, ValueError):
+            record = json.loads(file.read_bytes())
+            if isinstance(record, dict) and file.parent.name.isdigit():
+                records[int(file.parent.name)] = record
+    return records
+
+
+def _searchable_digests(pages: Mapping[str, Page], records: dict[int, dict]) -> dict[str, str]:
+    """URL -> digest of the searchable part of each page: read again only for a page whose HTML is not as recorded."""
+    known = {}
+    for record in records.values():
+        with contextlib.suppress(AttributeError, TypeError, ValueError):
+            known.update((url, tuple(digests)) for url, digests in record.get("pages", {}).items())
+    digests = {}
+    for url, (digest, page) in pages.items():
+        recorded = known.get(url)
+        if recorded and len(recorded) == 2 and recorded[0] == digest:
+            digests[url] = recorded[1]
+        else:
+            digests[url] = _digest(searchable_part(_read(page)))
+    return digests
+
+
+def _shards(searchable: Mapping[str, str], setup: str) -> list[_Shard]:
+    count = shard_count(len(searchable))
     members: list[list[str]] = [[] for _ in range(count)]
-    for url in sorted(pages):
+    for url in sorted(searchable):
         members[shard_of(url, count)].append(url)
     # The root shard holds Pagefind's scripts too: its key says so.
-    return [_Shard(number, urls, shard_key([(url, pages[url][0]) for url in urls], f"{setup} {number == 0}"))
+    return [_Shard(number, urls, shard_key([(url, searchable[url]) for url in urls], f"{setup} {number == 0}"))
             for number, urls in enumerate(members)]
 
 
-def _cached_files(folder: Path, key: str) -> dict[str, str] | None:
+def _cached_files(folder: Path, record: dict | None, key: str) -> dict[str, str] | None:
     """Path in the bundle -> digest of each file of the shard kept in `folder`, if it was made from `key`; else None.
 
     An entry that cannot be read (a record garbled, a file missing or of another size) counts
     as no entry: the shard is made again.
     """
     try:
-        record = json.loads((folder / ENTRY_RECORD).read_text())
-        if record["key"] != key:
+        if record is None or record["key"] != key:
             return None
         files = record["files"]
         if all((folder / path).stat().st_size == size for path, (size, _) in files.items()):
@@ -160,8 +240,8 @@ def _cached_files(folder: Path, key: str) -> dict[str, str] | None:
     return None
 
 
-def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], cache: Path, config: dict,
-                 chunk: int) -> dict[int, dict[str, str]]:
+def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], searchable: Mapping[str, str], cache: Path,
+                 config: dict, chunk: int) -> dict[int, dict[str, str]]:
     """Index each shard with Pagefind and keep its bundle in the cache, on as many Pagefind processes as cores: what
     `_cached_files` now reads of each."""
     work: queue.SimpleQueue[_Shard] = queue.SimpleQueue()
@@ -178,8 +258,10 @@ def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], cache: Path, c
                         shard = work.get_nowait()
                     except queue.Empty:
                         return
-                    bundle = pagefind.index(((url, _html(pages[url][1])) for url in shard.urls), config)
-                    made[shard.number] = _keep(cache / str(shard.number), shard, bundle)
+                    parts = ((url, searchable_part(_read(pages[url][1])).decode()) for url in shard.urls)
+                    bundle = pagefind.index(parts, config)
+                    pages_digests = {url: [pages[url][0], searchable[url]] for url in shard.urls}
+                    made[shard.number] = _keep(cache / str(shard.number), shard, bundle, pages_digests)
         except BaseException as error:  # handed to the calling thread
             failures.append(error)
 
@@ -193,11 +275,11 @@ def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], cache: Path, c
     return made
 
 
-def _html(page: bytes | Path) -> str:
-    return (page.read_bytes() if isinstance(page, Path) else page).decode()
+def _read(page: bytes | Path) -> bytes:
+    return page.read_bytes() if isinstance(page, Path) else page
 
 
-def _keep(folder: Path, shard: _Shard, bundle: dict[str, bytes]) -> dict[str, str]:
+def _keep(folder: Path, shard: _Shard, bundle: dict[str, bytes], pages: dict[str, list[str]]) -> dict[str, str]:
     """Put a shard's new bundle in its cache folder in place of the old one, and record it: path -> digest of each file.
 
     Files of the new bundle are written under other names and moved into place, never written
@@ -219,7 +301,7 @@ def _keep(folder: Path, shard: _Shard, bundle: dict[str, bytes]) -> dict[str, st
     for file in [file for file in folder.rglob("*") if file.is_file()]:
         if file.relative_to(folder).as_posix() not in bundle:
             file.unlink()
-    _write_atomically(folder / ENTRY_RECORD, json.dumps({"key": shard.key, "files": files}).encode())
+    _write_atomically(folder / ENTRY_RECORD, json.dumps({"key": shard.key, "files": files, "pages": pages}).encode())
     return {path: digest for path, (_, digest) in files.items()}
 
 
@@ -259,8 +341,9 @@ let merged = false;
 function merge(settings) {
   if (!merged) {
     merged = true;
+    const { basePath, ...shared } = settings;
     for (const [path, tag] of Object.entries(shards)) {
-      pagefind.mergeIndex(path, { ...settings, metaCacheTag: tag }).catch(console.error);
+      pagefind.mergeIndex(path, { ...shared, metaCacheTag: tag }).catch(console.error);
     }
   }
 }

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from explainer import search
-from explainer.search import SearchIndexError, shard_count, shard_key, shard_of, update_search_index
+from explainer.search import SearchIndexError, searchable_part, shard_count, shard_key, shard_of, update_search_index
 
 WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa".split()
 
@@ -102,13 +102,66 @@ def test_only_the_shard_holding_an_edited_page_is_indexed_again(tmp_path, small_
     assert touched - {tmp_path / "pagefind.js"} and all(edited in path.parents for path in touched - {tmp_path / "pagefind.js"})
 
 
-def test_a_page_whose_html_changed_outside_its_text_still_makes_its_shard_again(tmp_path, small_shards, indexed):
+def test_a_page_whose_links_to_its_neighbours_changed_keeps_its_shard(tmp_path, small_shards, indexed):
     pages = site(24)
     update_search_index(as_pages(pages), tmp_path, "en")
     indexed.clear()
     pages["/events/e005/"] = html("Event 5", f"{WORDS[5]} word5 common", next_title="A neighbour renamed")
     update_search_index(as_pages(pages), tmp_path, "en")
-    assert len(indexed) == 1  # the key is the HTML's: nothing decides what Pagefind would not read
+    assert indexed == []
+    pages["/events/e005/"] = html("Event 5", f"{WORDS[5]} word5 common renamed", next_title="A neighbour renamed")
+    update_search_index(as_pages(pages), tmp_path, "en")
+    assert len(indexed) == 1
+
+
+def test_the_searchable_part_is_the_page_up_to_its_body_with_the_end_tags_still_due():
+    page = html("Title", "text", next_title="Neighbour")
+    part = searchable_part(page)
+    assert part.endswith(b"<p>text</p></article></main></body></html>") and b"Neighbour" not in part
+    assert part.startswith(page[:page.index(b"</article>")])
+
+
+@pytest.mark.parametrize("after", [
+    b'<p data-pagefind-filter="tag">Lyon</p>', b'<img src="/a.jpg" alt="">', b"<h1>Another title</h1>",
+    b"<!-- <article> -->", b"<script>x = '</main>'</script>", b"<svg><title>t</title></svg>",
+])
+def test_a_page_with_anything_pagefind_reads_after_its_body_is_given_whole(after):
+    page = html("Title", "text").replace(b"</main>", after + b"</main>")
+    assert searchable_part(page) == page
+
+
+@pytest.mark.parametrize("page", [
+    b'<html><body><p>The data-pagefind-body attribute</p><nav>x</nav></body></html>',  # only in the text
+    b'<html><body><article data-pagefind-body><p>no end</p></body></html>',  # the body never ends
+    b'<html><body><div data-pagefind-body>a<script>"<div>"</script></div><nav>x</nav></body></html>',
+    b'<html><body><div data-pagefind-body>a</div><nav><p>x</div></p></nav></body></html>',  # badly nested
+    b'<html><body><p>no body at all</p></body></html>',
+])
+def test_a_page_whose_body_end_is_not_plain_is_given_whole(page):
+    assert searchable_part(page) == page
+
+
+def test_nested_elements_of_the_body_s_kind_are_counted():
+    page = b'<html><body><div data-pagefind-body><div><div>a</div></div>b</div><nav><br><img/>x</nav></body></html>'
+    assert searchable_part(page) == page
+    page = b'<html><body><div data-pagefind-body><div><div>a</div></div>b</div><nav><br><p>x</p></nav></body></html>'
+    assert searchable_part(page) == b'<html><body><div data-pagefind-body><div><div>a</div></div>b</div></body></html>'
+
+
+def test_pagefind_indexes_the_searchable_part_of_each_sample_page_as_the_whole_page(sample):
+    _, out, _ = sample
+    pages = {}
+    for file in sorted(out.rglob("*.html")):
+        page = file.read_bytes()
+        if b"data-pagefind-body" in page and "pagefind" not in file.parts:
+            pages["/" + file.relative_to(out).as_posix().removesuffix("index.html")] = page
+    assert sum(searchable_part(page) != page for page in pages.values()) == len(pages) > 20
+    with search._Pagefind() as pagefind:
+        whole = pagefind.index(((url, page.decode()) for url, page in pages.items()), {"force_language": "en"})
+        parts = pagefind.index(((url, searchable_part(page).decode()) for url, page in pages.items()), {"force_language": "en"})
+    # Pagefind names fragments and word index chunks by their content; filters it writes in any order.
+    assert {path for path in whole if path.startswith(("fragment/", "index/"))} == \
+           {path for path in parts if path.startswith(("fragment/", "index/"))}
 
 
 def test_a_shard_key_is_made_of_every_page_digest_and_how_pagefind_runs():
@@ -232,11 +285,14 @@ def test_a_search_on_a_built_site_finds_pages_of_several_shards(tmp_path, monkey
         page.goto(f"{base_url}/search/?q=Interpol")
         page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
         message = page.inner_text(".pagefind-ui__message")
+        count = int(message.split()[0])
         while page.locator(".pagefind-ui__button").count():  # "Load more results"
             page.click(".pagefind-ui__button")
-        found = {link.get_attribute("href").split("#")[0] for link in page.query_selector_all(".pagefind-ui__result-link")}
+        page.wait_for_function(f"document.querySelectorAll('.pagefind-ui__result-title .pagefind-ui__result-link').length == {count}")
+        found = [link.get_attribute("href") for link in page.query_selector_all(".pagefind-ui__result-title .pagefind-ui__result-link")]
         browser.close()
-    assert message == f"{len(found)} results for Interpol"
+    assert message == f"{count} results for Interpol" and len(set(found)) == count
+    found = set(found)
     assert found >= mentioning
     assert len({shard_of(url, count) for url in found}) >= 3
 

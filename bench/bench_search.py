@@ -1,0 +1,345 @@
+"""Search benchmark: `python bench/bench_search.py SITE [SITE ...]`, each SITE a built `_site/` folder.
+
+For each site (build one with `bench/corpus.py N FOLDER` then `build.py --root FOLDER build`) it
+indexes the searchable pages, event pages and narrative pages (those with a
+`data-pagefind-body`), and prints:
+
+- Pagefind's own command line on a folder of those pages alone, and `update_search_index` on the
+  same pages: cold (no cache), with nothing changed, after one page's text changed, and after an
+  event's title changed (every page showing the title changes: the event's, those linking it,
+  its neighbours'); wall time, the CPU time of the Pagefind processes, their peak memory (the sum
+  of the resident sizes of all Pagefind processes running at once, sampled every 10 ms);
+- with `--browser`, in Chromium over a local server, what a search costs readers with one index
+  (Pagefind's command line) and with the shards: requests and bytes of a first search from the
+  search page with the query in its address, and seconds to the first results with the CPU
+  slowed 4x (median of three); and the ranking: for 20 queries of words from the corpus, the
+  overlap of the top 10 URLs, and how far down the one index ranks the shards' top 10.
+
+The machine's other work shows in wall times: CPU times are steadier. `--folder` is where
+scratch files go (default: /dev/shm where it exists); `--shard-pages` tries another size of shard.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import hashlib
+import math
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from explainer import search  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+QUERIES = ["interpol", "extradition", "lyon", "asylum visa", "minister", "warsaw", "kyiv protest", "court hearing",
+           "human rights", "political persecution", "embassy picket", "journalist detained", "border police",
+           "release", "commission review", "database cooperation", "topic 123", "evidence witness", "vilnius",
+           "topic 142 airport"]
+COST_QUERIES = ["lyon", "interpol", "asylum visa", "topic 123"]
+EDITS = 3  # pages edited, and titles changed, one after another: the median is printed
+
+
+def searchable_pages(site: Path) -> dict[str, bytes]:
+    """URL -> HTML of every page of the built site that Pagefind indexes."""
+    pages = {}
+    for file in sorted(site.glob("*/index.html")) + sorted(site.glob("events/*/index.html")):
+        html = file.read_bytes()
+        if b"data-pagefind-body" in html:
+            pages["/" + file.parent.relative_to(site).as_posix() + "/"] = html
+    return pages
+
+
+def digest(html: bytes) -> str:
+    return hashlib.blake2b(html, digest_size=16).hexdigest()
+
+
+class PagefindMemory:
+    """Peak of the summed resident memory of the Pagefind processes among this one's children, while it lives."""
+
+    def __enter__(self) -> PagefindMemory:
+        self.peak, self._stop = 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = str(os.getpid())
+        while not self._stop.is_set():
+            total = 0
+            for status in Path("/proc").glob("[0-9]*/status"):
+                with contextlib.suppress(OSError):
+                    text = status.read_text()
+                    resident = re.search(r"^VmRSS:\s+(\d+)", text, re.M)  # none once it ended
+                    if resident and re.search(r"^Name:\s+pagefind", text, re.M) and re.search(rf"^PPid:\s+{me}$", text, re.M):
+                        total += int(resident[1]) * 1024
+            self.peak = max(self.peak, total)
+            time.sleep(0.01)
+
+
+@contextlib.contextmanager
+def measured(row: dict, name: str):
+    """Time a step into `row`: wall seconds, CPU seconds of the processes it ran, and their peak memory (MiB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    with PagefindMemory() as memory:
+        yield
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    row[name] = (time.perf_counter() - started, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+                 memory.peak / 2**20)
+
+
+def command_line(pages: dict[str, bytes], scratch: Path, row: dict) -> Path:
+    """Pagefind's command line on a folder holding only the searchable pages: the folder of its bundle."""
+    folder, out = scratch / "pages", scratch / "one-index"
+    for url, html in pages.items():
+        file = folder / url.strip("/") / "index.html"
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(html)
+    with measured(row, "Pagefind command line, same pages"):
+        subprocess.run([sys.executable, "-m", "pagefind", "--site", str(folder), "--output-path", str(out),
+                        "--force-language", "en"], check=True, capture_output=True)
+    return out
+
+
+def edited_text(html: bytes, number: int) -> bytes:
+    """The page with a sentence added to its body."""
+    return html.replace(b"</article>", f"<p>Edited {number}: quartz sentence.</p></article>".encode(), 1)
+
+
+def retitled(pages: dict[str, bytes], url: str, number: int) -> dict[str, bytes]:
+    """The pages as they are once the event at `url` is renamed: each page showing its title shows the new one."""
+    title = re.search(rb"<h1>(.*?)</h1>", pages[url], re.S)[1]
+    return {page: html.replace(title, f"Renamed {number}: ".encode() + title) for page, html in pages.items() if title in html}
+
+
+def index_figures(pages: dict[str, bytes], scratch: Path, row: dict) -> dict[str, tuple[Path, str]]:
+    """Time the shards' index cold, unchanged, after text edits and after title changes: the files of the last."""
+    cache = scratch / "cache"
+    current = {url: (digest(html), html) for url, html in pages.items()}
+    with measured(row, "shards: cold"):
+        search.update_search_index(current, cache, "en")
+    with measured(row, "shards: nothing changed"):
+        search.update_search_index(current, cache, "en")
+    events = sorted(url for url in pages if url.startswith("/events/"))
+    times: dict[str, list] = {"text": [], "title": []}
+    for number in range(EDITS):
+        url = events[(number * 7919) % len(events)]
+        html = edited_text(current[url][1], number)
+        current[url] = (digest(html), html)
+        step: dict = {}
+        with measured(step, "text"):
+            search.update_search_index(current, cache, "en")
+        times["text"].append(step["text"])
+        changed = retitled({page: html for page, (_, html) in current.items()}, events[(number * 104729 + 11) % len(events)], number)
+        current.update((page, (digest(html), html)) for page, html in changed.items())
+        count = search.shard_count(len(current))
+        with measured(step, "title"):
+            files = search.update_search_index(current, cache, "en")
+        times["title"].append((*step["title"][:3], len(changed), len({search.shard_of(page, count) for page in changed})))
+    for kind, name in (("text", "shards: one page's text changed"), ("title", "shards: one event's title changed")):
+        runs = sorted(times[kind])
+        row[name] = runs[len(runs) // 2]
+    return files
+
+
+# --- Readers ---------------------------------------------------------------------------------------
+
+class Overlay(SimpleHTTPRequestHandler):
+    """The built site, with its pagefind/ folder and search script as the variant under test has them; it logs
+    (path, bytes) of every response."""
+
+    site: Path
+    files: dict[str, Path]
+    log: list
+
+    def translate_path(self, path: str) -> str:
+        relative = path.split("?", 1)[0].lstrip("/")
+        relative = relative + "index.html" if relative.endswith("/") or not relative else relative
+        if re.fullmatch(r"js/search\.[0-9a-f]+\.js", relative):
+            relative = "js/search.js"
+        if relative in self.files:
+            return str(self.files[relative])
+        return "/nonexistent" if relative.startswith("pagefind/") else str(self.site / relative)
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def copyfile(self, source, outputfile) -> None:
+        data = source.read()
+        self.log.append((self.path, len(data)))
+        outputfile.write(data)
+
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def served(site: Path, files: dict[str, Path]):
+    log: list = []
+    handler = type("Handler", (Overlay,), {"site": site, "files": files, "log": log})
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield f"http://127.0.0.1:{server.server_address[1]}", log
+        server.shutdown()
+
+
+def variants(site: Path, one_index: Path, shards: dict[str, tuple[Path, str]], scratch: Path) -> dict[str, dict[str, Path]]:
+    """Path -> file of what differs between the site with one index (as before shards) and with shards."""
+    script = (REPO / "assets" / "js" / "search.js").read_text()
+    before = scratch / "search-before.js"
+    before.write_text(script.replace('bundlePath: "/pagefind/shards/", ', ""))
+    assert before.read_text() != script, "search.js no longer names the shards' bundle path as this benchmark expects"
+    one = {f"pagefind/{path.relative_to(one_index).as_posix()}": path for path in one_index.rglob("*") if path.is_file()}
+    return {"one index": {**one, "js/search.js": before},
+            "shards": {**{path: file for path, (file, _) in shards.items()}, "js/search.js": REPO / "assets" / "js" / "search.js"}}
+
+
+def reader_figures(site: Path, files: dict[str, dict[str, Path]], row: dict) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for name, overlay in files.items():
+            with served(site, overlay) as (base, log):
+                for query in COST_QUERIES:
+                    seconds = []
+                    for attempt in range(4):
+                        log.clear()
+                        seconds.append(first_results(browser, f"{base}/search/?q={query}", cpu=4 if attempt else 1))
+                        time.sleep(0.2)
+                        if not attempt:
+                            index = [size for path, size in log if path.startswith("/pagefind/")]
+                            row[f"{name}: '{query}'"] = [len(log), sum(size for _, size in log) / 1000, len(index), sum(index) / 1000]
+                    row[f"{name}: '{query}'"].append(statistics.median(seconds[1:]))
+        row["ranking"] = ranking(browser, site, files)
+        browser.close()
+
+
+def first_results(browser, url: str, cpu: int) -> float:
+    """Seconds from opening the search page with a query in its address to its results shown, in a new browser."""
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    if cpu > 1:
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": cpu})
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector(".pagefind-ui__result-link", timeout=120_000)
+    seconds = time.perf_counter() - started
+    context.close()
+    return seconds
+
+
+RANKED = """async ([module, query]) => {
+  const pagefind = await import(module);
+  await pagefind.options({excerptLength: 12});
+  const found = await pagefind.search(query);
+  const top = await Promise.all(found.results.slice(0, 10).map(async result => (await result.data()).url));
+  return {top, ids: found.results.map(result => result.id), scores: found.results.map(result => result.score)};
+}"""
+
+
+def ranking(browser, site: Path, files: dict[str, dict[str, Path]]) -> list[tuple]:
+    """For each query: (query, results with one index, with shards, shared top-10 URLs, worst one-index rank of the
+    shards' top 10, lowest one-index score among the shards' top 10 as a share of one index's tenth score, NDCG@10 of
+    the shards' top 10 with one index's scores as the gains)."""
+    found = {}
+    for name, module in (("one index", "/pagefind/pagefind.js"), ("shards", "/pagefind/shards/pagefind.js")):
+        with served(site, files[name]) as (base, _):
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(f"{base}/search/")
+            found[name] = {query: page.evaluate(RANKED, [module, query]) for query in QUERIES}
+            context.close()
+    rows = []
+    for query in QUERIES:
+        one, shards = found["one index"][query], found["shards"][query]
+        # A page's id is the name of its fragment, the same in both but for its length (Pagefind lengthens a name
+        # that would be another's in the same index).
+        rank = {page[:10]: number for number, page in enumerate(one["ids"], start=1)}
+        score = {page[:10]: value for page, value in zip(one["ids"], one["scores"])}
+        top = [page[:10] for page in shards["ids"][:10]]
+        tenth = one["scores"][min(9, len(one["scores"]) - 1)] if one["scores"] else 0
+        rows.append((query, len(one["ids"]), len(shards["ids"]), len(set(one["top"]) & set(shards["top"])),
+                     max((rank.get(page, len(one["ids"])) for page in top), default=0),
+                     min((score.get(page, 0) for page in top), default=0) / tenth if tenth else 1.0,
+                     discounted([score.get(page, 0) for page in top]) / (discounted(one["scores"][:10]) or 1)))
+    return rows
+
+
+def discounted(gains: list[float]) -> float:
+    return sum(gain / math.log2(position + 2) for position, gain in enumerate(gains))
+
+
+# --- Report ----------------------------------------------------------------------------------------
+
+def measure(site: Path, scratch: Path, browser: bool) -> dict:
+    pages = searchable_pages(site)
+    row: dict = {"pages": len(pages), "shards": search.shard_count(len(pages))}
+    one_index = command_line(pages, scratch, row)
+    shards = index_figures(pages, scratch, row)
+    if browser:
+        reader_figures(site, variants(site, one_index, shards, scratch), row)
+    return row
+
+
+def report(site: Path, row: dict) -> None:
+    print(f"\n{site}: {row['pages']:,} searchable pages, {row['shards']} shards of {search.SHARD_PAGES} pages or fewer"
+          f" ({os.cpu_count()} cores)")
+    print(f"  {'index':<44}{'wall s':>8}{'CPU s':>8}{'peak MiB':>10}")
+    for name, value in row.items():
+        if isinstance(value, tuple) and len(value) >= 3:
+            extra = f"   ({value[3]} pages changed, in {value[4]} shards)" if len(value) == 5 else ""
+            print(f"  {name:<44}{value[0]:>8.2f}{value[1]:>8.2f}{value[2]:>10.0f}{extra}")
+    costs = [(name, value) for name, value in row.items() if isinstance(value, list) and name != "ranking"]
+    if costs:
+        print(f"\n  {'a first search, from the page with ?q=':<44}{'requests':>9}{'KB':>8}{'index req':>10}{'index KB':>9}"
+              f"{'s, CPU/4':>9}")
+        for name, (requests, size, index_requests, index_size, seconds) in costs:
+            print(f"  {name:<44}{requests:>9}{size:>8.0f}{index_requests:>10}{index_size:>9.0f}{seconds:>9.2f}")
+    if "ranking" in row:
+        print(f"\n  {'ranking: query':<26}{'results (one/shards)':>22}{'top-10 shared':>15}{'worst rank':>12}{'score/10th':>12}"
+              f"{'NDCG@10':>9}")
+        for query, one, shards, shared, worst, share, gain in row["ranking"]:
+            print(f"  {query:<26}{f'{one}/{shards}':>22}{shared:>15}{worst:>12}{share:>12.3f}{gain:>9.3f}")
+        print(f"  {'mean':<26}{'':>22}{statistics.mean(r[3] for r in row['ranking']):>15.1f}{'':>24}"
+              f"{statistics.mean(r[6] for r in row['ranking']):>9.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sites", type=Path, nargs="+", help="built _site/ folders")
+    parser.add_argument("--browser", action="store_true", help="also measure searches in Chromium, and the ranking")
+    parser.add_argument("--shard-pages", type=int, help=f"pages to a shard (default {search.SHARD_PAGES})")
+    parser.add_argument("--folder", type=Path, default=Path("/dev/shm") if Path("/dev/shm").is_dir() else None)
+    args = parser.parse_args()
+    if args.shard_pages:
+        search.SHARD_PAGES = args.shard_pages
+    for site in args.sites:
+        scratch = Path(tempfile.mkdtemp(prefix="bench-search-", dir=args.folder))
+        try:
+            report(site, measure(site, scratch, args.browser))
+        finally:
+            shutil.rmtree(scratch)
+
+
+if __name__ == "__main__":
+    main()
