@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
+import gzip
 import hashlib
+import json
 import math
 import os
 import re
@@ -149,11 +150,14 @@ def index_figures(pages: dict[str, bytes], scratch: Path, row: dict) -> dict[str
             search.update_search_index(current, cache, "en")
         times["text"].append(step["text"])
         changed = retitled({page: html for page, (_, html) in current.items()}, events[(number * 104729 + 11) % len(events)], number)
+        searched = [page for page, html in changed.items()
+                    if search.searchable_part(html) != search.searchable_part(current[page][1])]
         current.update((page, (digest(html), html)) for page, html in changed.items())
         count = search.shard_count(len(current))
         with measured(step, "title"):
             files = search.update_search_index(current, cache, "en")
-        times["title"].append((*step["title"][:3], len(changed), len({search.shard_of(page, count) for page in changed})))
+        times["title"].append((*step["title"][:3], f"{len(changed)} pages changed, {len(searched)} in their searchable part,"
+                               f" in {len({search.shard_of(page, count) for page in searched})} shards"))
     for kind, name in (("text", "shards: one page's text changed"), ("title", "shards: one event's title changed")):
         runs = sorted(times[kind])
         row[name] = runs[len(runs) // 2]
@@ -252,8 +256,7 @@ RANKED = """async ([module, query]) => {
   const pagefind = await import(module);
   await pagefind.options({excerptLength: 12});
   const found = await pagefind.search(query);
-  const top = await Promise.all(found.results.slice(0, 10).map(async result => (await result.data()).url));
-  return {top, ids: found.results.map(result => result.id), scores: found.results.map(result => result.score)};
+  return {ids: found.results.map(result => result.id), scores: found.results.map(result => result.score)};
 }"""
 
 
@@ -263,26 +266,37 @@ def ranking(browser, site: Path, files: dict[str, dict[str, Path]]) -> list[tupl
     the shards' top 10 with one index's scores as the gains)."""
     found = {}
     for name, module in (("one index", "/pagefind/pagefind.js"), ("shards", "/pagefind/shards/pagefind.js")):
+        urls = fragment_urls(files[name])
         with served(site, files[name]) as (base, _):
             context = browser.new_context()
             page = context.new_page()
             page.goto(f"{base}/search/")
-            found[name] = {query: page.evaluate(RANKED, [module, query]) for query in QUERIES}
+            for query in QUERIES:
+                result = page.evaluate(RANKED, [module, query])
+                found[name, query] = ([urls[page] for page in result["ids"]], result["scores"])
             context.close()
     rows = []
     for query in QUERIES:
-        one, shards = found["one index"][query], found["shards"][query]
-        # A page's id is the name of its fragment, the same in both but for its length (Pagefind lengthens a name
-        # that would be another's in the same index).
-        rank = {page[:10]: number for number, page in enumerate(one["ids"], start=1)}
-        score = {page[:10]: value for page, value in zip(one["ids"], one["scores"])}
-        top = [page[:10] for page in shards["ids"][:10]]
-        tenth = one["scores"][min(9, len(one["scores"]) - 1)] if one["scores"] else 0
-        rows.append((query, len(one["ids"]), len(shards["ids"]), len(set(one["top"]) & set(shards["top"])),
-                     max((rank.get(page, len(one["ids"])) for page in top), default=0),
+        (one, scores), (shards, _) = found["one index", query], found["shards", query]
+        rank = {page: number for number, page in enumerate(one, start=1)}
+        score = dict(zip(one, scores))
+        top = shards[:10]
+        tenth = scores[min(9, len(scores) - 1)] if scores else 0
+        rows.append((query, len(one), len(shards), len(set(one[:10]) & set(top)),
+                     max((rank.get(page, len(one)) for page in top), default=0),
                      min((score.get(page, 0) for page in top), default=0) / tenth if tenth else 1.0,
-                     discounted([score.get(page, 0) for page in top]) / (discounted(one["scores"][:10]) or 1)))
+                     discounted([score.get(page, 0) for page in top]) / (discounted(scores[:10]) or 1)))
     return rows
+
+
+def fragment_urls(files: dict[str, Path]) -> dict[str, str]:
+    """Result id (the name of a page's fragment) -> URL of the page, for every page of a bundle."""
+    urls = {}
+    for path, file in files.items():
+        if "/fragment/" in path:
+            fragment = json.loads(gzip.decompress(file.read_bytes()).removeprefix(b"pagefind_dcd"))
+            urls[path.rpartition("/")[2].removesuffix(".pf_fragment")] = fragment["url"]
+    return urls
 
 
 def discounted(gains: list[float]) -> float:
@@ -306,8 +320,8 @@ def report(site: Path, row: dict) -> None:
           f" ({os.cpu_count()} cores)")
     print(f"  {'index':<44}{'wall s':>8}{'CPU s':>8}{'peak MiB':>10}")
     for name, value in row.items():
-        if isinstance(value, tuple) and len(value) >= 3:
-            extra = f"   ({value[3]} pages changed, in {value[4]} shards)" if len(value) == 5 else ""
+        if isinstance(value, tuple):
+            extra = f"   ({value[3]})" if len(value) == 4 else ""
             print(f"  {name:<44}{value[0]:>8.2f}{value[1]:>8.2f}{value[2]:>10.0f}{extra}")
     costs = [(name, value) for name, value in row.items() if isinstance(value, list) and name != "ranking"]
     if costs:

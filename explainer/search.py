@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -63,7 +64,7 @@ class SearchIndexError(Exception):
 class _Shard:
     number: int
     urls: list[str]
-    key: str
+    key: str | None  # None when no cache entry of it was recorded
 
 
 def update_search_index(pages: Mapping[str, Page], cache: Path, language: str) -> dict[str, tuple[Path, str]]:
@@ -83,13 +84,11 @@ def update_search_index(pages: Mapping[str, Page], cache: Path, language: str) -
     chunk = WHOLE_INDEX_CHUNK // shard_count(len(pages))
     cache.mkdir(parents=True, exist_ok=True)
     records = _records(cache)
-    searchable = _searchable_digests(pages, records)
     setup = json.dumps([version, config, chunk, SEARCHABLE_PART])
     # Shard 0 is published even with no page: its scripts are what the search page loads.
-    shards = [shard for shard in _shards(searchable, setup) if shard.urls or shard.number == 0]
+    shards = [shard for shard in _shards(pages, records, setup) if shard.urls or shard.number == 0]
     made = {shard.number: _cached_files(cache / str(shard.number), records.get(shard.number), shard.key) for shard in shards}
-    dirty = [shard for shard in shards if made[shard.number] is None]
-    made.update(_make_shards(dirty, pages, searchable, cache, config, chunk))
+    made.update(_make_shards([shard for shard in shards if made[shard.number] is None], pages, cache, config, setup, chunk))
     _forget_all_but(cache, {str(number) for number in made} | {MERGED_API_FILE})
     files = {}
     for number, bundle in made.items():
@@ -152,13 +151,12 @@ def searchable_part(html: bytes) -> bytes:
     opening = _TAG.match(html, start) if at >= 0 and start >= 0 else None
     if not opening or opening[1] or opening.end() <= at:  # not an attribute of a start tag
         return html
-    name, depth, end = opening[2].lower(), 0, None
-    for tag in _TAG.finditer(html, start):
-        if tag[2].lower() == name:
-            depth += -1 if tag[1] else 0 if tag[0].endswith(b"/>") else 1
-            if depth == 0:
-                end = tag.end()
-                break
+    depth, end = 0, None
+    for tag in _tags_named(opening[2].lower()).finditer(html, start):
+        depth += -1 if tag[1] else 0 if tag[0].endswith(b"/>") else 1
+        if depth == 0:
+            end = tag.end()
+            break
     if end is None or _HIDES_TAGS.search(html, start, end) or _READ_OUTSIDE_BODY.search(html, end):
         return html
     still_open, closing = [], []
@@ -177,6 +175,11 @@ def searchable_part(html: bytes) -> bytes:
 
 
 _TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>")
+
+
+@functools.cache
+def _tags_named(name: bytes) -> re.Pattern:
+    return re.compile(rb"<(/?)" + re.escape(name) + rb"(?=[\s/>])[^>]*>", re.I)
 _VOID_ELEMENTS = {b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"source",
                   b"track", b"wbr"}
 # Where a tag may not be a tag (comments, scripts, raw text): the body's end cannot be found by counting tags.
@@ -197,40 +200,42 @@ def _records(cache: Path) -> dict[int, dict]:
     return records
 
 
-def _searchable_digests(pages: Mapping[str, Page], records: dict[int, dict]) -> dict[str, str]:
-    """URL -> digest of the searchable part of each page: read again only for a page whose HTML is not as recorded."""
-    known = {}
-    for record in records.values():
-        with contextlib.suppress(AttributeError, TypeError, ValueError):
-            known.update((url, tuple(digests)) for url, digests in record.get("pages", {}).items())
-    digests = {}
-    for url, (digest, page) in pages.items():
-        recorded = known.get(url)
-        if recorded and len(recorded) == 2 and recorded[0] == digest:
-            digests[url] = recorded[1]
-        else:
-            digests[url] = _digest(searchable_part(_read(page)))
-    return digests
-
-
-def _shards(searchable: Mapping[str, str], setup: str) -> list[_Shard]:
-    count = shard_count(len(searchable))
+def _shards(pages: Mapping[str, Page], records: dict[int, dict], setup: str) -> list[_Shard]:
+    """The shards of these pages, each with its key where a cache entry of it was recorded (else it is made: its key
+    then comes from what Pagefind is given)."""
+    count = shard_count(len(pages))
     members: list[list[str]] = [[] for _ in range(count)]
-    for url in sorted(searchable):
+    for url in sorted(pages):
         members[shard_of(url, count)].append(url)
-    # The root shard holds Pagefind's scripts too: its key says so.
-    return [_Shard(number, urls, shard_key([(url, searchable[url]) for url in urls], f"{setup} {number == 0}"))
-            for number, urls in enumerate(members)]
+    shards = []
+    for number, urls in enumerate(members):
+        recorded = records.get(number, {}).get("pages")
+        if not isinstance(recorded, dict):
+            shards.append(_Shard(number, urls, None))
+            continue
+        # The searchable part of a page whose HTML is as recorded is as recorded (`searchable_part` is a function of it).
+        entries = [(url, recorded[url][1] if _is_recorded(recorded.get(url), pages[url][0])
+                    else _digest(searchable_part(_read(pages[url][1])))) for url in urls]
+        shards.append(_Shard(number, urls, shard_key(entries, _shard_setup(setup, number))))
+    return shards
 
 
-def _cached_files(folder: Path, record: dict | None, key: str) -> dict[str, str] | None:
+def _is_recorded(digests: object, html_digest: str) -> bool:
+    return isinstance(digests, list) and len(digests) == 2 and digests[0] == html_digest
+
+
+def _shard_setup(setup: str, number: int) -> str:
+    return f"{setup} {number == 0}"  # the root shard holds Pagefind's scripts too: its key says so
+
+
+def _cached_files(folder: Path, record: dict | None, key: str | None) -> dict[str, str] | None:
     """Path in the bundle -> digest of each file of the shard kept in `folder`, if it was made from `key`; else None.
 
     An entry that cannot be read (a record garbled, a file missing or of another size) counts
     as no entry: the shard is made again.
     """
     try:
-        if record is None or record["key"] != key:
+        if key is None or record is None or record["key"] != key:
             return None
         files = record["files"]
         if all((folder / path).stat().st_size == size for path, (size, _) in files.items()):
@@ -240,8 +245,8 @@ def _cached_files(folder: Path, record: dict | None, key: str) -> dict[str, str]
     return None
 
 
-def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], searchable: Mapping[str, str], cache: Path,
-                 config: dict, chunk: int) -> dict[int, dict[str, str]]:
+def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], cache: Path, config: dict, setup: str,
+                 chunk: int) -> dict[int, dict[str, str]]:
     """Index each shard with Pagefind and keep its bundle in the cache, on as many Pagefind processes as cores: what
     `_cached_files` now reads of each."""
     work: queue.SimpleQueue[_Shard] = queue.SimpleQueue()
@@ -258,10 +263,11 @@ def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], searchable: Ma
                         shard = work.get_nowait()
                     except queue.Empty:
                         return
-                    parts = ((url, searchable_part(_read(pages[url][1])).decode()) for url in shard.urls)
-                    bundle = pagefind.index(parts, config)
-                    pages_digests = {url: [pages[url][0], searchable[url]] for url in shard.urls}
-                    made[shard.number] = _keep(cache / str(shard.number), shard, bundle, pages_digests)
+                    parts = {url: searchable_part(_read(pages[url][1])) for url in shard.urls}
+                    bundle = pagefind.index(((url, part.decode()) for url, part in parts.items()), config)
+                    recorded = {url: [pages[url][0], _digest(part)] for url, part in parts.items()}
+                    key = shard_key([(url, part) for url, (_, part) in recorded.items()], _shard_setup(setup, shard.number))
+                    made[shard.number] = _keep(cache / str(shard.number), key, shard.number, bundle, recorded)
         except BaseException as error:  # handed to the calling thread
             failures.append(error)
 
@@ -279,14 +285,14 @@ def _read(page: bytes | Path) -> bytes:
     return page.read_bytes() if isinstance(page, Path) else page
 
 
-def _keep(folder: Path, shard: _Shard, bundle: dict[str, bytes], pages: dict[str, list[str]]) -> dict[str, str]:
+def _keep(folder: Path, key: str, number: int, bundle: dict[str, bytes], pages: dict[str, list[str]]) -> dict[str, str]:
     """Put a shard's new bundle in its cache folder in place of the old one, and record it: path -> digest of each file.
 
     Files of the new bundle are written under other names and moved into place, never written
     into: a build may have hard-linked the old ones into its output. Files the old bundle shares
     with the new one (Pagefind names most of them by their content) stay as they are.
     """
-    if shard.number:
+    if number:
         bundle = {path: content for path, content in bundle.items() if _is_index_file(path)}
     folder.mkdir(parents=True, exist_ok=True)
     (folder / ENTRY_RECORD).unlink(missing_ok=True)  # until the record is written again, the entry is no entry
@@ -301,7 +307,7 @@ def _keep(folder: Path, shard: _Shard, bundle: dict[str, bytes], pages: dict[str
     for file in [file for file in folder.rglob("*") if file.is_file()]:
         if file.relative_to(folder).as_posix() not in bundle:
             file.unlink()
-    _write_atomically(folder / ENTRY_RECORD, json.dumps({"key": shard.key, "files": files, "pages": pages}).encode())
+    _write_atomically(folder / ENTRY_RECORD, json.dumps({"key": key, "files": files, "pages": pages}).encode())
     return {path: digest for path, (_, digest) in files.items()}
 
 
@@ -436,7 +442,7 @@ class _Pagefind:
 
     def _send(self, payload: dict) -> None:
         self.sent += 1
-        message = json.dumps({"message_id": self.sent, "payload": payload}).encode()
+        message = json.dumps({"message_id": self.sent, "payload": payload}, ensure_ascii=False).encode()
         try:
             self.process.stdin.write(base64.b64encode(message) + b",")
         except BrokenPipeError:
