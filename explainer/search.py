@@ -175,18 +175,19 @@ def searchable_part(html: bytes) -> bytes:
 
 
 _TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>")
+_VOID_ELEMENTS = {b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"source",
+                  b"track", b"wbr"}
+# Where a tag may not be a tag (comments, scripts, raw text): the body's end cannot be found by counting tags.
+_HIDES_TAGS = re.compile(rb"<(?:!--|script|style|textarea|template|title|xmp|plaintext)", re.I)
+# What Pagefind reads outside a body (its attributes, the first title and image), and what hides tags. (A tag
+# whose name only starts so, "<imgx", counts too: the page is then given whole, which is never wrong.)
+_READ_OUTSIDE_BODY = re.compile(rb"data-pagefind|<(?:!--|script|style|textarea|template|title|xmp|plaintext|h1|img|meta"
+                                rb"|svg|math|iframe|object|noscript|html|head|body)", re.I)
 
 
 @functools.cache
 def _tags_named(name: bytes) -> re.Pattern:
     return re.compile(rb"<(/?)" + re.escape(name) + rb"(?=[\s/>])[^>]*>", re.I)
-_VOID_ELEMENTS = {b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"source",
-                  b"track", b"wbr"}
-# Where a tag may not be a tag (comments, scripts, raw text): the body's end cannot be found by counting tags.
-_HIDES_TAGS = re.compile(rb"<!--|<(?:script|style|textarea|template|title|xmp|plaintext)[\s/>]", re.I)
-# What Pagefind reads outside a body (its attributes, the first title and image), and what hides tags.
-_READ_OUTSIDE_BODY = re.compile(rb"data-pagefind|<!--|<(?:h1|img|title|meta|svg|math|script|style|template|textarea"
-                                rb"|iframe|object|noscript|html|head|body|xmp|plaintext)[\s/>]", re.I)
 
 
 def _records(cache: Path) -> dict[int, dict]:
@@ -247,7 +248,7 @@ def _cached_files(folder: Path, record: dict | None, key: str | None) -> dict[st
 
 def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], cache: Path, config: dict, setup: str,
                  chunk: int) -> dict[int, dict[str, str]]:
-    """Index each shard with Pagefind and keep its bundle in the cache, on as many Pagefind processes as cores: what
+    """Index each shard with Pagefind and keep its bundle in the cache, on several Pagefind processes: what
     `_cached_files` now reads of each."""
     work: queue.SimpleQueue[_Shard] = queue.SimpleQueue()
     for shard in sorted(shards, key=lambda shard: -len(shard.urls)):
@@ -271,7 +272,8 @@ def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], cache: Path, c
         except BaseException as error:  # handed to the calling thread
             failures.append(error)
 
-    threads = [threading.Thread(target=run) for _ in range(min(len(shards), os.cpu_count() or 1))]
+    # One process more than cores: while this process reads pages and writes bundles, Pagefind has work.
+    threads = [threading.Thread(target=run) for _ in range(min(len(shards), (os.cpu_count() or 1) + 1))]
     for thread in threads:
         thread.start()
     for thread in threads:
