@@ -15,6 +15,10 @@ indexes the searchable pages, event pages and narrative pages (those with a
   slowed 4x (median of three); and the ranking: for 20 queries of words from the corpus, the
   overlap of the top 10 URLs, and how far down the one index ranks the shards' top 10.
 
+`--zipf PAGES` compares the rankings again on generated pages of Zipf-distributed words, whose
+scores spread as real text's do (the corpus's few words are in nearly every page, so its top
+tens are near ties that any difference in statistics reorders).
+
 The machine's other work shows in wall times: CPU times are steadier. `--folder` is where
 scratch files go (default: /dev/shm where it exists); `--shard-pages` tries another size of shard.
 """
@@ -27,6 +31,7 @@ import hashlib
 import json
 import math
 import os
+import random
 import re
 import resource
 import shutil
@@ -303,6 +308,44 @@ def discounted(gains: list[float]) -> float:
     return sum(gain / math.log2(position + 2) for position, gain in enumerate(gains))
 
 
+def zipf_pages(count: int, seed: int = 7) -> dict[str, bytes]:
+    """Pages shaped like event pages, of words drawn as in real text (Zipf's law over 20,000 made-up words): where
+    the corpus's few words are in nearly every page, these rank as real text does, some pages far above others."""
+    rng = random.Random(seed)
+    syllables = "ka lo mi ne su ra ti vo pe du an or el is um ba ge fo hi zu".split()
+    words = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(40000)})[:20000]
+    rng.shuffle(words)
+    weights = [1 / (rank + 1) ** 1.05 for rank in range(len(words))]
+    pages = {}
+    for number in range(count):
+        title = " ".join(rng.choices(words, weights, k=rng.randint(4, 9)))
+        body = "".join(f"<p>{' '.join(rng.choices(words, weights, k=rng.randint(30, 90)))}.</p>" for _ in range(rng.randint(2, 7)))
+        pages[f"/events/p{number:05d}/"] = (f'<!DOCTYPE html><html lang="en"><head><title>{title}</title></head><body>'
+                                            f'<article data-pagefind-body><h1>{title}</h1>{body}</article></body></html>').encode()
+    QUERIES[:] = [words[rank] for rank in (150, 300, 500, 800, 1200, 2000, 3000, 4000)] + \
+        [f"{words[a]} {words[b]}" for a, b in ((100, 400), (250, 900), (60, 1500), (700, 2500))]
+    return pages
+
+
+def zipf_ranking(count: int, scratch: Path) -> list[tuple]:
+    """The ranking figures on `count` Zipf pages: one index (Pagefind's command line) against the shards."""
+    from playwright.sync_api import sync_playwright
+
+    pages = zipf_pages(count)
+    one_index = command_line(pages, scratch, {})
+    shards = search.update_search_index({url: (digest(html), html) for url, html in pages.items()}, scratch / "cache", "en")
+    site = scratch / "site"
+    site.mkdir()
+    (site / "search").mkdir()
+    (site / "search" / "index.html").write_text('<!DOCTYPE html><html lang="en"><body></body></html>')
+    one = {f"pagefind/{path.relative_to(one_index).as_posix()}": path for path in one_index.rglob("*") if path.is_file()}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        rows = ranking(browser, site, {"one index": one, "shards": {path: file for path, (file, _) in shards.items()}})
+        browser.close()
+    return rows
+
+
 # --- Report ----------------------------------------------------------------------------------------
 
 def measure(site: Path, scratch: Path, browser: bool) -> dict:
@@ -313,6 +356,14 @@ def measure(site: Path, scratch: Path, browser: bool) -> dict:
     if browser:
         reader_figures(site, variants(site, one_index, shards, scratch), row)
     return row
+
+
+def report_ranking(rows: list[tuple]) -> None:
+    print(f"\n  {'ranking: query':<26}{'results (one/shards)':>22}{'top-10 shared':>15}{'worst rank':>12}{'score/10th':>12}"
+          f"{'NDCG@10':>9}")
+    for query, one, shards, shared, worst, share, gain in rows:
+        print(f"  {query:<26}{f'{one}/{shards}':>22}{shared:>15}{worst:>12}{share:>12.3f}{gain:>9.3f}")
+    print(f"  {'mean':<26}{'':>22}{statistics.mean(r[3] for r in rows):>15.1f}{'':>24}{statistics.mean(r[6] for r in rows):>9.3f}")
 
 
 def report(site: Path, row: dict) -> None:
@@ -330,18 +381,14 @@ def report(site: Path, row: dict) -> None:
         for name, (requests, size, index_requests, index_size, seconds) in costs:
             print(f"  {name:<44}{requests:>9}{size:>8.0f}{index_requests:>10}{index_size:>9.0f}{seconds:>9.2f}")
     if "ranking" in row:
-        print(f"\n  {'ranking: query':<26}{'results (one/shards)':>22}{'top-10 shared':>15}{'worst rank':>12}{'score/10th':>12}"
-              f"{'NDCG@10':>9}")
-        for query, one, shards, shared, worst, share, gain in row["ranking"]:
-            print(f"  {query:<26}{f'{one}/{shards}':>22}{shared:>15}{worst:>12}{share:>12.3f}{gain:>9.3f}")
-        print(f"  {'mean':<26}{'':>22}{statistics.mean(r[3] for r in row['ranking']):>15.1f}{'':>24}"
-              f"{statistics.mean(r[6] for r in row['ranking']):>9.3f}")
+        report_ranking(row["ranking"])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sites", type=Path, nargs="+", help="built _site/ folders")
+    parser.add_argument("sites", type=Path, nargs="*", help="built _site/ folders")
     parser.add_argument("--browser", action="store_true", help="also measure searches in Chromium, and the ranking")
+    parser.add_argument("--zipf", type=int, metavar="PAGES", help="also compare rankings on so many pages of Zipf text")
     parser.add_argument("--shard-pages", type=int, help=f"pages to a shard (default {search.SHARD_PAGES})")
     parser.add_argument("--folder", type=Path, default=Path("/dev/shm") if Path("/dev/shm").is_dir() else None)
     args = parser.parse_args()
@@ -351,6 +398,13 @@ def main() -> None:
         scratch = Path(tempfile.mkdtemp(prefix="bench-search-", dir=args.folder))
         try:
             report(site, measure(site, scratch, args.browser))
+        finally:
+            shutil.rmtree(scratch)
+    if args.zipf:
+        scratch = Path(tempfile.mkdtemp(prefix="bench-search-", dir=args.folder))
+        try:
+            print(f"\n{args.zipf:,} pages of Zipf text, {search.shard_count(args.zipf)} shards")
+            report_ranking(zipf_ranking(args.zipf, scratch))
         finally:
             shutil.rmtree(scratch)
 

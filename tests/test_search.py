@@ -1,4 +1,5 @@
 """The search index in shards: every page found after any edit, shards made again only when their pages change."""
+import concurrent.futures
 import contextlib
 import functools
 import gzip
@@ -264,9 +265,6 @@ def test_a_pagefind_failure_is_reported_and_the_shards_made_before_are_kept(tmp_
 
 @pytest.mark.browser
 def test_a_search_on_a_built_site_finds_pages_of_several_shards(tmp_path, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    from conftest import CHROMIUM
     from explainer.pipeline import Project, build
 
     monkeypatch.setattr(search, "SHARD_PAGES", 4)
@@ -277,24 +275,38 @@ def test_a_search_on_a_built_site_finds_pages_of_several_shards(tmp_path, monkey
     out = build(Project.at(root)).out_dir
     published = {path.relative_to(out).as_posix(): (path, "") for path in (out / "pagefind").rglob("*") if path.is_file()}
     mentioning = {url for url, text in fragments(published).items() if "interpol" in text.lower()}
-    count = shard_count(len(fragments(published)))
-    assert count >= 8 and (out / "pagefind" / "shards" / str(count - 1) / "pagefind-entry.json").is_file()
-    with served(out) as base_url, sync_playwright() as playwright:
+    shards = shard_count(len(fragments(published)))
+    assert shards >= 8 and (out / "pagefind" / "shards" / str(shards - 1) / "pagefind-entry.json").is_file()
+    with served(out) as base_url:
+        # In a thread of its own: a session's browser (test_quality.py) may hold this thread's event loop.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+            message, found = thread.submit(search_in_chromium, f"{base_url}/search/?q=Interpol").result()
+    results = int(message.split()[0])
+    assert message == f"{results} results for Interpol" and len(set(found)) == results
+    assert set(found) >= mentioning
+    assert len({shard_of(url, shards) for url in found}) >= 3
+
+
+def search_in_chromium(url: str) -> tuple[str, list[str]]:
+    """The message over the results of the search at `url`, and the address of every result, all shown."""
+    from playwright.sync_api import sync_playwright
+
+    from conftest import CHROMIUM
+
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page()
-        page.goto(f"{base_url}/search/?q=Interpol")
+        page.goto(url)
         page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
         message = page.inner_text(".pagefind-ui__message")
-        count = int(message.split()[0])
         while page.locator(".pagefind-ui__button").count():  # "Load more results"
             page.click(".pagefind-ui__button")
-        page.wait_for_function(f"document.querySelectorAll('.pagefind-ui__result-title .pagefind-ui__result-link').length == {count}")
-        found = [link.get_attribute("href") for link in page.query_selector_all(".pagefind-ui__result-title .pagefind-ui__result-link")]
+        count = int(message.split()[0])
+        titles = ".pagefind-ui__result-title .pagefind-ui__result-link"
+        page.wait_for_function(f"document.querySelectorAll('{titles}').length == {count}")
+        found = [link.get_attribute("href") for link in page.query_selector_all(titles)]
         browser.close()
-    assert message == f"{count} results for Interpol" and len(set(found)) == count
-    found = set(found)
-    assert found >= mentioning
-    assert len({shard_of(url, count) for url in found}) >= 3
+    return message, found
 
 
 @contextlib.contextmanager
