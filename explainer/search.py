@@ -41,7 +41,12 @@ from typing import NoReturn
 
 from pagefind.service import get_executable
 
-SHARD_PAGES = 320  # at most so many pages in a shard, on average: what one edit costs to index again (see shard_count)
+# Pages to a shard, at most, on average (see shard_count). An edit makes again each shard holding a page whose
+# searchable part it changed (the event's, those linking it), at about 2.5 ms of Pagefind per page the shard holds;
+# each shard costs a first search about six requests, and ranks by its own pages' word statistics, so fewer and
+# larger shards read and rank closer to one index. 320: an edit's index in about a second on two cores up to 10,000
+# events (32 shards). bench/bench_search.py measures both sides.
+SHARD_PAGES = 320
 SHARDS_FOLDER = "shards"  # under pagefind/: the other shards, and the API that merges them all
 ENTRY_RECORD = "shard.json"  # in a shard's cache folder: its key and files, written once they are all written
 MERGED_API_FILE = "pagefind.js"  # in the cache: the API over all shards, published as pagefind/shards/pagefind.js
@@ -51,7 +56,7 @@ WHOLE_INDEX_CHUNK = 20000
 IN_FLIGHT = 32  # pages sent to Pagefind ahead of its answers: enough to keep it busy, few enough to hold little memory
 # Pagefind's files that belong to one index; the others (scripts, styles, WebAssembly) are the same for every shard.
 INDEX_FOLDERS = ("fragment/", "index/", "filter/")
-SEARCHABLE_PART = 1  # the version of `searchable_part`, part of every shard's key
+SEARCHABLE_PART = 2  # the version of `searchable_part`, part of every shard's key
 
 Page = tuple[str, "bytes | Path"]  # digest of the page's HTML, and the HTML or the file holding it
 
@@ -140,11 +145,13 @@ def shard_key(entries: list[tuple[str, str]], setup: str) -> str:
 
 
 def searchable_part(html: bytes) -> bytes:
-    """The page as far as Pagefind reads it: without what follows its last `data-pagefind-body` element (but the end
-    tags of the elements still open), unless that holds anything Pagefind would read; else the whole page.
+    """The page as far as Pagefind reads it: the whole page but for its head, of which only the title is left, and
+    what follows its last `data-pagefind-body` element (but the end tags still due); each only when it holds nothing
+    else Pagefind reads, else the page is left whole there.
 
     What Pagefind is given, and what a shard's key is made of: a page whose links to its
-    neighbours changed (a title or a date changed next door) keeps its key.
+    neighbours changed (a title or a date changed next door) keeps its key; and Pagefind reads
+    a quarter less of each page.
     """
     at = html.rfind(b"data-pagefind-body")
     start = html.rfind(b"<", 0, at)
@@ -157,21 +164,39 @@ def searchable_part(html: bytes) -> bytes:
         if depth == 0:
             end = tag.end()
             break
-    if end is None or _HIDES_TAGS.search(html, start, end) or _READ_OUTSIDE_BODY.search(html, end):
+    if end is None or _HIDES_TAGS.search(html, start, end):
         return html
+    return _without_head(html[:start]) + html[start:end] + _end_tags_due(html[end:])
+
+
+def _without_head(before: bytes) -> bytes:
+    """What precedes a page's body, its head cut to its title: Pagefind reads nothing else there (but its own attributes,
+    which, like a comment that might hide them, leave the head whole)."""
+    head, end = _HEAD_START.search(before), _HEAD_END.search(before)
+    if not head or not end or end.start() < head.end() or len(_HEAD_END.findall(before)) > 1 \
+            or _READ_IN_HEAD.search(before, head.end(), end.start()):
+        return before
+    title = _TITLE.search(before, head.end(), end.start())
+    return before[:head.end()] + (title[0] if title else b"") + before[end.start():]
+
+
+def _end_tags_due(after: bytes) -> bytes:
+    """What follows a page's body, cut to the end tags of the elements still open, if nothing there is for Pagefind."""
+    if _READ_OUTSIDE_BODY.search(after):
+        return after
     still_open, closing = [], []
-    for tag in _TAG.finditer(html, end):
+    for tag in _TAG.finditer(after):
         name = tag[2].lower()
         if not tag[1]:
             if name not in _VOID_ELEMENTS and not tag[0].endswith(b"/>"):
                 still_open.append(name)
         elif still_open and still_open[-1] == name:
             still_open.pop()
-        elif still_open:  # not nested as it should be: leave the page as it is
-            return html
+        elif still_open:  # not nested as it should be: leave it as it is
+            return after
         else:
             closing.append(tag[0])
-    return html[:end] + b"".join(closing)
+    return b"".join(closing)
 
 
 _TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>")
@@ -179,6 +204,10 @@ _VOID_ELEMENTS = {b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"in
                   b"track", b"wbr"}
 # Where a tag may not be a tag (comments, scripts, raw text): the body's end cannot be found by counting tags.
 _HIDES_TAGS = re.compile(rb"<(?:!--|script|style|textarea|template|title|xmp|plaintext)", re.I)
+_HEAD_START = re.compile(rb"<head(?=[\s/>])[^>]*>", re.I)
+_HEAD_END = re.compile(rb"</head\s*>", re.I)
+_TITLE = re.compile(rb"<title(?=[\s/>])[^>]*>.*?</title\s*>", re.I | re.S)
+_READ_IN_HEAD = re.compile(rb"data-pagefind|<!--", re.I)
 # What Pagefind reads outside a body (its attributes, the first title and image), and what hides tags. (A tag
 # whose name only starts so, "<imgx", counts too: the page is then given whole, which is never wrong.)
 _READ_OUTSIDE_BODY = re.compile(rb"data-pagefind|<(?:!--|script|style|textarea|template|title|xmp|plaintext|h1|img|meta"
@@ -298,18 +327,23 @@ def _keep(folder: Path, key: str, number: int, bundle: dict[str, bytes], pages: 
         bundle = {path: content for path, content in bundle.items() if _is_index_file(path)}
     folder.mkdir(parents=True, exist_ok=True)
     (folder / ENTRY_RECORD).unlink(missing_ok=True)  # until the record is written again, the entry is no entry
+    old = {os.path.relpath(os.path.join(parent, name), folder).replace(os.sep, "/")
+           for parent, _, names in os.walk(folder) for name in names}
+    made_folders = set()
     files = {}
-    for path, content in bundle.items():
-        target = folder / path
+    for path, content in bundle.items():  # strings, not Paths: a cold index writes ten thousand files
         files[path] = [len(content), _digest(content)]
-        if target.is_file() and target.stat().st_size == len(content) and target.read_bytes() == content:
+        target = os.path.join(folder, path)
+        if path in old and os.path.getsize(target) == len(content) and _read(Path(target)) == content:
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
+        parent = os.path.dirname(target)
+        if parent not in made_folders:
+            os.makedirs(parent, exist_ok=True)
+            made_folders.add(parent)
         _write_atomically(target, content)
-    for file in [file for file in folder.rglob("*") if file.is_file()]:
-        if file.relative_to(folder).as_posix() not in bundle:
-            file.unlink()
-    _write_atomically(folder / ENTRY_RECORD, json.dumps({"key": key, "files": files, "pages": pages}).encode())
+    for path in old - bundle.keys():
+        os.unlink(os.path.join(folder, path))
+    _write_atomically(os.path.join(folder, ENTRY_RECORD), json.dumps({"key": key, "files": files, "pages": pages}).encode())
     return {path: digest for path, (_, digest) in files.items()}
 
 
@@ -383,9 +417,10 @@ export async function filters() {
 """
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.new")
-    temporary.write_bytes(content)
+def _write_atomically(path: Path | str, content: bytes) -> None:
+    temporary = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.new")
+    with open(temporary, "wb") as file:
+        file.write(content)
     os.replace(temporary, path)
 
 

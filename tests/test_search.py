@@ -115,11 +115,19 @@ def test_a_page_whose_links_to_its_neighbours_changed_keeps_its_shard(tmp_path, 
     assert len(indexed) == 1
 
 
-def test_the_searchable_part_is_the_page_up_to_its_body_with_the_end_tags_still_due():
-    page = html("Title", "text", next_title="Neighbour")
+def test_the_searchable_part_is_the_page_but_its_head_and_what_follows_its_body_with_the_end_tags_still_due():
+    page = html("Title", "text", next_title="Neighbour").replace(b"</title>", b'</title><meta name="x" content="y">')
     part = searchable_part(page)
-    assert part.endswith(b"<p>text</p></article></main></body></html>") and b"Neighbour" not in part
-    assert part.startswith(page[:page.index(b"</article>")])
+    assert part == (b'<!DOCTYPE html><html lang="en"><head><title>Title</title></head><body><main>'
+                    b'<article data-pagefind-body data-pagefind-filter="year:2021"><h1>Title</h1><p>text</p></article>'
+                    b"</main></body></html>")
+
+
+@pytest.mark.parametrize("head", [b'<meta data-pagefind-meta="image[content]" content="/a.jpg">', b"<!-- <title>x</title> -->"])
+def test_a_head_with_anything_pagefind_reads_is_given_whole(head):
+    page = html("Title", "text").replace(b"</head>", head + b"</head>")
+    part = searchable_part(page)
+    assert part.startswith(page[:page.index(b"</head>")]) and part != page
 
 
 @pytest.mark.parametrize("after", [
