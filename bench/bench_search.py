@@ -74,7 +74,8 @@ def digest(html: bytes) -> str:
 
 
 class PagefindMemory:
-    """Peak of the summed resident memory of the Pagefind processes among this one's children, while it lives."""
+    """Peak of the summed resident memory of the Pagefind processes among this one's children, while it lives (sampled
+    every 10 ms)."""
 
     def __enter__(self) -> PagefindMemory:
         self.peak, self._stop = 0, threading.Event()
@@ -87,29 +88,32 @@ class PagefindMemory:
         self._thread.join()
 
     def _run(self) -> None:
-        me = str(os.getpid())
+        tasks = Path(f"/proc/{os.getpid()}/task")
         while not self._stop.is_set():
             total = 0
-            for status in Path("/proc").glob("[0-9]*/status"):
+            for task in tasks.iterdir():
                 with contextlib.suppress(OSError):
-                    text = status.read_text()
-                    resident = re.search(r"^VmRSS:\s+(\d+)", text, re.M)  # none once it ended
-                    if resident and re.search(r"^Name:\s+pagefind", text, re.M) and re.search(rf"^PPid:\s+{me}$", text, re.M):
-                        total += int(resident[1]) * 1024
+                    for child in (task / "children").read_text().split():
+                        text = Path(f"/proc/{child}/status").read_text()
+                        resident = re.search(r"^VmRSS:\s+(\d+)", text, re.M)  # none once it ended
+                        if resident and re.search(r"^Name:\s+pagefind", text, re.M):
+                            total += int(resident[1]) * 1024
             self.peak = max(self.peak, total)
             time.sleep(0.01)
 
 
 @contextlib.contextmanager
 def measured(row: dict, name: str):
-    """Time a step into `row`: wall seconds, CPU seconds of the processes it ran, and their peak memory (MiB)."""
+    """Time a step into `row`: wall seconds, CPU seconds of the processes it ran and of this one (reading pages, writing
+    bundles; and the memory sampler's polling, about 0.05 s a second), and the peak memory of the Pagefind processes
+    (MiB)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
+    started, python = time.perf_counter(), time.process_time()
     with PagefindMemory() as memory:
         yield
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     row[name] = (time.perf_counter() - started, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
-                 memory.peak / 2**20)
+                 time.process_time() - python, memory.peak / 2**20)
 
 
 def command_line(pages: dict[str, bytes], scratch: Path, row: dict) -> Path:
@@ -161,7 +165,7 @@ def index_figures(pages: dict[str, bytes], scratch: Path, row: dict) -> dict[str
         count = search.shard_count(len(current))
         with measured(step, "title"):
             files = search.update_search_index(current, cache, "en")
-        times["title"].append((*step["title"][:3], f"{len(changed)} pages changed, {len(searched)} in their searchable part,"
+        times["title"].append((*step["title"], f"{len(changed)} pages changed, {len(searched)} in their searchable part,"
                                f" in {len({search.shard_of(page, count) for page in searched})} shards"))
     for kind, name in (("text", "shards: one page's text changed"), ("title", "shards: one event's title changed")):
         runs = sorted(times[kind])
@@ -369,11 +373,11 @@ def report_ranking(rows: list[tuple]) -> None:
 def report(site: Path, row: dict) -> None:
     print(f"\n{site}: {row['pages']:,} searchable pages, {row['shards']} shards of {search.SHARD_PAGES} pages or fewer"
           f" ({os.cpu_count()} cores)")
-    print(f"  {'index':<44}{'wall s':>8}{'CPU s':>8}{'peak MiB':>10}")
+    print(f"  {'index':<44}{'wall s':>8}{'Pagefind CPU s':>16}{'Python CPU s':>14}{'peak MiB':>10}")
     for name, value in row.items():
         if isinstance(value, tuple):
-            extra = f"   ({value[3]})" if len(value) == 4 else ""
-            print(f"  {name:<44}{value[0]:>8.2f}{value[1]:>8.2f}{value[2]:>10.0f}{extra}")
+            extra = f"   ({value[4]})" if len(value) == 5 else ""
+            print(f"  {name:<44}{value[0]:>8.2f}{value[1]:>16.2f}{value[2]:>14.2f}{value[3]:>10.0f}{extra}")
     costs = [(name, value) for name, value in row.items() if isinstance(value, list) and name != "ranking"]
     if costs:
         print(f"\n  {'a first search, from the page with ?q=':<44}{'requests':>9}{'KB':>8}{'index req':>10}{'index KB':>9}"
