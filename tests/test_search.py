@@ -310,9 +310,10 @@ def search_in_chromium(url: str) -> tuple[str, list[str]]:
         while page.locator(".pagefind-ui__button").count():  # "Load more results"
             page.click(".pagefind-ui__button")
         count = int(message.split()[0])
-        titles = ".pagefind-ui__result-title .pagefind-ui__result-link"
-        page.wait_for_function(f"document.querySelectorAll('{titles}').length == {count}")
-        found = [link.get_attribute("href") for link in page.query_selector_all(titles)]
+        page.wait_for_function(f"document.querySelectorAll('.pagefind-ui__result').length == {count}")
+        # Each result's first link is its page's; links to headings within it (sub-results) follow.
+        found = page.eval_on_selector_all(".pagefind-ui__result", "results => results.map("
+                                          "result => result.querySelector('.pagefind-ui__result-link').getAttribute('href'))")
         browser.close()
     return message, found
 
