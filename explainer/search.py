@@ -1,26 +1,508 @@
-"""Full-text search: a Pagefind index of the event and narrative pages of a built site."""
+"""Full-text search: a Pagefind index of the event and narrative pages, in shards made again only when their pages change.
+
+Pagefind cannot update an index: it makes one from all its pages at once. So the pages are
+dealt into shards by a hash of their URL (a page stays in its shard for as long as the count
+of shards stays the same), each shard is a Pagefind index of its own, and an edit makes again
+only the shards holding a page that changed, came or went. The browser merges the shards as it
+searches (Pagefind's `mergeIndex`). Dealt by hash, every shard is a fair sample of the site, so
+the word statistics each one ranks by (how rare a word is, how long pages are) are close to the
+site's: the more shards, the less close (see SHARD_PAGES).
+
+Pagefind is given each page's searchable part (`searchable_part`): the page without what follows
+its body, when nothing there is anything Pagefind reads. A shard's bundle is kept in the cache
+under its number, with the key it was made from: a digest of every (URL, digest of that part) it
+holds, the Pagefind version, the language and the settings Pagefind runs with. It is used again
+only when that key is the key of the shard now and its files are all there as made; any other
+entry is made again. A page is read only when its HTML is not the HTML recorded with its shard.
+
+Published, under pagefind/: shard 0 at the root, with Pagefind's scripts, as one whole Pagefind
+bundle (search works, on that shard's pages, with Pagefind's own scripts alone); the other
+shards in pagefind/shards/<number>/; and pagefind/shards/pagefind.js, Pagefind's search API
+over all of them, which the search page's PagefindUI loads (`bundlePath: "/pagefind/shards/"`).
+"""
 from __future__ import annotations
 
-import asyncio
+import base64
+import contextlib
+import functools
+import hashlib
+import importlib.metadata
+import json
+import os
+import queue
+import re
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+import subprocess
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
-from pagefind.index import IndexConfig, PagefindIndex
+from pagefind.service import get_executable
+
+# Pages to a shard, at most, on average (see shard_count). An edit makes again each shard holding a page whose
+# searchable part it changed (the event's, those linking it), at about 2.5 ms of Pagefind per page the shard holds;
+# each shard costs a first search about six requests, and ranks by its own pages' word statistics, so fewer and
+# larger shards read and rank closer to one index. 320: an edit's index in about a second on two cores up to 10,000
+# events (32 shards). bench/bench_search.py measures both sides.
+SHARD_PAGES = 320
+SHARDS_FOLDER = "shards"  # under pagefind/: the other shards, and the API that merges them all
+ENTRY_RECORD = "shard.json"  # in a shard's cache folder: its key and files, written once they are all written
+MERGED_API_FILE = "pagefind.js"  # in the cache: the API over all shards, published as pagefind/shards/pagefind.js
+# Pagefind's default size of an index chunk (the part of the word index a search loads for a word), in word
+# places; each shard's chunks get a share of it, so a search loads about as much index over all shards as it would from one.
+WHOLE_INDEX_CHUNK = 20000
+IN_FLIGHT = 32  # pages sent to Pagefind ahead of its answers: enough to keep it busy, few enough to hold little memory
+# Pagefind's files that belong to one index; the others (scripts, styles, WebAssembly) are the same for every shard.
+INDEX_FOLDERS = ("fragment/", "index/", "filter/")
+SEARCHABLE_PART = 2  # the version of `searchable_part`, part of every shard's key
+
+Page = tuple[str, "bytes | Path"]  # digest of the page's HTML, and the HTML or the file holding it
+
+
+class SearchIndexError(Exception):
+    """Pagefind could not index the pages."""
+
+
+@dataclass(frozen=True)
+class _Shard:
+    number: int
+    urls: list[str]
+    key: str | None  # None when no cache entry of it was recorded
+
+
+def update_search_index(pages: Mapping[str, Page], cache: Path, language: str) -> dict[str, tuple[Path, str]]:
+    """The files of the pagefind/ folder to publish for these pages: output path -> (file, blake2b-128 hex digest).
+
+    `pages`: every page to index, URL path ("/events/x/") -> (digest of its HTML, the HTML or
+    the file holding it), each with a `data-pagefind-body`. The digest may be any digest of the
+    exact bytes (the build's `content_hash`): it decides which shards are made again, and their
+    pages are read only then. `cache`: a folder kept from one call to the next, holding only
+    what this function writes there. The files returned live in `cache` and are never written
+    to once returned (a new bundle replaces them), so they may be hard-linked; each digest is
+    `hashlib.blake2b(bytes, digest_size=16).hexdigest()`, the build's own `content_hash`.
+    Raises SearchIndexError if Pagefind fails, leaving the entries it did not make as they were.
+    """
+    version = importlib.metadata.version("pagefind")
+    config = {"force_language": language.split("-")[0]}
+    chunk = WHOLE_INDEX_CHUNK // shard_count(len(pages))
+    cache.mkdir(parents=True, exist_ok=True)
+    records = _records(cache)
+    setup = json.dumps([version, config, chunk, SEARCHABLE_PART])
+    # Shard 0 is published even with no page: its scripts are what the search page loads.
+    shards = [shard for shard in _shards(pages, records, setup) if shard.urls or shard.number == 0]
+    made = {shard.number: _cached_files(cache / str(shard.number), records.get(shard.number), shard.key) for shard in shards}
+    made.update(_make_shards([shard for shard in shards if made[shard.number] is None], pages, cache, config, setup, chunk))
+    _forget_all_but(cache, {str(number) for number in made} | {MERGED_API_FILE})
+    files = {}
+    for number, bundle in made.items():
+        prefix = "pagefind/" if number == 0 else f"pagefind/{SHARDS_FOLDER}/{number}/"
+        files.update((prefix + path, (cache / str(number) / path, digest)) for path, digest in bundle.items())
+    # Each merged shard's entry is asked for with its digest, so a browser never keeps the entry of a shard made again.
+    api = _merged_api({f"/pagefind/{SHARDS_FOLDER}/{number}/": bundle["pagefind-entry.json"]
+                       for number, bundle in made.items() if number}, cache / MERGED_API_FILE)
+    files[f"pagefind/{SHARDS_FOLDER}/pagefind.js"] = (api, _digest(api.read_bytes()))
+    return files
+
 
 def build_search_index(site_dir: Path, folder: Path, language: str) -> dict[str, Path]:
-    """Index the built site's pages with Pagefind into `folder`; output path -> file of the search bundle."""
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    # Pagefind's API is async; its own thread keeps it apart from any loop the caller runs (a server, a test browser).
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        thread.submit(asyncio.run, _index(site_dir, folder, language)).result()
-    return {f"pagefind/{path.relative_to(folder).as_posix()}": path for path in sorted(folder.rglob("*")) if path.is_file()}
+    """Index the built site's searchable pages (those with a `data-pagefind-body`), keeping shards in `folder`: output
+    path -> file of the search bundle.
+
+    What the build calls until it hands `update_search_index` the pages it knows (it need then
+    read no page it did not write, nor hash one).
+    """
+    pages = {}
+    for file in site_dir.rglob("*.html"):
+        html = file.read_bytes()
+        if b"data-pagefind-body" in html and not file.relative_to(site_dir).parts[0] == "pagefind":
+            url = "/" + file.relative_to(site_dir).as_posix().removesuffix("index.html")
+            pages[url] = (_digest(html), html)
+    return {path: file for path, (file, _) in update_search_index(pages, folder, language).items()}
 
 
-async def _index(site_dir: Path, folder: Path, language: str) -> None:
-    config = IndexConfig(output_path=str(folder), force_language=language.split("-")[0])
-    async with PagefindIndex(config=config) as index:
-        # Pagefind reads the files itself: far faster than handing it each page through its pipe.
-        await index.add_directory(path=str(site_dir), glob="**/*.html")
+def shard_count(pages: int) -> int:
+    """How many shards for so many pages: the least power of two that holds them SHARD_PAGES to a shard or fewer.
+
+    A power of two, so that a site growing past a bound doubles the count: every shard is made
+    again then, once, as on a first build.
+    """
+    count = 1
+    while count * SHARD_PAGES < pages:
+        count *= 2
+    return count
+
+
+def shard_of(url: str, count: int) -> int:
+    """Which of `count` shards holds the page at `url`: the same one whatever else the site holds."""
+    return int.from_bytes(hashlib.blake2b(url.encode(), digest_size=8).digest(), "big") % count
+
+
+def shard_key(entries: list[tuple[str, str]], setup: str) -> str:
+    """A shard's cache key: a digest of its (URL, digest of HTML) pairs and of how Pagefind indexes them."""
+    return hashlib.sha256(json.dumps([setup, sorted(entries)]).encode()).hexdigest()
+
+
+def searchable_part(html: bytes) -> bytes:
+    """The page as far as Pagefind reads it: the whole page but for its head, of which only the title is left, and
+    what follows its last `data-pagefind-body` element (but the end tags still due); each only when it holds nothing
+    else Pagefind reads, else the page is left whole there.
+
+    What Pagefind is given, and what a shard's key is made of: a page whose links to its
+    neighbours changed (a title or a date changed next door) keeps its key; and Pagefind reads
+    a quarter less of each page.
+    """
+    at = html.rfind(b"data-pagefind-body")
+    start = html.rfind(b"<", 0, at)
+    opening = _TAG.match(html, start) if at >= 0 and start >= 0 else None
+    if not opening or opening[1] or opening.end() <= at:  # not an attribute of a start tag
+        return html
+    depth, end = 0, None
+    for tag in _tags_named(opening[2].lower()).finditer(html, start):
+        depth += -1 if tag[1] else 0 if tag[0].endswith(b"/>") else 1
+        if depth == 0:
+            end = tag.end()
+            break
+    if end is None or _HIDES_TAGS.search(html, start, end):
+        return html
+    return _without_head(html[:start]) + html[start:end] + _end_tags_due(html[end:])
+
+
+def _without_head(before: bytes) -> bytes:
+    """What precedes a page's body, its head cut to its title: Pagefind reads nothing else there (but its own attributes,
+    which, like a comment that might hide them, leave the head whole)."""
+    head, end = _HEAD_START.search(before), _HEAD_END.search(before)
+    if not head or not end or end.start() < head.end() or len(_HEAD_END.findall(before)) > 1 \
+            or _READ_IN_HEAD.search(before, head.end(), end.start()):
+        return before
+    title = _TITLE.search(before, head.end(), end.start())
+    return before[:head.end()] + (title[0] if title else b"") + before[end.start():]
+
+
+def _end_tags_due(after: bytes) -> bytes:
+    """What follows a page's body, cut to the end tags of the elements still open, if nothing there is for Pagefind."""
+    if _READ_OUTSIDE_BODY.search(after):
+        return after
+    still_open, closing = [], []
+    for tag in _TAG.finditer(after):
+        name = tag[2].lower()
+        if not tag[1]:
+            if name not in _VOID_ELEMENTS and not tag[0].endswith(b"/>"):
+                still_open.append(name)
+        elif still_open and still_open[-1] == name:
+            still_open.pop()
+        elif still_open:  # not nested as it should be: leave it as it is
+            return after
+        else:
+            closing.append(tag[0])
+    return b"".join(closing)
+
+
+_TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>")
+_VOID_ELEMENTS = {b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"source",
+                  b"track", b"wbr"}
+# Where a tag may not be a tag (comments, scripts, raw text): the body's end cannot be found by counting tags.
+_HIDES_TAGS = re.compile(rb"<(?:!--|script|style|textarea|template|title|xmp|plaintext)", re.I)
+_HEAD_START = re.compile(rb"<head(?=[\s/>])[^>]*>", re.I)
+_HEAD_END = re.compile(rb"</head\s*>", re.I)
+_TITLE = re.compile(rb"<title(?=[\s/>])[^>]*>.*?</title\s*>", re.I | re.S)
+_READ_IN_HEAD = re.compile(rb"data-pagefind|<!--", re.I)
+# What Pagefind reads outside a body (its attributes, the first title and image), and what hides tags. (A tag
+# whose name only starts so, "<imgx", counts too: the page is then given whole, which is never wrong.)
+_READ_OUTSIDE_BODY = re.compile(rb"data-pagefind|<(?:!--|script|style|textarea|template|title|xmp|plaintext|h1|img|meta"
+                                rb"|svg|math|iframe|object|noscript|html|head|body)", re.I)
+
+
+@functools.cache
+def _tags_named(name: bytes) -> re.Pattern:
+    return re.compile(rb"<(/?)" + re.escape(name) + rb"(?=[\s/>])[^>]*>", re.I)
+
+
+def _records(cache: Path) -> dict[int, dict]:
+    """Shard number -> the record of its cache entry, for each entry whose record can be read."""
+    records = {}
+    for file in cache.glob(f"*/{ENTRY_RECORD}"):
+        with contextlib.suppress(OSError, ValueError):
+            record = json.loads(file.read_bytes())
+            if isinstance(record, dict) and file.parent.name.isdigit():
+                records[int(file.parent.name)] = record
+    return records
+
+
+def _shards(pages: Mapping[str, Page], records: dict[int, dict], setup: str) -> list[_Shard]:
+    """The shards of these pages, each with its key where a cache entry of it was recorded (else it is made: its key
+    then comes from what Pagefind is given)."""
+    count = shard_count(len(pages))
+    members: list[list[str]] = [[] for _ in range(count)]
+    for url in sorted(pages):
+        members[shard_of(url, count)].append(url)
+    shards = []
+    for number, urls in enumerate(members):
+        recorded = records.get(number, {}).get("pages")
+        if not isinstance(recorded, dict):
+            shards.append(_Shard(number, urls, None))
+            continue
+        # The searchable part of a page whose HTML is as recorded is as recorded (`searchable_part` is a function of it).
+        entries = [(url, recorded[url][1] if _is_recorded(recorded.get(url), pages[url][0])
+                    else _digest(searchable_part(_read(pages[url][1])))) for url in urls]
+        shards.append(_Shard(number, urls, shard_key(entries, _shard_setup(setup, number))))
+    return shards
+
+
+def _is_recorded(digests: object, html_digest: str) -> bool:
+    return isinstance(digests, list) and len(digests) == 2 and digests[0] == html_digest
+
+
+def _shard_setup(setup: str, number: int) -> str:
+    return f"{setup} {number == 0}"  # the root shard holds Pagefind's scripts too: its key says so
+
+
+def _cached_files(folder: Path, record: dict | None, key: str | None) -> dict[str, str] | None:
+    """Path in the bundle -> digest of each file of the shard kept in `folder`, if it was made from `key`; else None.
+
+    An entry that cannot be read (a record garbled, a file missing or of another size) counts
+    as no entry: the shard is made again.
+    """
+    try:
+        if key is None or record is None or record["key"] != key:
+            return None
+        files = record["files"]
+        if all((folder / path).stat().st_size == size for path, (size, _) in files.items()):
+            return {path: digest for path, (_, digest) in files.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
+
+
+def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], cache: Path, config: dict, setup: str,
+                 chunk: int) -> dict[int, dict[str, str]]:
+    """Index each shard with Pagefind and keep its bundle in the cache, on several Pagefind processes: what
+    `_cached_files` now reads of each."""
+    work: queue.SimpleQueue[_Shard] = queue.SimpleQueue()
+    for shard in sorted(shards, key=lambda shard: -len(shard.urls)):
+        work.put(shard)
+    made: dict[int, dict[str, str]] = {}
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with _Pagefind(chunk) as pagefind:
+                while not failures:
+                    try:
+                        shard = work.get_nowait()
+                    except queue.Empty:
+                        return
+                    parts = {url: searchable_part(_read(pages[url][1])) for url in shard.urls}
+                    bundle = pagefind.index(((url, part.decode()) for url, part in parts.items()), config)
+                    recorded = {url: [pages[url][0], _digest(part)] for url, part in parts.items()}
+                    key = shard_key([(url, part) for url, (_, part) in recorded.items()], _shard_setup(setup, shard.number))
+                    made[shard.number] = _keep(cache / str(shard.number), key, shard.number, bundle, recorded)
+        except BaseException as error:  # handed to the calling thread
+            failures.append(error)
+
+    # One process more than cores: while this process reads pages and writes bundles, Pagefind has work.
+    threads = [threading.Thread(target=run) for _ in range(min(len(shards), (os.cpu_count() or 1) + 1))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return made
+
+
+def _read(page: bytes | Path) -> bytes:
+    return page.read_bytes() if isinstance(page, Path) else page
+
+
+def _keep(folder: Path, key: str, number: int, bundle: dict[str, bytes], pages: dict[str, list[str]]) -> dict[str, str]:
+    """Put a shard's new bundle in its cache folder in place of the old one, and record it: path -> digest of each file.
+
+    Files of the new bundle are written under other names and moved into place, never written
+    into: a build may have hard-linked the old ones into its output. Files the old bundle shares
+    with the new one (Pagefind names most of them by their content) stay as they are.
+    """
+    if number:
+        bundle = {path: content for path, content in bundle.items() if _is_index_file(path)}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ENTRY_RECORD).unlink(missing_ok=True)  # until the record is written again, the entry is no entry
+    old = {os.path.relpath(os.path.join(parent, name), folder).replace(os.sep, "/")
+           for parent, _, names in os.walk(folder) for name in names}
+    made_folders = set()
+    files = {}
+    for path, content in bundle.items():  # strings, not Paths: a cold index writes ten thousand files
+        files[path] = [len(content), _digest(content)]
+        target = os.path.join(folder, path)
+        if path in old and os.path.getsize(target) == len(content) and _read(Path(target)) == content:
+            continue
+        parent = os.path.dirname(target)
+        if parent not in made_folders:
+            os.makedirs(parent, exist_ok=True)
+            made_folders.add(parent)
+        _write_atomically(target, content)
+    for path in old - bundle.keys():
+        os.unlink(os.path.join(folder, path))
+    _write_atomically(os.path.join(folder, ENTRY_RECORD), json.dumps({"key": key, "files": files, "pages": pages}).encode())
+    return {path: digest for path, (_, digest) in files.items()}
+
+
+def _is_index_file(path: str) -> bool:
+    return path.startswith(INDEX_FOLDERS) or path == "pagefind-entry.json" or path.endswith(".pf_meta")
+
+
+def _forget_all_but(cache: Path, names: set[str]) -> None:
+    """Remove what else the cache holds: shards no longer published (fewer shards, or one left empty), older files."""
+    for entry in cache.iterdir():
+        if entry.name not in names:
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+
+
+def _merged_api(tags: dict[str, str], api: Path) -> Path:
+    """Write (unless it holds it already) Pagefind's search API over the root shard and these: folder -> cache tag."""
+    content = MERGED_API.replace("SHARDS", json.dumps(tags, indent=1)).encode()
+    if not (api.is_file() and api.read_bytes() == content):
+        _write_atomically(api, content)
+    return api
+
+
+# PagefindUI merges the indexes of its `mergeIndex` option one after another, each waiting for the
+# last to load; this loads them all at once. It asks for them when PagefindUI first sets its options,
+# which it does before any search, and with the same options, so every shard cuts excerpts alike.
+MERGED_API = """\
+// Pagefind's search API over every shard of the index (explainer/search.py): /pagefind/ and these.
+import * as pagefind from "../pagefind.js";
+export * from "../pagefind.js";
+
+const shards = SHARDS;
+let merged = false;
+
+function merge(settings) {
+  if (!merged) {
+    merged = true;
+    const { basePath, ...shared } = settings;
+    for (const [path, tag] of Object.entries(shards)) {
+      pagefind.mergeIndex(path, { ...shared, metaCacheTag: tag }).catch(console.error);
+    }
+  }
+}
+
+export async function options(settings) {
+  await pagefind.options(settings);
+  merge(settings);
+}
+
+export async function search(term, settings) {
+  merge({});
+  return pagefind.search(term, settings);
+}
+
+export async function debouncedSearch(term, settings, timeout) {
+  merge({});
+  return pagefind.debouncedSearch(term, settings, timeout);
+}
+
+export async function preload(term, settings) {
+  merge({});
+  return pagefind.preload(term, settings);
+}
+
+export async function filters() {
+  merge({});
+  return pagefind.filters();
+}
+"""
+
+
+def _write_atomically(path: Path | str, content: bytes) -> None:
+    temporary = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.new")
+    with open(temporary, "wb") as file:
+        file.write(content)
+    os.replace(temporary, path)
+
+
+def _digest(content: bytes) -> str:
+    return hashlib.blake2b(content, digest_size=16).hexdigest()
+
+
+class _Pagefind:
+    """One Pagefind process in its service mode, indexing one shard after another.
+
+    Spoken to directly: the `pagefind` package's client waits a tenth of a second between
+    reading two answers, one per page sent (Pagefind 1.5.2).
+    """
+
+    def __init__(self, chunk: int = WHOLE_INDEX_CHUNK) -> None:
+        self.chunk = chunk
+
+    def __enter__(self) -> _Pagefind:
+        executable = get_executable()
+        if executable is None:
+            raise SearchIndexError("the Pagefind program is missing: pip install 'pagefind[extended]'")
+        # A setting Pagefind calls unstable (1.5.2): where it is gone, chunks are bigger, searches load more, no less works.
+        environment = {**os.environ, "PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE": str(self.chunk)}
+        self.process = subprocess.Popen([str(executable), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        env=environment)
+        self.sent = self.answered = 0
+        self.buffer = bytearray()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with contextlib.suppress(BrokenPipeError):  # it stopped already
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+
+    def index(self, pages: Iterator[tuple[str, str]], config: dict) -> dict[str, bytes]:
+        """A Pagefind bundle of these (URL, HTML) pages: path in the bundle -> content."""
+        index = self._ask({"type": "NewIndex", "config": config})["index_id"]
+        for url, html in pages:
+            self._send({"type": "AddFile", "index_id": index, "url": url, "file_path": None, "file_contents": html})
+            if self.sent - self.answered >= IN_FLIGHT:
+                self._answer()
+        files = self._ask({"type": "GetFiles", "index_id": index})["files"]
+        self._ask({"type": "DeleteIndex", "index_id": index})
+        return {file["path"]: base64.b64decode(file["content"]) for file in files}
+
+    def _ask(self, payload: dict) -> dict:
+        self._send(payload)
+        while self.sent - self.answered > 1:
+            self._answer()
+        return self._answer()
+
+    def _send(self, payload: dict) -> None:
+        self.sent += 1
+        message = json.dumps({"message_id": self.sent, "payload": payload}, ensure_ascii=False).encode()
+        try:
+            self.process.stdin.write(base64.b64encode(message) + b",")
+        except BrokenPipeError:
+            self._stopped()
+
+    def _answer(self) -> dict:
+        """Pagefind's next answer (it answers in the order it was asked)."""
+        try:
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            self._stopped()
+        while (end := self.buffer.find(b",")) < 0:
+            data = self.process.stdout.read1(1 << 20)
+            if not data:
+                self._stopped()
+            self.buffer += data
+        answer = json.loads(base64.b64decode(self.buffer[:end]))
+        del self.buffer[:end + 1]
+        self.answered += 1
+        payload = answer["payload"]
+        if payload["type"] == "Error":
+            raise SearchIndexError(f"Pagefind: {payload['message']}")
+        return payload
+
+    def _stopped(self) -> NoReturn:
+        raise SearchIndexError(f"Pagefind stopped (exit status {self.process.wait()})")

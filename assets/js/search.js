@@ -1,11 +1,14 @@
 // The search page works as a plain page without JavaScript; with it, Pagefind's search box replaces the fallback text.
 // A search is in the address (/search/?q=Lyon): it can be linked to, bookmarked and reloaded.
+// The index is in shards (explainer/search.py): /pagefind/shards/pagefind.js is Pagefind's API over them all.
 window.addEventListener("DOMContentLoaded", function () {
   var box = document.getElementById("search");
   if (!box || typeof PagefindUI === "undefined") {
     return;
   }
-  var ui = new PagefindUI({ element: "#search", showSubResults: true, showImages: false, resetStyles: false });
+  var ui = new PagefindUI({
+    element: "#search", bundlePath: "/pagefind/shards/", showSubResults: true, showImages: false, resetStyles: false,
+  });
   var input = box.querySelector("input");
   if (input) {
     // Pagefind names its input only by a tooltip; screen readers need a real label.

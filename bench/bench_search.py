@@ -1,0 +1,417 @@
+"""Search benchmark: `python bench/bench_search.py SITE [SITE ...]`, each SITE a built `_site/` folder.
+
+For each site (build one with `bench/corpus.py N FOLDER` then `build.py --root FOLDER build`) it
+indexes the searchable pages, event pages and narrative pages (those with a
+`data-pagefind-body`), and prints:
+
+- Pagefind's own command line on a folder of those pages alone, and `update_search_index` on the
+  same pages: cold (no cache), with nothing changed, after one page's text changed, and after an
+  event's title changed (every page showing the title changes: the event's, those linking it,
+  its neighbours'); wall time, the CPU time of the Pagefind processes, their peak memory (the sum
+  of the resident sizes of all Pagefind processes running at once, sampled every 10 ms);
+- with `--browser`, in Chromium over a local server, what a search costs readers with one index
+  (Pagefind's command line) and with the shards: requests and bytes of a first search from the
+  search page with the query in its address, and seconds to the first results with the CPU
+  slowed 4x (median of three); and the ranking: for 20 queries of words from the corpus, the
+  overlap of the top 10 URLs, and how far down the one index ranks the shards' top 10.
+
+`--zipf PAGES` compares the rankings again on generated pages of Zipf-distributed words, whose
+scores spread as real text's do (the corpus's few words are in nearly every page, so its top
+tens are near ties that any difference in statistics reorders).
+
+The machine's other work shows in wall times: CPU times are steadier. `--folder` is where
+scratch files go (default: /dev/shm where it exists); `--shard-pages` tries another size of shard.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import hashlib
+import json
+import math
+import os
+import random
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from explainer import search  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+QUERIES = ["interpol", "extradition", "lyon", "asylum visa", "minister", "warsaw", "kyiv protest", "court hearing",
+           "human rights", "political persecution", "embassy picket", "journalist detained", "border police",
+           "release", "commission review", "database cooperation", "topic 123", "evidence witness", "vilnius",
+           "topic 142 airport"]
+COST_QUERIES = ["lyon", "interpol", "asylum visa", "topic 123"]
+EDITS = 3  # pages edited, and titles changed, one after another: the median is printed
+
+
+def searchable_pages(site: Path) -> dict[str, bytes]:
+    """URL -> HTML of every page of the built site that Pagefind indexes."""
+    pages = {}
+    for file in sorted(site.glob("*/index.html")) + sorted(site.glob("events/*/index.html")):
+        html = file.read_bytes()
+        if b"data-pagefind-body" in html:
+            pages["/" + file.parent.relative_to(site).as_posix() + "/"] = html
+    return pages
+
+
+def digest(html: bytes) -> str:
+    return hashlib.blake2b(html, digest_size=16).hexdigest()
+
+
+class PagefindMemory:
+    """Peak of the summed resident memory of the Pagefind processes among this one's children, while it lives (sampled
+    every 10 ms)."""
+
+    def __enter__(self) -> PagefindMemory:
+        self.peak, self._stop = 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        tasks = Path(f"/proc/{os.getpid()}/task")
+        while not self._stop.is_set():
+            total = 0
+            for task in tasks.iterdir():
+                with contextlib.suppress(OSError):
+                    for child in (task / "children").read_text().split():
+                        text = Path(f"/proc/{child}/status").read_text()
+                        resident = re.search(r"^VmRSS:\s+(\d+)", text, re.M)  # none once it ended
+                        if resident and re.search(r"^Name:\s+pagefind", text, re.M):
+                            total += int(resident[1]) * 1024
+            self.peak = max(self.peak, total)
+            time.sleep(0.01)
+
+
+@contextlib.contextmanager
+def measured(row: dict, name: str):
+    """Time a step into `row`: wall seconds, CPU seconds of the processes it ran and of this one (reading pages, writing
+    bundles; and the memory sampler's polling, about 0.05 s a second), and the peak memory of the Pagefind processes
+    (MiB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started, python = time.perf_counter(), time.process_time()
+    with PagefindMemory() as memory:
+        yield
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    row[name] = (time.perf_counter() - started, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+                 time.process_time() - python, memory.peak / 2**20)
+
+
+def command_line(pages: dict[str, bytes], scratch: Path, row: dict) -> Path:
+    """Pagefind's command line on a folder holding only the searchable pages: the folder of its bundle."""
+    folder, out = scratch / "pages", scratch / "one-index"
+    for url, html in pages.items():
+        file = folder / url.strip("/") / "index.html"
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(html)
+    with measured(row, "Pagefind command line, same pages"):
+        subprocess.run([sys.executable, "-m", "pagefind", "--site", str(folder), "--output-path", str(out),
+                        "--force-language", "en"], check=True, capture_output=True)
+    return out
+
+
+def edited_text(html: bytes, number: int) -> bytes:
+    """The page with a sentence added to its body."""
+    return html.replace(b"</article>", f"<p>Edited {number}: quartz sentence.</p></article>".encode(), 1)
+
+
+def retitled(pages: dict[str, bytes], url: str, number: int) -> dict[str, bytes]:
+    """The pages as they are once the event at `url` is renamed: each page showing its title shows the new one."""
+    title = re.search(rb"<h1>(.*?)</h1>", pages[url], re.S)[1]
+    return {page: html.replace(title, f"Renamed {number}: ".encode() + title) for page, html in pages.items() if title in html}
+
+
+def index_figures(pages: dict[str, bytes], scratch: Path, row: dict) -> dict[str, tuple[Path, str]]:
+    """Time the shards' index cold, unchanged, after text edits and after title changes: the files of the last."""
+    cache = scratch / "cache"
+    current = {url: (digest(html), html) for url, html in pages.items()}
+    with measured(row, "shards: cold"):
+        search.update_search_index(current, cache, "en")
+    with measured(row, "shards: nothing changed"):
+        search.update_search_index(current, cache, "en")
+    events = sorted(url for url in pages if url.startswith("/events/"))
+    times: dict[str, list] = {"text": [], "title": []}
+    for number in range(EDITS):
+        url = events[(number * 7919) % len(events)]
+        html = edited_text(current[url][1], number)
+        current[url] = (digest(html), html)
+        step: dict = {}
+        with measured(step, "text"):
+            search.update_search_index(current, cache, "en")
+        times["text"].append(step["text"])
+        changed = retitled({page: html for page, (_, html) in current.items()}, events[(number * 104729 + 11) % len(events)], number)
+        searched = [page for page, html in changed.items()
+                    if search.searchable_part(html) != search.searchable_part(current[page][1])]
+        current.update((page, (digest(html), html)) for page, html in changed.items())
+        count = search.shard_count(len(current))
+        with measured(step, "title"):
+            files = search.update_search_index(current, cache, "en")
+        times["title"].append((*step["title"], f"{len(changed)} pages changed, {len(searched)} in their searchable part,"
+                               f" in {len({search.shard_of(page, count) for page in searched})} shards"))
+    for kind, name in (("text", "shards: one page's text changed"), ("title", "shards: one event's title changed")):
+        runs = sorted(times[kind])
+        row[name] = runs[len(runs) // 2]
+    return files
+
+
+# --- Readers ---------------------------------------------------------------------------------------
+
+class Overlay(SimpleHTTPRequestHandler):
+    """The built site, with its pagefind/ folder and search script as the variant under test has them; it logs
+    (path, bytes) of every response."""
+
+    site: Path
+    files: dict[str, Path]
+    log: list
+
+    def translate_path(self, path: str) -> str:
+        relative = path.split("?", 1)[0].lstrip("/")
+        relative = relative + "index.html" if relative.endswith("/") or not relative else relative
+        if re.fullmatch(r"js/search\.[0-9a-f]+\.js", relative):
+            relative = "js/search.js"
+        if relative in self.files:
+            return str(self.files[relative])
+        return "/nonexistent" if relative.startswith("pagefind/") else str(self.site / relative)
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def copyfile(self, source, outputfile) -> None:
+        data = source.read()
+        self.log.append((self.path, len(data)))
+        outputfile.write(data)
+
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def served(site: Path, files: dict[str, Path]):
+    log: list = []
+    handler = type("Handler", (Overlay,), {"site": site, "files": files, "log": log})
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield f"http://127.0.0.1:{server.server_address[1]}", log
+        server.shutdown()
+
+
+def variants(site: Path, one_index: Path, shards: dict[str, tuple[Path, str]], scratch: Path) -> dict[str, dict[str, Path]]:
+    """Path -> file of what differs between the site with one index (as before shards) and with shards."""
+    script = (REPO / "assets" / "js" / "search.js").read_text()
+    before = scratch / "search-before.js"
+    before.write_text(script.replace('bundlePath: "/pagefind/shards/", ', ""))
+    assert before.read_text() != script, "search.js no longer names the shards' bundle path as this benchmark expects"
+    one = {f"pagefind/{path.relative_to(one_index).as_posix()}": path for path in one_index.rglob("*") if path.is_file()}
+    return {"one index": {**one, "js/search.js": before},
+            "shards": {**{path: file for path, (file, _) in shards.items()}, "js/search.js": REPO / "assets" / "js" / "search.js"}}
+
+
+def reader_figures(site: Path, files: dict[str, dict[str, Path]], row: dict) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for name, overlay in files.items():
+            with served(site, overlay) as (base, log):
+                for query in COST_QUERIES:
+                    seconds = []
+                    for attempt in range(4):
+                        log.clear()
+                        seconds.append(first_results(browser, f"{base}/search/?q={query}", cpu=4 if attempt else 1))
+                        time.sleep(0.2)
+                        if not attempt:
+                            index = [size for path, size in log if path.startswith("/pagefind/")]
+                            row[f"{name}: '{query}'"] = [len(log), sum(size for _, size in log) / 1000, len(index), sum(index) / 1000]
+                    row[f"{name}: '{query}'"].append(statistics.median(seconds[1:]))
+        row["ranking"] = ranking(browser, site, files)
+        browser.close()
+
+
+def first_results(browser, url: str, cpu: int) -> float:
+    """Seconds from opening the search page with a query in its address to its results shown, in a new browser."""
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    if cpu > 1:
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": cpu})
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector(".pagefind-ui__result-link", timeout=120_000)
+    seconds = time.perf_counter() - started
+    context.close()
+    return seconds
+
+
+RANKED = """async ([module, query]) => {
+  const pagefind = await import(module);
+  await pagefind.options({excerptLength: 12});
+  const found = await pagefind.search(query);
+  return {ids: found.results.map(result => result.id), scores: found.results.map(result => result.score)};
+}"""
+
+
+def ranking(browser, site: Path, files: dict[str, dict[str, Path]]) -> list[tuple]:
+    """For each query: (query, results with one index, with shards, shared top-10 URLs, worst one-index rank of the
+    shards' top 10, lowest one-index score among the shards' top 10 as a share of one index's tenth score, NDCG@10 of
+    the shards' top 10 with one index's scores as the gains)."""
+    found = {}
+    for name, module in (("one index", "/pagefind/pagefind.js"), ("shards", "/pagefind/shards/pagefind.js")):
+        urls = fragment_urls(files[name])
+        with served(site, files[name]) as (base, _):
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(f"{base}/search/")
+            for query in QUERIES:
+                result = page.evaluate(RANKED, [module, query])
+                found[name, query] = ([urls[page] for page in result["ids"]], result["scores"])
+            context.close()
+    rows = []
+    for query in QUERIES:
+        (one, scores), (shards, _) = found["one index", query], found["shards", query]
+        rank = {page: number for number, page in enumerate(one, start=1)}
+        score = dict(zip(one, scores))
+        top = shards[:10]
+        tenth = scores[min(9, len(scores) - 1)] if scores else 0
+        rows.append((query, len(one), len(shards), len(set(one[:10]) & set(top)),
+                     max((rank.get(page, len(one)) for page in top), default=0),
+                     min((score.get(page, 0) for page in top), default=0) / tenth if tenth else 1.0,
+                     discounted([score.get(page, 0) for page in top]) / (discounted(scores[:10]) or 1)))
+    return rows
+
+
+def fragment_urls(files: dict[str, Path]) -> dict[str, str]:
+    """Result id (the name of a page's fragment) -> URL of the page, for every page of a bundle."""
+    urls = {}
+    for path, file in files.items():
+        if "/fragment/" in path:
+            fragment = json.loads(gzip.decompress(file.read_bytes()).removeprefix(b"pagefind_dcd"))
+            urls[path.rpartition("/")[2].removesuffix(".pf_fragment")] = fragment["url"]
+    return urls
+
+
+def discounted(gains: list[float]) -> float:
+    return sum(gain / math.log2(position + 2) for position, gain in enumerate(gains))
+
+
+def zipf_pages(count: int, seed: int = 7) -> dict[str, bytes]:
+    """Pages shaped like event pages, of words drawn as in real text (Zipf's law over 20,000 made-up words): where
+    the corpus's few words are in nearly every page, these rank as real text does, some pages far above others."""
+    rng = random.Random(seed)
+    syllables = "ka lo mi ne su ra ti vo pe du an or el is um ba ge fo hi zu".split()
+    words = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(40000)})[:20000]
+    rng.shuffle(words)
+    weights = [1 / (rank + 1) ** 1.05 for rank in range(len(words))]
+    pages = {}
+    for number in range(count):
+        title = " ".join(rng.choices(words, weights, k=rng.randint(4, 9)))
+        body = "".join(f"<p>{' '.join(rng.choices(words, weights, k=rng.randint(30, 90)))}.</p>" for _ in range(rng.randint(2, 7)))
+        pages[f"/events/p{number:05d}/"] = (f'<!DOCTYPE html><html lang="en"><head><title>{title}</title></head><body>'
+                                            f'<article data-pagefind-body><h1>{title}</h1>{body}</article></body></html>').encode()
+    QUERIES[:] = [words[rank] for rank in (150, 300, 500, 800, 1200, 2000, 3000, 4000)] + \
+        [f"{words[a]} {words[b]}" for a, b in ((100, 400), (250, 900), (60, 1500), (700, 2500))]
+    return pages
+
+
+def zipf_ranking(count: int, scratch: Path) -> list[tuple]:
+    """The ranking figures on `count` Zipf pages: one index (Pagefind's command line) against the shards."""
+    from playwright.sync_api import sync_playwright
+
+    pages = zipf_pages(count)
+    one_index = command_line(pages, scratch, {})
+    shards = search.update_search_index({url: (digest(html), html) for url, html in pages.items()}, scratch / "cache", "en")
+    site = scratch / "site"
+    site.mkdir()
+    (site / "search").mkdir()
+    (site / "search" / "index.html").write_text('<!DOCTYPE html><html lang="en"><body></body></html>')
+    one = {f"pagefind/{path.relative_to(one_index).as_posix()}": path for path in one_index.rglob("*") if path.is_file()}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        rows = ranking(browser, site, {"one index": one, "shards": {path: file for path, (file, _) in shards.items()}})
+        browser.close()
+    return rows
+
+
+# --- Report ----------------------------------------------------------------------------------------
+
+def measure(site: Path, scratch: Path, browser: bool) -> dict:
+    pages = searchable_pages(site)
+    row: dict = {"pages": len(pages), "shards": search.shard_count(len(pages))}
+    one_index = command_line(pages, scratch, row)
+    shards = index_figures(pages, scratch, row)
+    if browser:
+        reader_figures(site, variants(site, one_index, shards, scratch), row)
+    return row
+
+
+def report_ranking(rows: list[tuple]) -> None:
+    print(f"\n  {'ranking: query':<26}{'results (one/shards)':>22}{'top-10 shared':>15}{'worst rank':>12}{'score/10th':>12}"
+          f"{'NDCG@10':>9}")
+    for query, one, shards, shared, worst, share, gain in rows:
+        print(f"  {query:<26}{f'{one}/{shards}':>22}{shared:>15}{worst:>12}{share:>12.3f}{gain:>9.3f}")
+    print(f"  {'mean':<26}{'':>22}{statistics.mean(r[3] for r in rows):>15.1f}{'':>24}{statistics.mean(r[6] for r in rows):>9.3f}")
+
+
+def report(site: Path, row: dict) -> None:
+    print(f"\n{site}: {row['pages']:,} searchable pages, {row['shards']} shards of {search.SHARD_PAGES} pages or fewer"
+          f" ({os.cpu_count()} cores)")
+    print(f"  {'index':<44}{'wall s':>8}{'Pagefind CPU s':>16}{'Python CPU s':>14}{'peak MiB':>10}")
+    for name, value in row.items():
+        if isinstance(value, tuple):
+            extra = f"   ({value[4]})" if len(value) == 5 else ""
+            print(f"  {name:<44}{value[0]:>8.2f}{value[1]:>16.2f}{value[2]:>14.2f}{value[3]:>10.0f}{extra}")
+    costs = [(name, value) for name, value in row.items() if isinstance(value, list) and name != "ranking"]
+    if costs:
+        print(f"\n  {'a first search, from the page with ?q=':<44}{'requests':>9}{'KB':>8}{'index req':>10}{'index KB':>9}"
+              f"{'s, CPU/4':>9}")
+        for name, (requests, size, index_requests, index_size, seconds) in costs:
+            print(f"  {name:<44}{requests:>9}{size:>8.0f}{index_requests:>10}{index_size:>9.0f}{seconds:>9.2f}")
+    if "ranking" in row:
+        report_ranking(row["ranking"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sites", type=Path, nargs="*", help="built _site/ folders")
+    parser.add_argument("--browser", action="store_true", help="also measure searches in Chromium, and the ranking")
+    parser.add_argument("--zipf", type=int, metavar="PAGES", help="also compare rankings on so many pages of Zipf text")
+    parser.add_argument("--shard-pages", type=int, help=f"pages to a shard (default {search.SHARD_PAGES})")
+    parser.add_argument("--folder", type=Path, default=Path("/dev/shm") if Path("/dev/shm").is_dir() else None)
+    args = parser.parse_args()
+    if args.shard_pages:
+        search.SHARD_PAGES = args.shard_pages
+    for site in args.sites:
+        scratch = Path(tempfile.mkdtemp(prefix="bench-search-", dir=args.folder))
+        try:
+            report(site, measure(site, scratch, args.browser))
+        finally:
+            shutil.rmtree(scratch)
+    if args.zipf:
+        scratch = Path(tempfile.mkdtemp(prefix="bench-search-", dir=args.folder))
+        try:
+            print(f"\n{args.zipf:,} pages of Zipf text, {search.shard_count(args.zipf)} shards")
+            report_ranking(zipf_ranking(args.zipf, scratch))
+        finally:
+            shutil.rmtree(scratch)
+
+
+if __name__ == "__main__":
+    main()

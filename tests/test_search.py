@@ -1,0 +1,333 @@
+"""The search index in shards: every page found after any edit, shards made again only when their pages change."""
+import concurrent.futures
+import contextlib
+import functools
+import gzip
+import hashlib
+import json
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from explainer import search
+from explainer.search import SearchIndexError, searchable_part, shard_count, shard_key, shard_of, update_search_index
+
+WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa".split()
+
+
+def html(title: str, text: str, year: int = 2021, next_title: str = "") -> bytes:
+    """A page shaped like an event page: its body marked for Pagefind, a filter, and a link outside the body."""
+    return (f'<!DOCTYPE html><html lang="en"><head><title>{title}</title></head><body><main>'
+            f'<article data-pagefind-body data-pagefind-filter="year:{year}"><h1>{title}</h1><p>{text}</p></article>'
+            f'<nav><a href="/">Next: {next_title}</a></nav></main></body></html>').encode()
+
+
+def site(count: int) -> dict[str, bytes]:
+    return {f"/events/e{number:03d}/": html(f"Event {number}", f"{WORDS[number % len(WORDS)]} word{number} common")
+            for number in range(count)}
+
+
+def as_pages(htmls: dict[str, bytes]) -> dict[str, tuple[str, bytes]]:
+    return {url: (hashlib.blake2b(page, digest_size=16).hexdigest(), page) for url, page in htmls.items()}
+
+
+def fragments(files: dict[str, tuple[Path, str]]) -> dict[str, str]:
+    """URL -> text of every page the published index holds (read from Pagefind's fragments)."""
+    found = {}
+    for path, (file, _) in files.items():
+        if "/fragment/" in path:
+            data = json.loads(gzip.decompress(file.read_bytes()).removeprefix(b"pagefind_dcd"))
+            assert data["url"] not in found, f"{data['url']} is in two shards"
+            found[data["url"]] = data["content"]
+    return found
+
+
+@pytest.fixture
+def small_shards(monkeypatch):
+    """Four pages to a shard: a few dozen pages make several shards."""
+    monkeypatch.setattr(search, "SHARD_PAGES", 4)
+
+
+@pytest.fixture
+def indexed(monkeypatch):
+    """The shards Pagefind is asked to index, by their first page, in the order asked."""
+    asked = []
+    index = search._Pagefind.index
+
+    def counting(self, pages, config):
+        pages = list(pages)
+        asked.append(pages[0][0] if pages else None)
+        return index(self, iter(pages), config)
+
+    monkeypatch.setattr(search._Pagefind, "index", counting)
+    return asked
+
+
+def test_every_page_is_in_exactly_one_shard_and_an_edit_is_found(tmp_path, small_shards):
+    pages = site(24)
+    files = update_search_index(as_pages(pages), tmp_path, "en")
+    assert shard_count(24) == 8
+    assert set(fragments(files)) == set(pages)
+    pages["/events/e005/"] = html("Event 5", "zulu edited text")
+    found = fragments(update_search_index(as_pages(pages), tmp_path, "en"))
+    assert set(found) == set(pages)
+    assert "zulu edited text" in found["/events/e005/"]
+
+
+def test_added_and_removed_pages_come_and_go(tmp_path, small_shards):
+    pages = site(24)
+    update_search_index(as_pages(pages), tmp_path, "en")
+    del pages["/events/e007/"]
+    pages["/events/new/"] = html("New event", "yankee")
+    found = fragments(update_search_index(as_pages(pages), tmp_path, "en"))
+    assert set(found) == set(pages)
+    assert not any(path for path in tmp_path.rglob("*.pf_fragment") if b"e007" in gzip.decompress(path.read_bytes()))
+
+
+def test_only_the_shard_holding_an_edited_page_is_indexed_again(tmp_path, small_shards, indexed):
+    pages = site(24)
+    update_search_index(as_pages(pages), tmp_path, "en")
+    assert len(indexed) == 8
+    before = {path: path.stat().st_mtime_ns for path in tmp_path.rglob("*") if path.is_file()}
+    indexed.clear()
+    update_search_index(as_pages(pages), tmp_path, "en")
+    assert indexed == []
+    pages["/events/e005/"] = html("Event 5", "zulu edited text")
+    update_search_index(as_pages(pages), tmp_path, "en")
+    assert len(indexed) == 1
+    edited = tmp_path / str(shard_of("/events/e005/", 8))
+    touched = {path for path, time in before.items() if not path.is_file() or path.stat().st_mtime_ns != time}
+    assert touched - {tmp_path / "pagefind.js"} and all(edited in path.parents for path in touched - {tmp_path / "pagefind.js"})
+
+
+def test_a_page_whose_links_to_its_neighbours_changed_keeps_its_shard(tmp_path, small_shards, indexed):
+    pages = site(24)
+    update_search_index(as_pages(pages), tmp_path, "en")
+    indexed.clear()
+    pages["/events/e005/"] = html("Event 5", f"{WORDS[5]} word5 common", next_title="A neighbour renamed")
+    update_search_index(as_pages(pages), tmp_path, "en")
+    assert indexed == []
+    pages["/events/e005/"] = html("Event 5", f"{WORDS[5]} word5 common renamed", next_title="A neighbour renamed")
+    update_search_index(as_pages(pages), tmp_path, "en")
+    assert len(indexed) == 1
+
+
+def test_the_searchable_part_is_the_page_but_its_head_and_what_follows_its_body_with_the_end_tags_still_due():
+    page = html("Title", "text", next_title="Neighbour").replace(b"</title>", b'</title><meta name="x" content="y">')
+    part = searchable_part(page)
+    assert part == (b'<!DOCTYPE html><html lang="en"><head><title>Title</title></head><body><main>'
+                    b'<article data-pagefind-body data-pagefind-filter="year:2021"><h1>Title</h1><p>text</p></article>'
+                    b"</main></body></html>")
+
+
+@pytest.mark.parametrize("head", [b'<meta data-pagefind-meta="image[content]" content="/a.jpg">', b"<!-- <title>x</title> -->"])
+def test_a_head_with_anything_pagefind_reads_is_given_whole(head):
+    page = html("Title", "text").replace(b"</head>", head + b"</head>")
+    part = searchable_part(page)
+    assert part.startswith(page[:page.index(b"</head>")]) and part != page
+
+
+@pytest.mark.parametrize("after", [
+    b'<p data-pagefind-filter="tag">Lyon</p>', b'<img src="/a.jpg" alt="">', b"<h1>Another title</h1>",
+    b"<!-- <article> -->", b"<script>x = '</main>'</script>", b"<svg><title>t</title></svg>",
+])
+def test_a_page_with_anything_pagefind_reads_after_its_body_is_given_whole(after):
+    page = html("Title", "text").replace(b"</main>", after + b"</main>")
+    assert searchable_part(page) == page
+
+
+@pytest.mark.parametrize("page", [
+    b'<html><body><p>The data-pagefind-body attribute</p><nav>x</nav></body></html>',  # only in the text
+    b'<html><body><article data-pagefind-body><p>no end</p></body></html>',  # the body never ends
+    b'<html><body><div data-pagefind-body>a<script>"<div>"</script></div><nav>x</nav></body></html>',
+    b'<html><body><div data-pagefind-body>a</div><nav><p>x</div></p></nav></body></html>',  # badly nested
+    b'<html><body><p>no body at all</p></body></html>',
+])
+def test_a_page_whose_body_end_is_not_plain_is_given_whole(page):
+    assert searchable_part(page) == page
+
+
+def test_nested_elements_of_the_body_s_kind_are_counted():
+    page = b'<html><body><div data-pagefind-body><div><div>a</div></div>b</div><nav><br><img/>x</nav></body></html>'
+    assert searchable_part(page) == page
+    page = b'<html><body><div data-pagefind-body><div><div>a</div></div>b</div><nav><br><p>x</p></nav></body></html>'
+    assert searchable_part(page) == b'<html><body><div data-pagefind-body><div><div>a</div></div>b</div></body></html>'
+
+
+def test_pagefind_indexes_the_searchable_part_of_each_sample_page_as_the_whole_page(sample):
+    _, out, _ = sample
+    pages = {}
+    for file in sorted(out.rglob("*.html")):
+        page = file.read_bytes()
+        if b"data-pagefind-body" in page and "pagefind" not in file.parts:
+            pages["/" + file.relative_to(out).as_posix().removesuffix("index.html")] = page
+    assert sum(searchable_part(page) != page for page in pages.values()) == len(pages) > 20
+    with search._Pagefind() as pagefind:
+        whole = pagefind.index(((url, page.decode()) for url, page in pages.items()), {"force_language": "en"})
+        parts = pagefind.index(((url, searchable_part(page).decode()) for url, page in pages.items()), {"force_language": "en"})
+    # Pagefind names fragments and word index chunks by their content; filters it writes in any order.
+    assert {path for path in whole if path.startswith(("fragment/", "index/"))} == \
+           {path for path in parts if path.startswith(("fragment/", "index/"))}
+
+
+def test_a_shard_key_is_made_of_every_page_digest_and_how_pagefind_runs():
+    entries = [("/a/", "1"), ("/b/", "2")]
+    assert shard_key(entries, "pagefind 1.5.2 en") == shard_key(list(reversed(entries)), "pagefind 1.5.2 en")
+    assert shard_key(entries, "pagefind 1.5.2 en") != shard_key([("/a/", "1"), ("/b/", "3")], "pagefind 1.5.2 en")
+    assert shard_key(entries, "pagefind 1.5.2 en") != shard_key(entries[:1], "pagefind 1.5.2 en")
+    assert shard_key(entries, "pagefind 1.5.2 en") != shard_key(entries, "pagefind 1.5.3 en")
+
+
+def test_another_language_or_pagefind_version_makes_every_shard_again(tmp_path, small_shards, indexed, monkeypatch):
+    pages = as_pages(site(24))
+    update_search_index(pages, tmp_path, "en")
+    indexed.clear()
+    update_search_index(pages, tmp_path, "fr")
+    assert len(indexed) == 8
+    indexed.clear()
+    real_version = search.importlib.metadata.version
+    monkeypatch.setattr(search.importlib.metadata, "version", lambda name: "9.9.9" if name == "pagefind" else real_version(name))
+    update_search_index(pages, tmp_path, "fr")
+    assert len(indexed) == 8
+
+
+@pytest.mark.parametrize("damage", ["garbled record", "record of another key", "file missing", "file cut short"])
+def test_a_cache_entry_that_cannot_be_read_is_made_again(tmp_path, small_shards, indexed, damage):
+    pages = as_pages(site(24))
+    first = update_search_index(pages, tmp_path, "en")
+    entry = tmp_path / "3"
+    record = entry / "shard.json"
+    fragment = next(entry.glob("fragment/*"))
+    if damage == "garbled record":
+        record.write_bytes(record.read_bytes()[:40])
+    elif damage == "record of another key":
+        record.write_text(json.dumps({**json.loads(record.read_text()), "key": "0" * 64}))
+    elif damage == "file missing":
+        fragment.unlink()
+    else:
+        fragment.write_bytes(fragment.read_bytes()[:10])
+    indexed.clear()
+    again = update_search_index(pages, tmp_path, "en")
+    assert len(indexed) == 1
+    assert fragments(again) == fragments(first)
+    assert {path: digest for path, (_, digest) in again.items() if "/fragment/" in path} == \
+           {path: digest for path, (_, digest) in first.items() if "/fragment/" in path}
+
+
+def test_every_file_returned_has_the_digest_returned_and_sits_where_pagefind_expects_it(tmp_path, small_shards):
+    files = update_search_index(as_pages(site(24)), tmp_path, "en")
+    for path, (file, digest) in files.items():
+        assert hashlib.blake2b(file.read_bytes(), digest_size=16).hexdigest() == digest, path
+    assert {"pagefind/pagefind.js", "pagefind/pagefind-ui.js", "pagefind/pagefind-entry.json", "pagefind/shards/pagefind.js",
+            "pagefind/shards/1/pagefind-entry.json", "pagefind/shards/7/pagefind-entry.json"} <= files.keys()
+    assert not any(path.startswith("pagefind/shards/1/") and path.endswith(".js") for path in files)  # the root has them
+    api = files["pagefind/shards/pagefind.js"][0].read_text()
+    listed = json.loads(api[api.index("const shards = ") + len("const shards = "):api.index(";\n", api.index("const shards"))])
+    assert sorted(listed) == [f"/pagefind/shards/{number}/" for number in range(1, 8)]
+    assert listed["/pagefind/shards/1/"] == files["pagefind/shards/1/pagefind-entry.json"][1]
+
+
+def test_fewer_shards_leave_no_folder_behind(tmp_path, small_shards):
+    pages = site(24)
+    update_search_index(as_pages(pages), tmp_path, "en")
+    files = update_search_index(as_pages(dict(list(pages.items())[:6])), tmp_path, "en")
+    assert shard_count(6) == 2
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["0", "1", "pagefind.js"]
+    assert set(fragments(files)) == set(list(pages)[:6])
+
+
+def test_pages_may_be_files(tmp_path, small_shards):
+    folder = tmp_path / "site"
+    pages = {}
+    for url, page in site(10).items():
+        file = folder / url.strip("/") / "index.html"
+        file.parent.mkdir(parents=True)
+        file.write_bytes(page)
+        pages[url] = (hashlib.blake2b(page, digest_size=16).hexdigest(), file)
+    assert set(fragments(update_search_index(pages, tmp_path / "cache", "en"))) == set(pages)
+
+
+def test_shards_double_as_the_site_grows_and_pages_keep_their_shard_meanwhile(monkeypatch):
+    monkeypatch.setattr(search, "SHARD_PAGES", 100)
+    assert [shard_count(pages) for pages in (0, 1, 100, 101, 200, 201, 800, 801)] == [1, 1, 1, 2, 2, 4, 8, 16]
+    assert all(shard_of(f"/events/e{number}/", 8) == shard_of(f"/events/e{number}/", 8) for number in range(50))
+    assert len({shard_of(f"/events/e{number}/", 8) for number in range(200)}) == 8
+
+
+def test_a_pagefind_failure_is_reported_and_the_shards_made_before_are_kept(tmp_path, small_shards, indexed, monkeypatch):
+    pages = site(24)
+    update_search_index(as_pages(pages), tmp_path, "en")
+    pages["/events/e005/"] = html("Event 5", "zulu edited text")
+    with monkeypatch.context() as patch, pytest.raises(SearchIndexError, match="Pagefind stopped"):
+        patch.setattr(search, "get_executable", lambda: Path("/bin/false"))
+        update_search_index(as_pages(pages), tmp_path, "en")
+    indexed.clear()
+    update_search_index(as_pages(pages), tmp_path, "en")
+    assert len(indexed) == 1
+
+
+# --- In a browser ------------------------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_a_search_on_a_built_site_finds_pages_of_several_shards(tmp_path, monkeypatch):
+    from explainer.pipeline import Project, build
+
+    monkeypatch.setattr(search, "SHARD_PAGES", 4)
+    root = tmp_path / "sample"
+    repo = Path(__file__).resolve().parent.parent
+    for folder in ("content", "data", "templates", "assets"):
+        shutil.copytree(repo / folder, root / folder)
+    out = build(Project.at(root)).out_dir
+    published = {path.relative_to(out).as_posix(): (path, "") for path in (out / "pagefind").rglob("*") if path.is_file()}
+    mentioning = {url for url, text in fragments(published).items() if "interpol" in text.lower()}
+    shards = shard_count(len(fragments(published)))
+    assert shards >= 8 and (out / "pagefind" / "shards" / str(shards - 1) / "pagefind-entry.json").is_file()
+    with served(out) as base_url:
+        # In a thread of its own: a session's browser (test_quality.py) may hold this thread's event loop.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+            message, found = thread.submit(search_in_chromium, f"{base_url}/search/?q=Interpol").result()
+    results = int(message.split()[0])
+    assert message == f"{results} results for Interpol" and len(set(found)) == results
+    assert set(found) >= mentioning
+    assert len({shard_of(url, shards) for url in found}) >= 3
+
+
+def search_in_chromium(url: str) -> tuple[str, list[str]]:
+    """The message over the results of the search at `url`, and the address of every result, all shown."""
+    from playwright.sync_api import sync_playwright
+
+    from conftest import CHROMIUM
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+        message = page.inner_text(".pagefind-ui__message")
+        while page.locator(".pagefind-ui__button").count():  # "Load more results"
+            page.click(".pagefind-ui__button")
+        count = int(message.split()[0])
+        page.wait_for_function(f"document.querySelectorAll('.pagefind-ui__result').length == {count}")
+        # Each result's first link is its page's; links to headings within it (sub-results) follow.
+        found = page.eval_on_selector_all(".pagefind-ui__result", "results => results.map("
+                                          "result => result.querySelector('.pagefind-ui__result-link').getAttribute('href'))")
+        browser.close()
+    return message, found
+
+
+@contextlib.contextmanager
+def served(folder: Path):
+    """A local HTTP server of the folder: its base URL."""
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+        server.shutdown()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
