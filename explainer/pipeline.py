@@ -153,8 +153,8 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
         try:
             try:
                 result = run.run(inputs)
-            except DamagedCacheFile as damage:  # a cached image garbled since it was made: every image is made again
-                run.forget_images(damage.source)
+            except DamagedCacheFile as damage:  # a cached file garbled since it was made: all of its kind are made again
+                run.forget_cached(damage.source)
                 result = run.run(inputs)
             if owned:
                 run.caches.save()
@@ -185,7 +185,6 @@ class _Build:
             try:
                 rendered = self.render(pages, publication)
                 self.publish_images(images, publication)
-                publication.remove_stale(but="pagefind/")  # the search index reads the pages of this build alone
                 search_key = self.search_index(site, pages, publication) if self.search else None
                 problems = self.checked(site, problems, publication) + self.caches.take_notes()
                 report = self.switch(publication, {"stamp": self.stamp, "events": len(site.events), "search": search_key,
@@ -276,13 +275,16 @@ class _Build:
         self._stage("write")
         return report
 
-    def forget_images(self, damaged: Path) -> None:
-        """After a cached image was found garbled: no cached image is trusted, and every one is made again."""
-        shutil.rmtree(self.project.cache_dir / "images", ignore_errors=True)
+    def forget_cached(self, damaged: Path) -> None:
+        """After a cached file was found garbled: no file of its kind (images, or the search index) is trusted, and
+        every one is made again."""
+        kind = self.project.cache_dir / damaged.relative_to(self.project.cache_dir).parts[0]
+        shutil.rmtree(kind, ignore_errors=True)
         self.caches.photos.clear()
         self.caches.cards.clear()
         self.caches.notes.append(Problem(Position(_shown(damaged, self.project.root)),
-                                         "this cached image no longer held what it was made with: every image is made again", "note"))
+                                         f"this cached file no longer held what it was made with: everything in "
+                                         f"{_shown(kind, self.project.root)}/ is made again", "note"))
 
 
 @dataclass
@@ -475,24 +477,23 @@ def _rendered(todo: list[tuple[PlannedPage, str]], renderer: Renderer, fragments
 
 
 def _search_index(project: Project, site: Site, pages: list[PlannedPage], publication: Publication) -> str:
-    """Publish the Pagefind index of the searchable pages: the live one when it was made from exactly these pages'
-    bytes, else a new one; its key (see `write.Tree.said`)."""
-    from importlib import metadata
-
-    searchable = sorted(page.path for page in pages if page.searchable)
-    key = fingerprint(metadata.version("pagefind"), site.settings.language,
-                      [(path, publication.published[path][0]) for path in searchable])
+    """Publish the Pagefind index of the searchable pages (see `search`): the live one when it was made from exactly
+    these pages' bytes by this generator, else one brought up to date shard by shard; its key (see `write.Tree.said`)."""
+    searchable = {"/" + page.path.removesuffix("index.html"): page.path for page in pages if page.searchable}
+    key = fingerprint(cache.generator_version(), site.settings.language,
+                      [(path, publication.published[path][0]) for path in searchable.values()])
     live = [path for path in publication.live.files if path.startswith("pagefind/")]
     if publication.live.said.get("search") == key and live and all(publication.live_key(path) is not None for path in live):
         for path in live:
             publication.keep(path)
         return key
-    from .search import build_search_index  # only now: most builds have no page to index again
+    from .search import update_search_index  # only now: most builds have no page to index again
 
-    files = build_search_index(publication.spare, project.cache_dir / "search", site.settings.language)
+    files = update_search_index({url: (publication.published[path][0], publication.location(path)) for url, path in searchable.items()},
+                                project.cache_dir / "search", site.settings.language)
     publication.plan_more(files)
-    for path, file in files.items():
-        publication.put_file(path, file, "")
+    for path, (file, digest) in files.items():
+        publication.put_file(path, file, "", digest)
     return key
 
 

@@ -106,22 +106,6 @@ def update_search_index(pages: Mapping[str, Page], cache: Path, language: str) -
     return files
 
 
-def build_search_index(site_dir: Path, folder: Path, language: str) -> dict[str, Path]:
-    """Index the built site's searchable pages (those with a `data-pagefind-body`), keeping shards in `folder`: output
-    path -> file of the search bundle.
-
-    What the build calls until it hands `update_search_index` the pages it knows (it need then
-    read no page it did not write, nor hash one).
-    """
-    pages = {}
-    for file in site_dir.rglob("*.html"):
-        html = file.read_bytes()
-        if b"data-pagefind-body" in html and not file.relative_to(site_dir).parts[0] == "pagefind":
-            url = "/" + file.relative_to(site_dir).as_posix().removesuffix("index.html")
-            pages[url] = (_digest(html), html)
-    return {path: file for path, (file, _) in update_search_index(pages, folder, language).items()}
-
-
 def shard_count(pages: int) -> int:
     """How many shards for so many pages: the least power of two that holds them SHARD_PAGES to a shard or fewer.
 

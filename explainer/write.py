@@ -214,11 +214,9 @@ class Publication:
         if not self.out_dir.exists():
             shutil.rmtree(self.spare, ignore_errors=True)
 
-    def remove_stale(self, but: str | None = None) -> None:
-        """Remove from the spare what this build does not publish (but paths starting with `but`, still to come)."""
+    def remove_stale(self) -> None:
+        """Remove from the spare what this build does not publish."""
         stale = (set(self.spare_tree.files) | self.spare_tree.pending) - self.published.keys()
-        if but is not None:
-            stale = {path for path in stale if not path.startswith(but)}
         for path in stale:
             try:
                 os.unlink(self._spare_prefix + path)

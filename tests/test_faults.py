@@ -84,7 +84,7 @@ def site(fixture_site, tmp_path):
 
 @pytest.mark.parametrize("module, name, call", [
     ("explainer.write", "_write_new", 5),  # while pages are written
-    ("explainer.search", "build_search_index", 1),  # while the search index is made
+    ("explainer.search", "update_search_index", 1),  # while the search index is made
     ("explainer.write", "_remove_empty_folders", 1),  # while the spare is cleaned
     ("explainer.write", "_exchange", 1),  # right before the switch
 ])
