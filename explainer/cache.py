@@ -19,6 +19,7 @@ import os
 import pickle
 import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from importlib import metadata
@@ -151,11 +152,23 @@ def read_record(store: Path, version: str | None = None, notes: list[Problem] | 
 
 def write_record(store: Path, data: object, version: str | None = None) -> None:
     """Save data with the version of the code that made it (or `version`), atomically."""
-    store.parent.mkdir(parents=True, exist_ok=True)
-    temporary = store.with_name(f".{store.name}.{os.getpid()}.tmp")
-    with temporary.open("wb") as file:
-        pickle.dump((version or generator_version(), data), file, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temporary, store)
+    write_atomic(store, pickle.dumps((version or generator_version(), data), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def write_atomic(path: Path | str, data: bytes) -> None:
+    """Write a file through a temporary one beside it, renamed over it: a killed build never leaves a partial file,
+    and whatever read the old one keeps it whole."""
+    folder, name = os.path.split(os.fspath(path))
+    os.makedirs(folder, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        os.chmod(temporary, 0o644)  # mkstemp makes owner-only files; published copies must be readable by a web server
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def read_log(store: Path, notes: list[Problem] | None = None) -> tuple[dict, int]:
@@ -403,7 +416,7 @@ class FragmentStore:
 
 
 def _text_digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return content_digest(text.encode("utf-8", "surrogatepass"))
 
 
 def _open_fragments(store: Path, notes: list[Problem] | None) -> sqlite3.Connection:

@@ -12,7 +12,6 @@ import math
 import os
 import re
 import struct
-import tempfile
 import unicodedata
 import warnings
 import zlib
@@ -24,7 +23,7 @@ from xml.etree import ElementTree
 
 from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFile, ImageFont, ImageOps, UnidentifiedImageError, features
 
-from .cache import content_digest
+from .cache import content_digest, write_atomic
 from .markup import is_safe_url, url_scheme
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp"})  # re-encoded, never copied
@@ -279,7 +278,7 @@ class ImageCache:
                 return None
             data = _title_card_png(card) if isinstance(card, _TitleCard) else _photo_card_jpeg(card)
             made = (self.cache_dir / "cards" / f"{digest}.{content_digest(data)}.{output_format.ext}", content_digest(data))
-            _write_atomic(made[0], data)
+            write_atomic(made[0], data)
             self._cached_cards()[digest] = made
             self.work_done += 1
         return f"cards/{name}.{digest[:10]}.{output_format.ext}", made[0], made[1]
@@ -324,11 +323,11 @@ class ImageCache:
             for output_format in (_WEBP, fallback):
                 suffix = f"{variant.width}.{output_format.ext}"
                 encoded = _encoded(variant, output_format)
-                _write_atomic(self._photo_file(digest, suffix), encoded)
+                write_atomic(self._photo_file(digest, suffix), encoded)
                 digests.append((suffix, content_digest(encoded)))
         rendition = _Rendition(sizes, fallback, tuple(digests))
         # The index goes last: its presence promises that every variant file is complete.
-        _write_atomic(self._photo_file(digest, "json"), _rendition_json(rendition))
+        write_atomic(self._photo_file(digest, "json"), _rendition_json(rendition))
         self.work_done += 1
         return rendition
 
@@ -385,9 +384,9 @@ class ImageCache:
             output_format = _sanitized_format(image.format)
             pixels = _pixels_only(_publishable(image, size=None))
         encoded = _encoded(pixels, output_format)
-        _write_atomic(self._sanitized_file(digest, output_format), encoded)
+        write_atomic(self._sanitized_file(digest, output_format), encoded)
         index = {"format": output_format.name, "digest": content_digest(encoded)}
-        _write_atomic(self.cache_dir / "assets" / f"{digest}.json", json.dumps(index).encode())
+        write_atomic(self.cache_dir / "assets" / f"{digest}.json", json.dumps(index).encode())
         self.work_done += 1
         return output_format, index["digest"]
 
@@ -935,18 +934,3 @@ def _format_named(name: str) -> _Format:
         if output_format.name == name:
             return output_format
     raise ValueError(f"unknown output format {name!r}")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write data to path through a temporary file, so a killed build never leaves a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-        # mkstemp makes owner-only files; published copies must be readable by a web server.
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from .problems import Position, Problem
-from .project import OUTSIDE, input_files
+from .project import OUTSIDE
 
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -51,24 +51,6 @@ class Document:
                 return Position(self.path, number, found + 1)
             col = 0
         return None
-
-
-@dataclass
-class SiteFiles:
-    """Every content file of a site, read but not yet validated."""
-
-    settings: Document | None = None
-    sources: Document | None = None
-    event_lists: list[Document] = field(default_factory=list)
-    event_entries: list[Document] = field(default_factory=list)
-    pages: list[Document] = field(default_factory=list)
-    assets: list[str] = field(default_factory=list)
-    unreadable: list[str] = field(default_factory=list)  # files that could not be read, whatever they define unknown
-
-    def documents(self) -> list[tuple[str, Document | None]]:
-        """Each document with its kind, in the order their events and pages count."""
-        return ([("settings", self.settings), ("sources", self.sources)] + [("events", d) for d in self.event_lists]
-                + [("entry", d) for d in self.event_entries] + [("page", d) for d in self.pages])
 
 
 def content_files(root: Path, inputs: dict[str, str]) -> tuple[list[tuple[str, Path]], list[Problem]]:
@@ -132,25 +114,6 @@ def _files(inputs: dict[str, str], folder: str, suffixes: tuple[str, ...]) -> li
     """The files of a folder (not its subfolders) with one of the suffixes, by name; hidden ones left out."""
     return [f"{folder}/{name}" for name, is_folder in _children(inputs, folder).items()
             if not is_folder and name.endswith(suffixes) and _is_readable(inputs[f"{folder}/{name}"])]
-
-
-def load_site(root: Path) -> tuple[SiteFiles, list[Problem]]:
-    """Read every content file under `root`, collecting the problems that stop a file being read."""
-    inputs = input_files(root)
-    paths, problems = content_files(root, inputs)
-    files = SiteFiles(assets=list_assets(inputs))
-    for kind, path in paths:
-        document, found = read_document(root, path, markdown=path.suffix == ".md")
-        problems.extend(found)
-        if document is None:
-            if any(problem.is_error for problem in found):
-                files.unreadable.append(path.relative_to(root).as_posix())
-            continue
-        if kind in ("settings", "sources"):
-            setattr(files, kind, document)
-        else:
-            {"events": files.event_lists, "entry": files.event_entries, "page": files.pages}[kind].append(document)
-    return files, problems
 
 
 def list_assets(inputs: dict[str, str]) -> list[str]:

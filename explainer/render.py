@@ -6,7 +6,6 @@ page exactly what it is made of: so a page's inputs, digested, are its cache key
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ import markdown
 from markupsafe import Markup
 
 from . import feeds, markup
-from .cache import FragmentStore, digest_of_fields, fingerprint
+from .cache import FragmentStore, content_digest, digest_of_fields, fingerprint
 from .dates import MONTHS, Precision
 from .model import Event, Settings, Source, Update
 from .validate import tag_slug
@@ -104,7 +103,7 @@ class Fragments:
         return self._cached("i", text, markup.render_inline)
 
     def _cached(self, kind: str, text: str, render: Callable) -> str:
-        key = kind + self._flavour + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        key = kind + self._flavour + content_digest(text.encode("utf-8", "surrogatepass"))
         fragment = self._store.get(key)
         if fragment is None:
             if self._converter is None:

@@ -41,6 +41,8 @@ from typing import NoReturn
 
 from pagefind.service import get_executable
 
+from .cache import content_digest, write_atomic
+
 # Pages to a shard, at most, on average (see shard_count). An edit makes again each shard holding a page whose
 # searchable part it changed (the event's, those linking it), at about 2.5 ms of Pagefind per page the shard holds;
 # each shard costs a first search about six requests, and ranks by its own pages' word statistics, so fewer and
@@ -102,7 +104,7 @@ def update_search_index(pages: Mapping[str, Page], cache: Path, language: str) -
     # Each merged shard's entry is asked for with its digest, so a browser never keeps the entry of a shard made again.
     api = _merged_api({f"/pagefind/{SHARDS_FOLDER}/{number}/": bundle["pagefind-entry.json"]
                        for number, bundle in made.items() if number}, cache / MERGED_API_FILE)
-    files[f"pagefind/{SHARDS_FOLDER}/pagefind.js"] = (api, _digest(api.read_bytes()))
+    files[f"pagefind/{SHARDS_FOLDER}/pagefind.js"] = (api, content_digest(api.read_bytes()))
     return files
 
 
@@ -229,7 +231,7 @@ def _shards(pages: Mapping[str, Page], records: dict[int, dict], setup: str) -> 
             continue
         # The searchable part of a page whose HTML is as recorded is as recorded (`searchable_part` is a function of it).
         entries = [(url, recorded[url][1] if _is_recorded(recorded.get(url), pages[url][0])
-                    else _digest(searchable_part(_read(pages[url][1])))) for url in urls]
+                    else content_digest(searchable_part(_read(pages[url][1])))) for url in urls]
         shards.append(_Shard(number, urls, shard_key(entries, _shard_setup(setup, number))))
     return shards
 
@@ -279,7 +281,7 @@ def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], cache: Path, c
                         return
                     parts = {url: searchable_part(_read(pages[url][1])) for url in shard.urls}
                     bundle = pagefind.index(((url, part.decode()) for url, part in parts.items()), config)
-                    recorded = {url: [pages[url][0], _digest(part)] for url, part in parts.items()}
+                    recorded = {url: [pages[url][0], content_digest(part)] for url, part in parts.items()}
                     key = shard_key([(url, part) for url, (_, part) in recorded.items()], _shard_setup(setup, shard.number))
                     made[shard.number] = _keep(cache / str(shard.number), key, shard.number, bundle, recorded)
         except BaseException as error:  # handed to the calling thread
@@ -316,7 +318,7 @@ def _keep(folder: Path, key: str, number: int, bundle: dict[str, bytes], pages: 
     made_folders = set()
     files = {}
     for path, content in bundle.items():  # strings, not Paths: a cold index writes ten thousand files
-        files[path] = [len(content), _digest(content)]
+        files[path] = [len(content), content_digest(content)]
         target = os.path.join(folder, path)
         if path in old and os.path.getsize(target) == len(content) and _read(Path(target)) == content:
             continue
@@ -324,10 +326,10 @@ def _keep(folder: Path, key: str, number: int, bundle: dict[str, bytes], pages: 
         if parent not in made_folders:
             os.makedirs(parent, exist_ok=True)
             made_folders.add(parent)
-        _write_atomically(target, content)
+        write_atomic(target, content)
     for path in old - bundle.keys():
         os.unlink(os.path.join(folder, path))
-    _write_atomically(os.path.join(folder, ENTRY_RECORD), json.dumps({"key": key, "files": files, "pages": pages}).encode())
+    write_atomic(os.path.join(folder, ENTRY_RECORD), json.dumps({"key": key, "files": files, "pages": pages}).encode())
     return {path: digest for path, (_, digest) in files.items()}
 
 
@@ -349,7 +351,7 @@ def _merged_api(tags: dict[str, str], api: Path) -> Path:
     """Write (unless it holds it already) Pagefind's search API over the root shard and these: folder -> cache tag."""
     content = MERGED_API.replace("SHARDS", json.dumps(tags, indent=1)).encode()
     if not (api.is_file() and api.read_bytes() == content):
-        _write_atomically(api, content)
+        write_atomic(api, content)
     return api
 
 
@@ -399,17 +401,6 @@ export async function filters() {
   return pagefind.filters();
 }
 """
-
-
-def _write_atomically(path: Path | str, content: bytes) -> None:
-    temporary = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.new")
-    with open(temporary, "wb") as file:
-        file.write(content)
-    os.replace(temporary, path)
-
-
-def _digest(content: bytes) -> str:
-    return hashlib.blake2b(content, digest_size=16).hexdigest()
 
 
 class _Pagefind:

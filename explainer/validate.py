@@ -13,7 +13,7 @@ import yaml
 from anyascii import anyascii
 
 from . import dates
-from .load import Document, SiteFiles
+from .load import Document
 from .markup import find_references, html_tags, malformed_references, unsafe_links
 from .model import STATUSES, UPDATE_KINDS, Event, Page, Photo, Settings, Site, Source, Update
 from .problems import Position, Problem
@@ -260,13 +260,6 @@ def validate_document(document: Document | None, kind: str, problems: list[Probl
     else:
         _page(result, document)
     return result
-
-
-def validate_site(files: SiteFiles, *, drafts: bool = False, check_asset: Callable | None = None) -> tuple[Site | None, list[Problem]]:
-    """The validated site and every problem found; the site is None when any problem is an error."""
-    results = [validate_document(document, kind) for kind, document in files.documents()]
-    results += [FileResult(unreadable=True) for _ in files.unreadable]
-    return merge_results(results, files.assets, drafts=drafts, check_asset=check_asset)
 
 
 def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool = False,

@@ -5,8 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from explainer.load import load_site
-from explainer.validate import validate_site
 
 REPO = Path(__file__).resolve().parent.parent
 SITES = Path(__file__).resolve().parent / "sites"
@@ -71,10 +69,16 @@ def fixture_site(tmp_path):
     return copy
 
 
+def site_of(root: Path, *, drafts: bool = False):
+    """The site a build of this folder validates (None if any error), and every problem found."""
+    from explainer.pipeline import Project, load_and_validate
+
+    return load_and_validate(Project.at(root), drafts=drafts)
+
+
 def problem_lines(root: Path, *, drafts: bool = False) -> list[str]:
-    files, problems = load_site(root)
-    _, found = validate_site(files, drafts=drafts)
-    return [str(problem) for problem in sorted(problems + found, key=lambda p: (p.position, p.message))]
+    _, found = site_of(root, drafts=drafts)
+    return [str(problem) for problem in sorted(found, key=lambda p: (p.position, p.message))]
 
 
 # What the quality-gate tests (test_quality.py) need beyond Python. Where a tool is missing they are

@@ -8,9 +8,9 @@ import pytest
 
 from explainer.check import broken_links, editorial_warnings, unsourced_in
 from explainer.cache import content_digest as content_hash
-from explainer.load import load_site
 from explainer.pipeline import Project, theme_text
-from explainer.validate import validate_site
+
+from conftest import site_of
 
 pytestmark = pytest.mark.slow  # whole builds and checks of fixture sites
 
@@ -24,8 +24,7 @@ def run_check(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def warnings_of(root: Path, today: dt.date) -> list[str]:
-    files, _ = load_site(root)
-    site, _ = validate_site(files)
+    site, _ = site_of(root)
     return [str(p) for p in editorial_warnings(site, today, theme_text(Project.at(root)), root)]
 
 

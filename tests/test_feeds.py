@@ -10,10 +10,10 @@ import pytest
 
 from explainer import feeds
 from explainer.dates import PartialDate, When
-from explainer.load import load_site
 from explainer.model import Update
 from explainer.render import Fragments, plain_text
-from explainer.validate import validate_site
+
+from conftest import site_of
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -21,9 +21,8 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 @pytest.fixture
 def site(fixture_site):
-    files, problems = load_site(fixture_site("basic"))
-    site, found = validate_site(files)
-    assert [problem for problem in problems + found if '"<' not in problem.message] == []  # but its HTML on purpose
+    site, found = site_of(fixture_site("basic"))
+    assert [problem for problem in found if '"<' not in problem.message] == []  # but its HTML on purpose
     return site
 
 

@@ -1,7 +1,7 @@
 """`new event`: the entry it writes, filled in, is a valid event that keeps its address."""
-from explainer.load import load_site
 from explainer.scaffold import new_event
-from explainer.validate import validate_site
+
+from conftest import site_of
 
 
 def test_a_new_event_names_its_id_in_the_front_matter_and_once_filled_in_validates(make_site):
@@ -17,7 +17,7 @@ def test_a_new_event_names_its_id_in_the_front_matter_and_once_filled_in_validat
     ]
     filled_in = text.replace("source-id", "paper-one").replace("Interpol office in Warsaw", "Interpol bureau in Warsaw")
     path.write_text(filled_in, encoding="utf-8")
-    site, problems = validate_site(load_site(root)[0])
+    site, problems = site_of(root)
     assert problems == []
     assert [event.id for event in site.events] == [path.stem]
     assert site.events[0].title == "Belarusians picket the Interpol bureau in Warsaw"

@@ -3,10 +3,9 @@ import textwrap
 
 import pytest
 
-from explainer.load import load_site
-from explainer.validate import slugify, validate_site
+from explainer.validate import slugify
 
-from conftest import problem_lines
+from conftest import problem_lines, site_of
 
 EVENT = textwrap.dedent("""\
     - id: warsaw-picket
@@ -15,6 +14,16 @@ EVENT = textwrap.dedent("""\
       summary: People picket.[@paper-one]
       sources: [paper-one]
     """)
+
+
+def a_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def events_yaml(text: str) -> dict:
@@ -27,8 +36,7 @@ def test_a_valid_site_has_no_problems(make_site):
 
 def test_yaml_implicit_types_do_not_leak(make_site):
     root = make_site(events_yaml(EVENT + "  place: no\n  tags: [yes, 1.0, null, 2021-11-04]\n"))
-    files, _ = load_site(root)
-    site, problems = validate_site(files)
+    site, problems = site_of(root)
     event = site.events[0]
     assert event.place == "no"
     assert event.tags == ("yes", "1.0", "null", "2021-11-04")
@@ -217,7 +225,7 @@ def test_photos_need_alt_and_credit_and_a_file_inside_assets(make_site):
         "    - src: images/real.png\n      caption: No alt, no credit\n"
         '    - src: images/real.png\n      alt: "  "\n      credit: Jane\n'
     )
-    root = make_site({**events_yaml(EVENT + photos), "assets/images/real.png": b"not really a png"})
+    root = make_site({**events_yaml(EVENT + photos), "assets/images/real.png": a_png()})
     assert problem_lines(root) == [
         'data/events/2021.yaml:7:12: error: event "warsaw-picket": photo 1: src "images/missing.jpg": no such file in assets/',
         'data/events/2021.yaml:10:12: error: event "warsaw-picket": photo 2: src "../secret.jpg" must be a path inside assets/, such as images/warsaw.jpg',
@@ -246,8 +254,7 @@ def test_unclosed_and_missing_front_matter(make_site):
 def test_bom_and_crlf_are_fine(make_site):
     text = "\ufeff---\r\ndate: 2021-11-04\r\ntitle: Windows\r\nsummary: Saved on Windows.[@paper-one]\r\nsources: [paper-one]\r\n---\r\nBody\r\n"
     root = make_site({"content/events/windows.md": text.encode("utf-8")})
-    files, _ = load_site(root)
-    site, problems = validate_site(files)
+    site, problems = site_of(root)
     assert problems == []
     assert site.events[0].title == "Windows"
     assert site.events[0].body == "Body"
@@ -258,8 +265,7 @@ def test_event_ids_are_derived_from_date_and_title_or_file_name(make_site):
         **events_yaml("- date: 2021-11-04\n  title: Picket at Interpol's office, Warsaw!\n  summary: x[@paper-one]\n  sources: [paper-one]\n"),
         "content/events/lyon-picket.md": "---\ndate: 2021-10-03\ntitle: Lyon\nsummary: x[@paper-one]\nsources: [paper-one]\n---\n",
     })
-    files, _ = load_site(root)
-    site, _ = validate_site(files)
+    site, _ = site_of(root)
     assert [event.id for event in site.events] == ["lyon-picket", "2021-11-04-picket-at-interpol-s-office-warsaw"]
 
 
@@ -305,7 +311,7 @@ def test_links_and_citations_in_update_texts_are_checked_like_the_body(make_site
 def test_what_an_update_cites_and_links_counts_as_the_event_citing_and_linking_it(make_site):
     second = EVENT.replace("warsaw-picket", "second").replace("[@paper-one]", "")
     root = make_site({**events_yaml(EVENT + second + "  updates:\n    - date: 2021-11-05\n      text: See [[warsaw-picket]].[@paper-one]\n")})
-    site, problems = validate_site(load_site(root)[0])
+    site, problems = site_of(root)
     assert problems == []
     event = next(event for event in site.events if event.id == "second")
     assert (event.cites, event.mentions) == (("paper-one",), ("warsaw-picket",))
@@ -341,9 +347,8 @@ def test_a_menu_title_must_be_one_line_of_text(make_site):
 
 def test_drafts_are_left_out_unless_asked_for(make_site):
     root = make_site(events_yaml(EVENT + EVENT.replace("warsaw-picket", "draft-one") + "  draft: true\n"))
-    files, _ = load_site(root)
-    assert [e.id for e in validate_site(files)[0].events] == ["warsaw-picket"]
-    assert [e.id for e in validate_site(files, drafts=True)[0].events] == ["warsaw-picket", "draft-one"]
+    assert [e.id for e in site_of(root)[0].events] == ["warsaw-picket"]
+    assert [e.id for e in site_of(root, drafts=True)[0].events] == ["warsaw-picket", "draft-one"]
 
 
 def test_every_problem_is_reported_in_one_run(make_site):
@@ -493,8 +498,7 @@ def test_citations_and_links_in_code_or_escaped_are_shown_as_written_not_checked
             "\\[@escaped-id] to show the syntax.\n\n``\n[@another-id, p. 2]\n``\n")
     root = make_site({"content/about.md": page})
     assert problem_lines(root) == []
-    files, _ = load_site(root)
-    site, _ = validate_site(files)
+    site, _ = site_of(root)
     assert site.pages[0].cites == ()
 
 
@@ -554,8 +558,7 @@ def test_characters_that_cannot_start_a_value_are_explained(make_site):
 def test_ids_stay_short_enough_to_name_a_folder(make_site):
     words = " ".join(["word"] * 80)
     root = make_site(events_yaml(f"- date: 2021-11-04\n  title: {words}\n  summary: S.[@paper-one]\n  sources: [paper-one]\n"))
-    files, _ = load_site(root)
-    site, problems = validate_site(files)
+    site, problems = site_of(root)
     assert problems == [] and len(site.events[0].id) <= 200 and site.events[0].id.endswith("-word")
     assert slugify("a-" * 150, 200) == "-".join(["a"] * 100)
     root = make_site(events_yaml(EVENT.replace("id: warsaw-picket", "id: " + "-".join(["x"] * 101))))
