@@ -44,6 +44,7 @@ class BuildResult:
     out_dir: Path
     pages_rendered: int
     timings: dict[str, float] = field(default_factory=dict)
+    searchable: dict[str, tuple[str, Path]] = field(default_factory=dict)  # address -> (digest, file) of each page to index
 
 
 @dataclass
@@ -128,13 +129,14 @@ def _asset_checker(assets: Path, cache: FileCache) -> Callable[[str], str | None
 Gate = Callable[[Site, list[Problem], Publication], list[Problem]]
 
 
-def build(project: Project, *, drafts: bool = False, search: bool = True, workers: int | None = None,
+def build(project: Project, *, drafts: bool = False, search: bool = True, index: bool = True, workers: int | None = None,
           caches: Caches | None = None, progress: Callable[[int, int], None] | None = None,
           stamp: str | None = None, inputs: dict[str, str] | None = None, gate: Gate | None = None) -> BuildResult:
     """Build the whole site into the output folder, one build of the site at a time; raise ContentErrors, leaving
     the output as it was, on any error in the content, and BuildError if what it made cannot be written.
 
-    Only pages whose key changed (see `pages`) are rendered again, on `workers` processes
+    With `search`, the site has a search page, and with `index` too, the build makes its index
+    (the preview makes it apart, see `serve`). Only pages whose key changed (see `pages`) are rendered again, on `workers` processes
     (default: one per core) when there are many, and everything is published at once (see
     `write`). `caches` kept by the caller (the preview) spare reading `.cache/`; without them
     they are read and saved here. `progress(done, total)` hears of each page rendered.
@@ -146,7 +148,8 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
     """
     with project.lock():
         owned = caches is None
-        run = _Build(project, caches or Caches.load(project), drafts=drafts, search=search, workers=workers or os.cpu_count() or 1,
+        run = _Build(project, caches or Caches.load(project), drafts=drafts, search=search, index=search and index,
+                     workers=workers or os.cpu_count() or 1,
                      progress=progress, stamp=stamp, gate=gate)
         if owned:
             gc.freeze()  # what the caches and the site hold lives as long as the build: the collector need not scan it
@@ -167,10 +170,10 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, worker
 class _Build:
     """One build, stage by stage (`run` is the plan); what it found out along the way, for the stages after."""
 
-    def __init__(self, project: Project, caches: Caches, *, drafts: bool, search: bool, workers: int,
+    def __init__(self, project: Project, caches: Caches, *, drafts: bool, search: bool, index: bool, workers: int,
                  progress: Callable[[int, int], None] | None, stamp: str | None, gate: Gate | None) -> None:
         self.project, self.caches = project, caches
-        self.drafts, self.search, self.workers = drafts, search, workers
+        self.drafts, self.search, self.index, self.workers = drafts, search, index, workers
         self.progress, self.stamp, self.gate = progress, stamp, gate
         self.timings: dict[str, float] = {}
         self._clock = time.perf_counter()
@@ -185,14 +188,16 @@ class _Build:
             try:
                 rendered = self.render(pages, publication)
                 self.publish_images(images, publication)
-                search_key = self.search_index(site, pages, publication) if self.search else None
+                search_key = self.search_index(site, pages, publication) if self.index else None
                 problems = self.checked(site, problems, publication) + self.caches.take_notes()
                 report = self.switch(publication, {"stamp": self.stamp, "events": len(site.events), "search": search_key,
                                                    "warnings": report_lines(problems)})
             except BaseException:
                 publication.abort()
                 raise
-        return BuildResult(site, problems, report, self.project.out_dir, rendered, self.timings)
+        searchable = {_url(page.path): (publication.published[page.path][0], self.project.out_dir / page.path)
+                      for page in pages if page.searchable}
+        return BuildResult(site, problems, report, self.project.out_dir, rendered, self.timings, searchable)
 
     def _stage(self, name: str) -> None:
         """Note the time the stage that ends now took."""
@@ -330,6 +335,11 @@ def _writing(project: Project) -> Iterator[None]:
         else:
             why = error.strerror or str(error)
         raise BuildError(f"cannot write in {shown}: {why}; {_shown(project.out_dir, project.root)}/ is as it was") from None
+
+
+def _url(path: str) -> str:
+    """The address of an output file: `/events/x/` for `events/x/index.html`."""
+    return "/" + path.removesuffix("index.html")
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -479,7 +489,7 @@ def _rendered(todo: list[tuple[PlannedPage, str]], renderer: Renderer, fragments
 def _search_index(project: Project, site: Site, pages: list[PlannedPage], publication: Publication) -> str:
     """Publish the Pagefind index of the searchable pages (see `search`): the live one when it was made from exactly
     these pages' bytes by this generator, else one brought up to date shard by shard; its key (see `write.Tree.said`)."""
-    searchable = {"/" + page.path.removesuffix("index.html"): page.path for page in pages if page.searchable}
+    searchable = {_url(page.path): page.path for page in pages if page.searchable}
     key = fingerprint(cache.generator_version(), site.settings.language,
                       [(path, publication.published[path][0]) for path in searchable.values()])
     live = [path for path in publication.live.files if path.startswith("pagefind/")]

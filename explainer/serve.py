@@ -27,6 +27,45 @@ QUIET_MS = 30  # a save is over when nothing more changed for this long
 DEBOUNCE_MS = 1000  # however busy the folder, rebuild at least this often
 
 
+class BackgroundSearch:
+    """The preview's search index, made on a thread of its own after each good build, so that no reload waits for
+    it; when builds come faster than indexes, the newest build's pages are indexed. Its files are served from the
+    search cache (see `search.update_search_index`), apart from the preview's site."""
+
+    def __init__(self, cache: Path, log: Callable[[str], None]) -> None:
+        self.cache, self.log = cache, log
+        self.files: dict[str, Path] = {}  # output path -> file, as of the last index made
+        self._wanted: tuple[dict, str] | None = None
+        self._ready = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def update(self, pages: dict[str, tuple[str, Path]], language: str) -> None:
+        """Index these pages (address -> (digest, file)) once the thread is free."""
+        with self._ready:
+            self._wanted = (pages, language)
+            self._ready.notify()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._index_forever, daemon=True)
+            self._thread.start()
+
+    def _index_forever(self) -> None:
+        from .search import update_search_index  # only now: a preview that no one searches never loads Pagefind
+
+        while True:
+            with self._ready:
+                while self._wanted is None:
+                    self._ready.wait()
+                (pages, language), self._wanted = self._wanted, None
+            started = time.perf_counter()
+            try:
+                files = update_search_index(pages, self.cache, language)
+            except Exception as error:  # noqa: BLE001 (the preview goes on without search)
+                self.log(f"{_clock()} search index not made: {error}")
+                continue
+            self.files = {path: file for path, (file, _) in files.items()}
+            self.log(f"{_clock()} search index of {len(pages)} pages ready in {time.perf_counter() - started:.2f} s")
+
+
 @dataclass
 class Preview:
     """The state of the preview: the last build's errors, if it failed."""
@@ -37,6 +76,7 @@ class Preview:
     crash: str | None = None
     caches: Caches | None = None  # kept between rebuilds: nothing is read twice
     written: list[str] = field(default_factory=list)  # by the last build
+    search: BackgroundSearch | None = None
 
     def rebuild(self, changed: Iterable[str] = ()) -> bool:
         """Build with drafts; on failure keep serving the last good site and remember why."""
@@ -46,7 +86,7 @@ class Preview:
             if self.caches is None:
                 self.caches = Caches.load(self.project)
                 self.caches.fragments.keep_blocks = True  # rendered again and again: keep them all in memory
-            result = build(self.project, drafts=True, search=False, caches=self.caches)
+            result = build(self.project, drafts=True, search=True, index=False, caches=self.caches)
             if not self.caches.in_memory:
                 # Once, after the first good build: the next preview starts from what this one rendered. Later
                 # saves stay in memory (the records on disk, older, only make a later start check more files).
@@ -65,6 +105,9 @@ class Preview:
             self.log(f"{_clock()} {what}: the build crashed; the browser shows the traceback")
             return False
         self.problems, self.crash = [], None
+        if self.search is None:
+            self.search = BackgroundSearch(self.project.cache_dir / "search-preview", self.log)
+        self.search.update(result.searchable, result.site.settings.language)
         report = result.report
         self.written = report.written
         pages = [path for path in report.written if path.endswith(".html")]
@@ -136,7 +179,10 @@ def preview_app(preview: Preview):
 
     def app(environ, start_response):
         url_path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
-        path = resolve_request_path(out_dir, url_path)
+        if url_path.startswith("/pagefind/"):  # the search index, made apart (see `BackgroundSearch`)
+            path = preview.search.files.get(url_path.lstrip("/")) if preview.search else None
+        else:
+            path = resolve_request_path(out_dir, url_path)
         wants_page = path is None or path.suffix == ".html"
         if preview.is_failing and wants_page:
             return _respond(start_response, "500 Internal Server Error", "text/html; charset=utf-8",

@@ -220,3 +220,20 @@ def test_a_preview_that_is_killed_leaves_the_next_one_nothing_to_render(fixture_
     monkeypatch.setattr(serve, "build", recording_build)
     assert Preview(project, log=lambda line: None).rebuild()
     assert results[0].pages_rendered == 0 and results[0].report.written == []
+
+
+def test_the_preview_makes_its_search_index_apart_and_serves_it(fixture_site):
+    """Search works in the preview too, its index made on a thread of its own after the page is up."""
+    root = fixture_site("basic")
+    lines = []
+    preview = Preview(Project.at(root, root / ".cache" / "preview"), log=lines.append)
+    assert preview.rebuild()
+    assert not (preview.project.out_dir / "pagefind").exists()  # not in the build: no reload waits for it
+    deadline = time.monotonic() + 60
+    while not preview.search.files and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "pagefind/pagefind.js" in preview.search.files and any("search index of" in line for line in lines)
+    said = []
+    body = b"".join(serve.preview_app(preview)({"PATH_INFO": "/pagefind/pagefind.js"}, lambda status, headers: said.append(status)))
+    assert said == ["200 OK"] and body
+    assert "Searching needs JavaScript" in (preview.project.out_dir / "search" / "index.html").read_text()
