@@ -56,7 +56,7 @@ def generator_version() -> str:
 
 def fingerprint(*values: object) -> str:
     """A digest of values as they compare: strings, numbers, dates, tuples, lists, dicts and dataclasses (their
-    compared fields; one with a `digest` of its own stands for itself by it). Anything else is a TypeError, so that
+    compared fields; one with a `digest` of its own, made by `digest_of_fields`, stands for itself by it). Anything else is a TypeError, so that
     what a page or a cached value is made of is always made of values."""
     parts: list[str] = []
     _encode(values, parts)
@@ -64,45 +64,69 @@ def fingerprint(*values: object) -> str:
 
 
 def _encode(value: object, out: list[str]) -> None:
-    kind = type(value)
-    if kind is str:
-        out.append(f"s{len(value)}:{value}")
-    elif kind is tuple or kind is list:
-        out.append(f"t{len(value)}(")
-        for item in value:
-            _encode(item, out)
-        out.append(")")
-    elif value is None or kind is bool or kind is int or kind is float:
-        out.append(f"{kind.__name__}:{value!r};")
-    elif kind is dict:
-        out.append(f"d{len(value)}(")
-        for key, item in value.items():
-            _encode(key, out)
-            _encode(item, out)
-        out.append(")")
-    elif dataclasses.is_dataclass(kind):
-        digest = getattr(value, "digest", None)
-        if isinstance(digest, str) and digest:
-            out.append(f"#{kind.__qualname__}:{digest};")
-        else:
-            out.append(f"c{kind.__qualname__}(")
-            for name in _compared_fields(kind):
-                _encode(getattr(value, name), out)
+    encoder = _ENCODERS.get(type(value))
+    if encoder is None:
+        encoder = _ENCODERS[type(value)] = _encoder_for(type(value))
+    encoder(value, out)
+
+
+def _encode_items(value: tuple | list, out: list[str]) -> None:
+    out.append(f"t{len(value)}(")
+    for item in value:
+        _encode(item, out)
+    out.append(")")
+
+
+def _encode_dict(value: dict, out: list[str]) -> None:
+    out.append(f"d{len(value)}(")
+    for key, item in value.items():
+        _encode(key, out)
+        _encode(item, out)
+    out.append(")")
+
+
+def _encoder_for(kind: type) -> Callable[[object, list[str]], None]:
+    """How values of one kind are written out for `fingerprint` (found once per kind: a hot path)."""
+    name = kind.__qualname__
+    if dataclasses.is_dataclass(kind):
+        fields = _compared_fields(kind)
+        # A field `digest` that is not compared nor given holds the digest of the other fields (see `model`).
+        has_digest = any(field.name == "digest" and not field.compare and not field.init for field in dataclasses.fields(kind))
+
+        def encode_dataclass(value: object, out: list[str]) -> None:
+            digest = value.digest if has_digest else None
+            if digest:
+                out.append(f"#{name}:{digest};")
+                return
+            out.append(f"c{name}(")
+            for field_name in fields:
+                _encode(getattr(value, field_name), out)
             out.append(")")
-    elif isinstance(value, enum.Enum):
-        out.append(f"e{kind.__qualname__}.{value.name};")
-    elif isinstance(value, str):  # Markup and other kinds of text: the kind tells how a template shows it
-        out.append(f"{kind.__qualname__}{len(value)}:{value}")
-    elif isinstance(value, (dt.date, dt.time)):
-        out.append(f"{kind.__name__}:{value.isoformat()};")
-    elif isinstance(value, PurePath):
-        text = value.as_posix()
-        out.append(f"p{len(text)}:{text}")
-    elif isinstance(value, bytes):
-        out.append(f"b{hashlib.blake2b(value, digest_size=16).hexdigest()};")
-    else:
-        raise TypeError(f"cannot fingerprint a {kind.__qualname__}: what a page or a cached value is made of must be "
-                        "plain values (text, numbers, dates, tuples, dicts, dataclasses)")
+        return encode_dataclass
+    if issubclass(kind, enum.Enum):
+        return lambda value, out: out.append(f"e{name}.{value.name};")
+    if issubclass(kind, str):  # Markup and other kinds of text: the kind tells how a template shows it
+        return lambda value, out: out.append(f"{name}{len(value)}:{value}")
+    if issubclass(kind, (dt.date, dt.time)):
+        return lambda value, out: out.append(f"{kind.__name__}:{value.isoformat()};")
+    if issubclass(kind, PurePath):
+        return lambda value, out: out.append(f"p{len(value.as_posix())}:{value.as_posix()}")
+    if issubclass(kind, bytes):
+        return lambda value, out: out.append(f"b{hashlib.blake2b(value, digest_size=16).hexdigest()};")
+
+    def refuse(value: object, out: list[str]) -> None:
+        raise TypeError(f"cannot fingerprint a {name}: what a page or a cached value is made of must be plain values "
+                        "(text, numbers, dates, tuples, dicts, dataclasses)")
+    return refuse
+
+
+_ENCODERS: dict[type, Callable[[object, list[str]], None]] = {
+    str: lambda value, out: out.append(f"s{len(value)}:{value}"),
+    tuple: _encode_items,
+    list: _encode_items,
+    dict: _encode_dict,
+    **{kind: (lambda value, out, prefix=f"{kind.__name__}:": out.append(f"{prefix}{value!r};")) for kind in (int, bool, float, type(None))},
+}
 
 
 @functools.cache

@@ -25,7 +25,7 @@ class DateError(ValueError):
     """A date an editor wrote that cannot be read; the message says why."""
 
 
-@dataclass(frozen=True, order=True, slots=True)
+@dataclass(frozen=True, order=True)
 class PartialDate:
     """A date known to the year, the month or the day."""
 
@@ -95,7 +95,7 @@ def parse_time(text: str) -> dt.time:
     return dt.time(int(match[1]), int(match[2]))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class When:
     """When an event happened, as precisely as we know and no more.
 

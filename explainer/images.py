@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import importlib.metadata
@@ -23,7 +22,7 @@ from xml.etree import ElementTree
 
 from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFile, ImageFont, ImageOps, UnidentifiedImageError, features
 
-from .cache import content_digest, write_atomic
+from .cache import content_digest, fingerprint, write_atomic
 from .markup import is_safe_url, url_scheme
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp"})  # re-encoded, never copied
@@ -80,7 +79,7 @@ class Variant:
     mime: str
     # Set by ImageCache; hand-built values (in templates' tests) may leave them empty.
     file: Path = Path()
-    digest: str = ""  # of the cached file's bytes, as made: a file that no longer hashes to it is made again
+    file_digest: str = ""  # of the cached file's bytes, as made: a file that no longer hashes to it is made again
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ class ProcessedImage:
     @property
     def digests(self) -> dict[str, str]:
         """Output path mapped to the digest its cached file's bytes had when made."""
-        return {variant.url.removeprefix("/"): variant.digest for variant in self.webp + self.fallback}
+        return {variant.url.removeprefix("/"): variant.file_digest for variant in self.webp + self.fallback}
 
 
 @dataclass(frozen=True)
@@ -353,7 +352,7 @@ class ImageCache:
                 height=height,
                 mime=output_format.mime,
                 file=self._photo_file(digest, f"{width}.{output_format.ext}"),
-                digest=digests[f"{width}.{output_format.ext}"],
+                file_digest=digests[f"{width}.{output_format.ext}"],
             )
             for width, height in rendition.sizes
         )
@@ -660,10 +659,8 @@ _PHOTO_CARD_JPEG = _JpegEncoding()
 
 
 def _card_digest(card: _TitleCard | _PhotoCard) -> str:
-    """Hex sha256 of every field of card, the photo's bytes included."""
-    fields = dataclasses.asdict(card)
-    data = fields.pop("photo", b"")
-    return _digest({"card": type(card).__name__, **fields}, data)
+    """The fingerprint of every field of card, the photo's bytes included, and of the code that makes images."""
+    return fingerprint(card, _made_by())
 
 
 def _card_libraries() -> tuple[tuple[str, str | None], ...]:

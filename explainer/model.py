@@ -18,7 +18,7 @@ STATUSES = ("happened", "expected", "postponed", "cancelled", "rescheduled")
 UPDATE_KINDS = ("update", "correction")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Settings:
     """`data/site.yaml`."""
 
@@ -37,7 +37,7 @@ class Settings:
         return self.base_url.rstrip("/") + path
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Source:
     """A publication that backs claims, from `data/sources.yaml` or written inline in an event."""
 
@@ -58,7 +58,7 @@ class Source:
         object.__setattr__(self, "digest", digest_of_fields(self))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Photo:
     """A photo of an event; `src` is relative to `assets/`."""
 
@@ -73,7 +73,7 @@ class Photo:
         return self.credit.strip().lower() == "placeholder"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Update:
     """A dated entry in an event's or page's log of changes."""
 
@@ -86,7 +86,7 @@ class Update:
         return self.kind == "correction"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Event:
     """One dated event of the timeline."""
 
@@ -133,7 +133,7 @@ class Event:
         return (*self.when.sort_key(), self.time or dt.time(0, 0), self.time is not None)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Page:
     """A narrative page from `content/*.md`; `content/index.md` is the home page's introduction."""
 
@@ -161,7 +161,7 @@ class Page:
         return self.menu_title or self.title
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Site:
     """Everything the content says, validated, events in timeline order."""
 

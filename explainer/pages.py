@@ -457,6 +457,8 @@ class _Lookups:
                 for event in self.site.events}
 
     def in_timeline_order(self, ids: tuple[str, ...]) -> list[str]:
+        if not ids:  # most events
+            return []
         return sorted((i for i in ids if i in self.place), key=self.place.__getitem__)
 
     @functools.cached_property
@@ -598,8 +600,9 @@ def _source_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
     site = look.site
     cited: defaultdict[str, list[Link]] = defaultdict(list)  # events first, in timeline order, then pages
     for event in site.events:
+        link = Link(event.url, event.title)
         for source_id in dict.fromkeys((*event.sources, *event.cites)):
-            cited[source_id].append(Link(event.url, event.title))
+            cited[source_id].append(link)
     for page in site.pages:
         for source_id in dict.fromkeys(page.cites):
             cited[source_id].append(Link(page.url, page.title))

@@ -44,7 +44,7 @@ class BuildResult:
     out_dir: Path
     pages_rendered: int
     timings: dict[str, float] = field(default_factory=dict)
-    searchable: dict[str, tuple[str, Path]] = field(default_factory=dict)  # address -> (digest, file) of each page to index
+    searchable: dict[str, tuple[str, str]] = field(default_factory=dict)  # address -> (digest, file) of each page to index
 
 
 @dataclass
@@ -195,8 +195,8 @@ class _Build:
             except BaseException:
                 publication.abort()
                 raise
-        searchable = {_url(page.path): (publication.published[page.path][0], self.project.out_dir / page.path)
-                      for page in pages if page.searchable}
+        out = os.path.join(self.project.out_dir, "")
+        searchable = {_url(page.path): (publication.published[page.path][0], out + page.path) for page in pages if page.searchable}
         return BuildResult(site, problems, report, self.project.out_dir, rendered, self.timings, searchable)
 
     def _stage(self, name: str) -> None:
@@ -499,7 +499,8 @@ def _search_index(project: Project, site: Site, pages: list[PlannedPage], public
         return key
     from .search import update_search_index  # only now: most builds have no page to index again
 
-    files = update_search_index({url: (publication.published[path][0], publication.location(path)) for url, path in searchable.items()},
+    spare = os.path.join(publication.spare, "")
+    files = update_search_index({url: (publication.published[path][0], spare + path) for url, path in searchable.items()},
                                 project.cache_dir / "search", site.settings.language)
     publication.plan_more(files)
     for path, (file, digest) in files.items():

@@ -16,7 +16,7 @@ class Position(NamedTuple):
         return f"{self.path}:{self.line}:{self.col}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Problem:
     """One thing wrong with the content, printed as `path:line:col: error: message`.
 

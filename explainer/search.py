@@ -74,7 +74,7 @@ class _Shard:
     key: str | None  # None when no cache entry of it was recorded
 
 
-def update_search_index(pages: Mapping[str, Page], cache: Path, language: str) -> dict[str, tuple[Path, str]]:
+def update_search_index(pages: Mapping[str, Page], cache: Path, language: str) -> dict[str, tuple[Path | str, str]]:
     """The files of the pagefind/ folder to publish for these pages: output path -> (file, blake2b-128 hex digest).
 
     `pages`: every page to index, URL path ("/events/x/") -> (digest of its HTML, the HTML or
@@ -100,7 +100,8 @@ def update_search_index(pages: Mapping[str, Page], cache: Path, language: str) -
     files = {}
     for number, bundle in made.items():
         prefix = "pagefind/" if number == 0 else f"pagefind/{SHARDS_FOLDER}/{number}/"
-        files.update((prefix + path, (cache / str(number) / path, digest)) for path, digest in bundle.items())
+        folder = os.path.join(cache, str(number), "")
+        files.update((prefix + path, (folder + path, digest)) for path, digest in bundle.items())
     # Each merged shard's entry is asked for with its digest, so a browser never keeps the entry of a shard made again.
     api = _merged_api({f"/pagefind/{SHARDS_FOLDER}/{number}/": bundle["pagefind-entry.json"]
                        for number, bundle in made.items() if number}, cache / MERGED_API_FILE)
@@ -253,8 +254,8 @@ def _cached_files(folder: Path, record: dict | None, key: str | None) -> dict[st
     try:
         if key is None or record is None or record["key"] != key:
             return None
-        files = record["files"]
-        if all((folder / path).stat().st_size == size for path, (size, _) in files.items()):
+        files, prefix = record["files"], os.path.join(folder, "")
+        if all(os.stat(prefix + path).st_size == size for path, (size, _) in files.items()):  # strings: a hot path
             return {path: digest for path, (_, digest) in files.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
@@ -298,8 +299,11 @@ def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], cache: Path, c
     return made
 
 
-def _read(page: bytes | Path) -> bytes:
-    return page.read_bytes() if isinstance(page, Path) else page
+def _read(page: bytes | Path | str) -> bytes:
+    if isinstance(page, bytes):
+        return page
+    with open(page, "rb") as file:
+        return file.read()
 
 
 def _keep(folder: Path, key: str, number: int, bundle: dict[str, bytes], pages: dict[str, list[str]]) -> dict[str, str]:

@@ -62,7 +62,7 @@ class BackgroundSearch:
             except Exception as error:  # noqa: BLE001 (the preview goes on without search)
                 self.log(f"{_clock()} search index not made: {error}")
                 continue
-            self.files = {path: file for path, (file, _) in files.items()}
+            self.files = {path: Path(file) for path, (file, _) in files.items()}
             self.log(f"{_clock()} search index of {len(pages)} pages ready in {time.perf_counter() - started:.2f} s")
 
 

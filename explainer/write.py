@@ -60,7 +60,7 @@ class Tree:
     """What one folder of an output holds, as recorded: path -> (digest, size, mtime_ns, key)."""
 
     files: dict[str, tuple[str, int, int, str]] = field(default_factory=dict)
-    pending: frozenset[str] = frozenset()  # paths a build may have written since `files` was recorded
+    pending: frozenset[str] = frozenset()  # paths a build may have written since `files` was recorded (see `plan_more`)
     said: dict = field(default_factory=dict)  # what the build that made it recorded besides (see `freshness`)
 
 
@@ -113,19 +113,26 @@ class Publication:
         _recover(out_dir, self.spare)
         self.trees = read_trees(records, notes)
         self.live = (self.trees.get(folder_identity(out_dir)) or Tree()) if out_dir.is_dir() else Tree()
+        self._pending = records.with_name("pending.pickle")  # what a build may write in the spare beyond its record
         self.spare_tree = self._prepare_spare()
         self.published: dict[str, tuple[str, str]] = {}  # path -> (digest, key) of this build
         self.written: set[str] = set()  # paths whose bytes differ from the live folder's
+        self._stats: dict[str, tuple[int, int]] = {}  # size and time of files of the spare known without looking
         self._live_prefix = os.path.join(out_dir, "")
         self._spare_prefix = os.path.join(self.spare, "")
         self._folders: set[str] = set()
-        self.spare_tree.pending = frozenset(self.spare_tree.pending | set(planned) | set(self.spare_tree.files))
-        self._save_records()
+        pending = read_record(self._pending, RECORD_FORMAT)
+        if isinstance(pending, tuple) and pending[0] == folder_identity(self.spare):
+            self.spare_tree.pending |= pending[1]
+        self.plan_more(planned)
 
     def plan_more(self, paths: Iterable[str]) -> None:
-        """Add paths this build may write besides those planned (a search index, known once it is made)."""
-        self.spare_tree.pending = frozenset(self.spare_tree.pending | set(paths))
-        self._save_records()
+        """Note, before writing them, the paths this build may write beyond the spare's record (a search index is
+        known once made): whatever a killed build left in the spare is known."""
+        new = set(paths) - self.spare_tree.files.keys() - self.spare_tree.pending
+        if new:
+            self.spare_tree.pending = frozenset(self.spare_tree.pending | new)
+            write_record(self._pending, (folder_identity(self.spare), self.spare_tree.pending), RECORD_FORMAT)
 
     # What the live folder holds ------------------------------------------------------------------------------------
 
@@ -155,7 +162,7 @@ class Publication:
             self._write(path, lambda target: _write_new(target, content))
         return path, digest, key
 
-    def put_file(self, path: str, source: Path, key: str, digest: str | None = None) -> None:
+    def put_file(self, path: str, source: Path | str, key: str, digest: str | None = None) -> None:
         """Publish a copy of a file (an image from the cache: never a link to it, which it could change under the
         site); `digest`, what its bytes must hash to, if known, else the copy is trusted as it is."""
         if digest is not None and self._spare_holds(path, digest):
@@ -165,17 +172,20 @@ class Publication:
         if digest is not None and live is not None and live[0] == digest and is_as_recorded(self._live_prefix + path, live):
             self._take(path, digest, key)
             return
-        data = Path(source).read_bytes()
+        with open(source, "rb") as file:
+            data = file.read()
         found = content_digest(data)
         if digest is not None and found != digest:
             raise DamagedCacheFile(Path(source))
         self.put(path, data, key)
 
-    def record(self, path: str, digest: str, key: str) -> None:
-        """Count a file of this build, whose bytes the spare holds."""
+    def record(self, path: str, digest: str, key: str, as_live: bool = False) -> None:
+        """Count a file of this build, whose bytes the spare holds (`as_live`: the live folder's very file)."""
         if path in self.published:
             raise ValueError(f"two outputs for {path}")
         self.published[path] = (digest, key)
+        if as_live:
+            return
         live = self.live.files.get(path)
         if live is None or live[0] != digest or not (self.trust_output or is_as_recorded(self._live_prefix + path, live)):
             self.written.add(path)
@@ -184,11 +194,15 @@ class Publication:
         """Publish what the live folder holds at `path`: the spare gets it as a hard link unless it holds it."""
         if not self._spare_holds(path, digest):
             self._write(path, lambda target: _link_new(self._live_prefix + path, target))
-        self.record(path, digest, key)
+            self._stats[path] = self.live.files[path][1:3]  # a link: the live file's size and time
+        self.record(path, digest, key, as_live=True)
 
     def _spare_holds(self, path: str, digest: str) -> bool:
         entry = self.spare_tree.files.get(path)
-        return entry is not None and entry[0] == digest and is_as_recorded(self._spare_prefix + path, entry)
+        if entry is None or entry[0] != digest or not is_as_recorded(self._spare_prefix + path, entry):
+            return False
+        self._stats[path] = entry[1:3]
+        return True
 
     def _write(self, path: str, write) -> None:
         target = self._spare_prefix + path
@@ -233,10 +247,14 @@ class Publication:
         self.remove_stale()
         files = {}
         for path, (digest, key) in self.published.items():
-            stat = os.stat(self._spare_prefix + path)
-            files[path] = (digest, stat.st_size, stat.st_mtime_ns, key)
+            known = self._stats.get(path)
+            if known is None:
+                stat = os.stat(self._spare_prefix + path)
+                known = (stat.st_size, stat.st_mtime_ns)
+            files[path] = (digest, *known, key)
         self.spare_tree = Tree(files, frozenset(), said)
         self._save_records()
+        self._pending.unlink(missing_ok=True)
         removed = sorted(self.live.files.keys() - self.published.keys())
         if self.out_dir.exists():
             _exchange(self.spare, self.out_dir)
@@ -261,11 +279,13 @@ class Publication:
             return self.trees[identity]
         if identity is not None:
             shutil.rmtree(self.spare)
+        self.spare_tree = Tree(dict(self.live.files), frozenset(), {})
         if self.live.files:
             _link_tree(self.out_dir, self.spare, self.live)
-            return Tree(dict(self.live.files), frozenset(), {})
-        self.spare.mkdir(parents=True)
-        return Tree()
+            self._save_records()  # a spare made now is known, should this build be killed
+        else:
+            self.spare.mkdir(parents=True)
+        return self.spare_tree
 
 
 def _write_new(target: str, content: bytes) -> None:

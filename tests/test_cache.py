@@ -279,3 +279,11 @@ def test_the_generator_version_follows_each_library_that_shapes_output(monkeypat
         monkeypatch.undo()
     cache.generator_version.cache_clear()
     assert cache.generator_version() == before
+
+
+def test_only_a_digest_made_of_the_other_fields_stands_for_them():
+    """An image variant's `file_digest` is its file's, not its own: a new address must change the key."""
+    from explainer.images import Variant
+
+    variant = Variant("/images/a.0123456789.480.webp", 480, 320, "image/webp", Path("a"), "same bytes")
+    assert fingerprint(dataclasses.replace(variant, url="/images/b.0123456789.480.webp")) != fingerprint(variant)

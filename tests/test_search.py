@@ -39,7 +39,7 @@ def fragments(files: dict[str, tuple[Path, str]]) -> dict[str, str]:
     found = {}
     for path, (file, _) in files.items():
         if "/fragment/" in path:
-            data = json.loads(gzip.decompress(file.read_bytes()).removeprefix(b"pagefind_dcd"))
+            data = json.loads(gzip.decompress(Path(file).read_bytes()).removeprefix(b"pagefind_dcd"))
             assert data["url"] not in found, f"{data['url']} is in two shards"
             found[data["url"]] = data["content"]
     return found
@@ -220,7 +220,7 @@ def test_a_cache_entry_that_cannot_be_read_is_made_again(tmp_path, small_shards,
 def test_every_file_returned_has_the_digest_returned_and_sits_where_pagefind_expects_it(tmp_path, small_shards):
     files = update_search_index(as_pages(site(24)), tmp_path, "en")
     for path, (file, digest) in files.items():
-        assert hashlib.blake2b(file.read_bytes(), digest_size=16).hexdigest() == digest, path
+        assert hashlib.blake2b(Path(file).read_bytes(), digest_size=16).hexdigest() == digest, path
     assert {"pagefind/pagefind.js", "pagefind/pagefind-ui.js", "pagefind/pagefind-entry.json", "pagefind/shards/pagefind.js",
             "pagefind/shards/1/pagefind-entry.json", "pagefind/shards/7/pagefind-entry.json"} <= files.keys()
     assert not any(path.startswith("pagefind/shards/1/") and path.endswith(".js") for path in files)  # the root has them
