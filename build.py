@@ -65,11 +65,16 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--notes", action="store_true", help="list every note, where notes of one kind are otherwise counted in one line")
     check.set_defaults(command=_check)
 
-    new = commands.add_parser("new", help='scaffold content: new event "Title" --date YYYY-MM-DD')
-    new.add_argument("kind", choices=["event"])
-    new.add_argument("title")
-    new.add_argument("--date", required=True, help="YYYY, YYYY-MM or YYYY-MM-DD")
-    new.set_defaults(command=_new)
+    new = commands.add_parser("new", help='scaffold content: new event "Title" --date YYYY-MM-DD, new translation FILE LANGUAGE')
+    kinds = new.add_subparsers(title="what to scaffold", metavar="{event,translation}", required=True)
+    event = kinds.add_parser("event", help='new event "Title" --date YYYY-MM-DD: content/events/<date>-<slug>.md')
+    event.add_argument("title")
+    event.add_argument("--date", required=True, help="YYYY, YYYY-MM or YYYY-MM-DD")
+    event.set_defaults(command=_new)
+    translation = kinds.add_parser("translation", help="new translation FILE LANGUAGE: the file's translation beside it")
+    translation.add_argument("original", help="an event's or page's file, e.g. content/events/lyon-picket.md")
+    translation.add_argument("language", help="one of the site's other languages, e.g. be")
+    translation.set_defaults(command=_new_translation)
     return parser
 
 
@@ -187,6 +192,29 @@ def _new(args: argparse.Namespace) -> int:
         print(f"build.py new: error: {_shown(Path(str(error)), args.root)} already exists", file=sys.stderr)
         return 1
     print(f"created {_shown(path, args.root)}: fill in its summary, sources and body, then run .venv/bin/python build.py check")
+    return 0
+
+
+def _new_translation(args: argparse.Namespace) -> int:
+    from explainer import pipeline, scaffold
+
+    project = Project.at(args.root)
+    site, problems = pipeline.load_and_validate(project)
+    if site is None:
+        raise ContentErrors([problem for problem in problems if problem.is_error])
+    try:
+        path, count, new = scaffold.new_translation(project.root, site, args.original, args.language)
+    except scaffold.TranslationError as error:
+        print(f"build.py new: error: {error}", file=sys.stderr)
+        return 2
+    except FileExistsError as error:
+        print(f"build.py new: error: {_shown(Path(str(error)), args.root)} already exists", file=sys.stderr)
+        return 1
+    if not count:
+        print(f"{_shown(path, args.root)}: every event of {args.original} has its translation already")
+        return 0
+    print(f"{'created' if new else f'added {count} events to'} {_shown(path, args.root)}: translate the commented text into each empty "
+          "field (and the body), remove the comments, then run .venv/bin/python build.py check")
     return 0
 
 

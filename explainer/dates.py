@@ -1,4 +1,11 @@
-"""Dates of uncertain precision: parsing, honest labels, machine values and sort keys."""
+"""Dates of uncertain precision: parsing, honest labels, machine values and sort keys.
+
+A label is composed in the reader's language by `DateWords`: month names come from Babel's
+CLDR data for the locale, and every pattern and phrase ("d MMMM y", "late {month}", "c.
+{date}") from the language's catalogue of the templates' words, so that a language can put
+a date in the case its phrase needs ("канец {month_genitive}"). English is the catalogue's
+own words.
+"""
 from __future__ import annotations
 
 import calendar
@@ -8,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
-MONTHS = tuple(calendar.month_name)[1:]
 _DATE_RE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _TIME_RE = re.compile(r"(\d{1,2}):(\d{2})")
 
@@ -61,13 +67,10 @@ class PartialDate:
             parts.append(f"{self.day:02d}")
         return "-".join(parts)
 
-    def label(self) -> str:
-        """The date as a reader reads it: 2021, October 2021 or 4 October 2021."""
-        if self.month is None:
-            return str(self.year)
-        if self.day is None:
-            return f"{MONTHS[self.month - 1]} {self.year}"
-        return f"{self.day} {MONTHS[self.month - 1]} {self.year}"
+    def label(self, words: DateWords | None = None, *, genitive: bool = False) -> str:
+        """The date as a reader reads it: 2021, October 2021 or 4 October 2021 (in `words`' language; `genitive`:
+        in the form a phrase such as "after {date}" needs, where the language has one)."""
+        return (words or ENGLISH).date(self, genitive=genitive)
 
 
 def parse_date(text: str) -> PartialDate:
@@ -82,7 +85,7 @@ def parse_date(text: str) -> PartialDate:
         days_in_month = calendar.monthrange(year, month)[1]
         if not 1 <= day <= days_in_month:
             raise DateError(
-                f'date "{text}": day must be 1..{days_in_month} in {MONTHS[month - 1]} {year}'
+                f'date "{text}": day must be 1..{days_in_month} in {calendar.month_name[month]} {year}'
             )
     return PartialDate(year, month, day)
 
@@ -145,31 +148,82 @@ class When:
         """ISO 8601 for data feeds: `machine`, or an interval ("2021-12/2022-01") when `bounds_apart`."""
         return f"{self.start.iso()}/{self.end.iso()}" if self.bounds_apart else self.machine()
 
-    def label(self, mark: Callable[[PartialDate, str], str] | None = None, *, starts_line: bool = False) -> str:
-        """The date as it reads on the page: honest about what we do not know.
+    def label(self, mark: Callable[[PartialDate, str], str] | None = None, *, starts_line: bool = False,
+              words: DateWords | None = None) -> str:
+        """The date as it reads on the page, in `words`' language: honest about what we do not know.
 
         `mark(date, text)`, if given, returns what stands for the text of each date of a range
         that `machine` cannot express as one value (an HTML element, say). With `starts_line`,
         the label opens a line: "Late October 2021"; "c.", "by" and "after" read as they are.
         """
-        text = self._plain_label(mark)
-        if starts_line and not (self.circa or self.before or self.after):
-            text = text[:1].upper() + text[1:]
+        words = words or ENGLISH
+        if not (self.circa or self.before or self.after):
+            text = self._plain_label(mark, words, genitive=False)
+            return text[:1].upper() + text[1:] if starts_line else text
+        values = {"date": self._plain_label(mark, words, genitive=False),
+                  "date_genitive": self._plain_label(mark, words, genitive=True)}
         if self.circa:
-            text = f"c. {text}"
+            return words.phrase(_n("c. {date}"), **values)
         if self.before:
-            text = f"by {text}"
-        if self.after:
-            text = f"after {text}"
-        return text
+            return words.phrase(_n("by {date}"), **values)
+        return words.phrase(_n("after {date}"), **values)
 
-    def _plain_label(self, mark: Callable[[PartialDate, str], str] | None) -> str:
+    def _plain_label(self, mark: Callable[[PartialDate, str], str] | None, words: DateWords, genitive: bool) -> str:
         end = self.end
         if end is None or end == self.start:
-            return self.start.label()
+            return words.date(self.start, genitive=genitive)
         if self.is_range:
-            return _range_label(self.start, end, mark if self.bounds_apart else None)
-        return _span_label(self.start, end)
+            return _range_label(self.start, end, mark if self.bounds_apart else None, words)
+        return _span_label(self.start, end, words)
+
+
+def _n(message: str) -> str:
+    """A message of the catalogue, marked for extraction (`pybabel extract` finds `_n`)."""
+    return message
+
+
+# The patterns of dates (Unicode LDML, as Babel formats them): "MMMM" is the month as a date writes it (in Belarusian,
+# in the genitive: "4 лістапада"), "LLLL" as it stands alone (the nominative: "лістапад 2021").
+DAY = _n("d MMMM y")
+DAY_NO_YEAR = _n("d MMMM")
+DAY_NUMBER = _n("d")
+MONTH = _n("LLLL y")
+MONTH_GENITIVE = _n("MMMM y")
+MONTH_NO_YEAR = _n("LLLL")
+YEAR = _n("y")
+
+
+class DateWords:
+    """How dates read in one language: Babel's month names for `locale`, and the patterns and phrases of the
+    language's catalogue through `gettext` (which returns a message as it is where the catalogue has none)."""
+
+    def __init__(self, locale: str = "en", gettext: Callable[[str], str] | None = None) -> None:
+        self.locale = locale
+        self.gettext = gettext or (lambda message: message)
+
+    def format(self, day: dt.date, pattern: str) -> str:
+        from babel.dates import format_date  # only once a date is shown: validation needs none
+
+        return format_date(day, self.gettext(pattern), locale=self.locale)
+
+    def date(self, date: PartialDate, *, genitive: bool = False) -> str:
+        """A date known to the day, the month or the year."""
+        if date.day is not None:
+            return self.format(date.first_day, DAY)
+        if date.month is not None:
+            return self.format(date.first_day, MONTH_GENITIVE if genitive else MONTH)
+        return self.format(date.first_day, YEAR)
+
+    def month_name(self, month: int) -> str:
+        """A month's name as it stands alone: "January"."""
+        return self.format(dt.date(2000, month, 1), MONTH_NO_YEAR)
+
+    def phrase(self, message: str, **values: str) -> str:
+        """A phrase of the catalogue with its places filled: "late {month}" -> "late October 2021"."""
+        return self.gettext(message).format(**values)
+
+
+ENGLISH = DateWords()
 
 
 def parse_when(
@@ -214,38 +268,43 @@ def _common_prefix(start: PartialDate, end: PartialDate) -> str:
     return f"{start.year:04d}-{start.month:02d}"
 
 
-def _range_label(start: PartialDate, end: PartialDate, mark: Callable[[PartialDate, str], str] | None = None) -> str:
+def _range_label(start: PartialDate, end: PartialDate, mark: Callable[[PartialDate, str], str] | None, words: DateWords) -> str:
     same_month = start.year == end.year and start.month == end.month and start.month is not None
     if same_month and start.day is not None and end.day is not None:
         part = _part_of_month(start.day, end.day, calendar.monthrange(start.year, start.month)[1])
         if part:
-            return f"{part} {MONTHS[start.month - 1]} {start.year}"
-    if mark is None:
-        return f"between {start.label()} and {end.label()}"
-    return f"between {mark(start, start.label())} and {mark(end, end.label())}"
+            month = PartialDate(start.year, start.month)
+            return words.phrase(part, month=words.date(month), month_genitive=words.date(month, genitive=True))
+    shown = mark or (lambda date, text: text)
+    return words.phrase(_n("between {first} and {last}"),
+                        first=shown(start, words.date(start)), last=shown(end, words.date(end)),
+                        first_genitive=shown(start, words.date(start, genitive=True)),
+                        last_genitive=shown(end, words.date(end, genitive=True)))
 
 
 def _part_of_month(first: int, last: int, days: int) -> str | None:
-    """Early (1-10), mid (11-20) or late (21-end) when the range sits inside one of them."""
+    """Early (1-10), mid (11-20) or late (21-end), as a phrase, when the range sits inside one of them."""
     if first == 1 and last == days:
         return None
     if last <= 10:
-        return "early"
+        return _n("early {month}")
     if first >= 11 and last <= 20:
-        return "mid"
+        return _n("mid {month}")
     if first >= 21:
-        return "late"
+        return _n("late {month}")
     return None
 
 
-def _span_label(start: PartialDate, end: PartialDate) -> str:
+def _span_label(start: PartialDate, end: PartialDate, words: DateWords) -> str:
+    together = _n("{first}–{last}")  # one date shared: "23–25 November 2021", "September–November 2021"
+    apart = _n("{first} – {last}")  # two dates: "30 October – 2 November 2021"
     if start.precision == end.precision == Precision.DAY:
         if start.year == end.year and start.month == end.month:
-            return f"{start.day}–{end.day} {MONTHS[start.month - 1]} {start.year}"
+            return words.phrase(together, first=words.format(start.first_day, DAY_NUMBER), last=words.date(end))
         if start.year == end.year:
-            return f"{start.day} {MONTHS[start.month - 1]} – {end.label()}"
+            return words.phrase(apart, first=words.format(start.first_day, DAY_NO_YEAR), last=words.date(end))
     if start.precision == end.precision == Precision.MONTH and start.year == end.year:
-        return f"{MONTHS[start.month - 1]}–{end.label()}"
+        return words.phrase(together, first=words.format(start.first_day, MONTH_NO_YEAR), last=words.date(end))
     if start.precision == end.precision == Precision.YEAR:
-        return f"{start.year}–{end.year}"
-    return f"{start.label()} – {end.label()}"
+        return words.phrase(_n("{first_year}–{last_year}"), first_year=str(start.year), last_year=str(end.year))
+    return words.phrase(apart, first=words.date(start), last=words.date(end))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
@@ -64,9 +64,11 @@ def content_files(root: Path, inputs: dict[str, str]) -> tuple[list[tuple[str, P
         problems.append(Problem(Position("data/site.yaml"), "missing: every site needs data/site.yaml with its title and base_url"))
     if _is_readable(inputs.get("data/sources.yaml")):
         files.append(("sources", root / "data/sources.yaml"))
-    files += [("events", root / path) for path in _files(inputs, "data/events", (".yaml", ".yml"))]
-    files += [("entry", root / path) for path in _files(inputs, "content/events", (".md",))]
-    files += [("page", root / path) for path in _files(inputs, "content", (".md",))]
+    for kind, folder, suffixes in (("events", "data/events", (".yaml", ".yml")), ("entry", "content/events", (".md",)),
+                                   ("page", "content", (".md",))):
+        found = _files(inputs, folder, suffixes)
+        files += [(kind, root / path) for path in found if translated_language(path) is None]
+        files += [(f"{kind} translation", root / path) for path in found if translated_language(path) is not None]
     problems += _not_read(inputs, "data", lambda name, is_folder: name in ("site.yaml", "sources.yaml", "events"),
                           "data/ holds site.yaml, sources.yaml and events/")
     problems += _not_read(inputs, "data/events", lambda name, is_folder: not is_folder and name.endswith((".yaml", ".yml")),
@@ -76,6 +78,22 @@ def content_files(root: Path, inputs: dict[str, str]) -> tuple[list[tuple[str, P
     problems += _not_read(inputs, "content", lambda name, is_folder: name == "events" or not is_folder and name.endswith(".md"),
                           "pages are content/*.md")
     return files, problems
+
+
+_TRANSLATION_NAME = re.compile(r"[^.]+\.([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.(?:md|yaml|yml)")
+
+
+def translated_language(path: str) -> str | None:
+    """The language a file translates its original into, as its name says (`lyon-picket.be.md`); None for an
+    original."""
+    match = _TRANSLATION_NAME.fullmatch(PurePosixPath(path).name)
+    return match[1] if match else None
+
+
+def original_of(path: str) -> str:
+    """The original a translation file translates: `content/events/lyon-picket.md` for `…/lyon-picket.be.md`."""
+    name = PurePosixPath(path)
+    return name.with_name(f"{name.name.split('.')[0]}{name.suffix}").as_posix()
 
 
 def links_outside(inputs: dict[str, str]) -> list[Problem]:

@@ -8,9 +8,9 @@ many pages that show one fingerprint it at once.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from .cache import digest_of_fields
+from .cache import digest_of_fields, fingerprint
 from .dates import PartialDate, When
 from .problems import Position
 
@@ -19,8 +19,17 @@ UPDATE_KINDS = ("update", "correction")
 
 
 @dataclass(frozen=True)
+class Language:
+    """One more language of the site (`languages` in `data/site.yaml`), with the site's title and description in it."""
+
+    code: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
 class Settings:
-    """`data/site.yaml`."""
+    """`data/site.yaml`, as the pages of one language of the site read it (see `in_language`)."""
 
     title: str
     description: str
@@ -31,10 +40,31 @@ class Settings:
     timeline_threshold: int = 300
     page_size: int = 50
     raw_html: bool = False
+    languages: tuple[Language, ...] = ()  # the site's other languages
+    default_language: str = ""  # set in the settings of another language: the site's first language
 
     def absolute(self, path: str) -> str:
         """The public URL of a site path such as `/events/x/`."""
         return self.base_url.rstrip("/") + path
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Every language of the site, the first (its pages at /) first."""
+        return (self.default_language or self.language, *(language.code for language in self.languages))
+
+    @property
+    def root(self) -> str:
+        """Where this language's pages are: "" for the site's first language, "/be" for another."""
+        return f"/{self.language}" if self.default_language else ""
+
+    def in_language(self, code: str) -> Settings:
+        """The site's settings (as `data/site.yaml` gives them) as the pages in `code` read them: its title,
+        description and root."""
+        if code == self.language:
+            return self
+        language = next(language for language in self.languages if language.code == code)
+        return replace(self, language=code, default_language=self.language, title=language.title,
+                       description=language.description)
 
 
 @dataclass(frozen=True)
@@ -110,6 +140,9 @@ class Event:
     draft: bool = False
     cites: tuple[str, ...] = ()  # sources cited inline, in reading order
     mentions: tuple[str, ...] = ()  # events linked with [[id]]
+    language: str = ""  # where the site has several languages (see `languages`): the one its words are in
+    root: str = ""  # where the pages of the language it is shown in are: "", "/be"
+    translated: bool = False  # its words are a translation's
     digest: str = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -117,7 +150,7 @@ class Event:
 
     @property
     def url(self) -> str:
-        return f"/events/{self.id}/"
+        return f"{self.root}/events/{self.id}/"
 
     @property
     def date_text(self) -> str:
@@ -147,6 +180,9 @@ class Page:
     updates: tuple[Update, ...] = ()
     cites: tuple[str, ...] = ()
     menu_title: str | None = None  # a shorter name for the site's menu
+    language: str = ""  # as an event's
+    root: str = ""
+    translated: bool = False
 
     @property
     def is_home(self) -> bool:
@@ -154,7 +190,7 @@ class Page:
 
     @property
     def url(self) -> str:
-        return "/" if self.is_home else f"/{self.slug}/"
+        return f"{self.root}/" if self.is_home else f"{self.root}/{self.slug}/"
 
     @property
     def menu_label(self) -> str:
@@ -162,11 +198,49 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """What a translation file says of one event or page: its words in one language.
+
+    `words`: the fields that are words (title, summary, body, place, date_label, menu_title), as
+    given; `photos`: each photo's (alt, caption); `updates`: each update's text, in the
+    original's order. `translated_from`: the digest of the original's words it translates.
+    """
+
+    language: str
+    original: str  # the original's file, relative to the site folder
+    target: str  # the event's id, or "" for the page of `original`
+    words: tuple[tuple[str, str], ...]
+    photos: tuple[tuple[str, str], ...] = ()
+    updates: tuple[str, ...] = ()
+    translated_from: str = ""
+    position: Position = field(default=Position(""), compare=False)  # where the translation of this event starts
+    cites: tuple[tuple[str, Position], ...] = field(default=(), compare=False)  # each citation and where it is
+
+    @property
+    def path(self) -> str:
+        return self.position.path
+
+
+@dataclass(frozen=True)
 class Site:
-    """Everything the content says, validated, events in timeline order."""
+    """Everything the content says, validated, events in timeline order; `translations` by (language, event id or
+    page slug), for the site's other languages."""
 
     settings: Settings
     sources: dict[str, Source]
     events: tuple[Event, ...]
     pages: tuple[Page, ...]
     assets: tuple[str, ...] = field(default=())
+    translations: dict[tuple[str, str], Translation] = field(default_factory=dict)
+
+
+EVENT_WORDS = ("title", "summary", "body", "place", "date_label")  # the fields of an event a translation gives
+PAGE_WORDS = ("title", "menu_title", "summary", "body")
+
+
+def words_digest(original: Event | Page) -> str:
+    """A digest of what a translation of an event or page translates: its words, its photos' alt texts and captions,
+    its updates' texts. A translation records it (`translated_from`) to know when the original changed since."""
+    names = EVENT_WORDS if isinstance(original, Event) else PAGE_WORDS
+    photos = [(photo.alt, photo.caption) for photo in getattr(original, "photos", ())]
+    return fingerprint([getattr(original, name) or "" for name in names], photos, [update.text for update in original.updates])[:12]

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from . import feeds, markup
 from .cache import FragmentStore, content_digest, digest_of_fields, fingerprint
-from .dates import MONTHS, Precision
+from .dates import ENGLISH, DateWords, PartialDate, Precision
 from .model import Event, Settings, Source, Update
 from .validate import tag_slug
 
@@ -180,18 +180,26 @@ class TimelineYear:
         return sum(len(month.events) for month in self.months)
 
 
-def group_timeline(events: Iterable[Event]) -> list[TimelineYear]:
-    """Events by year, then by month; events known only to the year come first in their year."""
+def group_timeline(events: Iterable[Event], words: DateWords = ENGLISH) -> list[TimelineYear]:
+    """Events by year, then by month (named in `words`' language); events known only to the year come first."""
     years = []
     for year, in_year in groupby(events, key=lambda event: event.when.start.year):
         months = []
         for month, in_month in groupby(in_year, key=_month_of):
-            name = MONTHS[month - 1] if month else "Sometime in the year"  # known to the year alone ("Spring 2021" too)
-            label = f"{name} {year}" if month else f"Sometime in {year}"
+            if month:
+                name = _capitalized(words.month_name(month))
+                label = _capitalized(words.date(PartialDate(year, month)))
+            else:  # known to the year alone ("Spring 2021" too)
+                name = words.phrase("Sometime in the year")
+                label = words.phrase("Sometime in {year}", year=str(year))
             anchor = f"y{year}-{month:02d}" if month else f"y{year}-undated"
             months.append(TimelineMonth(label, anchor, list(in_month), name))
         years.append(TimelineYear(year, f"y{year}", months))
     return years
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _month_of(event: Event) -> int:

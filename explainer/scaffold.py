@@ -1,9 +1,11 @@
-"""`new event`: a Markdown entry with every field an editor fills in."""
+"""`new event` and `new translation`: a file with every field an editor fills in."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from .dates import parse_date
+from .load import translated_language
+from .model import EVENT_WORDS, PAGE_WORDS, Event, Page, Site, words_digest
 from .validate import ID_MAX, slugify
 
 EVENT_TEMPLATE = """---
@@ -52,3 +54,76 @@ def _check_title(title: str) -> None:
 def _quoted(title: str) -> str:
     """The title as the inside of a double-quoted YAML string, which reads a backslash as the start of an escape."""
     return title.replace("\\", "\\\\").replace('"', '\\"')
+
+
+class TranslationError(ValueError):
+    """A translation that cannot be scaffolded: an original that is no event or page, a language the site lacks."""
+
+
+def new_translation(root: Path, site: Site, original: str, language: str) -> tuple[Path, int, bool]:
+    """Write the translation of `original` (a file of the site, relative to it) into `language` beside it, its
+    fields empty under the original's text commented out to translate from: the file, how many events or pages it
+    gained, and whether it is new. A YAML file of events gains those of its events not yet translated; a Markdown file must not exist.
+
+    Raise TranslationError, writing nothing, for an original or a language that cannot be translated.
+    """
+    languages = [other.code for other in site.settings.languages]
+    if language not in languages:
+        raise TranslationError(f'"{language}" is not one of the site\'s other languages ({", ".join(languages) or "none yet"}): '
+                               "add it under languages in data/site.yaml first")
+    original = Path(original).as_posix().removeprefix("./")
+    items = [event for event in site.events if event.position.path == original]
+    items += [page for page in site.pages if page.position.path == original]
+    if not items or translated_language(original):
+        raise TranslationError(f"{original} holds no event or page of the site to translate")
+    name = Path(original)
+    path = root / name.with_name(f"{name.stem}.{language}{name.suffix}")
+    if name.suffix == ".md":
+        if path.exists():
+            raise FileExistsError(path)
+        path.write_text(_markdown_translation(items[0]), encoding="utf-8")
+        return path, 1, True
+    new = not path.exists()
+    done = {(key.rstrip(":")) for key in path.read_text(encoding="utf-8").split("\n") if key and not key[0].isspace()
+            and not key.startswith("#")} if path.exists() else set()
+    todo = [event for event in items if event.id not in done]
+    with path.open("a", encoding="utf-8") as file:
+        if not done:
+            file.write(f"# The words of the events of {original} in {language}, by their id (see the README).\n")
+        for event in todo:
+            file.write("\n" + f"{event.id}:\n" + _indented(_fields(event)))
+    return path, len(todo), new
+
+
+def _markdown_translation(item: Event | Page) -> str:
+    """A Markdown translation: the fields that are words in its front matter, the body after."""
+    body = "\n".join(["<!-- The original, to translate above this comment, then remove:", item.body, "-->"]) if item.body else ""
+    return "---\n" + _fields(item, body_apart=True) + "---\n\n" + body + "\n"
+
+
+def _fields(item: Event | Page, body_apart: bool = False) -> str:
+    """`translated_from`, then each word field the original has: its text commented out, an empty field below."""
+    lines = [f"translated_from: {words_digest(item)}  # the state of the original this translates"]
+    for name in EVENT_WORDS if isinstance(item, Event) else PAGE_WORDS:
+        value = getattr(item, name) or ""
+        if value and not (name == "body" and body_apart):
+            lines += _commented(name, value) + [f'{name}: ""' if name != "body" else "body: |\n  "]
+    photos = getattr(item, "photos", ())
+    if photos:
+        lines.append("photos:")
+        for photo in photos:
+            lines += ["  " + line for line in _commented("alt", photo.alt) + _commented("caption", photo.caption)]
+            lines += ['  - alt: ""', '    caption: ""']
+    if item.updates:
+        lines.append("updates:")
+        for update in item.updates:
+            lines += ["  " + line for line in _commented("text", update.text)] + ['  - text: ""']
+    return "\n".join(lines) + "\n"
+
+
+def _commented(name: str, text: str) -> list[str]:
+    return [f"# {name}: {line}" if number == 0 else f"#   {line}".rstrip() for number, line in enumerate(text.split("\n"))]
+
+
+def _indented(text: str) -> str:
+    return "".join(f"  {line}\n" if line else "\n" for line in text.rstrip("\n").split("\n"))

@@ -5,7 +5,7 @@ import difflib
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -15,7 +15,9 @@ from anyascii import anyascii
 from . import dates
 from .load import Document
 from .markup import find_references, html_tags, malformed_references, unsafe_links
-from .model import STATUSES, UPDATE_KINDS, Event, Page, Photo, Settings, Site, Source, Update
+from .load import original_of, translated_language
+from .model import (EVENT_WORDS, PAGE_WORDS, STATUSES, UPDATE_KINDS, Event, Language, Page, Photo, Settings, Site, Source,
+                    Translation, Update, words_digest)
 from .problems import Position, Problem
 
 UNDATED = "n.d."  # a source's `date` when the page shows none
@@ -27,7 +29,7 @@ RESERVED_SLUGS = frozenset(
      "assets", "pagefind", "404", "feed", "calendar", "sitemap", "robots"}
 )
 
-SETTINGS_FIELDS = ("title", "description", "base_url", "language", "author", "license",
+SETTINGS_FIELDS = ("title", "description", "base_url", "language", "languages", "author", "license",
                    "timeline_threshold", "page_size", "raw_html")
 SOURCE_FIELDS = ("title", "publisher", "url", "date", "archive_url", "language", "accessed", "note")
 INLINE_SOURCE_FIELDS = ("title", "publisher", "url", "date", "archive_url", "language", "accessed")
@@ -85,8 +87,10 @@ class _Reader:
         position = self.document.position(node) if node is not None else Position(self.document.path)
         self.problems.append(Problem(position, message))
 
-    def fields(self, node: yaml.Node | None, allowed: tuple[str, ...], required: tuple[str, ...], what: str) -> dict | None:
-        """The keys of a mapping as name -> (key node, value node); unknown, doubled and missing keys reported."""
+    def fields(self, node: yaml.Node | None, allowed: tuple[str, ...], required: tuple[str, ...], what: str,
+               unknown: str = "") -> dict | None:
+        """The keys of a mapping as name -> (key node, value node); unknown (with `unknown` said of them), doubled and
+        missing keys reported."""
         if not isinstance(node, yaml.MappingNode):
             self.error(node, f"{what} must be a mapping of `field: value` lines")
             return None
@@ -99,7 +103,7 @@ class _Reader:
                 first = self.document.position(found[name][0])
                 self.error(key, f'{what}: field "{name}" is written twice (first at line {first.line})')
             elif name not in allowed:
-                self.error(key, f'{what}: unknown field "{name}"{did_you_mean(name, allowed)}')
+                self.error(key, f'{what}: unknown field "{name}"{did_you_mean(name, allowed)}{unknown}')
             else:
                 found[name] = (key, value)
         for name in required:
@@ -205,6 +209,7 @@ class FileResult:
     alias_positions: dict[tuple[str, str], Position] = field(default_factory=dict)  # (event id, alias) -> where written
     warnings: list[Problem] = field(default_factory=list)  # apart from `problems`, whose growth tells a field had errors
     html_in_text: list[Problem] = field(default_factory=list)  # warnings, unless the site allows raw HTML (its settings say)
+    translations: list[Translation] = field(default_factory=list)
 
     def reader(self, document: Document) -> _Reader:
         return _Reader(document, self.problems)
@@ -257,8 +262,10 @@ def validate_document(document: Document | None, kind: str, problems: list[Probl
         _event_list(result, document)
     elif kind == "entry":
         _event_entry(result, document)
-    else:
+    elif kind == "page":
         _page(result, document)
+    else:
+        _translations(result, document, kind.removesuffix(" translation"))
     return result
 
 
@@ -280,6 +287,10 @@ def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool 
     if settings is not None and not settings.raw_html:
         problems += [problem for result in results for problem in result.html_in_text]
     problems += _check_links(results, events, sources, drafts)
+    translations: dict[tuple[str, str], Translation] = {}
+    if settings is not None:
+        translations, found = check_translations([t for result in results for t in result.translations], settings, events, pages, drafts)
+        problems += found
     if not drafts:
         events = [event for event in events if not event.draft]
         pages = [page for page in pages if not page.draft]
@@ -287,7 +298,7 @@ def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool 
         return None, problems
     ordered = tuple(sorted(events, key=Event.sort_key))
     pages = sorted(pages, key=lambda page: (page.order, page.title))
-    return Site(settings, sources, ordered, tuple(pages), tuple(assets)), problems
+    return Site(settings, sources, ordered, tuple(pages), tuple(assets), translations), problems
 
 
 def _settings(run: FileResult, document: Document) -> Settings | None:
@@ -308,9 +319,32 @@ def _settings(run: FileResult, document: Document) -> Settings | None:
             values[name] = reader.integer(found[name][1], name, minimum=1)
     if "raw_html" in found:
         values["raw_html"] = reader.boolean(found["raw_html"][1], "raw_html")
+    if "languages" in found:
+        values["languages"] = _languages(reader, found["languages"][1], values.get("language", "en"))
     if any(value is None for value in values.values()) or not all(k in values for k in ("title", "description", "base_url")):
         return None
     return Settings(**values)
+
+
+def _languages(reader: _Reader, node: yaml.Node, first: str | None) -> tuple[Language, ...] | None:
+    """The site's other languages: `languages: {be: {title: ..., description: ...}}`."""
+    if not isinstance(node, yaml.MappingNode):
+        reader.error(node, "languages maps each other language's code to the site's title and description in it, "
+                           "e.g. be: {title: ..., description: ...}")
+        return None
+    count, languages = len(reader.problems), []
+    for key, value in node.value:
+        code = _language(reader, key)
+        if code is not None and code == first:
+            reader.error(key, f'"{code}" is the site\'s first language (language: {first}): languages lists the others')
+            continue
+        found = reader.fields(value, ("title", "description"), ("title", "description"), f'languages: "{code}"')
+        if code is None or found is None:
+            continue
+        words = {name: reader.text(found[name][1], f'languages: "{code}": {name}', single_line=name == "title") for name in found}
+        if None not in words.values():
+            languages.append(Language(code, words["title"], words["description"]))
+    return tuple(languages) if len(reader.problems) == count else None
 
 
 def _language(reader: _Reader, node: yaml.Node) -> str | None:
@@ -773,3 +807,140 @@ def _check_links(results: list[FileResult], events: list[Event], sources: dict[s
         elif target is not None and target.draft and not owner_is_draft and not drafts:
             problems.append(Problem(Position(*position), f'{owner}: links to event "{ref_id}", a draft left out of the build', "warning"))
     return problems
+
+
+# Translations --------------------------------------------------------------------------------------------------------
+
+_NOT_WORDS = (": a translation gives only the words (title, summary, body, place, date_label, photos' alt and caption, "
+              "updates' text); dates, sources, topics and the rest are the original's")
+
+
+def _translations(run: FileResult, document: Document, kind: str) -> None:
+    """A translation file: a Markdown event or page (its words in the front matter, its body after), or a YAML
+    mapping of event ids to their words."""
+    reader = run.reader(document)
+    language, original = translated_language(document.path), original_of(document.path)
+    if kind != "events":
+        translation = _translation(run, reader, document.root, language, original, "", kind == "page", document.body,
+                                   f'translation "{language}"')
+        if translation is not None:
+            run.translations.append(translation)
+        return
+    if document.root is None:
+        return
+    if not isinstance(document.root, yaml.MappingNode):
+        reader.error(document.root, f"a translation of {original} maps each event's id to its words: start each with `id:`")
+        return
+    for key, value in document.root.value:
+        event_id = key.value if isinstance(key, yaml.ScalarNode) else ""
+        if not ID_RE.fullmatch(event_id):
+            reader.error(key, f'"{event_id}" is not an event id: each entry starts with the id of an event of {original}')
+            continue
+        translation = _translation(run, reader, value, language, original, event_id, False, None,
+                                   f'translation "{language}" of event "{event_id}"')
+        if translation is not None:
+            run.translations.append(replace(translation, position=reader.document.position(key)))
+
+
+def _translation(run: FileResult, reader: _Reader, node: yaml.Node | None, language: str, original: str, target: str,
+                 is_page: bool, body: str | None, what: str) -> Translation | None:
+    words_allowed = PAGE_WORDS if is_page else EVENT_WORDS
+    allowed = ("translated_from", *(name for name in words_allowed if body is None or name != "body"), "updates")
+    allowed += () if is_page else ("photos",)
+    found = reader.fields(node, allowed, ("translated_from", "title"), what, _NOT_WORDS)
+    if found is None:
+        return None
+    count = len(reader.problems)
+    words = {name: reader.text(found[name][1], f"{what}: {name}", single_line=name in ("title", "menu_title", "place", "date_label"))
+             for name in words_allowed if name in found}
+    if body is not None and body.strip():
+        words["body"] = body
+    translated_from = reader.text(found["translated_from"][1], f"{what}: translated_from", single_line=True)
+    photos = tuple(_translated_items(reader, found, "photos", ("alt", "caption"), what))
+    updates = tuple(text for text, in _translated_items(reader, found, "updates", ("text",), what))
+    cites: list[tuple[str, Position]] = []
+    texts = [(name, found[name][1] if name in found else None, text) for name, text in words.items()
+             if name in ("summary", "body") and text]
+    texts += [(f"update {number}", node, text) for number, (text, node) in enumerate(_update_nodes(found, updates), start=1)]
+    for _, text_node, text in texts:
+        cites += [(ref_id, Position(*position)) for kind, ref_id, position, *_ in
+                  run.note_references(reader.document, text_node, text, what, False) if kind == "cite"]
+    if len(reader.problems) > count or None in words.values() or translated_from is None:
+        return None
+    position = reader.document.position(node) if node is not None else Position(reader.document.path)
+    return Translation(language, original, target, tuple((name, text) for name, text in words.items() if text),
+                       photos, updates, translated_from, position, tuple(cites))
+
+
+def _translated_items(reader: _Reader, found: dict, name: str, fields: tuple[str, ...], what: str) -> list[tuple[str, ...]]:
+    """The items of a translation's `photos` or `updates`: each its translated fields, in the original's order."""
+    if name not in found:
+        return []
+    items = []
+    for number, item in enumerate(reader.items(found[name][1], name), start=1):
+        label = f"{what}: {name.removesuffix('s')} {number}"
+        values = reader.fields(item, fields, (), label, " (the rest of it is the original's)")
+        if values is None:
+            items.append(("",) * len(fields))
+            continue
+        items.append(tuple(reader.text(values[field][1], f"{label}: {field}", allow_empty=True) or "" if field in values else ""
+                           for field in fields))
+    return items
+
+
+def _update_nodes(found: dict, updates: tuple[str, ...]) -> list[tuple[str, yaml.Node | None]]:
+    """Each update's text with its node, for the positions of its citations."""
+    nodes = found["updates"][1].value if "updates" in found and isinstance(found["updates"][1], yaml.SequenceNode) else []
+    text_nodes = [next((value for key, value in item.value if getattr(key, "value", None) == "text"), None)
+                  if isinstance(item, yaml.MappingNode) else None for item in nodes]
+    return [(text, text_nodes[index] if index < len(text_nodes) else None) for index, text in enumerate(updates) if text]
+
+
+def check_translations(translations: list[Translation], settings: Settings, events: list[Event], pages: list[Page],
+                       drafts: bool) -> tuple[dict[tuple[str, str], Translation], list[Problem]]:
+    """Each translation matched with its original, by (language, event id or page slug): its language must be the
+    site's, its original exist, its photos and updates be the original's, its citations the original's sources;
+    and a translation older than its original is a warning naming both."""
+    languages = {language.code for language in settings.languages}
+    events_of: dict[str, dict[str, Event]] = {}
+    for event in events:
+        events_of.setdefault(event.position.path, {})[event.id] = event
+    pages_of = {page.position.path: page for page in pages}
+    matched: dict[tuple[str, str], Translation] = {}
+    problems = []
+    for translation in translations:
+        def error(message: str, position: Position = translation.position, severity: str = "error") -> None:
+            problems.append(Problem(position, message, severity))
+
+        if translation.language not in languages:
+            error(f'this is a translation into "{translation.language}", as its file name says, which is not one of the '
+                  "site's languages: add it under languages in data/site.yaml, or rename the file")
+            continue
+        originals = events_of.get(translation.original, {})
+        original = (originals.get(translation.target) if translation.target else next(iter(originals.values()), None)) \
+            or (None if translation.target else pages_of.get(translation.original))
+        if original is None:
+            what = f'event "{translation.target}" is not in {translation.original}' if translation.target else \
+                f"translates {translation.original}, which holds no event or page"
+            error(f"{what}: a translation sits beside its original, with the same name and the language before the suffix")
+            continue
+        if original.draft and not drafts:
+            continue
+        photos = getattr(original, "photos", ())
+        if len(translation.photos) > len(photos) or len(translation.updates) > len(original.updates):
+            error(f"the original has {len(photos)} photos and {len(original.updates)} updates: a translation gives the "
+                  "words of those, in the same order, and no more")
+            continue
+        cited = set(getattr(original, "sources", ())) | set(original.cites)
+        for source_id, position in translation.cites:
+            if source_id not in cited:
+                error(f'cites "{source_id}", which the original does not: a translation cites only its original\'s sources', position)
+        current = words_digest(original)
+        if translation.translated_from != current:
+            said = "is not filled in" if not re.fullmatch(r"[0-9a-f]{12}", translation.translated_from) else \
+                f"is out of date: {translation.original} changed since it was translated"
+            error(f"translated_from {said}: once the translation says what the original says now, set translated_from: "
+                  f"{current}", translation.position, "warning")
+        key = original.id if isinstance(original, Event) else original.slug
+        matched[(translation.language, key)] = translation
+    return matched, problems
