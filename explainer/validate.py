@@ -931,6 +931,11 @@ def check_translations(translations: list[Translation], settings: Settings, even
             error(f"the original has {len(photos)} photos and {len(original.updates)} updates: a translation gives the "
                   "words of those, in the same order, and no more")
             continue
+        for count, what in ((len(photos) - len(translation.photos), "photos' alt texts and captions"),
+                            (len(original.updates) - len(translation.updates), "updates")):
+            if count > 0:
+                error(f"{count} of the original's {what} not translated: shown in the original's language until they are",
+                      severity="warning")
         cited = set(getattr(original, "sources", ())) | set(original.cites)
         for source_id, position in translation.cites:
             if source_id not in cited:

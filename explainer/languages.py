@@ -1,0 +1,51 @@
+"""A site in each of its languages: each event's and page's words from its translation where there is one, and else
+the original's, marked as such (their `language`), so that no page of a language is missing and none silently mixes."""
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import zip_longest
+
+from .markup import find_references
+from .model import Event, Page, Site, Translation
+
+
+def in_language(site: Site, code: str) -> Site:
+    """The site as the pages in `code` show it: the settings in that language, every event and page with its
+    translation's words if it has one (and the language its words are in, and where the pages of `code` are)."""
+    first = site.settings.language
+    if code == first:
+        return site
+    settings = site.settings.in_language(code)
+    events = tuple(_event_in(event, site.translations.get((code, event.id)), code, first, settings.root) for event in site.events)
+    pages = tuple(_page_in(page, site.translations.get((code, page.slug)), code, first, settings.root) for page in site.pages)
+    return replace(site, settings=settings, events=events, pages=pages)
+
+
+def _event_in(event: Event, translation: Translation | None, code: str, original: str, root: str) -> Event:
+    if translation is None:
+        return replace(event, language=original, root=root)
+    photos = tuple(replace(photo, alt=alt or photo.alt, caption=caption or photo.caption)
+                   for photo, (alt, caption) in zip_longest(event.photos, translation.photos[:len(event.photos)], fillvalue=("", "")))
+    words = dict(translation.words)
+    updates = _updates(event.updates, translation.updates)
+    texts = [words.get("summary", event.summary), words.get("body", event.body), *(update.text for update in updates)]
+    references = [reference for text in texts for reference in find_references(text)]
+    return replace(event, **words, photos=photos, updates=updates, language=code, root=root, translated=True,
+                   cites=tuple(dict.fromkeys(r.id for r in references if r.kind == "cite")),
+                   mentions=tuple(dict.fromkeys(r.id for r in references if r.kind == "event")))
+
+
+def _page_in(page: Page, translation: Translation | None, code: str, original: str, root: str) -> Page:
+    if translation is None:
+        return replace(page, language=original, root=root)
+    words = dict(translation.words)
+    updates = _updates(page.updates, translation.updates)
+    texts = [words.get("body", page.body), *(update.text for update in updates)]
+    cites = tuple(dict.fromkeys(r.id for text in texts for r in find_references(text) if r.kind == "cite"))
+    return replace(page, **words, updates=updates, cites=cites, language=code, root=root, translated=True)
+
+
+def _updates(updates: tuple, texts: tuple[str, ...]) -> tuple:
+    """The updates with their translated texts (an update the translation does not give keeps the original's)."""
+    return tuple(replace(update, text=text) if text else update
+                 for update, text in zip_longest(updates, texts[:len(updates)], fillvalue=""))

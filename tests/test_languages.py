@@ -1,0 +1,205 @@
+"""A site in two languages: translation files checked against their originals, every page in each language, the
+untranslated shown as such, dates, feeds and search in the reader's language."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from explainer.dates import DateWords, parse_when
+
+from conftest import problem_lines, site_of
+
+REPO = Path(__file__).resolve().parent.parent
+
+SETTINGS = """\
+    title: Test timeline
+    description: A small site for the tests.
+    base_url: https://example.org
+    language: en
+    languages:
+      be:
+        title: Тэставая храналогія
+        description: Маленькі сайт для тэстаў.
+    """
+ENTRY = """\
+    ---
+    date: 2021-11-04
+    title: A picket in Warsaw
+    summary: People picket.[@paper-one]
+    place: Warsaw, Poland
+    sources: [paper-one]
+    photos:
+      - src: images/a.png
+        alt: A picket
+        caption: The picket
+        credit: Jane
+    updates:
+      - date: 2021-11-05
+        text: Added the place.[@paper-one]
+    ---
+    The picket lasted an hour.[@paper-one]
+    """
+LIST = """\
+    - id: letter
+      date: 2021-10-21/2021-10-31
+      title: A letter
+      summary: A letter is sent.[@paper-one]
+      sources: [paper-one]
+    - id: untold
+      date: 2021-09
+      title: Untold
+      summary: Not translated.[@paper-one]
+      sources: [paper-one]
+    """
+
+
+def a_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def digest_of(root: Path, key: str) -> str:
+    """What `translated_from` must say for the original of `key` (an event id or a page slug)."""
+    from explainer.model import words_digest
+
+    site, _ = site_of(root)
+    return words_digest(next(item for item in (*site.events, *site.pages) if getattr(item, "id", getattr(item, "slug", "")) == key))
+
+
+@pytest.fixture
+def bilingual(make_site):
+    """A site in English and Belarusian: one Markdown event, one YAML event and the About page translated."""
+    root = make_site({
+        "data/site.yaml": SETTINGS,
+        "content/events/picket.md": ENTRY,
+        "data/events/2021.yaml": LIST,
+        "content/about.md": "---\ntitle: About\nmenu_title: About\n---\nHow this was made.[@paper-one]\n",
+        "assets/images/a.png": a_png(),
+    })
+    translations = {
+        "content/events/picket.be.md": """\
+            ---
+            translated_from: {picket}
+            title: Пікет у Варшаве
+            summary: Людзі пікетуюць.[@paper-one]
+            place: Варшава, Польшча
+            photos:
+              - alt: Пікет
+                caption: Пікет каля будынка
+            updates:
+              - text: Дададзена месца.[@paper-one]
+            ---
+            Пікет доўжыўся гадзіну.[@paper-one]
+            """,
+        "data/events/2021.be.yaml": """\
+            letter:
+              translated_from: {letter}
+              title: Ліст
+              summary: Ліст адпраўлены.[@paper-one]
+            """,
+        "content/about.be.md": "---\ntranslated_from: {about}\ntitle: Пра праект\n---\nЯк гэта зроблена.[@paper-one]\n",
+    }
+    digests = {key: digest_of(root, key) for key in ("picket", "letter", "about")}
+    for path, text in translations.items():
+        import textwrap
+
+        (root / path).write_text(textwrap.dedent(text).format(**digests), encoding="utf-8")
+    return root
+
+
+def run(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), *args], capture_output=True, text=True)
+
+
+# Checking translations ------------------------------------------------------------------------------------------------
+
+
+def test_a_bilingual_site_has_no_problems(bilingual):
+    assert problem_lines(bilingual) == []
+    site, _ = site_of(bilingual)
+    assert set(site.translations) == {("be", "picket"), ("be", "letter"), ("be", "about")}
+
+
+def test_a_translation_out_of_date_names_both_files_and_what_to_write(bilingual):
+    entry = bilingual / "content" / "events" / "picket.md"
+    entry.write_text(entry.read_text().replace("The picket lasted an hour.", "The picket lasted two hours."))
+    new = digest_of(bilingual, "picket")
+    assert problem_lines(bilingual) == [
+        f"content/events/picket.be.md:2:1: warning: translated_from is out of date: content/events/picket.md changed since "
+        f"it was translated: once the translation says what the original says now, set translated_from: {new}"]
+
+
+@pytest.mark.parametrize("change, line", [
+    (("title: Пікет у Варшаве", "title: Пікет у Варшаве\ndate: 2021-11-05"),
+     'content/events/picket.be.md:4:1: error: translation "be": unknown field "date": a translation gives only the words '
+     "(title, summary, body, place, date_label, photos' alt and caption, updates' text); dates, sources, topics and the "
+     "rest are the original's"),
+    (("Людзі пікетуюць.[@paper-one]", "Людзі пікетуюць.[@paper-two]"),
+     'content/events/picket.be.md:4:26: error: cites "paper-two", which the original does not: a translation cites only '
+     "its original's sources"),
+    (("Людзі пікетуюць.", "Людзі пікетуюць [[no-such-event]]."),
+     'content/events/picket.be.md:4:26: error: translation "be": unknown event "no-such-event"'),
+])
+def test_mistakes_in_a_translation_are_reported_at_its_own_line(bilingual, change, line):
+    translation = bilingual / "content" / "events" / "picket.be.md"
+    translation.write_text(translation.read_text().replace(*change))
+    if "paper-two" in change[1]:
+        (bilingual / "data" / "sources.yaml").write_text((bilingual / "data" / "sources.yaml").read_text()
+                                                         + "paper-two:\n  title: T\n  publisher: P\n  url: https://example.com/2\n")
+    assert line in problem_lines(bilingual)
+
+
+def test_a_translation_of_nothing_or_into_a_language_the_site_lacks_is_an_error(bilingual):
+    (bilingual / "content" / "events" / "nowhere.be.md").write_text("---\ntranslated_from: x\ntitle: Нідзе\n---\n")
+    (bilingual / "content" / "events" / "picket.pl.md").write_text("---\ntranslated_from: x\ntitle: Pikieta\n---\n")
+    (bilingual / "data" / "events" / "2021.be.yaml").write_text(
+        (bilingual / "data" / "events" / "2021.be.yaml").read_text() + "ghost:\n  translated_from: x\n  title: Прывід\n")
+    lines = problem_lines(bilingual)
+    assert ("content/events/nowhere.be.md:2:1: error: translates content/events/nowhere.md, which holds no event or page: "
+            "a translation sits beside its original, with the same name and the language before the suffix") in lines
+    assert ('content/events/picket.pl.md:2:1: error: this is a translation into "pl", as its file name says, which is not '
+            "one of the site's languages: add it under languages in data/site.yaml, or rename the file") in lines
+    assert any(line.startswith('data/events/2021.be.yaml:5:1: error: event "ghost" is not in data/events/2021.yaml') for line in lines)
+
+
+def test_new_translation_scaffolds_the_original_to_translate_from(bilingual):
+    untold = digest_of(bilingual, "untold")
+    wrong = run(bilingual, "new", "translation", "content/about.md", "fr")
+    assert wrong.returncode == 2 and "is not one of the site's other languages (be)" in wrong.stderr
+    assert run(bilingual, "new", "translation", "content/about.md", "be").returncode == 1  # there already
+    result = run(bilingual, "new", "translation", "data/events/2021.yaml", "be")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("added 1 events to data/events/2021.be.yaml:")
+    text = (bilingual / "data" / "events" / "2021.be.yaml").read_text()
+    assert f"untold:\n  translated_from: {untold}" in text
+    assert "  # title: Untold\n  title: \"\"\n" in text and "  # summary: Not translated.[@paper-one]\n" in text
+    lines = problem_lines(bilingual)
+    assert lines == ['data/events/2021.be.yaml:9:10: error: translation "be" of event "untold": title is empty',
+                     'data/events/2021.be.yaml:11:12: error: translation "be" of event "untold": summary is empty']
+
+
+# Dates in the reader's language -----------------------------------------------------------------------------------------
+
+BELARUSIAN = {"d MMMM y": "d MMMM y 'г'.", "LLLL y": "LLLL y 'г'.", "MMMM y": "MMMM y 'г'.", "y": "y 'г'.",
+              "late {month}": "канец {month_genitive}", "after {date}": "пасля {date_genitive}",
+              "between {first} and {last}": "у прамежку ад {first_genitive} да {last_genitive}"}
+
+
+@pytest.mark.parametrize("date, flags, english, belarusian", [
+    ("2021-11-04", {}, "4 November 2021", "4 лістапада 2021 г."),
+    ("2021-11", {}, "November 2021", "лістапад 2021 г."),
+    ("2021-10-21/2021-10-31", {}, "late October 2021", "канец кастрычніка 2021 г."),
+    ("2021-12/2022-01", {}, "between December 2021 and January 2022", "у прамежку ад снежня 2021 г. да студзеня 2022 г."),
+    ("2021-03", {"after": True}, "after March 2021", "пасля сакавіка 2021 г."),
+])
+def test_a_date_reads_in_each_language_with_the_case_its_phrase_needs(date, flags, english, belarusian):
+    when = parse_when(date, **flags)
+    assert when.label() == english
+    assert when.label(words=DateWords("be", lambda message: BELARUSIAN.get(message, message))) == belarusian
