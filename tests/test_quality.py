@@ -249,6 +249,19 @@ def test_the_timeline_and_events_read_without_javascript(browser, base_url, samp
 
 
 @pytest.mark.browser
+def test_a_note_marker_never_starts_a_line_on_a_360px_phone(tab, base_url, html_pages):
+    pages = [url for url, page in html_pages.items() if page.note_markers]
+    assert len(pages) > 20
+    markers, alone = 0, []
+    for url in pages:
+        tab.goto(base_url + url)
+        found = tab.evaluate(MARKERS_OFF_THEIR_WORD)
+        markers += found["markers"]
+        alone += [f"{url}: {text}" for text in found["alone"]]
+    assert markers > 300 and not alone, f"note markers that start a line, away from the word before them: {alone[:10]}"
+
+
+@pytest.mark.browser
 def test_printing_leaves_out_navigation_and_spells_out_source_addresses(tab, base_url):
     tab.emulate_media(media="print")
     tab.goto(base_url + "/events/lyon-picket/")
@@ -442,6 +455,7 @@ class Page(HTMLParser):
         self.inline_scripts: list[str] = []
         self.inline_styles: list[str] = []
         self.note_links: set[str] = set()
+        self.note_markers = 0
         self.is_redirect = False
         self._text_of: str | None = None
         self._in_notes = 0
@@ -452,6 +466,7 @@ class Page(HTMLParser):
             self._in_notes += 1
         if tag == "section" and "notes" in a.get("class", "").split():
             self._in_notes = 1
+        self.note_markers += tag == "sup" and "cite" in a.get("class", "").split()
         if tag == "html":
             self.html_lang = a.get("lang", "")
         elif tag == "meta":
@@ -595,6 +610,27 @@ def covered_by_sticky_heading(page, selector: str) -> bool:
         return [...document.querySelectorAll('.year-heading')].map(h => h.getBoundingClientRect())
             .some(h => h.top <= 1 && h.bottom > box.top && h.top < box.bottom);
     }""", selector)
+
+
+# Each note marker against the last letter before it: a marker on a line of its own starts left of
+# that letter and below it, where one kept with its word starts to its right, on its line.
+MARKERS_OFF_THEIR_WORD = """() => {
+    const sups = [...document.querySelectorAll('sup.cite')];
+    const alone = sups.filter(sup => {
+        const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+        let before = null;
+        for (let node = walker.nextNode(); node && !(sup.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING); node = walker.nextNode()) {
+            if (node.data.trim() && !sup.contains(node)) before = node;
+        }
+        const end = before.data.trimEnd().length;
+        const range = document.createRange();
+        range.setStart(before, end - 1);
+        range.setEnd(before, end);
+        const letter = [...range.getClientRects()].pop(), mark = sup.getClientRects()[0];
+        return !(mark.left >= letter.right - 1 && mark.top < letter.bottom && mark.bottom > letter.top);
+    });
+    return {markers: sups.length, alone: alone.map(sup => sup.parentElement.textContent.slice(0, 60))};
+}"""
 
 
 def focused(page) -> dict:

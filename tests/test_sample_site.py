@@ -54,7 +54,7 @@ def test_every_event_page_cites_and_links_a_source(sample):
     _, out, site = sample
     for event in site.events:
         page = (out / "events" / event.id / "index.html").read_text()
-        assert re.search(r'<sup class="cite" id="cite-1-1"><a href="#note-1"', page), event.id
+        assert re.search(r'<sup class="cite" id="cite-1-1">&#8288;<a href="#note-1"', page), event.id
         notes = page[page.index('<section class="notes"'):]
         assert re.search(r'<li id="note-1">\s*<cite><a href="https?://', notes), event.id
 
