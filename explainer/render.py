@@ -149,8 +149,9 @@ class Notes:
             return ""
         id_attribute = f' id="{anchor}"' if self._anchors else ""
         title = html.escape(f"{note.source.publisher}: {note.source.title}" + (f", {locator}" if locator else ""))
-        # A word joiner (U+2060) first: no line may break between a marker and the word it follows.
-        return (f'<sup class="cite"{id_attribute}>&#8288;<a href="{self._target}#note-{note.number}" '
+        # A word joiner (U+2060) first: no line may break between a marker and the word it follows. Search leaves
+        # markers out: their numbers would read as part of the text in its excerpts.
+        return (f'<sup class="cite"{id_attribute} data-pagefind-ignore>&#8288;<a href="{self._target}#note-{note.number}" '
                 f'title="{title}" aria-label="Source {note.number}">{note.number}</a></sup>')
 
     def add_uncited(self, source_ids: tuple[str, ...]) -> None:
