@@ -158,9 +158,11 @@ def home_page(r: Renderer, p: HomeInputs) -> bytes:
     events = [card.event for card in p.cards]
     jsonld = {"@context": "https://schema.org",
               "@graph": [feeds.website_jsonld(chrome.settings), feeds.timeline_jsonld(chrome.settings, events, newest_first=large)]}
+    # The introduction is long: a link above it leads past it to what most readers came for.
+    jump = "Go to the latest events" if large else f"Go to the timeline ({len(p.cards)} events)"
     return r.page(chrome, "index.html", "index.html", jsonld=jsonld, **_narrative(r, p.intro),
                   timeline=[] if large else r.timeline(p.cards), years=list(p.years),
-                  latest=r.cards(p.cards, 3) if large else [])
+                  latest=r.cards(p.cards, 3) if large else [], jump=jump)
 
 
 # Lists of events ---------------------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ SCREENSHOTS = ("home", "event with photos")  # saved at 360 and 1280 px for a pe
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
+MAX_PHONE_HEADER = 110  # px: the site's title and menu leave the rest of a 740 px screen to the page
 MAX_HOME_WEIGHT = 100_000  # bytes of HTML and CSS before the first paint
 RESOURCE_RELS = {"stylesheet", "icon", "apple-touch-icon", "preload", "modulepreload", "prefetch", "manifest", "mask-icon"}
 
@@ -245,6 +246,42 @@ def test_the_timeline_and_events_read_without_javascript(browser, base_url, samp
     notes = page.locator(".notes li")
     assert notes.count() >= 1 and notes.first.is_visible()
     assert page.locator("main figure img").first.is_visible()
+    context.close()
+
+
+@pytest.mark.browser
+def test_on_a_360px_phone_the_header_is_short_and_its_menu_one_row_of_44px_targets_each_reached_by_tab(tab, base_url, page_types):
+    for name in ("home", "event with photos", "sources", "search"):
+        tab.goto(base_url + page_types[name])
+        header = tab.locator(".site-header").bounding_box()
+        assert header["height"] < MAX_PHONE_HEADER, f"{name}: the header is {header['height']:.0f} px tall"
+        links = [link.bounding_box() for link in tab.locator(".site-header nav a").all()]
+        assert len({round(link["y"]) for link in links}) == 1, f"{name}: the menu takes more than one row"
+        assert all(link["height"] >= 44 and link["width"] >= 44 for link in links), f"{name}: {links}"
+    # The menu scrolls sideways within its row, never the page; a link out of sight comes into it when tabbed to
+    # (Chromium leaves one in sight but for a few pixels of its padding, 8 px, where it is).
+    tab.keyboard.press("Tab")  # the skip link
+    tab.keyboard.press("Tab")  # the site's title
+    for _ in links:
+        tab.keyboard.press("Tab")
+        stop = focused(tab)
+        assert stop["outline"] != "none" and 0 <= stop["left"] and stop["right"] - 8 <= PHONE["width"], stop
+    assert stop["text"] == "Search" and tab.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_home_page_leads_to_its_timeline_from_the_first_screen(browser, base_url, viewport):
+    context = browser.new_context(viewport=viewport, reduced_motion="reduce")
+    page = context.new_page()
+    page.goto(base_url + "/")
+    jump = page.locator('main a[href="#timeline"]').first
+    box = jump.bounding_box()
+    assert jump.is_visible() and box["y"] + box["height"] <= viewport["height"], f"the link to the timeline is at {box}"
+    assert box["height"] >= 44 and jump.inner_text().startswith("Go to the timeline")
+    jump.click()
+    heading = page.locator("#timeline-title").bounding_box()
+    assert 0 <= heading["y"] < viewport["height"] / 2
     context.close()
 
 
@@ -637,7 +674,7 @@ def focused(page) -> dict:
     return page.evaluate("""() => {
         const e = document.activeElement, box = e.getBoundingClientRect(), style = getComputedStyle(e);
         return {tag: e.tagName, text: e.textContent.trim(), href: e.getAttribute('href') || '',
-                top: box.top, bottom: box.bottom, width: box.width, height: box.height,
+                top: box.top, bottom: box.bottom, left: box.left, right: box.right, width: box.width, height: box.height,
                 outline: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth),
                 inMain: !!e.closest('main')};
     }""")
