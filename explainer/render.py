@@ -276,7 +276,7 @@ class Renderer:
         self.env.filters["language_name"] = language_name
         self.env.globals["date_html"] = date_html
         self._cards: dict[str, Markup] = {}
-        self._source_lines: dict[tuple[str, str], Markup] = {}
+        self._source_lines: dict[tuple[str, str, bool], Markup] = {}
 
     def page(self, chrome: Chrome, template: str, path: str, *, jsonld: dict | None = None, image: str | None = None,
              modified: dt.date | None = None, indexed: bool = True, **context) -> bytes:
@@ -314,12 +314,13 @@ class Renderer:
         """The numbered notes of a page, each source written as `source_line` writes it."""
         return Notes(refs.sources, line_of=lambda source: self.source_line(source, language))
 
-    def source_line(self, source: Source, language: str) -> Markup:
-        """A source as the template's `source_line` macro writes it, made once per build (notes repeat sources a lot)."""
-        key = (source.digest, language)
+    def source_line(self, source: Source, language: str, publisher: bool = True) -> Markup:
+        """A source as the template's `source_line` macro writes it (without its publisher, where a heading names it),
+        made once per build (notes repeat sources a lot)."""
+        key = (source.digest, language, publisher)
         if key not in self._source_lines:
             macro = self.env.get_template("_source.html").module.source_line
-            self._source_lines[key] = Markup(macro(source, language))
+            self._source_lines[key] = Markup(macro(source, language, publisher))
         return self._source_lines[key]
 
     def updates(self, updates: tuple[Update, ...], refs: Refs, notes: Notes) -> list[dict]:

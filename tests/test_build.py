@@ -166,7 +166,7 @@ def test_the_sources_page_lists_who_cites_each_source(built):
     _, out, _ = built
     page = (out / "sources" / "index.html").read_text()
     entry = page[page.index('id="source-paper-one"'):]
-    entry = entry[: entry.index("</li>")]
+    entry = re.split(r'<li id="source-|</ul>\s*<h2|</ul>\s*</div>', entry)[0]
     for title in ["An activist is detained", "The activist is released", "A letter is sent", "What happened"]:
         assert title in entry
 
@@ -501,3 +501,36 @@ def test_the_list_of_sources_is_paginated(make_site, monkeypatch):
     assert 'rel="next" href="/sources/page/2/"' in first and "Page 1 of 3" in first
     assert "<title>Sources (page 3 of 3)" in last
     assert not (out / "page" / "4").exists()
+    # Every source of the sample has one publisher: the later pages go on with its list.
+    assert '<h2 class="publisher">Paper</h2>' in first
+    assert '<h2 class="publisher">Paper <span class="count">(continued)</span></h2>' in last
+
+
+def test_the_sources_page_lists_sources_under_their_publishers_and_folds_what_cites_a_source_cited_often(make_site):
+    def source(source_id: str, publisher: str) -> str:
+        return f"{source_id}:\n  title: Report {source_id}\n  publisher: {publisher}\n  url: https://example.com/{source_id}\n"
+
+    def event(event_id: str, sources: str) -> str:
+        return f"- id: {event_id}\n  date: 2021-01-01\n  title: Event {event_id}\n  summary: S[@{sources.split(',')[0]}]\n  sources: [{sources}]\n"
+
+    root = make_site({
+        "data/sources.yaml": source("z", "Zeta News") + source("b2", "Beta Radio") + source("a", "Alpha Daily") + source("b1", "Beta Radio"),
+        "data/events/a.yaml": event("one", "z, b1") + event("two", "b1") + event("three", "b1"),
+        "content/about.md": "---\ntitle: About\n---\nWe read it.[@b1]\n",
+    })
+    build(Project.at(root), search=False)
+    page = (root / "_site" / "sources" / "index.html").read_text()
+    headings = re.findall(r'<h2 class="publisher">([^<]*)</h2>', page)
+    assert headings == ["Alpha Daily", "Beta Radio", "Zeta News"]
+    under = {heading: re.findall(r'<li id="source-([^"]*)"', part) for heading, part in
+             zip(headings, re.split(r'<h2 class="publisher">[^<]*</h2>', page)[1:])}
+    assert under == {"Alpha Daily": ["a"], "Beta Radio": ["b1", "b2"], "Zeta News": ["z"]}
+    assert '<span class="publisher">' not in page  # the heading names it, not each source's line
+    entry = lambda source_id: re.split(r'<li id="source-|<h2|</main>', page[page.index(f'id="source-{source_id}"'):])[0]  # noqa: E731
+    assert '<span class="label">Cited in:</span> <a href="/events/one/">Event one</a>' in entry("z") and "<details" not in entry("z")
+    folded = entry("b1")
+    assert "Cited in:" not in folded and '<details class="cited-by">' in folded
+    assert "<summary>Cited in 3 events and 1 page</summary>" in folded
+    assert [href for href in re.findall(r'href="([^"]*)"', folded.split("<summary>")[1])] == \
+           ["/events/one/", "/events/two/", "/events/three/", "/about/"]
+    assert "Not cited yet." in entry("a")

@@ -48,6 +48,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 MAX_PHONE_HEADER = 110  # px: the site's title and menu leave the rest of a 740 px screen to the page
+MAX_PHONE_PX_PER_SOURCE = 220  # /sources/ at 360 px, divided by its sources (282 px each before they were grouped and folded)
 MAX_HOME_WEIGHT = 100_000  # bytes of HTML and CSS before the first paint
 RESOURCE_RELS = {"stylesheet", "icon", "apple-touch-icon", "preload", "modulepreload", "prefetch", "manifest", "mask-icon"}
 
@@ -283,6 +284,23 @@ def test_the_home_page_leads_to_its_timeline_from_the_first_screen(browser, base
     heading = page.locator("#timeline-title").bounding_box()
     assert 0 <= heading["y"] < viewport["height"] / 2
     context.close()
+
+
+@pytest.mark.browser
+def test_on_a_360px_phone_the_sources_fold_what_cites_them_and_the_list_is_far_shorter(tab, base_url, sample):
+    _, site = sample
+    tab.goto(base_url + "/sources/")
+    folded = tab.evaluate("document.documentElement.scrollHeight")
+    summaries = tab.locator("details.cited-by summary")
+    assert summaries.count() > 20 and summaries.first.is_visible()
+    assert not tab.locator("details.cited-by a").first.is_visible()
+    summaries.first.focus()  # a summary opens from the keyboard, and shows where focus is
+    assert focused(tab)["outline"] != "none"
+    tab.keyboard.press("Enter")
+    assert tab.locator("details.cited-by a").first.is_visible()
+    tab.evaluate("document.querySelectorAll('details').forEach(details => details.open = true)")
+    unfolded = tab.evaluate("document.documentElement.scrollHeight")
+    assert folded < 0.8 * unfolded and folded / len(site.sources) < MAX_PHONE_PX_PER_SOURCE, (folded, unfolded)
 
 
 @pytest.mark.browser
