@@ -24,8 +24,8 @@ from .cache import fingerprint
 from .images import ProcessedImage
 from .model import Event, Page, Settings, Site, Source
 from .problems import Position
-from .render import (STATUS_LABELS, Card, Chrome, Link, Notes, Refs, Renderer, group_timeline, page_path, pager,
-                     plain_text, tag_links)
+from .render import (STATUS_LABELS, Card, Chrome, Link, Notes, Refs, Renderer, Thumbnail, group_timeline, page_path,
+                     pager, plain_text, tag_links)
 from .validate import tag_slug
 
 LATEST_ON_HOME = 20  # on a large site the home page shows the newest events and a year index
@@ -479,8 +479,9 @@ def sitemap_file(r: Renderer, p: SitemapInputs) -> bytes:
 class _Lookups:
     """What planning asks of the whole site again and again, worked out once."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, photos: dict[str, ProcessedImage]) -> None:
         self.site = site
+        self.photos = photos
         self.by_id = {event.id: event for event in site.events}
         self.place = {event.id: index for index, event in enumerate(site.events)}
 
@@ -493,8 +494,14 @@ class _Lookups:
 
     @functools.cached_property
     def cards(self) -> dict[str, Card]:
-        return {event.id: Card(event, self.events(event.mentions), self.sources(event.sources + event.cites))
+        return {event.id: Card(event, self.events(event.mentions), self.sources(event.sources + event.cites), self.thumbnail(event))
                 for event in self.site.events}
+
+    def thumbnail(self, event: Event) -> Thumbnail | None:
+        """An event's first photo that is no placeholder, as its card shows it: a placeholder says only that there is
+        no photo, which a list need not repeat."""
+        photo = next((photo for photo in event.photos if not photo.is_placeholder), None)
+        return Thumbnail(photo, self.photos[photo.src]) if photo else None
 
     def in_timeline_order(self, ids: tuple[str, ...]) -> list[str]:
         return sorted((i for i in ids if i in self.place), key=self.place.__getitem__)
@@ -514,7 +521,7 @@ class _Lookups:
 
 def plan_site(site: Site, chrome: Chrome, photos: dict[str, ProcessedImage], social_cards: dict[str, str]) -> list[PlannedPage]:
     """Every file of the site to make, each with what it is made of; `social_cards`: each event's card image's address."""
-    look = _Lookups(site)
+    look = _Lookups(site, photos)
     settings = site.settings
     updated = feeds.content_updated(site.events, site.pages)
     images = {event.id: settings.absolute(social_cards[event.id]) if event.id in social_cards else None for event in site.events}

@@ -20,7 +20,8 @@ from markupsafe import Markup
 from . import feeds, markup
 from .cache import FragmentStore, digest_of_fields, fingerprint
 from .dates import MONTHS, Precision
-from .model import Event, Settings, Source, Update
+from .images import ProcessedImage
+from .model import Event, Photo, Settings, Source, Update
 from .validate import tag_slug
 
 LANGUAGE_NAMES = {
@@ -68,12 +69,22 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Thumbnail:
+    """A photo as a card shows it, small: what it shows (its alt text) and the sizes it was made in."""
+
+    photo: Photo
+    image: ProcessedImage
+
+
+@dataclass(frozen=True)
 class Card:
-    """An event as lists show it, with the events its text links and the sources it cites (for its markers)."""
+    """An event as lists show it, with the events its text links, the sources it cites (for its markers) and its
+    first photo that is no placeholder."""
 
     event: Event
     linked: tuple[Event, ...]
     sources: tuple[Source, ...]
+    thumbnail: Thumbnail | None = None
     digest: str = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -343,7 +354,8 @@ class Renderer:
             refs = Refs(card.linked, card.sources)
             notes = Notes(refs.sources, target=event.url, anchors=False, marks=False)
             shown = {"event": event, "summary": self.resolve(self.inline(event.summary), refs, notes),
-                     "status": STATUS_LABELS[event.status], "sources": card_sources(notes.list, event.url)}
+                     "status": STATUS_LABELS[event.status], "sources": card_sources(notes.list, event.url),
+                     "thumbnail": card.thumbnail}
             macro = self.env.get_template("_event_card.html").module.event_card
             self._cards[key] = Markup(macro(shown, heading_level))
         return self._cards[key]

@@ -1,5 +1,6 @@
 """Whole builds of small fixture sites: every page checked, output never left half-built."""
 import hashlib
+import io
 import json
 import re
 import subprocess
@@ -8,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from explainer.check import broken_links
 from explainer.pipeline import Project, build
@@ -534,3 +536,46 @@ def test_the_sources_page_lists_sources_under_their_publishers_and_folds_what_ci
     assert [href for href in re.findall(r'href="([^"]*)"', folded.split("<summary>")[1])] == \
            ["/events/one/", "/events/two/", "/events/three/", "/about/"]
     assert "Not cited yet." in entry("a")
+
+
+def test_a_card_shows_a_small_responsive_lazy_thumbnail_of_its_first_real_photo_and_none_of_a_placeholder(make_site):
+    def image(colour: tuple[int, int, int], size: tuple[int, int] = (1200, 800), kind: str = "JPEG") -> bytes:
+        buffer = io.BytesIO()
+        Image.new("RGB", size, colour).save(buffer, kind)
+        return buffer.getvalue()
+
+    def event(event_id: str, src: str, alt: str, credit: str) -> str:
+        return (f"- id: {event_id}\n  date: 2021-01-01\n  title: Event {event_id}\n  summary: S[@paper-one]\n"
+                f"  tags: [Pickets]\n  sources: [paper-one]\n  photos:\n    - src: images/{src}\n      alt: {alt}\n"
+                f"      credit: {credit}\n")
+
+    root = make_site({"assets/images/street.jpg": image((180, 40, 40)), "assets/images/none.png": image((90, 90, 90), kind="PNG"),
+                      "data/events/a.yaml": event("shot", "street.jpg", "Protesters with flags in a street", "Jane Doe / Agency")
+                      + event("blank", "none.png", "A card saying there is no photo", "Placeholder")})
+    build(Project.at(root), search=False)
+    out = root / "_site"
+    for page in ("index.html", "tags/pickets/index.html"):
+        html = (out / page).read_text()
+        card = html[html.index('id="shot"'):].split("</article>")[0]
+        tags = dict(parse_tags(card))
+        img, source = tags["img"], tags["source"]
+        assert img["alt"] == "Protesters with flags in a street" and img["loading"] == "lazy"
+        assert (int(img["width"]), int(img["height"])) == (1200, 800) and img["sizes"] == source["sizes"]
+        assert source["type"] == "image/webp" and "480w" in source["srcset"] and "480w" in img["srcset"]
+        files = [img["src"]] + [candidate.split()[0] for srcset in (img["srcset"], source["srcset"]) for candidate in srcset.split(",")]
+        assert all((out / url.lstrip("/")).is_file() for url in files), files
+        placeholder = html[html.index('id="blank"'):].split("</article>")[0]
+        assert "<img" not in placeholder and "<picture" not in placeholder
+    # Another photo in the same file: the cards show its new sizes (their keys are made of the processed photo).
+    old = img["src"]
+    (root / "assets" / "images" / "street.jpg").write_bytes(image((40, 40, 180), (900, 900)))
+    build(Project.at(root), search=False)
+    card = (out / "index.html").read_text().split('id="shot"')[1].split("</article>")[0]
+    img = dict(parse_tags(card))["img"]
+    assert img["src"] != old and (int(img["width"]), int(img["height"])) == (900, 900)
+
+
+def parse_tags(html: str) -> list[tuple[str, dict]]:
+    links = Links()
+    links.feed(html)
+    return [(tag, {name: value or "" for name, value in attributes.items()}) for tag, attributes in links.tags]

@@ -479,6 +479,69 @@ def test_a_year_page_reads_without_javascript_and_its_month_links_land_on_their_
     context.close()
 
 
+# --- The sample with photos cards show ----------------------------------------------------------------
+# Every photo of the sample is a placeholder, which cards leave out. Built with two of them credited as a real
+# photo would be, its cards show thumbnails: the pages listing them pass the same gates.
+
+PHOTO_PAGE_TYPES = {
+    "home with photos": "/",
+    "topic with photos": "/tags/diaspora-protests/",
+    "event with related photos": "/events/lyon-picket/",
+}
+CREDITED = ("lyon-picket", "warsaw-picket")
+
+
+@pytest.fixture(scope="session")
+def photo_out(tmp_path_factory):
+    from explainer.pipeline import Project, build
+
+    root = tmp_path_factory.mktemp("photo-sample")
+    for folder in ("content", "data", "templates", "assets"):
+        shutil.copytree(REPO / folder, root / folder)
+    for event_id in CREDITED:
+        entry = root / "content" / "events" / f"{event_id}.md"
+        entry.write_text(entry.read_text(encoding="utf-8").replace("credit: Placeholder", "credit: Test Agency", 1), encoding="utf-8")
+    build(Project.at(root), search=False)
+    return root / "_site"
+
+
+@pytest.fixture(scope="session")
+def photo_base_url(photo_out):
+    yield from served(photo_out)
+
+
+@pytest.mark.vnu
+def test_pages_whose_cards_show_photos_are_valid_html(photo_out):
+    pages = [file_of(photo_out, url) for url in PHOTO_PAGE_TYPES.values()]
+    assert all(page.read_text(encoding="utf-8").count('class="card-photo"') >= 1 for page in pages)
+    checked, messages, returncode = run_nu_checker(*pages)
+    errors = [f"{page_name(photo_out, m.get('url', '?'))}: {m.get('lastLine', '?')}: {m['message']}" for m in messages]
+    assert not errors, "The Nu Html Checker found errors:\n" + "\n".join(errors)
+    assert returncode == 0 and checked == {page.resolve() for page in pages}
+
+
+@pytest.mark.browser
+@pytest.mark.axe
+def test_pages_whose_cards_show_photos_have_no_axe_violations_in_light_and_dark_mode(browser, photo_base_url):
+    failures = axe_failures(browser, photo_base_url, PHOTO_PAGE_TYPES)
+    assert not failures, "axe-core found violations:\n" + "\n".join(failures)
+
+
+@pytest.mark.browser
+def test_cards_photos_load_lazily_at_their_small_size_and_do_not_scroll_a_360px_phone_sideways(tab, photo_base_url, screenshots):
+    tab.goto(photo_base_url + "/")  # first: a photo the browser holds already is shown at once, lazy or not
+    photos = tab.locator(".card-photo img")
+    assert photos.count() == len(CREDITED)
+    assert tab.evaluate("[...document.querySelectorAll('.card-photo img')].every(img => !img.complete)"), "loaded before scrolled to"
+    photos.first.scroll_into_view_if_needed()
+    photos.first.evaluate("img => img.decode()")
+    box = photos.first.bounding_box()
+    assert 80 <= box["width"] <= 112 and box["height"] == pytest.approx(box["width"] * 3 / 4, abs=1)
+    assert ".480." in photos.first.evaluate("img => img.currentSrc")  # the smallest size made of the photo
+    too_wide = wider_than_the_window(tab, photo_base_url, PHOTO_PAGE_TYPES, screenshots, ("topic with photos",))
+    assert not too_wide, f"pages wider than a phone: {too_wide}"
+
+
 # --- Helpers ----------------------------------------------------------------------------------------
 
 def served(folder: Path):
