@@ -252,7 +252,7 @@ class SourceEntry:
     cited_by: tuple[Link, ...]
     count: int
     more: str | None
-    events: int = 0  # how many of those citing it are events (the others are pages)
+    events: int  # how many of those citing it are events (the others are pages)
 
 
 @dataclass(frozen=True)
@@ -261,7 +261,7 @@ class PublisherGroup:
 
     publisher: str
     entries: tuple[SourceEntry, ...]
-    continued: bool = False
+    continued: bool
 
 
 @dataclass(frozen=True)
@@ -273,7 +273,7 @@ class SourcesInputs:
 
 
 def sources_page(r: Renderer, p: SourcesInputs) -> bytes:
-    """Every source (or one numbered page of them) under its publisher, with what cites it, the most folded."""
+    """Every source (or one numbered page of them) under its publisher, with what cites it (folded when more than one does)."""
     language = p.chrome.settings.language
     groups = [{"publisher": group.publisher, "continued": group.continued,
                "sources": [_source_item(r, entry, language) for entry in group.entries]} for group in p.groups]
