@@ -14,6 +14,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from markupsafe import Markup
@@ -23,8 +24,8 @@ from .cache import fingerprint
 from .images import ProcessedImage
 from .model import Event, Page, Settings, Site, Source
 from .problems import Position
-from .render import (STATUS_LABELS, Card, Chrome, Link, Notes, Refs, Renderer, group_timeline, page_path, pager,
-                     plain_text, tag_links)
+from .render import (STATUS_LABELS, Card, Chrome, Link, Notes, Refs, Renderer, Thumbnail, group_timeline, page_path,
+                     pager, plain_text, tag_links)
 from .validate import tag_slug
 
 LATEST_ON_HOME = 20  # on a large site the home page shows the newest events and a year index
@@ -158,9 +159,11 @@ def home_page(r: Renderer, p: HomeInputs) -> bytes:
     events = [card.event for card in p.cards]
     jsonld = {"@context": "https://schema.org",
               "@graph": [feeds.website_jsonld(chrome.settings), feeds.timeline_jsonld(chrome.settings, events, newest_first=large)]}
+    # The introduction is long: a link above it leads past it to what most readers came for.
+    jump = "Go to the latest events" if large else f"Go to the timeline ({len(p.cards)} events)"
     return r.page(chrome, "index.html", "index.html", jsonld=jsonld, **_narrative(r, p.intro),
                   timeline=[] if large else r.timeline(p.cards), years=list(p.years),
-                  latest=r.cards(p.cards, 3) if large else [])
+                  latest=r.cards(p.cards, 3) if large else [], jump=jump)
 
 
 # Lists of events ---------------------------------------------------------------------------------------------------
@@ -249,25 +252,62 @@ class SourceEntry:
     cited_by: tuple[Link, ...]
     count: int
     more: str | None
+    events: int  # how many of those citing it are events (the others are pages)
+
+
+@dataclass(frozen=True)
+class PublisherGroup:
+    """A publisher's sources on a page of the list; `continued` when the page before lists its first ones."""
+
+    publisher: str
+    entries: tuple[SourceEntry, ...]
+    continued: bool
 
 
 @dataclass(frozen=True)
 class SourcesInputs:
     chrome: Chrome
-    entries: tuple[SourceEntry, ...]
+    groups: tuple[PublisherGroup, ...]
     number: int
     total: int
 
 
 def sources_page(r: Renderer, p: SourcesInputs) -> bytes:
-    """Every source (or one numbered page of them) with what cites it."""
+    """Every source (or one numbered page of them) under its publisher, with what cites it (folded when more than one does)."""
     language = p.chrome.settings.language
-    sources = [{"source": entry.source, "line": r.source_line(entry.source, language), "count": entry.count, "more": entry.more,
-                "cited_by": [(link.title, link.url) for link in entry.cited_by]} for entry in p.entries]
-    return r.page(p.chrome, "sources.html", page_path("sources/", p.number), sources=sources,
+    groups = [{"publisher": group.publisher, "continued": group.continued,
+               "sources": [_source_item(r, entry, language) for entry in group.entries]} for group in p.groups]
+    return r.page(p.chrome, "sources.html", page_path("sources/", p.number), groups=groups,
                   pager=pager("sources/", p.number, p.total),
                   title="Sources" if p.number == 1 else f"Sources (page {p.number} of {p.total})",
                   description=f"Every source cited in {p.chrome.settings.title}")
+
+
+def _source_item(r: Renderer, entry: SourceEntry, language: str) -> dict:
+    """A source as the list shows it under its publisher's name: its line without that name, and what cites it, folded
+    under a count when more than one event or page does (on a phone each title takes two or three lines)."""
+    citers = [(link.title, link.url) for link in entry.cited_by]
+    return {"source": entry.source, "line": r.source_line(entry.source, language, publisher=False), "count": entry.count,
+            "more": entry.more, "cited_by": citers if entry.count == 1 else [], "folded": citers if entry.count > 1 else [],
+            "folded_label": f"Cited in {citing_count(entry.events, entry.count - entry.events)}"}
+
+
+def citing_count(events: int, pages: int) -> str:
+    """"5 events and 2 pages", "1 event", "2 pages"."""
+    counts = [f"{count} {noun}{'s' if count != 1 else ''}" for count, noun in ((events, "event"), (pages, "page")) if count]
+    return " and ".join(counts)
+
+
+def group_by_publisher(entries: list[SourceEntry], before: str | None = None) -> tuple[PublisherGroup, ...]:
+    """Entries sorted by publisher, in a group per publisher (names that differ only in case are one); `before`: the
+    publisher of the last entry of the page before, whose group this page continues."""
+    groups = []
+    for _, same in groupby(entries, key=lambda entry: entry.source.publisher.casefold()):
+        members = tuple(same)
+        publisher = members[0].source.publisher
+        continued = not groups and before is not None and before.casefold() == publisher.casefold()
+        groups.append(PublisherGroup(publisher, members, continued))
+    return tuple(groups)
 
 
 @dataclass(frozen=True)
@@ -439,8 +479,9 @@ def sitemap_file(r: Renderer, p: SitemapInputs) -> bytes:
 class _Lookups:
     """What planning asks of the whole site again and again, worked out once."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, photos: dict[str, ProcessedImage]) -> None:
         self.site = site
+        self.photos = photos
         self.by_id = {event.id: event for event in site.events}
         self.place = {event.id: index for index, event in enumerate(site.events)}
 
@@ -453,8 +494,14 @@ class _Lookups:
 
     @functools.cached_property
     def cards(self) -> dict[str, Card]:
-        return {event.id: Card(event, self.events(event.mentions), self.sources(event.sources + event.cites))
+        return {event.id: Card(event, self.events(event.mentions), self.sources(event.sources + event.cites), self.thumbnail(event))
                 for event in self.site.events}
+
+    def thumbnail(self, event: Event) -> Thumbnail | None:
+        """An event's first photo that is no placeholder, as its card shows it: a placeholder says only that there is
+        no photo, which a list need not repeat."""
+        photo = next((photo for photo in event.photos if not photo.is_placeholder), None)
+        return Thumbnail(photo, self.photos[photo.src]) if photo else None
 
     def in_timeline_order(self, ids: tuple[str, ...]) -> list[str]:
         if not ids:  # most events
@@ -476,7 +523,7 @@ class _Lookups:
 
 def plan_site(site: Site, chrome: Chrome, photos: dict[str, ProcessedImage], social_cards: dict[str, str]) -> list[PlannedPage]:
     """Every file of the site to make, each with what it is made of; `social_cards`: each event's card image's address."""
-    look = _Lookups(site)
+    look = _Lookups(site, photos)
     settings = site.settings
     updated = feeds.content_updated(site.events, site.pages)
     images = {event.id: settings.absolute(social_cards[event.id]) if event.id in social_cards else None for event in site.events}
@@ -606,12 +653,15 @@ def _source_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
     for page in site.pages:
         for source_id in dict.fromkeys(page.cites):
             cited[source_id].append(Link(page.url, page.title))
-    sources = sorted(site.sources.values(), key=lambda source: (source.publisher.lower(), source.title.lower()))
+    sources = sorted(site.sources.values(), key=lambda source: (source.publisher.casefold(), source.title.casefold()))
     entries = [SourceEntry(source, tuple(cited[source.id][:SOURCES_PAGE_CITERS]), len(cited[source.id]),
-                           f"/sources/{source.id}/" if len(cited[source.id]) > SOURCES_PAGE_CITERS else None) for source in sources]
+                           f"/sources/{source.id}/" if len(cited[source.id]) > SOURCES_PAGE_CITERS else None,
+                           sum(link.url.startswith("/events/") for link in cited[source.id])) for source in sources]
     chunks = _paginate(entries, SOURCES_PER_PAGE)
     for number, chunk in enumerate(chunks, start=1):
-        yield PlannedPage(page_path("sources/", number), sources_page, SourcesInputs(chrome, tuple(chunk), number, len(chunks)))
+        before = chunks[number - 2][-1].source.publisher if number > 1 else None
+        yield PlannedPage(page_path("sources/", number), sources_page,
+                          SourcesInputs(chrome, group_by_publisher(chunk, before), number, len(chunks)))
     for source in sources:
         if len(cited[source.id]) <= SOURCES_PAGE_CITERS:
             continue

@@ -19,7 +19,8 @@ from markupsafe import Markup
 from . import feeds, markup
 from .cache import FragmentStore, content_digest, digest_of_fields, fingerprint
 from .dates import ENGLISH, DateWords, PartialDate, Precision
-from .model import Event, Settings, Source, Update
+from .images import ProcessedImage
+from .model import Event, Photo, Settings, Source, Update
 from .validate import tag_slug
 
 LANGUAGE_NAMES = {
@@ -67,12 +68,22 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Thumbnail:
+    """A photo as a card shows it, small: what it shows (its alt text) and the sizes it was made in."""
+
+    photo: Photo
+    image: ProcessedImage
+
+
+@dataclass(frozen=True)
 class Card:
-    """An event as lists show it, with the events its text links and the sources it cites (for its markers)."""
+    """An event as lists show it, with the events its text links, the sources it cites (for its markers) and its
+    first photo that is no placeholder."""
 
     event: Event
     linked: tuple[Event, ...]
     sources: tuple[Source, ...]
+    thumbnail: Thumbnail | None = None
     digest: str = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -148,7 +159,9 @@ class Notes:
             return ""
         id_attribute = f' id="{anchor}"' if self._anchors else ""
         title = html.escape(f"{note.source.publisher}: {note.source.title}" + (f", {locator}" if locator else ""))
-        return (f'<sup class="cite"{id_attribute}><a href="{self._target}#note-{note.number}" '
+        # A word joiner (U+2060) first: no line may break between a marker and the word it follows. Search leaves
+        # markers out: their numbers would read as part of the text in its excerpts.
+        return (f'<sup class="cite"{id_attribute} data-pagefind-ignore>&#8288;<a href="{self._target}#note-{note.number}" '
                 f'title="{title}" aria-label="Source {note.number}">{note.number}</a></sup>')
 
     def add_uncited(self, source_ids: tuple[str, ...]) -> None:
@@ -281,7 +294,7 @@ class Renderer:
         self.env.filters["language_name"] = language_name
         self.env.globals["date_html"] = date_html
         self._cards: dict[str, Markup] = {}
-        self._source_lines: dict[tuple[str, str], Markup] = {}
+        self._source_lines: dict[tuple[str, str, bool], Markup] = {}
 
     def page(self, chrome: Chrome, template: str, path: str, *, jsonld: dict | None = None, image: str | None = None,
              modified: dt.date | None = None, indexed: bool = True, **context) -> bytes:
@@ -319,12 +332,13 @@ class Renderer:
         """The numbered notes of a page, each source written as `source_line` writes it."""
         return Notes(refs.sources, line_of=lambda source: self.source_line(source, language))
 
-    def source_line(self, source: Source, language: str) -> Markup:
-        """A source as the template's `source_line` macro writes it, made once per build (notes repeat sources a lot)."""
-        key = (source.digest, language)
+    def source_line(self, source: Source, language: str, publisher: bool = True) -> Markup:
+        """A source as the template's `source_line` macro writes it (without its publisher, where a heading names it),
+        made once per build (notes repeat sources a lot)."""
+        key = (source.digest, language, publisher)
         if key not in self._source_lines:
             macro = self.env.get_template("_source.html").module.source_line
-            self._source_lines[key] = Markup(macro(source, language))
+            self._source_lines[key] = Markup(macro(source, language, publisher))
         return self._source_lines[key]
 
     def updates(self, updates: tuple[Update, ...], refs: Refs, notes: Notes) -> list[dict]:
@@ -347,7 +361,8 @@ class Renderer:
             refs = Refs(card.linked, card.sources)
             notes = Notes(refs.sources, target=event.url, anchors=False, marks=False)
             shown = {"event": event, "summary": self.resolve(self.inline(event.summary), refs, notes),
-                     "status": STATUS_LABELS[event.status], "sources": card_sources(notes.list, event.url)}
+                     "status": STATUS_LABELS[event.status], "sources": card_sources(notes.list, event.url),
+                     "thumbnail": card.thumbnail}
             macro = self.env.get_template("_event_card.html").module.event_card
             self._cards[key] = Markup(macro(shown, heading_level))
         return self._cards[key]

@@ -1,5 +1,6 @@
 """Whole builds of small fixture sites: every page checked, output never left half-built."""
 import hashlib
+import io
 import json
 import re
 import subprocess
@@ -8,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from explainer.check import broken_links
 from explainer.pipeline import Project, build
@@ -130,7 +132,7 @@ def test_listed_but_uncited_sources_are_shown_once(built):
 def test_ranges_and_expected_status_read_honestly(built):
     _, out, _ = built
     letter = (out / "events" / "letter" / "index.html").read_text()
-    assert '<p class="event-date"><time datetime="2021-10">Late October 2021</time></p>' in letter
+    assert '<p class="event-date"><span data-pagefind-ignore><time datetime="2021-10">Late October 2021</time></span></p>' in letter
     assert "https://blog.example/letter" in letter  # the inline source
     visit = (out / "events" / "visit" / "index.html").read_text()
     assert '<span class="badge badge-expected">Expected</span>' in visit
@@ -139,7 +141,7 @@ def test_ranges_and_expected_status_read_honestly(built):
 def test_corrections_are_marked(built):
     _, out, _ = built
     page = (out / "events" / "released" / "index.html").read_text()
-    assert re.search(r'<time datetime="2021-09-20">20 September 2021</time> <strong>Correction:</strong> An earlier version gave the wrong town.', page)
+    assert re.search(r'<time datetime="2021-09-20">20 September 2021</time> <strong>Correction:</strong></span> An earlier version gave the wrong town.', page)
 
 
 def test_raw_html_in_markdown_is_escaped(built):
@@ -166,7 +168,7 @@ def test_the_sources_page_lists_who_cites_each_source(built):
     _, out, _ = built
     page = (out / "sources" / "index.html").read_text()
     entry = page[page.index('id="source-paper-one"'):]
-    entry = entry[: entry.index("</li>")]
+    entry = re.split(r'<li id="source-|</ul>\s*<h2|</ul>\s*</div>', entry)[0]
     for title in ["An activist is detained", "The activist is released", "A letter is sent", "What happened"]:
         assert title in entry
 
@@ -237,7 +239,8 @@ def test_a_date_label_that_opens_a_line_reads_as_a_sentence_would_and_c_by_and_a
                "heard": '<time datetime="2021-04">after April 2021</time>', "letter": '<time datetime="2021-10">Late October 2021</time>'}
     home = (root / "_site" / "index.html").read_text()
     for event_id, date in opening.items():
-        assert f'<p class="event-date">{date}</p>' in (root / "_site" / "events" / event_id / "index.html").read_text()
+        page = (root / "_site" / "events" / event_id / "index.html").read_text()
+        assert f'<p class="event-date"><span data-pagefind-ignore>{date}</span></p>' in page  # search shows it apart
         assert f'<p class="event-date">{date}</p>' in home
     reply = (root / "_site" / "events" / "reply" / "index.html").read_text()
     assert '<a class="event-ref" href="/events/letter/">Letter</a>, <time datetime="2021-10">late October 2021</time>' in reply
@@ -258,7 +261,7 @@ def test_a_range_across_years_gives_each_bound_its_own_time_element(make_site):
     build(Project.at(root), search=False)
     bounds = 'between <time datetime="2021-12">December 2021</time> and <time datetime="2022-01">January 2022</time>'
     page = (root / "_site" / "events" / "talks" / "index.html").read_text()
-    assert f'<p class="event-date">B{bounds[1:]}</p>' in page and 'datetime="2021"' not in page
+    assert f'<p class="event-date"><span data-pagefind-ignore>B{bounds[1:]}</span></p>' in page and 'datetime="2021"' not in page
     linking = (root / "_site" / "events" / "after" / "index.html").read_text()
     assert f'<a class="event-ref" href="/events/talks/">Talks</a>, {bounds}' in linking
     assert '<time datetime="2022-02-01T10:00">1 February 2022, 10:00</time>' in linking
@@ -500,3 +503,79 @@ def test_the_list_of_sources_is_paginated(make_site, monkeypatch):
     assert 'rel="next" href="/sources/page/2/"' in first and "Page 1 of 3" in first
     assert "<title>Sources (page 3 of 3)" in last
     assert not (out / "page" / "4").exists()
+    # Every source of the sample has one publisher: the later pages go on with its list.
+    assert '<h2 class="publisher">Paper</h2>' in first
+    assert '<h2 class="publisher">Paper <span class="count">(continued)</span></h2>' in last
+
+
+def test_the_sources_page_lists_sources_under_their_publishers_and_folds_what_cites_a_source_cited_often(make_site):
+    def source(source_id: str, publisher: str) -> str:
+        return f"{source_id}:\n  title: Report {source_id}\n  publisher: {publisher}\n  url: https://example.com/{source_id}\n"
+
+    def event(event_id: str, sources: str) -> str:
+        return f"- id: {event_id}\n  date: 2021-01-01\n  title: Event {event_id}\n  summary: S[@{sources.split(',')[0]}]\n  sources: [{sources}]\n"
+
+    root = make_site({
+        "data/sources.yaml": source("z", "Zeta News") + source("b2", "Beta Radio") + source("a", "Alpha Daily") + source("b1", "Beta Radio"),
+        "data/events/a.yaml": event("one", "z, b1") + event("two", "b1") + event("three", "b1"),
+        "content/about.md": "---\ntitle: About\n---\nWe read it.[@b1]\n",
+    })
+    build(Project.at(root), search=False)
+    page = (root / "_site" / "sources" / "index.html").read_text()
+    headings = re.findall(r'<h2 class="publisher">([^<]*)</h2>', page)
+    assert headings == ["Alpha Daily", "Beta Radio", "Zeta News"]
+    under = {heading: re.findall(r'<li id="source-([^"]*)"', part) for heading, part in
+             zip(headings, re.split(r'<h2 class="publisher">[^<]*</h2>', page)[1:])}
+    assert under == {"Alpha Daily": ["a"], "Beta Radio": ["b1", "b2"], "Zeta News": ["z"]}
+    assert '<span class="publisher">' not in page  # the heading names it, not each source's line
+    entry = lambda source_id: re.split(r'<li id="source-|<h2|</main>', page[page.index(f'id="source-{source_id}"'):])[0]  # noqa: E731
+    assert '<span class="label">Cited in:</span> <a href="/events/one/">Event one</a>' in entry("z") and "<details" not in entry("z")
+    folded = entry("b1")
+    assert "Cited in:" not in folded and '<details class="cited-by">' in folded
+    assert "<summary>Cited in 3 events and 1 page</summary>" in folded
+    assert [href for href in re.findall(r'href="([^"]*)"', folded.split("<summary>")[1])] == \
+           ["/events/one/", "/events/two/", "/events/three/", "/about/"]
+    assert "Not cited yet." in entry("a")
+
+
+def test_a_card_shows_a_small_responsive_lazy_thumbnail_of_its_first_real_photo_and_none_of_a_placeholder(make_site):
+    def image(colour: tuple[int, int, int], size: tuple[int, int] = (1200, 800), kind: str = "JPEG") -> bytes:
+        buffer = io.BytesIO()
+        Image.new("RGB", size, colour).save(buffer, kind)
+        return buffer.getvalue()
+
+    def event(event_id: str, src: str, alt: str, credit: str) -> str:
+        return (f"- id: {event_id}\n  date: 2021-01-01\n  title: Event {event_id}\n  summary: S[@paper-one]\n"
+                f"  tags: [Pickets]\n  sources: [paper-one]\n  photos:\n    - src: images/{src}\n      alt: {alt}\n"
+                f"      credit: {credit}\n")
+
+    root = make_site({"assets/images/street.jpg": image((180, 40, 40)), "assets/images/none.png": image((90, 90, 90), kind="PNG"),
+                      "data/events/a.yaml": event("shot", "street.jpg", "Protesters with flags in a street", "Jane Doe / Agency")
+                      + event("blank", "none.png", "A card saying there is no photo", "Placeholder")})
+    build(Project.at(root), search=False)
+    out = root / "_site"
+    for page in ("index.html", "tags/pickets/index.html"):
+        html = (out / page).read_text()
+        card = html[html.index('id="shot"'):].split("</article>")[0]
+        tags = dict(parse_tags(card))
+        img, source = tags["img"], tags["source"]
+        assert img["alt"] == "Protesters with flags in a street" and img["loading"] == "lazy"
+        assert (int(img["width"]), int(img["height"])) == (1200, 800) and img["sizes"] == source["sizes"]
+        assert source["type"] == "image/webp" and "480w" in source["srcset"] and "480w" in img["srcset"]
+        files = [img["src"]] + [candidate.split()[0] for srcset in (img["srcset"], source["srcset"]) for candidate in srcset.split(",")]
+        assert all((out / url.lstrip("/")).is_file() for url in files), files
+        placeholder = html[html.index('id="blank"'):].split("</article>")[0]
+        assert "<img" not in placeholder and "<picture" not in placeholder
+    # Another photo in the same file: the cards show its new sizes (their keys are made of the processed photo).
+    old = img["src"]
+    (root / "assets" / "images" / "street.jpg").write_bytes(image((40, 40, 180), (900, 900)))
+    build(Project.at(root), search=False)
+    card = (out / "index.html").read_text().split('id="shot"')[1].split("</article>")[0]
+    img = dict(parse_tags(card))["img"]
+    assert img["src"] != old and (int(img["width"]), int(img["height"])) == (900, 900)
+
+
+def parse_tags(html: str) -> list[tuple[str, dict]]:
+    links = Links()
+    links.feed(html)
+    return [(tag, {name: value or "" for name, value in attributes.items()}) for tag, attributes in links.tags]

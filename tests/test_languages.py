@@ -1,6 +1,5 @@
 """A site in two languages: translation files checked against their originals, every page in each language, the
 untranslated shown as such, dates, feeds and search in the reader's language."""
-import re
 import subprocess
 import sys
 from pathlib import Path

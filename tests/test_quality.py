@@ -47,6 +47,8 @@ SCREENSHOTS = ("home", "event with photos")  # saved at 360 and 1280 px for a pe
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
+MAX_PHONE_HEADER = 110  # px: the site's title and menu leave the rest of a 740 px screen to the page
+MAX_PHONE_PX_PER_SOURCE = 220  # /sources/ at 360 px, divided by its sources (282 px each before they were grouped and folded)
 MAX_HOME_WEIGHT = 100_000  # bytes of HTML and CSS before the first paint
 RESOURCE_RELS = {"stylesheet", "icon", "apple-touch-icon", "preload", "modulepreload", "prefetch", "manifest", "mask-icon"}
 
@@ -249,6 +251,72 @@ def test_the_timeline_and_events_read_without_javascript(browser, base_url, samp
 
 
 @pytest.mark.browser
+def test_on_a_360px_phone_the_header_is_short_and_its_menu_one_row_of_44px_targets_each_reached_by_tab(tab, base_url, page_types):
+    for name in ("home", "event with photos", "sources", "search"):
+        tab.goto(base_url + page_types[name])
+        header = tab.locator(".site-header").bounding_box()
+        assert header["height"] < MAX_PHONE_HEADER, f"{name}: the header is {header['height']:.0f} px tall"
+        links = [link.bounding_box() for link in tab.locator(".site-header nav a").all()]
+        assert len({round(link["y"]) for link in links}) == 1, f"{name}: the menu takes more than one row"
+        assert all(link["height"] >= 44 and link["width"] >= 44 for link in links), f"{name}: {links}"
+    # The menu scrolls sideways within its row, never the page; a link out of sight comes into it when tabbed to
+    # (Chromium leaves one in sight but for a few pixels of its padding, 8 px, where it is).
+    tab.keyboard.press("Tab")  # the skip link
+    tab.keyboard.press("Tab")  # the site's title
+    for _ in links:
+        tab.keyboard.press("Tab")
+        stop = focused(tab)
+        assert stop["outline"] != "none" and 0 <= stop["left"] and stop["right"] - 8 <= PHONE["width"], stop
+    assert stop["text"] == "Search" and tab.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_home_page_leads_to_its_timeline_from_the_first_screen(browser, base_url, viewport):
+    context = browser.new_context(viewport=viewport, reduced_motion="reduce")
+    page = context.new_page()
+    page.goto(base_url + "/")
+    jump = page.locator('main a[href="#timeline"]').first
+    box = jump.bounding_box()
+    assert jump.is_visible() and box["y"] + box["height"] <= viewport["height"], f"the link to the timeline is at {box}"
+    assert box["height"] >= 44 and jump.inner_text().startswith("Go to the timeline")
+    jump.click()
+    heading = page.locator("#timeline-title").bounding_box()
+    assert 0 <= heading["y"] < viewport["height"] / 2
+    context.close()
+
+
+@pytest.mark.browser
+def test_on_a_360px_phone_the_sources_fold_what_cites_them_and_the_list_is_far_shorter(tab, base_url, sample):
+    _, site = sample
+    tab.goto(base_url + "/sources/")
+    folded = tab.evaluate("document.documentElement.scrollHeight")
+    summaries = tab.locator("details.cited-by summary")
+    assert summaries.count() > 20 and summaries.first.is_visible()
+    assert not tab.locator("details.cited-by a").first.is_visible()
+    summaries.first.focus()  # a summary opens from the keyboard, and shows where focus is
+    assert focused(tab)["outline"] != "none"
+    tab.keyboard.press("Enter")
+    assert tab.locator("details.cited-by a").first.is_visible()
+    tab.evaluate("document.querySelectorAll('details').forEach(details => details.open = true)")
+    unfolded = tab.evaluate("document.documentElement.scrollHeight")
+    assert folded < 0.8 * unfolded and folded / len(site.sources) < MAX_PHONE_PX_PER_SOURCE, (folded, unfolded)
+
+
+@pytest.mark.browser
+def test_a_note_marker_never_starts_a_line_on_a_360px_phone(tab, base_url, html_pages):
+    pages = [url for url, page in html_pages.items() if page.note_markers]
+    assert len(pages) > 20
+    markers, alone = 0, []
+    for url in pages:
+        tab.goto(base_url + url)
+        found = tab.evaluate(MARKERS_OFF_THEIR_WORD)
+        markers += found["markers"]
+        alone += [f"{url}: {text}" for text in found["alone"]]
+    assert markers > 300 and not alone, f"note markers that start a line, away from the word before them: {alone[:10]}"
+
+
+@pytest.mark.browser
 def test_printing_leaves_out_navigation_and_spells_out_source_addresses(tab, base_url):
     tab.emulate_media(media="print")
     tab.goto(base_url + "/events/lyon-picket/")
@@ -411,6 +479,69 @@ def test_a_year_page_reads_without_javascript_and_its_month_links_land_on_their_
     context.close()
 
 
+# --- The sample with photos cards show ----------------------------------------------------------------
+# Every photo of the sample is a placeholder, which cards leave out. Built with two of them credited as a real
+# photo would be, its cards show thumbnails: the pages listing them pass the same gates.
+
+PHOTO_PAGE_TYPES = {
+    "home with photos": "/",
+    "topic with photos": "/tags/diaspora-protests/",
+    "event with related photos": "/events/lyon-picket/",
+}
+CREDITED = ("lyon-picket", "warsaw-picket")
+
+
+@pytest.fixture(scope="session")
+def photo_out(tmp_path_factory):
+    from explainer.pipeline import Project, build
+
+    root = tmp_path_factory.mktemp("photo-sample")
+    for folder in ("content", "data", "templates", "assets"):
+        shutil.copytree(REPO / folder, root / folder)
+    for event_id in CREDITED:
+        entry = root / "content" / "events" / f"{event_id}.md"
+        entry.write_text(entry.read_text(encoding="utf-8").replace("credit: Placeholder", "credit: Test Agency", 1), encoding="utf-8")
+    build(Project.at(root), search=False)
+    return root / "_site"
+
+
+@pytest.fixture(scope="session")
+def photo_base_url(photo_out):
+    yield from served(photo_out)
+
+
+@pytest.mark.vnu
+def test_pages_whose_cards_show_photos_are_valid_html(photo_out):
+    pages = [file_of(photo_out, url) for url in PHOTO_PAGE_TYPES.values()]
+    assert all(page.read_text(encoding="utf-8").count('class="card-photo"') >= 1 for page in pages)
+    checked, messages, returncode = run_nu_checker(*pages)
+    errors = [f"{page_name(photo_out, m.get('url', '?'))}: {m.get('lastLine', '?')}: {m['message']}" for m in messages]
+    assert not errors, "The Nu Html Checker found errors:\n" + "\n".join(errors)
+    assert returncode == 0 and checked == {page.resolve() for page in pages}
+
+
+@pytest.mark.browser
+@pytest.mark.axe
+def test_pages_whose_cards_show_photos_have_no_axe_violations_in_light_and_dark_mode(browser, photo_base_url):
+    failures = axe_failures(browser, photo_base_url, PHOTO_PAGE_TYPES)
+    assert not failures, "axe-core found violations:\n" + "\n".join(failures)
+
+
+@pytest.mark.browser
+def test_cards_photos_load_lazily_at_their_small_size_and_do_not_scroll_a_360px_phone_sideways(tab, photo_base_url, screenshots):
+    tab.goto(photo_base_url + "/")  # first: a photo the browser holds already is shown at once, lazy or not
+    photos = tab.locator(".card-photo img")
+    assert photos.count() == len(CREDITED)
+    assert tab.evaluate("[...document.querySelectorAll('.card-photo img')].every(img => !img.complete)"), "loaded before scrolled to"
+    photos.first.scroll_into_view_if_needed()
+    photos.first.evaluate("img => img.decode()")
+    box = photos.first.bounding_box()
+    assert 80 <= box["width"] <= 112 and box["height"] == pytest.approx(box["width"] * 3 / 4, abs=1)
+    assert ".480." in photos.first.evaluate("img => img.currentSrc")  # the smallest size made of the photo
+    too_wide = wider_than_the_window(tab, photo_base_url, PHOTO_PAGE_TYPES, screenshots, ("topic with photos",))
+    assert not too_wide, f"pages wider than a phone: {too_wide}"
+
+
 # --- Helpers ----------------------------------------------------------------------------------------
 
 def served(folder: Path):
@@ -442,6 +573,7 @@ class Page(HTMLParser):
         self.inline_scripts: list[str] = []
         self.inline_styles: list[str] = []
         self.note_links: set[str] = set()
+        self.note_markers = 0
         self.is_redirect = False
         self._text_of: str | None = None
         self._in_notes = 0
@@ -452,6 +584,7 @@ class Page(HTMLParser):
             self._in_notes += 1
         if tag == "section" and "notes" in a.get("class", "").split():
             self._in_notes = 1
+        self.note_markers += tag == "sup" and "cite" in a.get("class", "").split()
         if tag == "html":
             self.html_lang = a.get("lang", "")
         elif tag == "meta":
@@ -597,11 +730,32 @@ def covered_by_sticky_heading(page, selector: str) -> bool:
     }""", selector)
 
 
+# Each note marker against the last letter before it: a marker on a line of its own starts left of
+# that letter and below it, where one kept with its word starts to its right, on its line.
+MARKERS_OFF_THEIR_WORD = """() => {
+    const sups = [...document.querySelectorAll('sup.cite')];
+    const alone = sups.filter(sup => {
+        const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+        let before = null;
+        for (let node = walker.nextNode(); node && !(sup.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING); node = walker.nextNode()) {
+            if (node.data.trim() && !sup.contains(node)) before = node;
+        }
+        const end = before.data.trimEnd().length;
+        const range = document.createRange();
+        range.setStart(before, end - 1);
+        range.setEnd(before, end);
+        const letter = [...range.getClientRects()].pop(), mark = sup.getClientRects()[0];
+        return !(mark.left >= letter.right - 1 && mark.top < letter.bottom && mark.bottom > letter.top);
+    });
+    return {markers: sups.length, alone: alone.map(sup => sup.parentElement.textContent.slice(0, 60))};
+}"""
+
+
 def focused(page) -> dict:
     return page.evaluate("""() => {
         const e = document.activeElement, box = e.getBoundingClientRect(), style = getComputedStyle(e);
         return {tag: e.tagName, text: e.textContent.trim(), href: e.getAttribute('href') || '',
-                top: box.top, bottom: box.bottom, width: box.width, height: box.height,
+                top: box.top, bottom: box.bottom, left: box.left, right: box.right, width: box.width, height: box.height,
                 outline: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth),
                 inMain: !!e.closest('main')};
     }""")

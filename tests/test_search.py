@@ -5,6 +5,7 @@ import functools
 import gzip
 import hashlib
 import json
+import re
 import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -171,6 +172,28 @@ def test_pagefind_indexes_the_searchable_part_of_each_sample_page_as_the_whole_p
     # Pagefind names fragments and word index chunks by their content; filters it writes in any order.
     assert {path for path in whole if path.startswith(("fragment/", "index/"))} == \
            {path for path in parts if path.startswith(("fragment/", "index/"))}
+
+
+@pytest.mark.slow
+def test_the_sample_index_holds_its_pages_text_without_note_numbers_dates_or_placeholder_captions(sample):
+    _, out, site = sample
+    published = [json.loads(gzip.decompress(file.read_bytes()).removeprefix(b"pagefind_dcd"))
+                 for file in (out / "pagefind").rglob("*.pf_fragment")]
+    assert len(published) > 20
+    events = {event.url: event for event in site.events}
+    for data in published:
+        url, text = data["url"], data["content"]
+        page = (out / url.strip("/") / "index.html").read_text(encoding="utf-8")
+        # The word before each marker, and the marker's number: Pagefind would have read them as "Warsaw. 1".
+        markers = re.findall(r'([^\s<>]+)<sup class="cite"[^>]*>&#8288;<a [^>]*>(\d+)</a>', page)
+        assert markers, url
+        assert not [f"{word} {number}" for word, number in markers if re.search(rf"{re.escape(word)} \u2060?{number}\b", text)], url
+        assert not [anchor for anchor in data["anchors"] if anchor["id"].startswith("cite-")], url
+        event = events.get(url)
+        if event:  # its text opens with its place or title; its date is shown apart
+            assert not text.startswith(event.date_text_opening_line) and "Topics:" not in text, url
+            assert data["meta"]["date"] == event.date_text
+            assert not [photo for photo in event.photos if photo.is_placeholder and photo.caption[:40] in text], url
 
 
 def test_a_shard_key_is_made_of_every_page_digest_and_how_pagefind_runs():

@@ -8,6 +8,7 @@ window.addEventListener("DOMContentLoaded", function () {
   }
   var ui = new PagefindUI({
     element: "#search", bundlePath: "/pagefind/shards/", showSubResults: true, showImages: false, resetStyles: false,
+    excerptLength: 30, // words; with links to headings Pagefind's own is 12, which cuts most sentences short
   });
   var input = box.querySelector("input");
   if (input) {
