@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 
 from .cache import fingerprint
-from .dates import PartialDate, Precision
+from .dates import ENGLISH, DateWords, PartialDate, Precision, _n
 from .model import Event, Page, Settings, Source, Update
 
 FEED_SIZE = 50
@@ -26,6 +26,7 @@ EPOCH = dt.date(1970, 1, 1)
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -39,8 +40,11 @@ EVENT_STATUS = {
     "rescheduled": "https://schema.org/EventRescheduled",
 }
 CALENDAR_STATUS = {"expected": "TENTATIVE", "cancelled": "CANCELLED"}
-STATUS_PREFIX = {"expected": "Expected", "postponed": "Postponed", "cancelled": "Cancelled", "rescheduled": "Rescheduled"}
-UPDATE_PREFIX = {"correction": "Correction", "update": "Update"}
+# Words of the feeds and the calendar, in the catalogue of each language (see `render.load_catalogue`).
+STATUS_PREFIX = {"expected": _n("Expected"), "postponed": _n("Postponed"), "cancelled": _n("Cancelled"), "rescheduled": _n("Rescheduled")}
+STATUS_AFTER_DATE = {"expected": _n("{date} (expected)"), "postponed": _n("{date} (postponed)"), "cancelled": _n("{date} (cancelled)"),
+                     "rescheduled": _n("{date} (rescheduled)")}
+UPDATE_PREFIX = {"correction": _n("Correction: {title}"), "update": _n("Update: {title}")}
 
 EventText = Callable[[Event], str]
 EventImage = Callable[[Event], "str | None"]
@@ -55,6 +59,7 @@ class UpdateEntry:
     text_html: str
     title: str
     path: str
+    language: str = ""  # of its text, where it is not the page's (not yet translated)
 
 
 # Dates -----------------------------------------------------------------------------------------
@@ -85,20 +90,20 @@ def timestamp(day: dt.date | None) -> str:
     return f"{(day or EPOCH).isoformat()}T00:00:00Z"
 
 
-def honest_date(event: Event) -> str:
-    """The event's date as a reader should read it at the start of a line, with its time and status:
-    "November 2021 (expected)"."""
-    text = event.date_text_opening_line
+def honest_date(event: Event, words: DateWords = ENGLISH) -> str:
+    """The event's date as a reader should read it at the start of a line (in `words`' language), with its time and
+    status: "November 2021 (expected)"."""
+    text = event.date_in(words, starts_line=True)
     if event.time is not None:
         text += f", {event.time:%H:%M}"
-    if event.status != "happened":
-        text += f" ({event.status})"
+    if event.status in STATUS_AFTER_DATE:
+        text = words.phrase(STATUS_AFTER_DATE[event.status], date=text)
     return text
 
 
-def dated_summary(event: Event, summary: str) -> str:
+def dated_summary(event: Event, summary: str, words: DateWords = ENGLISH) -> str:
     """A plain-text summary that starts with the honest date, so no reader takes a feed timestamp for a day."""
-    return f"{honest_date(event)}: {summary}"
+    return words.phrase(_n("{date}: {summary}"), date=honest_date(event, words), summary=summary)
 
 
 # Selection -------------------------------------------------------------------------------------
@@ -155,19 +160,22 @@ def atom_head(settings: Settings, *, feed_id: str, title: str, self_url: str, al
     return feed
 
 
-def atom_feed(settings: Settings, events: list[Event], html_of: EventText, summary_of: EventText, updated: dt.date | None) -> bytes:
-    """An Atom (RFC 4287) feed (`/feed.xml`) of the given events, dated `updated`; entry ids are the events' absolute URLs."""
-    feed = atom_head(settings, feed_id=settings.absolute("/"), title=settings.title, self_url=settings.absolute("/feed.xml"),
-                     alternate=settings.absolute("/"), updated=updated)
+def atom_feed(settings: Settings, events: list[Event], html_of: EventText, summary_of: EventText, updated: dt.date | None,
+              words: DateWords = ENGLISH) -> bytes:
+    """An Atom (RFC 4287) feed (`/feed.xml`, `/be/feed.xml`) of the given events in the language of `settings` and
+    `words`, dated `updated`; entry ids are the events' absolute URLs. An entry not yet translated says its own language."""
+    root = settings.root
+    feed = atom_head(settings, feed_id=settings.absolute(f"{root}/"), title=settings.title, self_url=settings.absolute(f"{root}/feed.xml"),
+                     alternate=settings.absolute(f"{root}/"), updated=updated)
     for event in events:
         url = settings.absolute(event.url)
-        entry = sub(feed, "entry")
+        entry = sub(feed, "entry", **_own_language(event.language, settings))
         sub(entry, "id", url)
         sub(entry, "title", event.title)
         sub(entry, "link", rel="alternate", type="text/html", href=url)
         sub(entry, "published", timestamp(event.when.earliest))
         sub(entry, "updated", timestamp(event_updated(event)))
-        sub(entry, "summary", dated_summary(event, summary_of(event)))
+        sub(entry, "summary", dated_summary(event, summary_of(event), words))
         sub(entry, "content", html_of(event), type="html")
         for tag in event.tags:
             sub(entry, "category", term=tag)
@@ -186,15 +194,16 @@ def update_entry_ids(settings: Settings, entries: list[UpdateEntry]) -> list[str
     return ids
 
 
-def updates_atom_feed(settings: Settings, entries: list[UpdateEntry]) -> bytes:
+def updates_atom_feed(settings: Settings, entries: list[UpdateEntry], words: DateWords = ENGLISH) -> bytes:
     """The Atom feed of updates and corrections (`/updates/feed.xml`), dated by its newest entry."""
     newest = max((entry.date.first_day for entry in entries), default=None)
-    feed = atom_head(settings, feed_id=settings.absolute("/updates/"), title=f"{settings.title}: updates and corrections",
-                     self_url=settings.absolute("/updates/feed.xml"), alternate=settings.absolute("/updates/"), updated=newest)
+    updates = f"{settings.root}/updates/"
+    feed = atom_head(settings, feed_id=settings.absolute(updates), title=words.phrase(_n("{site}: updates and corrections"), site=settings.title),
+                     self_url=settings.absolute(updates + "feed.xml"), alternate=settings.absolute(updates), updated=newest)
     for entry, entry_id in zip(entries, update_entry_ids(settings, entries)):
-        item = sub(feed, "entry")
+        item = sub(feed, "entry", **_own_language(entry.language, settings))
         sub(item, "id", entry_id)
-        sub(item, "title", f"{UPDATE_PREFIX.get(entry.kind, entry.kind.capitalize())}: {entry.title}")
+        sub(item, "title", words.phrase(UPDATE_PREFIX.get(entry.kind, "{title}"), title=entry.title))
         sub(item, "link", rel="alternate", type="text/html", href=settings.absolute(entry.path) + "#updates-title")
         sub(item, "published", timestamp(entry.date.first_day))
         sub(item, "updated", timestamp(entry.date.first_day))
@@ -203,19 +212,32 @@ def updates_atom_feed(settings: Settings, entries: list[UpdateEntry]) -> bytes:
     return xml_bytes(feed)
 
 
-def sitemap(settings: Settings, pages: list[tuple[str, dt.date | None]]) -> bytes:
-    """A sitemaps.org 0.9 urlset of the given site paths, sorted by path; a path given twice keeps its latest day."""
+def sitemap(settings: Settings, pages: list[tuple[str, dt.date | None]], roots: tuple[tuple[str, str], ...] = ()) -> bytes:
+    """A sitemaps.org 0.9 urlset of the given site paths, sorted by path; a path given twice keeps its latest day.
+
+    `roots`, on a site in several languages: each language and where its pages are ("en", ""),
+    ("be", "/be"). Every path is then listed in each language, each entry naming all of them
+    (and the first language as `x-default`) as alternates, as search engines ask.
+    """
     latest: dict[str, dt.date | None] = {}
     for path, day in pages:
         known = [d for d in (latest.get(path), day) if d is not None]
         latest[path] = max(known, default=None)
-    urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+    urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS, **({"xmlns:xhtml": XHTML_NS} if roots else {})})
     for path in sorted(latest):
-        url = sub(urlset, "url")
-        sub(url, "loc", settings.absolute(path))
-        if latest[path] is not None:
-            sub(url, "lastmod", latest[path].isoformat())
+        for root in [root for _, root in roots] or [""]:
+            url = sub(urlset, "url")
+            sub(url, "loc", settings.absolute(root + path))
+            if latest[path] is not None:
+                sub(url, "lastmod", latest[path].isoformat())
+            for code, other in (*roots, ("x-default", roots[0][1])) if roots else ():
+                sub(url, "xhtml:link", rel="alternate", hreflang=code, href=settings.absolute(other + path))
     return xml_bytes(urlset)
+
+
+def _own_language(language: str, settings: Settings) -> dict[str, str]:
+    """An entry's `xml:lang` where its words (in `language`) are not in the feed's language: not yet translated."""
+    return {XML_LANG: language} if language and language != settings.language else {}
 
 
 def robots(settings: Settings) -> bytes:
@@ -231,7 +253,8 @@ def json_bytes(data: dict) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def json_feed_item(settings: Settings, event: Event, html_of: EventText, summary_of: EventText, image_of: EventImage) -> dict:
+def json_feed_item(settings: Settings, event: Event, html_of: EventText, summary_of: EventText, image_of: EventImage,
+                   words: DateWords = ENGLISH) -> dict:
     """One JSON Feed item, with the honest date in the `_explainer` extension."""
     url = settings.absolute(event.url)
     item = {
@@ -239,30 +262,33 @@ def json_feed_item(settings: Settings, event: Event, html_of: EventText, summary
         "url": url,
         "title": event.title,
         "content_html": html_of(event),
-        "summary": dated_summary(event, summary_of(event)),
+        "summary": dated_summary(event, summary_of(event), words),
         "date_published": timestamp(event.when.earliest),
         "date_modified": timestamp(event_updated(event)),
     }
     if event.tags:
         item["tags"] = list(event.tags)
+    if event.language and event.language != settings.language:  # not yet translated
+        item["language"] = event.language
     image = image_of(event)
     if image:
         item["image"] = image
-    item["_explainer"] = {"date": event.when.iso(), "date_label": event.date_text, "status": event.status}
+    item["_explainer"] = {"date": event.when.iso(), "date_label": event.date_in(words), "status": event.status}
     return item
 
 
-def json_feed(settings: Settings, events: list[Event], html_of: EventText, summary_of: EventText, image_of: EventImage) -> bytes:
-    """A JSON Feed 1.1 (`/feed.json`) of the given events."""
+def json_feed(settings: Settings, events: list[Event], html_of: EventText, summary_of: EventText, image_of: EventImage,
+              words: DateWords = ENGLISH) -> bytes:
+    """A JSON Feed 1.1 (`/feed.json`, `/be/feed.json`) of the given events, in the language of `settings` and `words`."""
     feed = {
         "version": JSON_FEED_VERSION,
         "title": settings.title,
-        "home_page_url": settings.absolute("/"),
-        "feed_url": settings.absolute("/feed.json"),
+        "home_page_url": settings.absolute(f"{settings.root}/"),
+        "feed_url": settings.absolute(f"{settings.root}/feed.json"),
         "description": settings.description,
         "language": settings.language,
         "authors": [{"name": author_name(settings)}],
-        "items": [json_feed_item(settings, event, html_of, summary_of, image_of) for event in events],
+        "items": [json_feed_item(settings, event, html_of, summary_of, image_of, words) for event in events],
     }
     return json_bytes(feed)
 
@@ -325,22 +351,22 @@ def event_timing(event: Event) -> list[str]:
             f"DTEND;VALUE=DATE:{ical_date(event.when.latest + dt.timedelta(days=1))}"]
 
 
-def calendar_summary(event: Event) -> str:
+def calendar_summary(event: Event, words: DateWords = ENGLISH) -> str:
     """The VEVENT SUMMARY: title, with its status and, if the day is not known, the honest date first."""
     text = event.title
     if event.status in STATUS_PREFIX:
-        text = f"{STATUS_PREFIX[event.status]}: {text}"
+        text = words.phrase(_n("{status}: {title}"), status=words.gettext(STATUS_PREFIX[event.status]), title=text)
     if not is_exact_day(event):
-        text = f"(date uncertain: {event.date_text}) {text}"
+        text = words.phrase(_n("(date uncertain: {date}) {title}"), date=event.date_in(words), title=text)
     return text
 
 
-def vevent(settings: Settings, event: Event, summary: str, stamp: str) -> list[str]:
+def vevent(settings: Settings, event: Event, summary: str, stamp: str, words: DateWords = ENGLISH) -> list[str]:
     """The unfolded content lines of one event's VEVENT."""
     url = settings.absolute(event.url)
     description = f"{summary}\n\n{url}"
     lines = ["BEGIN:VEVENT", f"UID:{event.id}@{calendar_host(settings)}", f"DTSTAMP:{stamp}", *event_timing(event),
-             f"SUMMARY:{ical_text(calendar_summary(event))}",
+             f"SUMMARY:{ical_text(calendar_summary(event, words))}",
              f"STATUS:{CALENDAR_STATUS.get(event.status, 'CONFIRMED')}",
              f"URL:{url}",
              f"DESCRIPTION:{ical_text(description)}"]
@@ -352,7 +378,8 @@ def vevent(settings: Settings, event: Event, summary: str, stamp: str) -> list[s
     return lines
 
 
-def calendar(settings: Settings, events: list[tuple[Event, str]], updated: dt.date | None, memo: dict | None = None) -> bytes:
+def calendar(settings: Settings, events: list[tuple[Event, str]], updated: dt.date | None, memo: dict | None = None,
+             words: DateWords = ENGLISH) -> bytes:
     """An iCalendar file (`/calendar.ics`) of the events known to the day, and of expected events within their window.
 
     `events`: each event with its summary as plain text. Events known only to the month or
@@ -370,10 +397,10 @@ def calendar(settings: Settings, events: list[tuple[Event, str]], updated: dt.da
     blocks = ["".join(fold(line) + "\r\n" for line in head)]
     for event, summary in events:
         if in_calendar(event):
-            key = fingerprint(settings, event, summary, stamp)  # what `vevent` is handed, and nothing else
+            key = fingerprint(settings, event, summary, stamp, words.locale, calendar_summary(event, words))  # what `vevent` shows
             block = known.get(key)
             if block is None:
-                block = "".join(fold(line) + "\r\n" for line in vevent(settings, event, summary, stamp))
+                block = "".join(fold(line) + "\r\n" for line in vevent(settings, event, summary, stamp, words))
             blocks.append(block)
             used[key] = block
     blocks.append("END:VCALENDAR\r\n")
@@ -397,7 +424,7 @@ def website_jsonld(settings: Settings) -> dict:
         "@context": SCHEMA,
         "@type": "WebSite",
         "name": settings.title,
-        "url": settings.absolute("/"),
+        "url": settings.absolute(f"{settings.root}/"),
         "description": settings.description,
         "inLanguage": settings.language,
         "publisher": organization(settings),
@@ -456,7 +483,8 @@ def end_date(event: Event) -> str | None:
 
 def event_jsonld(settings: Settings, event: Event, summary: str, image: str | None, sources: dict[str, Source]) -> dict:
     """schema.org Event with its sources as citations; no date, day or place is invented where the content gives none."""
-    data = {"@context": SCHEMA, "@type": "Event", "name": event.title, "description": summary}
+    data = {"@context": SCHEMA, "@type": "Event", "name": event.title, "description": summary,
+            "inLanguage": event.language or settings.language}
     start = start_date(event)
     if start is not None:
         data["startDate"] = start
@@ -492,7 +520,7 @@ def page_jsonld(settings: Settings, title: str, path: str, description: str, mod
         data["dateModified"] = modified.isoformat()
     data["author"] = organization(settings)
     data["publisher"] = organization(settings)
-    data["isPartOf"] = {"@type": "WebSite", "name": settings.title, "url": settings.absolute("/")}
+    data["isPartOf"] = {"@type": "WebSite", "name": settings.title, "url": settings.absolute(f"{settings.root}/")}
     return data
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from .cache import digest_of_fields, fingerprint
-from .dates import PartialDate, When
+from .dates import DateWords, PartialDate, When
 from .problems import Position
 
 STATUSES = ("happened", "expected", "postponed", "cancelled", "rescheduled")
@@ -154,12 +154,12 @@ class Event:
 
     @property
     def date_text(self) -> str:
-        return self.date_label or self.when.label()
+        return self.date_in()
 
-    @property
-    def date_text_opening_line(self) -> str:
-        """`date_text` as it reads at the start of a line: "Late October 2021", but "c. 1994", "by March 2021"."""
-        return self.date_label or self.when.label(starts_line=True)
+    def date_in(self, words: DateWords | None = None, starts_line: bool = False) -> str:
+        """The event's date as text: the editor's `date_label`, else its label in `words`' language (English by
+        default); with `starts_line`, as it reads at the start of a line: "Late October 2021", but "c. 1994"."""
+        return self.date_label or self.when.label(words=words, starts_line=starts_line)
 
     def sort_key(self) -> tuple:
         """Date, then time; events equal on both keep the order they are written in (a stable sort)."""

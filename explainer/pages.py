@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import Any
 
@@ -21,11 +21,11 @@ from markupsafe import Markup
 
 from . import feeds, markup
 from .cache import fingerprint
+from .dates import ENGLISH, DateWords
 from .images import ProcessedImage
 from .model import Event, Page, Settings, Site, Source
 from .problems import Position
-from .render import (STATUS_LABELS, Card, Chrome, Link, Notes, Refs, Renderer, Thumbnail, group_timeline, page_path,
-                     pager, plain_text, tag_links)
+from .render import Card, Chrome, Link, Notes, Refs, Renderer, Thumbnail, group_timeline, page_path, pager, plain_text, tag_links
 from .validate import tag_slug
 
 LATEST_ON_HOME = 20  # on a large site the home page shows the newest events and a year index
@@ -42,6 +42,7 @@ class PlannedPage:
     make: Callable[[Renderer, Any], bytes]
     inputs: Any
     searchable: bool = False  # indexed for search: event and narrative pages
+    language: str = ""  # the language of its words, whose renderer makes it
 
     def key(self, version: str) -> str:
         """Same key, same bytes: the fingerprint of what the page is made of (`version`: the generator and templates)."""
@@ -90,7 +91,7 @@ def event_page(r: Renderer, p: EventPageInputs) -> bytes:
         jsonld=feeds.event_jsonld(settings, event, description, p.image, refs.sources), image=p.image,
         modified=feeds.event_updated(event), og_type="article",
         event=event, summary=summary, body=body, notes=notes.list, updates=updates,
-        status=STATUS_LABELS[event.status], tags=tag_links(event),
+        status=r.status_label(event.status), tags=tag_links(event),
         photos=[{"photo": photo, "image": image, "eager": index == 0} for index, (photo, image) in enumerate(zip(event.photos, p.photos))],
         related=r.cards(p.related, 3), previous=p.previous, next=p.next, title=event.title, description=description)
 
@@ -160,7 +161,8 @@ def home_page(r: Renderer, p: HomeInputs) -> bytes:
     jsonld = {"@context": "https://schema.org",
               "@graph": [feeds.website_jsonld(chrome.settings), feeds.timeline_jsonld(chrome.settings, events, newest_first=large)]}
     # The introduction is long: a link above it leads past it to what most readers came for.
-    jump = "Go to the latest events" if large else f"Go to the timeline ({len(p.cards)} events)"
+    jump = (r._("Go to the latest events") if large else
+            r.ngettext("Go to the timeline (%(num)d event)", "Go to the timeline (%(num)d events)", len(p.cards)) % {"num": len(p.cards)})
     return r.page(chrome, "index.html", "index.html", jsonld=jsonld, **_narrative(r, p.intro),
                   timeline=[] if large else r.timeline(p.cards), years=list(p.years),
                   latest=r.cards(p.cards, 3) if large else [], jump=jump)
@@ -184,7 +186,7 @@ def year_page(r: Renderer, p: YearInputs) -> bytes:
     return r.page(p.chrome, "year.html", f"years/{p.year}/index.html", year=p.year, months=list(p.months),
                   timeline=r.timeline(p.cards, heading_level=3) if p.cards else [], parent=None, pager=None,
                   previous=p.previous, next=p.next, title=str(p.year),
-                  description=f"Events of {p.year} in {p.chrome.settings.title}")
+                  description=r._("Events of %(period)s in %(site)s") % {"period": p.year, "site": p.chrome.settings.title})
 
 
 @dataclass(frozen=True)
@@ -203,11 +205,18 @@ class MonthInputs:
 def month_page(r: Renderer, p: MonthInputs) -> bytes:
     """A month's events (cards h2), or one numbered page of them, under its year's page."""
     base, number, total = p.pager
-    title = p.label if number == 1 else f"{p.label} (page {number} of {total})"
     return r.page(p.chrome, "year.html", p.path, year=p.year, months=[],
-                  timeline=r.timeline(p.cards, heading_level=2), parent=p.parent, pager=pager(base, number, total),
-                  previous=None, next=None, previous_month=p.previous, next_month=p.next, title=title,
-                  description=f"Events of {p.label} in {p.chrome.settings.title}")
+                  timeline=r.timeline(p.cards, heading_level=2), parent=p.parent,
+                  pager=pager(base, number, total, p.chrome.settings.root), previous=None, next=None,
+                  previous_month=p.previous, next_month=p.next, title=_numbered(r, p.label, number, total),
+                  description=r._("Events of %(period)s in %(site)s") % {"period": p.label, "site": p.chrome.settings.title})
+
+
+def _numbered(r: Renderer, title: str, number: int, total: int) -> str:
+    """The title of a numbered page of a list: its own on the first, "Sources (page 2 of 3)" after."""
+    if number == 1:
+        return title
+    return r._("%(title)s (page %(number)d of %(total)d)") % {"title": title, "number": number, "total": total}
 
 
 @dataclass(frozen=True)
@@ -218,8 +227,8 @@ class TagsInputs:
 
 def tags_page(r: Renderer, p: TagsInputs) -> bytes:
     """Every topic, with how many events it has."""
-    return r.page(p.chrome, "tags.html", "tags/index.html", tags=list(p.tags), title="Topics",
-                  description=f"Every topic of {p.chrome.settings.title}")
+    return r.page(p.chrome, "tags.html", "tags/index.html", tags=list(p.tags), title=r._("Topics"),
+                  description=r._("Every topic of %(site)s") % {"site": p.chrome.settings.title})
 
 
 @dataclass(frozen=True)
@@ -235,10 +244,9 @@ class TagInputs:
 def tag_page(r: Renderer, p: TagInputs) -> bytes:
     """A topic's events, or one numbered page of them."""
     base = f"tags/{p.slug}/"
-    title = p.name if p.number == 1 else f"{p.name} (page {p.number} of {p.total})"
     return r.page(p.chrome, "tag.html", page_path(base, p.number), tag=p.name, cards=r.cards(p.cards, 2),
-                  pager=pager(base, p.number, p.total), title=title,
-                  description=f"Events tagged “{p.name}” in {p.chrome.settings.title}")
+                  pager=pager(base, p.number, p.total, p.chrome.settings.root), title=_numbered(r, p.name, p.number, p.total),
+                  description=r._("Events on “%(topic)s” in %(site)s") % {"topic": p.name, "site": p.chrome.settings.title})
 
 
 # Sources -----------------------------------------------------------------------------------------------------------
@@ -278,9 +286,9 @@ def sources_page(r: Renderer, p: SourcesInputs) -> bytes:
     groups = [{"publisher": group.publisher, "continued": group.continued,
                "sources": [_source_item(r, entry, language) for entry in group.entries]} for group in p.groups]
     return r.page(p.chrome, "sources.html", page_path("sources/", p.number), groups=groups,
-                  pager=pager("sources/", p.number, p.total),
-                  title="Sources" if p.number == 1 else f"Sources (page {p.number} of {p.total})",
-                  description=f"Every source cited in {p.chrome.settings.title}")
+                  pager=pager("sources/", p.number, p.total, p.chrome.settings.root),
+                  title=_numbered(r, r._("Sources"), p.number, p.total),
+                  description=r._("Every source cited in %(site)s") % {"site": p.chrome.settings.title})
 
 
 def _source_item(r: Renderer, entry: SourceEntry, language: str) -> dict:
@@ -289,13 +297,16 @@ def _source_item(r: Renderer, entry: SourceEntry, language: str) -> dict:
     citers = [(link.title, link.url) for link in entry.cited_by]
     return {"source": entry.source, "line": r.source_line(entry.source, language, publisher=False), "count": entry.count,
             "more": entry.more, "cited_by": citers if entry.count == 1 else [], "folded": citers if entry.count > 1 else [],
-            "folded_label": f"Cited in {citing_count(entry.events, entry.count - entry.events)}"}
+            "folded_label": r._("Cited in %(citers)s") % {"citers": citing_count(r, entry.events, entry.count - entry.events)}}
 
 
-def citing_count(events: int, pages: int) -> str:
-    """"5 events and 2 pages", "1 event", "2 pages"."""
-    counts = [f"{count} {noun}{'s' if count != 1 else ''}" for count, noun in ((events, "event"), (pages, "page")) if count]
-    return " and ".join(counts)
+def citing_count(r: Renderer, events: int, pages: int) -> str:
+    """"5 events and 2 pages", "1 event", "2 pages" (in the renderer's language)."""
+    counted = r.ngettext("%(num)d event", "%(num)d events", events) % {"num": events}
+    paged = r.ngettext("%(num)d page", "%(num)d pages", pages) % {"num": pages}
+    if events and pages:
+        return r._("%(events)s and %(pages)s") % {"events": counted, "pages": paged}
+    return counted if events else paged
 
 
 def group_by_publisher(entries: list[SourceEntry], before: str | None = None) -> tuple[PublisherGroup, ...]:
@@ -324,8 +335,9 @@ def source_page(r: Renderer, p: SourceInputs) -> bytes:
     source, base = p.source, f"sources/{p.source.id}/"
     return r.page(p.chrome, "source.html", page_path(base, p.number), source=source,
                   line=r.source_line(source, p.chrome.settings.language),
-                  cited_by=[(link.title, link.url) for link in p.cited_by], pager=pager(base, p.number, p.total),
-                  title=source.title, description=f"What cites {source.title} ({source.publisher})")
+                  cited_by=[(link.title, link.url) for link in p.cited_by], pager=pager(base, p.number, p.total, p.chrome.settings.root),
+                  title=_numbered(r, source.title, p.number, p.total),
+                  description=r._("What cites %(title)s (%(publisher)s)") % {"title": source.title, "publisher": source.publisher})
 
 
 # Updates -----------------------------------------------------------------------------------------------------------
@@ -352,14 +364,14 @@ def _update_entries(r: Renderer, p: UpdatesInputs, base: str = "") -> list[feeds
     entries = []
     for item in p.owners:
         owner, refs = item.owner, Refs(item.linked, item.sources)
-        notes = Notes(refs.sources, target=f"{base}{owner.url}", anchors=False)
+        notes = Notes(refs.sources, target=f"{base}{owner.url}", anchors=False, label=r._("Source %(number)s"))
         if isinstance(owner, Event):  # the page numbers its notes through its summary, its body, then its updates
             r.resolve(r.inline(owner.summary), refs, notes)
         if owner.body:
             r.resolve(r.block(owner.body), refs, notes)
         for update in owner.updates:
             text = r.resolve(r.inline(update.text), refs, notes, base)
-            entries.append(feeds.UpdateEntry(update.date, update.kind, str(text), owner.title, owner.url))
+            entries.append(feeds.UpdateEntry(update.date, update.kind, str(text), owner.title, owner.url, owner.language))
     return feeds.newest_first(entries)
 
 
@@ -367,14 +379,14 @@ def updates_page(r: Renderer, p: UpdatesInputs) -> bytes:
     """Every update and correction of the site, newest first."""
     entries = _update_entries(r, p)
     return r.page(p.chrome, "updates.html", "updates/index.html", entries=entries,
-                  modified=entries[0].date.first_day if entries else None, title="Updates and corrections",
-                  description=f"Every update and correction of {p.chrome.settings.title}, newest first")
+                  modified=entries[0].date.first_day if entries else None, title=r._("Updates and corrections"),
+                  description=r._("Every update and correction of %(site)s, newest first") % {"site": p.chrome.settings.title})
 
 
 def updates_feed(r: Renderer, p: UpdatesInputs) -> bytes:
     """The same as an Atom feed, its links absolute."""
     settings = p.chrome.settings
-    return feeds.updates_atom_feed(settings, _update_entries(r, p, settings.base_url.rstrip("/")))
+    return feeds.updates_atom_feed(settings, _update_entries(r, p, settings.base_url.rstrip("/")), r.words)
 
 
 # The rest of the site ------------------------------------------------------------------------------------------------
@@ -389,7 +401,8 @@ class SearchInputs:
 
 def search_page(r: Renderer, p: SearchInputs) -> bytes:
     """The search box, and without JavaScript, the years and topics to browse."""
-    return r.page(p.chrome, "search.html", "search/index.html", title="Search", description=f"Search {p.chrome.settings.title}",
+    return r.page(p.chrome, "search.html", "search/index.html", title=r._("Search"),
+                  description=r._("Search %(site)s") % {"site": p.chrome.settings.title},
                   year_links=list(p.year_links), tags=list(p.tags))
 
 
@@ -400,7 +413,7 @@ class NotFoundInputs:
 
 def not_found_page(r: Renderer, p: NotFoundInputs) -> bytes:
     """The page Netlify serves at any unknown address."""
-    return r.page(p.chrome, "404.html", "404.html", title="Page not found", description=p.chrome.settings.description, indexed=False)
+    return r.page(p.chrome, "404.html", "404.html", title=r._("Page not found"), description=p.chrome.settings.description, indexed=False)
 
 
 @dataclass(frozen=True)
@@ -420,7 +433,7 @@ def _feed_html(r: Renderer, settings: Settings, card: Card) -> str:
     """An event's summary and body for feeds: absolute links, citations pointing at the event page's notes."""
     event, base = card.event, settings.base_url.rstrip("/")
     refs = Refs(card.linked, card.sources)
-    notes = Notes(refs.sources, target=settings.absolute(event.url), anchors=False)
+    notes = Notes(refs.sources, target=settings.absolute(event.url), anchors=False, label=r._("Source %(number)s"))
     parts = [f"<p>{r.resolve(r.inline(event.summary), refs, notes, base)}</p>"]
     if event.body:
         parts.append(r.resolve(r.block(event.body), refs, notes, base))
@@ -430,7 +443,8 @@ def _feed_html(r: Renderer, settings: Settings, card: Card) -> str:
 def atom_feed(r: Renderer, p: FeedInputs) -> bytes:
     """The newest events as an Atom feed."""
     html_of = {item.card.event.id: _feed_html(r, p.settings, item.card) for item in p.items}
-    return feeds.atom_feed(p.settings, [item.card.event for item in p.items], lambda event: html_of[event.id], r.summary_text, p.updated)
+    return feeds.atom_feed(p.settings, [item.card.event for item in p.items], lambda event: html_of[event.id], r.summary_text,
+                           p.updated, r.words)
 
 
 def json_feed(r: Renderer, p: FeedInputs) -> bytes:
@@ -438,7 +452,7 @@ def json_feed(r: Renderer, p: FeedInputs) -> bytes:
     html_of = {item.card.event.id: _feed_html(r, p.settings, item.card) for item in p.items}
     images = {item.card.event.id: item.image for item in p.items}
     return feeds.json_feed(p.settings, [item.card.event for item in p.items], lambda event: html_of[event.id], r.summary_text,
-                           lambda event: images[event.id])
+                           lambda event: images[event.id], r.words)
 
 
 @dataclass(frozen=True)
@@ -451,7 +465,7 @@ class CalendarInputs:
 def calendar_file(r: Renderer, p: CalendarInputs) -> bytes:
     """Events known to the day, and expected ones over their window, as iCalendar."""
     return feeds.calendar(p.settings, [(event, r.summary_text(event)) for event in p.events if feeds.in_calendar(event)],
-                          p.updated, r.calendar_memo)
+                          p.updated, r.calendar_memo, r.words)
 
 
 @dataclass(frozen=True)
@@ -466,11 +480,12 @@ def robots_file(r: Renderer, p: RobotsInputs) -> bytes:
 @dataclass(frozen=True)
 class SitemapInputs:
     settings: Settings
-    entries: tuple[tuple[str, dt.date | None], ...]
+    entries: tuple[tuple[str, dt.date | None], ...]  # the address of each page below its language's root
+    roots: tuple[tuple[str, str], ...]  # on a site in several languages, each language and where its pages are
 
 
 def sitemap_file(r: Renderer, p: SitemapInputs) -> bytes:
-    return feeds.sitemap(p.settings, list(p.entries))
+    return feeds.sitemap(p.settings, list(p.entries), p.roots)
 
 
 # The plan ----------------------------------------------------------------------------------------------------------
@@ -479,9 +494,10 @@ def sitemap_file(r: Renderer, p: SitemapInputs) -> bytes:
 class _Lookups:
     """What planning asks of the whole site again and again, worked out once."""
 
-    def __init__(self, site: Site, photos: dict[str, ProcessedImage]) -> None:
+    def __init__(self, site: Site, photos: dict[str, ProcessedImage], words: DateWords = ENGLISH) -> None:
         self.site = site
         self.photos = photos
+        self.words = words
         self.by_id = {event.id: event for event in site.events}
         self.place = {event.id: index for index, event in enumerate(site.events)}
 
@@ -521,12 +537,44 @@ class _Lookups:
         return len(self.site.events) > self.site.settings.timeline_threshold
 
 
-def plan_site(site: Site, chrome: Chrome, photos: dict[str, ProcessedImage], social_cards: dict[str, str]) -> list[PlannedPage]:
-    """Every file of the site to make, each with what it is made of; `social_cards`: each event's card image's address."""
-    look = _Lookups(site, photos)
+@dataclass(frozen=True)
+class Edition:
+    """The site in one of its languages, as its pages show it: its content in the language (see
+    `languages.in_language`), the chrome of its pages, and each event's sharing card's address."""
+
+    site: Site
+    chrome: Chrome
+    social_cards: dict[str, str]
+    words: DateWords = ENGLISH  # how dates read in the language (month headings, titles of month pages)
+
+
+def plan_site(editions: list[Edition], photos: dict[str, ProcessedImage]) -> list[PlannedPage]:
+    """Every file of the site to make, each with what it is made of: the pages of each language (the first at `/`, each
+    other under its own root, `/be/`, with the same paths below), then the files of the whole site."""
+    pages = []
+    for edition in editions:
+        prefix = edition.site.settings.root.lstrip("/")
+        language = edition.site.settings.language
+        pages += [replace(page, path=f"{prefix}/{page.path}" if prefix else page.path, language=language)
+                  for page in _language_pages(edition, photos)]
+    first = editions[0]
+    settings, updated = first.site.settings, feeds.content_updated(first.site.events, first.site.pages)
+    roots = tuple((edition.site.settings.language, edition.site.settings.root) for edition in editions) if len(editions) > 1 else ()
+    entries = _sitemap_entries(first.site, [page for page in pages if page.language == settings.language], updated)
+    pages += [PlannedPage("_redirects", redirects_file, RedirectsInputs(_redirect_rules(editions)), language=settings.language),
+              PlannedPage("robots.txt", robots_file, RobotsInputs(settings), language=settings.language),
+              PlannedPage("sitemap.xml", sitemap_file, SitemapInputs(settings, entries, roots), language=settings.language)]
+    return pages
+
+
+def _language_pages(edition: Edition, photos: dict[str, ProcessedImage]) -> list[PlannedPage]:
+    """The pages of one language, their paths below its root."""
+    site, chrome = edition.site, edition.chrome
+    look = _Lookups(site, photos, edition.words)
     settings = site.settings
     updated = feeds.content_updated(site.events, site.pages)
-    images = {event.id: settings.absolute(social_cards[event.id]) if event.id in social_cards else None for event in site.events}
+    images = {event.id: settings.absolute(edition.social_cards[event.id]) if event.id in edition.social_cards else None
+              for event in site.events}
     pages = [_home(look, chrome)]
     pages += _event_pages(look, chrome, photos, images)
     pages += [PlannedPage(f"{page.slug}/index.html", narrative_page, _narrative_inputs(look, chrome, page), searchable=True)
@@ -543,9 +591,7 @@ def plan_site(site: Site, chrome: Chrome, photos: dict[str, ProcessedImage], soc
     pages.append(PlannedPage("404.html", not_found_page, NotFoundInputs(chrome)))
     newest = FeedInputs(settings, tuple(FeedItem(look.cards[event.id], images[event.id]) for event in feeds.feed_events(site.events)), updated)
     pages += [PlannedPage("feed.xml", atom_feed, newest), PlannedPage("feed.json", json_feed, newest),
-              PlannedPage("calendar.ics", calendar_file, CalendarInputs(settings, site.events, updated)),
-              PlannedPage("robots.txt", robots_file, RobotsInputs(settings))]
-    pages.append(PlannedPage("sitemap.xml", sitemap_file, SitemapInputs(settings, _sitemap_entries(site, pages, updated))))
+              PlannedPage("calendar.ics", calendar_file, CalendarInputs(settings, site.events, updated))]
     return pages
 
 
@@ -575,14 +621,24 @@ def _event_pages(look: _Lookups, chrome: Chrome, photos: dict[str, ProcessedImag
 
 
 def _alias_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
-    """A page at each old address of an event sending readers on, and Netlify's redirect rules."""
-    rules = []
+    """A page at each old address of an event, sending readers on."""
     for event in look.site.events:
         for alias in event.aliases:
             yield PlannedPage(f"events/{alias}/index.html", alias_page, AliasInputs(chrome, alias, Link(event.url, event.title)))
-            # "301!" because the redirect page above would otherwise shadow the rule on Netlify
-            rules += [f"/events/{alias}/ {event.url} 301!", f"/events/{alias} {event.url} 301!"]
-    yield PlannedPage("_redirects", redirects_file, RedirectsInputs(tuple(rules)))
+
+
+def _redirect_rules(editions: list[Edition]) -> tuple[str, ...]:
+    """Netlify's rules: each old address of an event to its new one, in every language; and the pages of a language
+    that are not found to that language's own 404 page (Netlify serves /404.html for the rest)."""
+    rules = []
+    for edition in editions:
+        root = edition.site.settings.root
+        for event in edition.site.events:
+            for alias in event.aliases:
+                # "301!" because the redirect page above would otherwise shadow the rule on Netlify
+                rules += [f"{root}/events/{alias}/ {event.url} 301!", f"{root}/events/{alias} {event.url} 301!"]
+    rules += [f"{edition.site.settings.root}/* {edition.site.settings.root}/404.html 404" for edition in editions[1:]]
+    return tuple(rules)
 
 
 def _home(look: _Lookups, chrome: Chrome) -> PlannedPage:
@@ -590,7 +646,7 @@ def _home(look: _Lookups, chrome: Chrome) -> PlannedPage:
     home = next((page for page in site.pages if page.is_home), None) or Page("index", site.settings.title, "", Position("content/index.md"))
     if look.is_large():
         latest = tuple(look.cards[event.id] for event in reversed(site.events[-LATEST_ON_HOME:]))
-        years = tuple((year.year, f"/years/{year.year}/", year.count) for year in group_timeline(site.events))
+        years = tuple((year.year, f"{site.settings.root}/years/{year.year}/", year.count) for year in group_timeline(site.events, look.words))
         return PlannedPage("index.html", home_page, HomeInputs(_narrative_inputs(look, chrome, home), latest, years))
     cards = tuple(look.cards[event.id] for event in site.events)
     return PlannedPage("index.html", home_page, HomeInputs(_narrative_inputs(look, chrome, home), cards, ()))
@@ -598,10 +654,10 @@ def _home(look: _Lookups, chrome: Chrome) -> PlannedPage:
 
 def _year_links(look: _Lookups) -> tuple[tuple[int, str], ...]:
     """Where each year's events are read: its page on a large site, else its place in the home page's timeline."""
-    years = group_timeline(look.site.events)
+    years, root = group_timeline(look.site.events, look.words), look.site.settings.root
     if look.is_large():
-        return tuple((year.year, f"/years/{year.year}/") for year in years)
-    return tuple((year.year, f"/#{year.anchor}") for year in years)
+        return tuple((year.year, f"{root}/years/{year.year}/") for year in years)
+    return tuple((year.year, f"{root}/#{year.anchor}") for year in years)
 
 
 def _year_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
@@ -609,12 +665,12 @@ def _year_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
     over numbered pages."""
     if not look.is_large():
         return
-    years, most = group_timeline(look.site.events), look.site.settings.timeline_threshold
-    links = [NavLink(str(year.year), f"/years/{year.year}/") for year in years]
+    years, most, root = group_timeline(look.site.events, look.words), look.site.settings.timeline_threshold, look.site.settings.root
+    links = [NavLink(str(year.year), f"{root}/years/{year.year}/") for year in years]
     for number, year in enumerate(years):
         around = (links[number - 1] if number else None, links[number + 1] if number + 1 < len(years) else None)
         split = year.count > most
-        month_links = [NavLink(month.label, f"/years/{year.year}/{month.anchor}/") for month in year.months]
+        month_links = [NavLink(month.label, f"{root}/years/{year.year}/{month.anchor}/") for month in year.months]
         cards = () if split else tuple(look.cards[event.id] for month in year.months for event in month.events)
         months = tuple((month.label, link.href, len(month.events)) for month, link in zip(year.months, month_links)) if split else ()
         yield PlannedPage(f"years/{year.year}/index.html", year_page, YearInputs(chrome, year.year, cards, months, *around))
@@ -634,7 +690,8 @@ def _year_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
 def _tag_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
     tags = look.tags
     yield PlannedPage("tags/index.html", tags_page,
-                      TagsInputs(chrome, tuple((name, f"/tags/{slug}/", len(events)) for slug, (name, events) in tags.items())))
+                      TagsInputs(chrome, tuple((name, f"{look.site.settings.root}/tags/{slug}/", len(events))
+                                               for slug, (name, events) in tags.items())))
     for slug, (name, events) in tags.items():
         chunks = _paginate(events, look.site.settings.page_size)
         for number, chunk in enumerate(chunks, start=1):
@@ -654,9 +711,10 @@ def _source_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
         for source_id in dict.fromkeys(page.cites):
             cited[source_id].append(Link(page.url, page.title))
     sources = sorted(site.sources.values(), key=lambda source: (source.publisher.casefold(), source.title.casefold()))
+    root = site.settings.root
     entries = [SourceEntry(source, tuple(cited[source.id][:SOURCES_PAGE_CITERS]), len(cited[source.id]),
-                           f"/sources/{source.id}/" if len(cited[source.id]) > SOURCES_PAGE_CITERS else None,
-                           sum(link.url.startswith("/events/") for link in cited[source.id])) for source in sources]
+                           f"{root}/sources/{source.id}/" if len(cited[source.id]) > SOURCES_PAGE_CITERS else None,
+                           sum(link.url.startswith(f"{root}/events/") for link in cited[source.id])) for source in sources]
     chunks = _paginate(entries, SOURCES_PER_PAGE)
     for number, chunk in enumerate(chunks, start=1):
         before = chunks[number - 2][-1].source.publisher if number > 1 else None

@@ -18,13 +18,14 @@ import rjsmin
 from . import cache
 from .cache import FileCache, FileDigests, FragmentStore, content_digest, fingerprint, read_record, write_record
 from .images import IMAGE_SUFFIXES, ImageCache, ImageProblem, ProcessedImage, check_asset
+from .languages import in_language
 from .load import content_files, list_assets, read_document
 from .model import Event, Site
-from .pages import PlannedPage, plan_site
+from .pages import Edition, PlannedPage, plan_site
 from .parallel import map_forked
 from .problems import ContentErrors, Position, Problem, report_lines
 from .project import Project, input_files
-from .render import Chrome, Fragments, MenuItem, Renderer
+from .render import Chrome, Fragments, LanguageLink, MenuItem, Renderer, catalogue_path, load_catalogue
 from .validate import FileResult, merge_results, validate_document
 from .write import BuildError, DamagedCacheFile, Publication, WriteReport
 
@@ -44,7 +45,8 @@ class BuildResult:
     out_dir: Path
     pages_rendered: int
     timings: dict[str, float] = field(default_factory=dict)
-    searchable: dict[str, tuple[str, str]] = field(default_factory=dict)  # address -> (digest, file) of each page to index
+    # Each language -> (its root, address -> (digest, file) of each of its pages to index)
+    searchable: dict[str, tuple[str, dict[str, tuple[str, str]]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -60,8 +62,8 @@ class Caches:
     memos: Path
     notes: list[Problem] = field(default_factory=list)
     in_memory: bool = False  # kept by a long-running preview, which alone writes its output folder
-    calendar: dict = field(default_factory=dict)  # see `feeds.calendar`
-    cards: dict = field(default_factory=dict)  # event id -> (fingerprint of what its card is made of, (path, file))
+    calendar: dict = field(default_factory=dict)  # language -> its memo (see `feeds.calendar`)
+    cards: dict = field(default_factory=dict)  # (language, event id) -> (fingerprint of what its card is made of, (path, file))
     photos: dict = field(default_factory=dict)  # photo -> (digest of its file, processed image)
 
     @classmethod
@@ -106,7 +108,18 @@ def load_and_validate(project: Project, *, drafts: bool = False, caches: Caches 
     site, found = merge_results(results, list_assets(inputs), drafts=drafts, check_asset=_asset_checker(project.root / "assets", cache))
     if owned:
         cache.save()
-    return site, problems + found + caches.take_notes()
+    return site, problems + found + _missing_catalogues(project, site) + caches.take_notes()
+
+
+def _missing_catalogues(project: Project, site: Site | None) -> list[Problem]:
+    """A warning for each language of the site whose templates' words have no catalogue: its pages would speak English."""
+    if site is None:
+        return []
+    missing = [code for code in site.settings.codes if code.split("-")[0] != "en"
+               and not catalogue_path(project.root / "templates", code).is_file()]
+    return [Problem(Position(catalogue_path(Path("templates"), code).as_posix()),
+                    f'no catalogue of the templates\' words in "{code}": its pages\' menus, headings and dates are in English; '
+                    f"make one with pybabel (see the README, Languages)", "warning") for code in missing]
 
 
 def _validate_file(root: Path, kind: str, path: Path) -> FileResult:
@@ -180,15 +193,16 @@ class _Build:
 
     def run(self, inputs: dict[str, str] | None) -> BuildResult:
         site, problems = self.load_and_validate(inputs)
+        editions = {code: in_language(site, code) for code in site.settings.codes}  # the site in each of its languages
         with _writing(self.project):
-            images = self.images(site)
-            pages = self.plan(site, images)
+            images = self.images(site, editions)
+            pages = self.plan(editions, images)
             publication = Publication(self.project.out_dir, self.project.trees, [page.path for page in pages] + list(images.files),
                                       trust_output=self.caches.in_memory, notes=self.caches.notes)
             try:
                 rendered = self.render(pages, publication)
                 self.publish_images(images, publication)
-                search_key = self.search_index(site, pages, publication) if self.index else None
+                search_key = self.search_index(editions, pages, publication) if self.index else None
                 problems = self.checked(site, problems, publication) + self.caches.take_notes()
                 report = self.switch(publication, {"stamp": self.stamp, "events": len(site.events), "search": search_key,
                                                    "warnings": report_lines(problems)})
@@ -196,7 +210,9 @@ class _Build:
                 publication.abort()
                 raise
         out = os.path.join(self.project.out_dir, "")
-        searchable = {_url(page.path): (publication.published[page.path][0], out + page.path) for page in pages if page.searchable}
+        searchable = {code: (edition.settings.root, {_url(page.path): (publication.published[page.path][0], out + page.path)
+                                                     for page in pages if page.searchable and page.language == code})
+                      for code, edition in editions.items()}
         return BuildResult(site, problems, report, self.project.out_dir, rendered, self.timings, searchable)
 
     def _stage(self, name: str) -> None:
@@ -215,22 +231,32 @@ class _Build:
         self._stage("load and validate")
         return site, problems
 
-    def images(self, site: Site) -> _Images:
+    def images(self, site: Site, editions: dict[str, Site]) -> _Images:
         cache = ImageCache(self.project.cache_dir / "images")
         photos = _process_photos(self.project, site, cache, self.workers, self.caches)
-        cards = _social_cards(self.project, site, cache, self.workers, self.caches)
+        cards = _social_cards(self.project, editions, cache, self.workers, self.caches)
         assets = _assets(self.project, site, cache, set(photos), self.caches.digests)
         self._stage("images and assets")
         return _Images(photos, cards, assets)
 
-    def plan(self, site: Site, images: _Images) -> list[PlannedPage]:
-        menu = tuple(MenuItem(page.url, page.menu_label) for page in site.pages if not page.is_home)
-        chrome = Chrome(site.settings, menu, tuple(sorted((name, url) for name, (url, _, _) in images.assets.items())), self.search)
-        self.renderer = Renderer(self.project.root / "templates", Fragments(site.settings.raw_html, self.caches.fragments),
-                                 jinja2.FileSystemBytecodeCache(str(_folder(self.project.cache_dir / "templates"))),
-                                 self.caches.calendar)
+    def plan(self, editions: dict[str, Site], images: _Images) -> list[PlannedPage]:
+        """Every page of the site in each of its languages, and a renderer for each language."""
+        templates = self.project.root / "templates"
+        assets = tuple(sorted((name, url) for name, (url, _, _) in images.assets.items()))
+        links = tuple(LanguageLink(code, _endonym(code), edition.settings.root) for code, edition in editions.items())
+        fragments = Fragments(next(iter(editions.values())).settings.raw_html, self.caches.fragments)
+        bytecode = jinja2.FileSystemBytecodeCache(str(_folder(self.project.cache_dir / "templates")))
+        self.renderers, planned = {}, []
+        for code, site in editions.items():
+            menu = tuple(MenuItem(page.url, page.menu_label) for page in site.pages if not page.is_home)
+            chrome = Chrome(site.settings, menu, assets, self.search, links if len(links) > 1 else ())
+            renderer = Renderer(templates, fragments, bytecode, self.caches.calendar.setdefault(code, {}), code,
+                                load_catalogue(templates, code))
+            self.renderers[code] = renderer
+            cards = {event_id: "/" + path for event_id, (path, _, _) in images.cards[code].items()}
+            planned.append(Edition(site, chrome, cards, renderer.words))
         with _template_problems(self.project.root):
-            pages = plan_site(site, chrome, images.photos, {event_id: "/" + path for event_id, (path, _, _) in images.cards.items()})
+            pages = plan_site(planned, images.photos)
         self.version = fingerprint(cache.generator_version(), _templates(self.project.root))
         return pages
 
@@ -244,7 +270,7 @@ class _Build:
             else:
                 todo.append((page, key))
         self._stage("plan")
-        rendered = _rendered(todo, self.renderer, self.caches.fragments, publication, self.project.root, self.workers)
+        rendered = _rendered(todo, self.renderers, self.caches.fragments, publication, self.project.root, self.workers)
         for done, (path, digest, key) in enumerate(rendered, start=1):
             publication.record(path, digest, key)
             if self.progress:
@@ -260,10 +286,12 @@ class _Build:
                 publication.put_file(path, Path(file), "", digest)
         self._stage("publish images and assets")
 
-    def search_index(self, site: Site, pages: list[PlannedPage], publication: Publication) -> str:
-        key = _search_index(self.project, site, pages, publication)
+    def search_index(self, editions: dict[str, Site], pages: list[PlannedPage], publication: Publication) -> dict[str, str]:
+        """The search index of each language (Pagefind indexes one language at a time); the key of each."""
+        keys = {code: _search_index(self.project, site, [page for page in pages if page.language == code], publication,
+                                    first=code == next(iter(editions))) for code, site in editions.items()}
         self._stage("search index")
-        return key
+        return keys
 
     def checked(self, site: Site, problems: list[Problem], publication: Publication) -> list[Problem]:
         """The problems, with what the gate says of the site about to be published; its errors stop the build."""
@@ -297,7 +325,7 @@ class _Images:
     """The images and assets of a build (see `_process_photos`, `_social_cards`, `_assets`)."""
 
     photos: dict[str, ProcessedImage]
-    cards: dict[str, tuple[str, str, str]]
+    cards: dict[str, dict[str, tuple[str, str, str]]]  # per language
     assets: dict[str, tuple[str, str | bytes, str | None]]
 
     @property
@@ -308,8 +336,9 @@ class _Images:
             digests = image.digests
             for path, file in image.files.items():
                 files[path] = (str(file), digests[path])
-        for path, file, digest in self.cards.values():
-            files[path] = (file, digest or None)
+        for cards in self.cards.values():
+            for path, file, digest in cards.values():
+                files[path] = (file, digest or None)
         for url, file, digest in self.assets.values():
             files[url.removeprefix("/")] = (file, digest)
         return files
@@ -340,6 +369,14 @@ def _writing(project: Project) -> Iterator[None]:
 def _url(path: str) -> str:
     """The address of an output file: `/events/x/` for `events/x/index.html`."""
     return "/" + path.removesuffix("index.html")
+
+
+def _endonym(code: str) -> str:
+    """A language's name in itself, as a language switcher shows it: "English", "Беларуская"."""
+    from babel import Locale
+
+    name = Locale.parse(code.replace("-", "_")).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -384,38 +421,43 @@ def _process_photos(project: Project, site: Site, cache: ImageCache, workers: in
     return {src: photos[src] for src in sources}
 
 
-def _social_cards(project: Project, site: Site, cache: ImageCache, workers: int, caches: Caches) -> dict[str, tuple[str, str, str]]:
-    """Event id -> (output path, cached file, digest of its bytes) of its 1200x630 sharing image: the card of its
-    first photo (one for each photo, whichever events show it), else a card of its title; remembered between builds
-    by the fingerprint of what each is made of."""
+def _social_cards(project: Project, editions: dict[str, Site], cache: ImageCache, workers: int,
+                  caches: Caches) -> dict[str, dict[str, tuple[str, str, str]]]:
+    """Per language, event id -> (output path, cached file, digest of its bytes) of its 1200x630 sharing image: the card
+    of its first photo (one for each photo, whichever events and languages show it), else a card of its title in the
+    language; remembered between builds by the fingerprint of what each is made of."""
     known = caches.cards
 
     def photo_of(event: Event) -> Path | None:
         return project.root / "assets" / event.photos[0].src if event.photos else None
 
-    def made_of(event: Event) -> str:
+    def made_of(event: Event, site: Site) -> str:
         photo = photo_of(event)
         return fingerprint(caches.digests.digest(photo)) if photo else fingerprint(event.title, site.settings.title, event.id)
 
-    def card(event: Event, cached_only: bool = False) -> tuple[str, str, str] | None:
+    def card(item: tuple[Event, Site], cached_only: bool = False) -> tuple[str, str, str] | None:
+        event, site = item
         photo = photo_of(event)
         made = (cache.photo_card(photo, cached_only=cached_only) if photo
                 else cache.title_card(event.title, site.settings.title, event.id, cached_only=cached_only))
         return made and (made[0], str(made[1]), made[2])
 
-    keys = {event.id: made_of(event) for event in site.events}
-    cards = {}
-    for event in site.events:
-        remembered = known.get(event.id)
-        cards[event.id] = remembered[1] if remembered and remembered[0] == keys[event.id] else card(event, cached_only=True)
-    missing = list({keys[event.id]: event for event in site.events if cards[event.id] is None}.values())  # one per photo
-    made = dict(zip((keys[event.id] for event in missing), map_forked(card, missing, workers)))
-    for event in site.events:
-        if cards[event.id] is None:
-            cards[event.id] = made[keys[event.id]]
+    keys = {(code, event.id): made_of(event, site) for code, site in editions.items() for event in site.events}
+    cards: dict[tuple[str, str], tuple[str, str, str] | None] = {}
+    for code, site in editions.items():
+        for event in site.events:
+            remembered = known.get((code, event.id))
+            cards[code, event.id] = (remembered[1] if remembered and remembered[0] == keys[code, event.id]
+                                     else card((event, site), cached_only=True))
+    missing = list({keys[code, event.id]: (event, site) for code, site in editions.items() for event in site.events
+                    if cards[code, event.id] is None}.values())  # one per photo, or per title in a language
+    made = dict(zip((keys[site.settings.language, event.id] for event, site in missing), map_forked(card, missing, workers)))
+    for name in cards:
+        if cards[name] is None:
+            cards[name] = made[keys[name]]
     known.clear()
-    known.update({event.id: (keys[event.id], cards[event.id]) for event in site.events})
-    return cards
+    known.update({name: (keys[name], cards[name]) for name in cards})
+    return {code: {event.id: cards[code, event.id] for event in site.events} for code, site in editions.items()}
 
 
 def _assets(project: Project, site: Site, cache: ImageCache, photos: set[str],
@@ -448,52 +490,59 @@ def _assets(project: Project, site: Site, cache: ImageCache, photos: set[str],
 # Pages ------------------------------------------------------------------------------------------------------------------
 
 
-def _rendered(todo: list[tuple[PlannedPage, str]], renderer: Renderer, fragments: FragmentStore, publication: Publication,
-              root: Path, workers: int) -> Iterator[tuple[str, str, str]]:
-    """Render each page and write it into the spare, on several processes when there are many: (path, digest, key).
+def _rendered(todo: list[tuple[PlannedPage, str]], renderers: dict[str, Renderer], fragments: FragmentStore,
+              publication: Publication, root: Path, workers: int) -> Iterator[tuple[str, str, str]]:
+    """Render each page (with the renderer of its language) and write it into the spare, on several processes when
+    there are many: (path, digest, key).
 
     Workers write the pages themselves and send back only what the build must record, and the
     Markdown they rendered; template mistakes become problems.
     """
     builder = os.getpid()
 
-    def render(chunk: list[tuple[PlannedPage, str]]) -> tuple[list[tuple[str, str, str]], dict[str, str], dict | None]:
+    def render(chunk: list[tuple[PlannedPage, str]]) -> tuple[list[tuple[str, str, str]], dict[str, str], dict[str, dict]]:
         written = []
         for page, key in chunk:
             with _template_problems(root, page.path):
-                content = page.render(renderer)
+                content = page.render(renderers[page.language])
             written.append(publication.write_aside(page.path, content, key))
-        calendar = renderer.calendar_memo if any(page.path == "calendar.ics" for page, _ in chunk) else None
+        calendars = {page.language: renderers[page.language].calendar_memo for page, _ in chunk if page.path.endswith("calendar.ics")}
         if os.getpid() == builder:
             # This process renders from the back: its results wait for the workers' before they are yielded,
             # the Markdown it rendered need not wait with them.
             fragments.merge(fragments.take_new())
-            return written, {}, None
-        return written, fragments.take_new(), calendar
+            return written, {}, {}
+        return written, fragments.take_new(), calendars
 
     if len(todo) < PARALLEL_PAGES_FROM:
         workers = 1
     size = max(1, min(CHUNK, len(todo) // (workers * 4)))  # a few chunks each at least, so both finish together
     chunks = [todo[start:start + size] for start in range(0, len(todo), size)]
-    for written, new, calendar in map_forked(render, chunks, workers):
+    for written, new, calendars in map_forked(render, chunks, workers):
         fragments.merge(new)
-        if calendar is not None and renderer.calendar_memo is not None:  # made in a worker: the next build starts from it
-            renderer.calendar_memo.clear()
-            renderer.calendar_memo.update(calendar)
+        for language, calendar in calendars.items():  # made in a worker: the next build starts from it
+            memo = renderers[language].calendar_memo
+            if memo is not None and calendar is not None:
+                memo.clear()
+                memo.update(calendar)
         yield from written
 
 
 # Search -----------------------------------------------------------------------------------------------------------------
 
 
-def _search_index(project: Project, site: Site, pages: list[PlannedPage], publication: Publication) -> str:
-    """Publish the Pagefind index of the searchable pages (see `search`): the live one when it was made from exactly
-    these pages' bytes by this generator, else one brought up to date shard by shard; its key (see `write.Tree.said`)."""
+def _search_index(project: Project, site: Site, pages: list[PlannedPage], publication: Publication, first: bool = True) -> str:
+    """Publish the Pagefind index of the searchable pages of one language (see `search`): the live one when it was made
+    from exactly these pages' bytes by this generator, else one brought up to date shard by shard; its key (see
+    `write.Tree.said`). The first language's index is in pagefind/, another's under its root (be/pagefind/)."""
+    root, language = site.settings.root, site.settings.language
     searchable = {_url(page.path): page.path for page in pages if page.searchable}
-    key = fingerprint(cache.generator_version(), site.settings.language,
+    key = fingerprint(cache.generator_version(), language, root,
                       [(path, publication.published[path][0]) for path in searchable.values()])
-    live = [path for path in publication.live.files if path.startswith("pagefind/")]
-    if publication.live.said.get("search") == key and live and all(publication.live_key(path) is not None for path in live):
+    folder = f"{root.strip('/')}/pagefind/" if root else "pagefind/"
+    live = [path for path in publication.live.files if path.startswith(folder)]
+    said = publication.live.said.get("search")
+    if isinstance(said, dict) and said.get(language) == key and live and all(publication.live_key(path) is not None for path in live):
         for path in live:
             publication.keep(path)
         return key
@@ -501,7 +550,7 @@ def _search_index(project: Project, site: Site, pages: list[PlannedPage], public
 
     spare = os.path.join(publication.spare, "")
     files = update_search_index({url: (publication.published[path][0], spare + path) for url, path in searchable.items()},
-                                project.cache_dir / "search", site.settings.language)
+                                project.cache_dir / ("search" if first else f"search-{language}"), language, root)
     publication.plan_more(files)
     for path, (file, digest) in files.items():
         publication.put_file(path, file, "", digest)

@@ -6,7 +6,9 @@ page exactly what it is made of: so a page's inputs, digested, are its cache key
 from __future__ import annotations
 
 import datetime as dt
+import gettext
 import html
+import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -23,18 +25,25 @@ from .images import ProcessedImage
 from .model import Event, Photo, Settings, Source, Update
 from .validate import tag_slug
 
-LANGUAGE_NAMES = {
-    "be": "Belarusian", "cs": "Czech", "de": "German", "en": "English", "es": "Spanish", "et": "Estonian",
-    "fr": "French", "it": "Italian", "lt": "Lithuanian", "lv": "Latvian", "pl": "Polish", "pt": "Portuguese",
-    "ru": "Russian", "sr": "Serbian", "tr": "Turkish", "uk": "Ukrainian",
+def _n(message: str) -> str:
+    """A message of the catalogue, marked for extraction (`pybabel extract` finds `_n`)."""
+    return message
+
+
+# "(in Polish)": what a source's language reads as; a whole phrase each, for languages need their own forms ("па-польску").
+LANGUAGE_LABELS = {
+    "be": _n("(in Belarusian)"), "cs": _n("(in Czech)"), "de": _n("(in German)"), "en": _n("(in English)"),
+    "es": _n("(in Spanish)"), "et": _n("(in Estonian)"), "fr": _n("(in French)"), "it": _n("(in Italian)"),
+    "lt": _n("(in Lithuanian)"), "lv": _n("(in Latvian)"), "pl": _n("(in Polish)"), "pt": _n("(in Portuguese)"),
+    "ru": _n("(in Russian)"), "sr": _n("(in Serbian)"), "tr": _n("(in Turkish)"), "uk": _n("(in Ukrainian)"),
 }
 
 STATUS_LABELS = {
     "happened": "",
-    "expected": "Expected",
-    "postponed": "Postponed",
-    "cancelled": "Cancelled",
-    "rescheduled": "Rescheduled",
+    "expected": _n("Expected"),
+    "postponed": _n("Postponed"),
+    "cancelled": _n("Cancelled"),
+    "rescheduled": _n("Rescheduled"),
 }
 
 
@@ -45,14 +54,25 @@ class MenuItem:
 
 
 @dataclass(frozen=True)
+class LanguageLink:
+    """One language of the site, as its switcher names it (in itself: "Беларуская"), and where its pages are."""
+
+    code: str
+    name: str
+    root: str
+
+
+@dataclass(frozen=True)
 class Chrome:
-    """What every page shows around its content: the site's settings and menu, the addresses of the files the
-    templates ask for by name (stylesheet, icon, script), and whether the site has search."""
+    """What every page shows around its content: the site's settings (in the page's language) and menu, the
+    addresses of the files the templates ask for by name (stylesheet, icon, script), whether the site has search,
+    and the site's languages (none where it has one)."""
 
     settings: Settings
     menu: tuple[MenuItem, ...]
     assets: tuple[tuple[str, str], ...]  # (path under assets/, its address)
     search: bool
+    languages: tuple[LanguageLink, ...] = ()
     digest: str = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -137,8 +157,10 @@ class Notes:
     """The notes of one page, numbered in the order their sources are first cited."""
 
     def __init__(self, sources: dict[str, Source], target: str = "", anchors: bool = True,
-                 line_of: Callable[[Source], str] = lambda source: "", marks: bool = True) -> None:
+                 line_of: Callable[[Source], str] = lambda source: "", marks: bool = True,
+                 label: str = "Source %(number)s") -> None:
         self._sources = sources
+        self._label = label  # a marker's name for screen readers, in the page's language
         self._target = target
         self._anchors = anchors
         self._line_of = line_of
@@ -162,7 +184,7 @@ class Notes:
         # A word joiner (U+2060) first: no line may break between a marker and the word it follows. Search leaves
         # markers out: their numbers would read as part of the text in its excerpts.
         return (f'<sup class="cite"{id_attribute} data-pagefind-ignore>&#8288;<a href="{self._target}#note-{note.number}" '
-                f'title="{title}" aria-label="Source {note.number}">{note.number}</a></sup>')
+                f'title="{title}" aria-label="{html.escape(self._label % {"number": note.number})}">{note.number}</a></sup>')
 
     def add_uncited(self, source_ids: tuple[str, ...]) -> None:
         for source_id in source_ids:
@@ -203,8 +225,8 @@ def group_timeline(events: Iterable[Event], words: DateWords = ENGLISH) -> list[
                 name = _capitalized(words.month_name(month))
                 label = _capitalized(words.date(PartialDate(year, month)))
             else:  # known to the year alone ("Spring 2021" too)
-                name = words.phrase("Sometime in the year")
-                label = words.phrase("Sometime in {year}", year=str(year))
+                name = words.phrase(_n("Sometime in the year"))
+                label = words.phrase(_n("Sometime in {year}"), year=str(year))
             anchor = f"y{year}-{month:02d}" if month else f"y{year}-undated"
             months.append(TimelineMonth(label, anchor, list(in_month), name))
         years.append(TimelineYear(year, f"y{year}", months))
@@ -218,11 +240,6 @@ def _capitalized(text: str) -> str:
 def _month_of(event: Event) -> int:
     start = event.when.start
     return start.month if start.precision >= Precision.MONTH else 0
-
-
-def language_name(code: str) -> str:
-    """"Russian" for "ru" (and "ru-RU"); the code itself for languages we have no name for."""
-    return LANGUAGE_NAMES.get(code.split("-")[0].lower(), code)
 
 
 def plain_text(fragment: str) -> str:
@@ -240,26 +257,25 @@ def card_sources(notes: list[Note], page: str) -> list[dict]:
     return list(named.values())
 
 
-def date_html(event: Event, with_time: bool = True, starts_line: bool = False) -> Markup:
-    """An event's date as it reads (and its time of day, unless not `with_time`), in `<time>` elements whose
-    `datetime` claims no more than is known; with `starts_line`, as it reads at the start of a line."""
+def date_html(event: Event, with_time: bool = True, starts_line: bool = False, words: DateWords = ENGLISH) -> Markup:
+    """An event's date as it reads in `words`' language (and its time of day, unless not `with_time`), in `<time>`
+    elements whose `datetime` claims no more than is known; with `starts_line`, as it reads at the start of a line."""
     when = event.when
     clock = f", {event.time:%H:%M}" if event.time and with_time else ""
     if when.bounds_apart:  # a range of uncertainty across years: no one value is true, each bound is a date
         if event.date_label:  # the editor's own words cannot be split at the bounds
             return Markup(f"{html.escape(event.date_label)}{clock}")
         return Markup(when.label(lambda date, text: f'<time datetime="{date.iso()}">{html.escape(text)}</time>',
-                                 starts_line=starts_line) + clock)
+                                 starts_line=starts_line, words=words) + clock)
     machine = when.machine()
     if clock and when.precision == Precision.DAY and not when.end:
         machine += f"T{event.time:%H:%M}"
-    text = event.date_text_opening_line if starts_line else event.date_text
-    return Markup(f'<time datetime="{machine}">{html.escape(text)}{clock}</time>')
+    return Markup(f'<time datetime="{machine}">{html.escape(event.date_in(words, starts_line))}{clock}</time>')
 
 
 def tag_links(event: Event) -> list[tuple[str, str]]:
-    """Each topic of an event with the address of its page."""
-    return [(tag, f"/tags/{tag_slug(tag)}/") for tag in event.tags]
+    """Each topic of an event with the address of its page (in the language the event is shown in)."""
+    return [(tag, f"{event.root}/tags/{tag_slug(tag)}/") for tag in event.tags]
 
 
 def page_path(base: str, number: int) -> str:
@@ -267,21 +283,51 @@ def page_path(base: str, number: int) -> str:
     return f"{base}index.html" if number == 1 else f"{base}page/{number}/index.html"
 
 
-def pager(base: str, number: int, total: int) -> dict:
-    """Where a numbered page of a list sits among the others, as `_pager.html` shows it."""
-    link = lambda n: "/" + page_path(base, n).removesuffix("index.html")  # noqa: E731
+def pager(base: str, number: int, total: int, root: str = "") -> dict:
+    """Where a numbered page of a list sits among the others, as `_pager.html` shows it (`root`: where the pages of
+    its language are)."""
+    link = lambda n: f"{root}/" + page_path(base, n).removesuffix("index.html")  # noqa: E731
     return {"number": number, "total": total, "previous": link(number - 1) if number > 1 else None,
             "next": link(number + 1) if number < total else None}
 
 
+def catalogue_path(templates: Path, language: str) -> Path:
+    """Where the words of the templates in `language` are: `templates/locales/<language>/LC_MESSAGES/messages.po`,
+    with the templates (a page's key covers every file under templates/)."""
+    return templates / "locales" / language.replace("-", "_") / "LC_MESSAGES" / "messages.po"
+
+
+def load_catalogue(templates: Path, language: str) -> gettext.NullTranslations | None:
+    """The words of the templates in `language` (see `catalogue_path`); None if there is none."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    path = catalogue_path(templates, language)
+    if not path.is_file():
+        return None
+    with path.open("rb") as file:
+        catalogue = read_po(file, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
 class Renderer:
-    """The means every page is made with, the same for all pages of a build: the templates of a folder, and
+    """The means every page of one language is made with, the same for all its pages in a build: the templates of
+    a folder and their words in the language (its catalogue, see `load_catalogue`), dates in the language, and
     Markdown rendered once per text. Cards and source lines are made once per build for each distinct input."""
 
     def __init__(self, templates: Path, fragments: Fragments, bytecode_cache: jinja2.BytecodeCache | None = None,
-                 calendar_memo: dict | None = None) -> None:
+                 calendar_memo: dict | None = None, language: str = "en",
+                 catalogue: gettext.NullTranslations | None = None) -> None:
         self.fragments = fragments
         self.calendar_memo = calendar_memo  # kept between builds (see `feeds.calendar`)
+        self.language = language
+        translations = catalogue or gettext.NullTranslations()
+        self._ = translations.gettext
+        self.ngettext = translations.ngettext
+        self.words = DateWords(language, self._)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates),
             bytecode_cache=bytecode_cache,
@@ -290,9 +336,13 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             auto_reload=False,  # a renderer lives for one build: its templates do not change under it
+            extensions=["jinja2.ext.i18n"],
         )
-        self.env.filters["language_name"] = language_name
-        self.env.globals["date_html"] = date_html
+        self.env.install_gettext_translations(translations, newstyle=True)
+        self.env.filters["language_label"] = self.language_label
+        self.env.filters["date_label"] = lambda date: date.label(self.words)
+        self.env.globals.update(date_html=self.date_html, date_text=self.date_text, page_language=language,
+                                untranslated_note=self.untranslated_note, translated_note=self.translated_note)
         self._cards: dict[str, Markup] = {}
         self._source_lines: dict[tuple[str, str, bool], Markup] = {}
 
@@ -301,15 +351,57 @@ class Renderer:
         """A page from its template, in the site's chrome; not `indexed` (the page Netlify serves at any unknown
         address): no canonical URL, and search engines asked not to index it."""
         settings = chrome.settings
-        url = "/" + path.removesuffix("index.html")
+        address = "/" + path.removesuffix("index.html")  # the same in every language, under its root
+        url = settings.root + address
         if jsonld is None:
             jsonld = feeds.page_jsonld(settings, context["title"], url, context["description"], modified)
         assets = dict(chrome.assets)
+        languages = [{"code": other.code, "name": other.name, "href": other.root + address, "current": other.code == self.language}
+                     for other in chrome.languages]
         page = self.env.get_template(template).render(
-            site=settings, menu=chrome.menu, search_enabled=chrome.search, asset=_asset_lookup(assets),
-            url=url, canonical=settings.absolute(url) if indexed else None,
+            site=settings, root=settings.root, menu=chrome.menu, search_enabled=chrome.search, asset=_asset_lookup(assets),
+            url=url, canonical=settings.absolute(url) if indexed else None, languages=languages,
             jsonld=Markup(feeds.jsonld_script(jsonld)), og_image=image, **context)
         return page.encode()
+
+    def date_html(self, event: Event, with_time: bool = True, starts_line: bool = False) -> Markup:
+        return date_html(event, with_time, starts_line, self.words)
+
+    def date_text(self, event: Event, starts_line: bool = False) -> str:
+        return event.date_in(self.words, starts_line)
+
+    def language_label(self, code: str) -> str:
+        """What a source's language reads as in this language: "(in Polish)", "(па-польску)"."""
+        label = LANGUAGE_LABELS.get(code.split("-")[0].lower())
+        if label is not None:
+            return self._(label)
+        return self._("(in %(language)s)") % {"language": self.language_name(code)}
+
+    def language_name(self, code: str) -> str:
+        """A language's name in this language ("English", "англійская"), from Babel; the code if Babel knows none."""
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            return Locale.parse(code.replace("-", "_")).get_display_name(self.language) or code
+        except (ValueError, UnknownLocaleError):
+            return code
+
+    def untranslated_note(self, code: str) -> str:
+        """What an event or page not yet translated says on a page of this language: "Not yet translated: shown in
+        English" (a whole phrase for English, the usual original; else with the language's name)."""
+        if code.split("-")[0] == "en":
+            return self._("Not yet translated: shown in English")
+        return self._("Not yet translated: shown in the original (%(language)s)") % {"language": self.language_name(code)}
+
+    def translated_note(self, code: str) -> str:
+        """What a translated event or page says: "Translated from English"."""
+        if code.split("-")[0] == "en":
+            return self._("Translated from English")
+        return self._("Translated from the original (%(language)s)") % {"language": self.language_name(code)}
+
+    def status_label(self, status: str) -> str:
+        label = STATUS_LABELS[status]
+        return self._(label) if label else ""
 
     def inline(self, text: str) -> str:
         return self.fragments.inline(text)
@@ -325,12 +417,14 @@ class Renderer:
             target = refs.events.get(ref)
             if target is None:
                 return ""
-            return f'<a class="event-ref" href="{base}{target.url}">{html.escape(target.title)}</a>, {date_html(target, with_time=False)}'
+            lang = f' lang="{target.language}"' if target.language and target.language != self.language else ""  # not yet translated
+            return (f'<a class="event-ref" href="{base}{target.url}"{lang}>{html.escape(target.title)}</a>, '
+                    f'{self.date_html(target, with_time=False)}')
         return Markup(markup.resolve_markers(fragment, replace))
 
     def notes(self, refs: Refs, language: str) -> Notes:
         """The numbered notes of a page, each source written as `source_line` writes it."""
-        return Notes(refs.sources, line_of=lambda source: self.source_line(source, language))
+        return Notes(refs.sources, line_of=lambda source: self.source_line(source, language), label=self._("Source %(number)s"))
 
     def source_line(self, source: Source, language: str, publisher: bool = True) -> Markup:
         """A source as the template's `source_line` macro writes it (without its publisher, where a heading names it),
@@ -361,7 +455,7 @@ class Renderer:
             refs = Refs(card.linked, card.sources)
             notes = Notes(refs.sources, target=event.url, anchors=False, marks=False)
             shown = {"event": event, "summary": self.resolve(self.inline(event.summary), refs, notes),
-                     "status": STATUS_LABELS[event.status], "sources": card_sources(notes.list, event.url),
+                     "status": self.status_label(event.status), "sources": card_sources(notes.list, event.url),
                      "thumbnail": card.thumbnail}
             macro = self.env.get_template("_event_card.html").module.event_card
             self._cards[key] = Markup(macro(shown, heading_level))
@@ -375,7 +469,7 @@ class Renderer:
         by_id = {card.event.id: card for card in cards}
         return [{"year": year, "months": [{"month": month, "cards": self.cards([by_id[e.id] for e in month.events], heading_level)}
                                            for month in year.months]}
-                for year in group_timeline(card.event for card in by_id.values())]
+                for year in group_timeline((card.event for card in by_id.values()), self.words)]
 
 
 def _asset_lookup(asset_urls: dict[str, str]) -> Callable[[str], str]:

@@ -74,8 +74,9 @@ class _Shard:
     key: str | None  # None when no cache entry of it was recorded
 
 
-def update_search_index(pages: Mapping[str, Page], cache: Path, language: str) -> dict[str, tuple[Path | str, str]]:
+def update_search_index(pages: Mapping[str, Page], cache: Path, language: str, root: str = "") -> dict[str, tuple[Path | str, str]]:
     """The files of the pagefind/ folder to publish for these pages: output path -> (file, blake2b-128 hex digest).
+    On a site in several languages each has its own index, under its root (`root`: "/be" puts it in be/pagefind/).
 
     `pages`: every page to index, URL path ("/events/x/") -> (digest of its HTML, the HTML or
     the file holding it), each with a `data-pagefind-body`. The digest may be any digest of the
@@ -98,14 +99,15 @@ def update_search_index(pages: Mapping[str, Page], cache: Path, language: str) -
     made.update(_make_shards([shard for shard in shards if made[shard.number] is None], pages, cache, config, setup, chunk))
     _forget_all_but(cache, {str(number) for number in made} | {MERGED_API_FILE})
     files = {}
+    base = f"{root.strip('/')}/pagefind/" if root else "pagefind/"
     for number, bundle in made.items():
-        prefix = "pagefind/" if number == 0 else f"pagefind/{SHARDS_FOLDER}/{number}/"
+        prefix = base if number == 0 else f"{base}{SHARDS_FOLDER}/{number}/"
         folder = os.path.join(cache, str(number), "")
         files.update((prefix + path, (folder + path, digest)) for path, digest in bundle.items())
     # Each merged shard's entry is asked for with its digest, so a browser never keeps the entry of a shard made again.
-    api = _merged_api({f"/pagefind/{SHARDS_FOLDER}/{number}/": bundle["pagefind-entry.json"]
+    api = _merged_api({f"/{base}{SHARDS_FOLDER}/{number}/": bundle["pagefind-entry.json"]
                        for number, bundle in made.items() if number}, cache / MERGED_API_FILE)
-    files[f"pagefind/{SHARDS_FOLDER}/pagefind.js"] = (api, content_digest(api.read_bytes()))
+    files[f"{base}{SHARDS_FOLDER}/pagefind.js"] = (api, content_digest(api.read_bytes()))
     return files
 
 

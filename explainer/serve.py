@@ -30,19 +30,23 @@ DEBOUNCE_MS = 1000  # however busy the folder, rebuild at least this often
 class BackgroundSearch:
     """The preview's search index, made on a thread of its own after each good build, so that no reload waits for
     it; when builds come faster than indexes, the newest build's pages are indexed. Its files are served from the
-    search cache (see `search.update_search_index`), apart from the preview's site."""
+    search cache (see `search.update_search_index`), apart from the preview's site; one index per language."""
 
     def __init__(self, cache: Path, log: Callable[[str], None]) -> None:
         self.cache, self.log = cache, log
         self.files: dict[str, Path] = {}  # output path -> file, as of the last index made
-        self._wanted: tuple[dict, str] | None = None
+        self._wanted: dict | None = None
         self._ready = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    def update(self, pages: dict[str, tuple[str, Path]], language: str) -> None:
-        """Index these pages (address -> (digest, file)) once the thread is free."""
+    def is_index(self, url_path: str) -> bool:
+        """Whether the address is in a search index's folder (/pagefind/, /be/pagefind/)."""
+        return url_path.startswith("/pagefind/") or url_path.lstrip("/").partition("/")[2].startswith("pagefind/")
+
+    def update(self, searchable: dict[str, tuple[str, dict[str, tuple[str, str]]]]) -> None:
+        """Index these pages (language -> (its root, address -> (digest, file))) once the thread is free."""
         with self._ready:
-            self._wanted = (pages, language)
+            self._wanted = searchable
             self._ready.notify()
         if self._thread is None:
             self._thread = threading.Thread(target=self._index_forever, daemon=True)
@@ -55,15 +59,18 @@ class BackgroundSearch:
             with self._ready:
                 while self._wanted is None:
                     self._ready.wait()
-                (pages, language), self._wanted = self._wanted, None
+                searchable, self._wanted = self._wanted, None
             started = time.perf_counter()
             try:
-                files = update_search_index(pages, self.cache, language)
+                files = {}
+                for language, (root, pages) in searchable.items():
+                    files.update(update_search_index(pages, self.cache / language, language, root))
             except Exception as error:  # noqa: BLE001 (the preview goes on without search)
                 self.log(f"{_clock()} search index not made: {error}")
                 continue
             self.files = {path: Path(file) for path, (file, _) in files.items()}
-            self.log(f"{_clock()} search index of {len(pages)} pages ready in {time.perf_counter() - started:.2f} s")
+            count = sum(len(pages) for _, pages in searchable.values())
+            self.log(f"{_clock()} search index of {count} pages ready in {time.perf_counter() - started:.2f} s")
 
 
 @dataclass
@@ -107,7 +114,7 @@ class Preview:
         self.problems, self.crash = [], None
         if self.search is None:
             self.search = BackgroundSearch(self.project.cache_dir / "search-preview", self.log)
-        self.search.update(result.searchable, result.site.settings.language)
+        self.search.update(result.searchable)
         report = result.report
         self.written = report.written
         pages = [path for path in report.written if path.endswith(".html")]
@@ -173,15 +180,22 @@ code {{ font: 0.95rem/1.45 ui-monospace, Menlo, Consolas, monospace; white-space
 """
 
 
+def _not_found_page(out_dir: Path, url_path: str) -> bytes:
+    """The 404 page of the language an address is in (`/be/…`: be/404.html), as Netlify serves it by `_redirects`."""
+    first = url_path.lstrip("/").partition("/")[0]
+    own = _read(out_dir / first / "404.html") if first and "." not in first and len(first) <= 40 else None
+    return own or _read(out_dir / "404.html") or NOT_FOUND
+
+
 def preview_app(preview: Preview):
     """A WSGI app serving the preview folder, and the errors while the build is failing."""
     out_dir = preview.project.out_dir
 
     def app(environ, start_response):
         url_path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
-        if url_path.startswith("/pagefind/"):  # the search index, made apart (see `BackgroundSearch`)
-            path = preview.search.files.get(url_path.lstrip("/")) if preview.search else None
-        else:
+        # The search index is made apart (see `BackgroundSearch`).
+        path = preview.search.files.get(url_path.lstrip("/")) if preview.search and preview.search.is_index(url_path) else None
+        if path is None:
             path = resolve_request_path(out_dir, url_path)
         wants_page = path is None or path.suffix == ".html"
         if preview.is_failing and wants_page:
@@ -189,7 +203,7 @@ def preview_app(preview: Preview):
                             error_page(preview.problems, preview.crash).encode())
         body = _read(path) if path is not None else None
         if body is None:
-            return _respond(start_response, "404 Not Found", "text/html; charset=utf-8", _read(out_dir / "404.html") or NOT_FOUND)
+            return _respond(start_response, "404 Not Found", "text/html; charset=utf-8", _not_found_page(out_dir, url_path))
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
             content_type += "; charset=utf-8"

@@ -313,7 +313,7 @@ def _settings(run: FileResult, document: Document) -> Settings | None:
     if "base_url" in found:
         values["base_url"] = reader.url(found["base_url"][1], "base_url")
     if "language" in found:
-        values["language"] = _language(reader, found["language"][1])
+        values["language"] = _site_language(reader, found["language"][1])
     for name in ("timeline_threshold", "page_size"):
         if name in found:
             values[name] = reader.integer(found[name][1], name, minimum=1)
@@ -334,7 +334,7 @@ def _languages(reader: _Reader, node: yaml.Node, first: str | None) -> tuple[Lan
         return None
     count, languages = len(reader.problems), []
     for key, value in node.value:
-        code = _language(reader, key)
+        code = _site_language(reader, key)
         if code is not None and code == first:
             reader.error(key, f'"{code}" is the site\'s first language (language: {first}): languages lists the others')
             continue
@@ -345,6 +345,17 @@ def _languages(reader: _Reader, node: yaml.Node, first: str | None) -> tuple[Lan
         if None not in words.values():
             languages.append(Language(code, words["title"], words["description"]))
     return tuple(languages) if len(reader.problems) == count else None
+
+
+def _site_language(reader: _Reader, node: yaml.Node) -> str | None:
+    """A language the site's pages are written in: its dates are written with Babel's data for it."""
+    from babel import localedata
+
+    value = _language(reader, node)
+    if value is not None and not localedata.exists(value.replace("-", "_")):
+        reader.error(node, f'language "{value}": no dates or plural rules are known for it; use a code such as en, pl or be')
+        return None
+    return value
 
 
 def _language(reader: _Reader, node: yaml.Node) -> str | None:

@@ -1,13 +1,14 @@
 // The search page works as a plain page without JavaScript; with it, Pagefind's search box replaces the fallback text.
 // A search is in the address (/search/?q=Lyon): it can be linked to, bookmarked and reloaded.
-// The index is in shards (explainer/search.py): /pagefind/shards/pagefind.js is Pagefind's API over them all.
+// The index is in shards (explainer/search.py): <root>/pagefind/shards/pagefind.js (the box's data-bundle) is Pagefind's API
+// over them all, one index per language of the site.
 window.addEventListener("DOMContentLoaded", function () {
   var box = document.getElementById("search");
   if (!box || typeof PagefindUI === "undefined") {
     return;
   }
   var ui = new PagefindUI({
-    element: "#search", bundlePath: "/pagefind/shards/", showSubResults: true, showImages: false, resetStyles: false,
+    element: "#search", bundlePath: box.getAttribute("data-bundle"), showSubResults: true, showImages: false, resetStyles: false,
     excerptLength: 30, // words; with links to headings Pagefind's own is 12, which cuts most sentences short
   });
   var input = box.querySelector("input");
