@@ -192,7 +192,7 @@ def test_a_template_error_is_reported_at_its_line_and_leaves_the_output(built):
     with pytest.raises(ContentErrors) as errors:
         build(Project.at(root), search=False)
     [problem] = errors.value.problems
-    assert str(problem).startswith("templates/page.html:5:1: error: template:")
+    assert str(problem).startswith("templates/page.html:6:1: error: template:")
     assert "titel" in str(problem)
     assert tree_digest(out) == before
 

@@ -172,7 +172,7 @@ def test_a_broken_link_in_a_template_fails_strict_check(make_site):
     root = make_site({"data/events/a.yaml": EVENT.replace("2021-11", "2099-11")})
     assert "leads to no page" not in run_check(root).stderr  # what it reads of each page is kept: the next check still sees the change
     footer = root / "templates" / "404.html"
-    footer.write_text(footer.read_text().replace('href="/sources/"', 'href="/sorces/"'))
+    footer.write_text(footer.read_text().replace('root ~ "/sources/"', 'root ~ "/sorces/"'))
     strict = run_check(root, "--strict")
     assert strict.returncode == 1
     assert '404.html:' in strict.stderr and 'error: link to "/sorces/" leads to no page of the site' in strict.stderr
@@ -190,7 +190,7 @@ def test_a_strict_build_stops_where_a_strict_check_would_and_writes_nothing(make
     assert "note: source \"paper-one\" has no archive_url" in first.stderr  # notes are said, and never block
     before = {path: path.read_bytes() for path in (root / "_site").rglob("*") if path.is_file()}
     footer = root / "templates" / "404.html"
-    footer.write_text(footer.read_text().replace('href="/sources/"', 'href="/sorces/"'))
+    footer.write_text(footer.read_text().replace('root ~ "/sources/"', 'root ~ "/sorces/"'))
     (root / "data" / "events" / "a.yaml").write_text(EVENT)  # an expected visit whose month has passed
     strict = run_build(root, "--strict")
     assert strict.returncode == 1

@@ -43,7 +43,7 @@ def test_a_method_called_wrongly_in_a_template_is_reported_at_its_line(fixture_s
     root = fixture_site("basic")
     assert run(root, "build").returncode == 0
     before = tree_digest(root / "_site")
-    line = break_template(root, "event.html", "{{ event.date_text }}", "{{ event.date_text.upper(1, 2, 3) }}")
+    line = break_template(root, "event.html", "{{ date_text(event) }}", "{{ date_text(event).upper(1, 2, 3) }}")
     result = run(root, command)
     assert result.returncode == 1
     [said, count] = result.stderr.splitlines()
@@ -60,8 +60,8 @@ def test_a_template_error_in_a_forked_worker_reaches_the_build_as_a_problem(make
     events = "".join(f"- id: e{n:03}\n  date: 2021-01-01\n  title: Event {n}\n  summary: S[@paper-one]\n  sources: [paper-one]\n"
                      for n in range(100))
     root = make_site({"data/events/a.yaml": events})
-    line = break_template(root, "event.html", "{{ event.date_text }}",
-                          '{{ event.date_text.upper(1, 2, 3) if event.id == "e000" else event.date_text }}')
+    line = break_template(root, "event.html", "{{ date_text(event) }}",
+                          '{{ date_text(event).upper(1, 2, 3) if event.id == "e000" else date_text(event) }}')
     with pytest.raises(ContentErrors) as errors:
         build(Project.at(root), search=False, workers=2)
     assert [str(problem) for problem in errors.value.problems] == [

@@ -226,7 +226,9 @@ def test_a_disk_that_refuses_writes_is_one_error_line_and_the_old_site_stays(sit
         """
     result = run(root, "build", patch=patch)
     assert result.returncode == 1
-    [line] = result.stderr.splitlines()
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    [line] = lines
     assert line.startswith("build.py: error: cannot write in ._site.spare/") and line.endswith(f": {why}; _site/ is as it was")
     assert tree(root / "_site") == old
 

@@ -75,12 +75,17 @@ def digest_of(root: Path, key: str) -> str:
 @pytest.fixture
 def bilingual(make_site):
     """A site in English and Belarusian: one Markdown event, one YAML event and the About page translated."""
+    return make_bilingual(make_site)
+
+
+def make_bilingual(make_site) -> Path:
     root = make_site({
         "data/site.yaml": SETTINGS,
         "content/events/picket.md": ENTRY,
         "data/events/2021.yaml": LIST,
         "content/about.md": "---\ntitle: About\nmenu_title: About\n---\nHow this was made.[@paper-one]\n",
         "assets/images/a.png": a_png(),
+        "data/sources.yaml": "paper-one:\n  title: The first report\n  publisher: Daily Paper\n  url: https://example.com/one\n  language: pl\n",
     })
     translations = {
         "content/events/picket.be.md": """\
@@ -202,3 +207,131 @@ def test_a_date_reads_in_each_language_with_the_case_its_phrase_needs(date, flag
     when = parse_when(date, **flags)
     assert when.label() == english
     assert when.label(words=DateWords("be", lambda message: BELARUSIAN.get(message, message))) == belarusian
+
+
+# The site in each language ----------------------------------------------------------------------------------------------
+
+PAGES = ["index.html", "events/picket/index.html", "events/letter/index.html", "events/untold/index.html", "about/index.html",
+         "sources/index.html", "tags/index.html", "updates/index.html", "search/index.html", "404.html"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The bilingual site, built once with its search indexes (the tests below only read it)."""
+    from conftest import BASE_FILES, add_theme, write_files
+
+    def make_site(files: dict) -> Path:  # as the `make_site` fixture, for a site the module's tests share
+        root = tmp_path_factory.mktemp("bilingual") / "site"
+        write_files(root, {**BASE_FILES, **files})
+        add_theme(root)
+        return root
+
+    root = make_bilingual(make_site)
+    result = run(root, "build")
+    assert result.returncode == 0, result.stderr
+    return root / "_site"
+
+
+def read(out: Path, path: str) -> str:
+    return (out / path).read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_is_in_both_languages_with_its_language_alternates_and_switcher(built, path):
+    address = "/" + path.removesuffix("index.html")
+    english, belarusian = read(built, path), read(built, "be/" + path)
+    assert '<html lang="en">' in english and '<html lang="be">' in belarusian
+    if path != "404.html":  # not indexed: no canonical address, no alternates
+        for page in (english, belarusian):
+            assert f'<link rel="alternate" hreflang="en" href="https://example.org{address}">' in page
+            assert f'<link rel="alternate" hreflang="be" href="https://example.org/be{address}">' in page
+            assert f'<link rel="alternate" hreflang="x-default" href="https://example.org{address}">' in page
+    # The switcher leads to the same page in the other language, named in that language.
+    assert f'<a href="/be{address}" hreflang="be" lang="be">Беларуская</a>' in english
+    assert f'<a href="{address}" hreflang="en" lang="en">English</a>' in belarusian
+
+
+@pytest.mark.slow
+def test_an_untranslated_event_is_shown_in_english_marked_as_such_in_a_belarusian_interface(built):
+    page = read(built, "be/events/untold/index.html")
+    assert '<h1 lang="en">Untold</h1>' in page
+    assert '<p class="translation-note" data-pagefind-ignore>Яшчэ не перакладзена: паказана па-англійску</p>' in page
+    assert '<p class="lede" lang="en">Not translated.' in page
+    assert '<h2 id="notes-title">Крыніцы</h2>' in page and '<time datetime="2021-09">Верасень 2021 г.</time>' in page
+    home = read(built, "be/index.html")  # its card: the title in English, said to be so
+    assert '<a href="/be/events/untold/" lang="en">Untold</a>' in home and '<span class="lang-note">(па-англійску)</span>' in home
+    assert '<a href="/be/events/picket/">Пікет у Варшаве</a>' in home
+    english = read(built, "events/untold/index.html")
+    assert "translation-note" not in english and ' lang="en"' not in english
+
+
+@pytest.mark.slow
+def test_a_translated_event_speaks_belarusian_throughout_with_dates_in_the_genitive(built):
+    page = read(built, "be/events/picket/index.html")
+    assert "<h1>Пікет у Варшаве</h1>" in page and "Перакладзена з англійскай" in page
+    assert '<time datetime="2021-11-04">4 лістапада 2021 г.</time>' in page
+    assert '<img src="/images/' in page and 'alt="Пікет"' in page and "Пікет каля будынка" in page
+    assert "Фота: Jane" in page and "Дададзена месца." in page and "Абнаўленні і выпраўленні" in page
+    assert '<span class="lang">(па-польску)</span>' in page  # the source's language, in Belarusian
+    assert '<span class="lang">(in Polish)</span>' in read(built, "events/picket/index.html")
+    assert '"inLanguage":"be"' in page and '"url":"https://example.org/be/events/picket/"' in page
+    home = read(built, "be/index.html")
+    assert "Канец кастрычніка 2021 г." in home  # a range inside the month's last third, at the start of a line
+    assert '<h4 id="y2021-11" class="month-heading">Лістапад 2021 г.</h4>' in home
+    assert "Перайсці да храналогіі (3 падзеі)" in home and "Go to the timeline (3 events)" in read(built, "index.html")
+
+
+@pytest.mark.slow
+def test_feeds_and_the_calendar_are_made_in_each_language(built):
+    atom = read(built, "be/feed.xml")
+    assert '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="be">' in atom
+    assert "<title>Тэставая храналогія</title>" in atom and '<link rel="self" type="application/atom+xml" href="https://example.org/be/feed.xml"' in atom
+    assert "<summary>4 лістапада 2021 г.: Людзі пікетуюць.</summary>" in atom
+    assert '<entry xml:lang="en">\n  <id>https://example.org/be/events/untold/</id>' in atom  # not yet translated
+    assert "<summary>4 November 2021: People picket.</summary>" in read(built, "feed.xml")
+    import json
+
+    feed = json.loads(read(built, "be/feed.json"))
+    assert (feed["language"], feed["feed_url"]) == ("be", "https://example.org/be/feed.json")
+    assert {item["id"]: item.get("language") for item in feed["items"]}["https://example.org/be/events/untold/"] == "en"
+    calendar = read(built, "be/calendar.ics")
+    assert "X-WR-CALNAME:Тэставая храналогія" in calendar and "URL:https://example.org/be/events/picket/" in calendar
+    updates = read(built, "be/updates/feed.xml")
+    assert "<title>Абнаўленне: Пікет у Варшаве</title>" in updates
+
+
+@pytest.mark.slow
+def test_each_language_has_its_own_search_index(built):
+    import json
+
+    assert json.loads(read(built, "pagefind/pagefind-entry.json"))["languages"].keys() == {"en"}
+    assert json.loads(read(built, "be/pagefind/pagefind-entry.json"))["languages"].keys() == {"be"}
+    assert 'data-bundle="/be/pagefind/shards/"' in read(built, "be/search/index.html")
+    assert 'href="/be/pagefind/pagefind-ui.css"' in read(built, "be/search/index.html")
+
+
+@pytest.mark.slow
+def test_the_sitemap_lists_each_page_in_each_language_with_alternates(built):
+    sitemap = read(built, "sitemap.xml")
+    assert 'xmlns:xhtml="http://www.w3.org/1999/xhtml"' in sitemap
+    entry = sitemap.split("<loc>https://example.org/be/events/picket/</loc>")[1].split("</url>")[0]
+    assert '<xhtml:link rel="alternate" hreflang="en" href="https://example.org/events/picket/" />' in entry
+    assert '<xhtml:link rel="alternate" hreflang="be" href="https://example.org/be/events/picket/" />' in entry
+    assert '<xhtml:link rel="alternate" hreflang="x-default" href="https://example.org/events/picket/" />' in entry
+    assert "<loc>https://example.org/events/picket/</loc>" in sitemap
+    assert "/be/* /be/404.html 404" in read(built, "_redirects").splitlines()
+
+
+@pytest.mark.slow
+def test_an_edit_in_one_language_remakes_only_that_languages_pages(bilingual):
+    assert run(bilingual, "build").returncode == 0
+    translation = bilingual / "content" / "events" / "picket.be.md"
+    translation.write_text(translation.read_text().replace("Людзі пікетуюць.", "Людзі выйшлі на пікет."), encoding="utf-8")
+    from explainer.pipeline import build
+    from explainer.project import Project
+
+    result = build(Project.at(bilingual))
+    pages = [path for path in result.report.written if path.endswith((".html", ".xml", ".json", ".ics"))]
+    assert pages and all(path.startswith("be/") for path in pages), pages
+    assert "be/events/picket/index.html" in pages

@@ -1,5 +1,4 @@
 """netlify.toml against a real build: security headers, caching rules, no inline code the CSP would block."""
-import fnmatch
 import json
 import re
 import shutil
@@ -17,12 +16,19 @@ CONFIG = tomllib.loads((REPO / "netlify.toml").read_text())
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
+def netlify_match(rule: str, path: str) -> bool:
+    """Whether a rule's path matches, as Netlify reads it: `:name` stands for one segment, `*` for anything."""
+    pattern = "".join("[^/]+" if part.startswith(":") else ".*" if part == "*" else re.escape(part)
+                      for part in re.split(r"(:[a-z]+|\*)", rule))
+    return re.fullmatch(pattern, path) is not None
+
+
 def headers_for(path: str) -> dict[str, str]:
     """The headers Netlify sends for a path: every matching rule, as the file lists them. Only a second
     Content-Security-Policy may join the first: a browser then enforces both."""
     found: dict[str, str] = {}
     for rule in CONFIG["headers"]:
-        if fnmatch.fnmatchcase(path, rule["for"]):
+        if netlify_match(rule["for"], path):
             for name, value in rule["values"].items():
                 if name == "Content-Security-Policy" and name in found:
                     found[name] += ", " + value
@@ -73,9 +79,11 @@ def test_every_fingerprinted_asset_is_cached_forever_and_html_is_not(sample):
         assert (out / path.lstrip("/")).is_file(), path
         assert headers_for(path).get("Cache-Control") == IMMUTABLE, path
     for page in ["/", "/events/lyon-picket/", "/feed.xml", "/pagefind/pagefind-ui.js", "/favicon.svg",
-                 "/pagefind/shards/pagefind.js", "/pagefind/shards/3/pagefind-entry.json"]:  # not named by their content
+                 "/pagefind/shards/pagefind.js", "/pagefind/shards/3/pagefind-entry.json", "/be/", "/be/events/lyon-picket/",
+                 "/be/pagefind/pagefind-entry.json", "/be/pagefind/shards/pagefind.js", "/be/feed.xml"]:  # not named by their content
         assert headers_for(page).get("Cache-Control") != IMMUTABLE, page
-    for chunk in ["/pagefind/shards/3/fragment/en_1a2b3c4.pf_fragment", "/pagefind/shards/12/index/en_5d6e7f8.pf_index"]:
+    for chunk in ["/pagefind/shards/3/fragment/en_1a2b3c4.pf_fragment", "/pagefind/shards/12/index/en_5d6e7f8.pf_index",
+                  "/be/pagefind/fragment/be_1a2b3c4.pf_fragment", "/be/pagefind/shards/5/filter/be_5d6e7f8.pf_filter"]:
         assert headers_for(chunk).get("Cache-Control") == IMMUTABLE, chunk
 
 

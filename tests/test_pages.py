@@ -1,8 +1,14 @@
 """Page families: what each page is made of, worked out from the site without rendering it."""
+from pathlib import Path
+
+import pytest
+
 from explainer.model import Source
 from explainer.pages import SourceEntry, citing_count, group_by_publisher
 from explainer.problems import Position
-from explainer.render import Link
+from explainer.render import Fragments, Link, Renderer, load_catalogue
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def entry(source_id: str, publisher: str, citers: int = 1) -> SourceEntry:
@@ -24,8 +30,11 @@ def test_a_page_that_begins_with_the_publisher_the_page_before_ended_with_says_i
     assert group_by_publisher([]) == ()
 
 
-def test_what_cites_a_source_is_counted_in_words():
-    assert citing_count(5, 2) == "5 events and 2 pages"
-    assert citing_count(1, 0) == "1 event"
-    assert citing_count(0, 2) == "2 pages"
-    assert citing_count(1, 1) == "1 event and 1 page"
+@pytest.mark.parametrize("language, counts", [
+    ("en", ["5 events and 2 pages", "1 event", "2 pages", "1 event and 1 page", "21 events", "12 events and 3 pages"]),
+    # Belarusian has three plural forms: 1, 21 (one); 2-4, 22 (few); 5-20, 11-14 (many)
+    ("be", ["5 падзей і 2 старонкі", "1 падзея", "2 старонкі", "1 падзея і 1 старонка", "21 падзея", "12 падзей і 3 старонкі"]),
+])
+def test_what_cites_a_source_is_counted_in_words_of_the_language(language, counts):
+    r = Renderer(TEMPLATES, Fragments(False), language=language, catalogue=load_catalogue(TEMPLATES, language))
+    assert [citing_count(r, *count) for count in [(5, 2), (1, 0), (0, 2), (1, 1), (21, 0), (12, 3)]] == counts

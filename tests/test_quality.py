@@ -156,6 +156,15 @@ def test_every_page_type_has_no_axe_violations_in_light_and_dark_mode(browser, b
     assert not failures, "axe-core found violations:\n" + "\n".join(failures)
 
 
+@pytest.mark.axe
+def test_every_page_type_in_belarusian_has_no_axe_violations_in_light_and_dark_mode(browser, base_url, page_types):
+    """The site's second language, translated pages and pages shown in English alike (the Nu checker reads them all)."""
+    belarusian = {f"{name} (be)": "/be" + url for name, url in page_types.items()}
+    belarusian["event not yet translated (be)"] = "/be/events/ryanair-fr4978-diverted/"
+    failures = axe_failures(browser, base_url, belarusian)
+    assert not failures, "axe-core found violations:\n" + "\n".join(failures)
+
+
 @pytest.mark.browser
 def test_tab_first_reaches_a_visible_skip_link_that_moves_focus_to_main(tab, base_url):
     tab.goto(base_url + "/events/lyon-picket/")
@@ -263,6 +272,9 @@ def test_on_a_360px_phone_the_header_is_short_and_its_menu_one_row_of_44px_targe
     # (Chromium leaves one in sight but for a few pixels of its padding, 8 px, where it is).
     tab.keyboard.press("Tab")  # the skip link
     tab.keyboard.press("Tab")  # the site's title
+    tab.keyboard.press("Tab")  # beside it, the page in the site's other language
+    switcher = focused(tab)
+    assert switcher["text"] == "Беларуская" and switcher["height"] >= 44 and switcher["right"] <= PHONE["width"], switcher
     for _ in links:
         tab.keyboard.press("Tab")
         stop = focused(tab)
@@ -336,7 +348,7 @@ def test_every_page_describes_itself_for_search_engines_and_link_previews(html_p
         assert page.title.strip(), url
         assert page.meta.get("description", "").strip(), url
         assert page.meta.get("og:title", "").strip(), url
-        if url == "/404.html":  # served at every unknown address: not one to index
+        if url.endswith("/404.html"):  # served at every unknown address (of its language): not one to index
             assert "canonical" not in page.links and "og:url" not in page.meta and page.meta["robots"] == "noindex"
             continue
         assert page.meta.get("robots") is None, url
@@ -684,7 +696,7 @@ def axe_failures(browser, base_url: str, page_types: dict[str, str]) -> list[str
         page.goto(base_url + url)
         page.add_script_tag(path=str(AXE_JS))
         check(name)
-        if name == "search" and page.locator("#search input").count():
+        if name.startswith("search") and page.locator("#search input").count():
             page.locator("#search input").fill("Interpol")
             page.locator(".pagefind-ui__result").first.wait_for(timeout=10_000)
             check("search results")

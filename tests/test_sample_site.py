@@ -56,7 +56,7 @@ def test_every_event_page_cites_and_links_a_source(sample):
         page = (out / "events" / event.id / "index.html").read_text()
         assert re.search(r'<sup class="cite" id="cite-1-1" data-pagefind-ignore>&#8288;<a href="#note-1"', page), event.id
         notes = page[page.index('<section class="notes"'):]
-        assert re.search(r'<li id="note-1">\s*<cite><a href="https?://', notes), event.id
+        assert re.search(r'<li id="note-1">\s*<cite(?: lang="[a-z-]+")?><a href="https?://', notes), event.id
 
 
 def test_every_figure_has_a_caption_and_a_credit_or_a_placeholder_label(sample):

@@ -191,9 +191,15 @@ def test_the_sample_index_holds_its_pages_text_without_note_numbers_dates_or_pla
         assert not [anchor for anchor in data["anchors"] if anchor["id"].startswith("cite-")], url
         event = events.get(url)
         if event:  # its text opens with its place or title; its date is shown apart
-            assert not text.startswith(event.date_text_opening_line) and "Topics:" not in text, url
+            assert not text.startswith(event.date_in(starts_line=True)) and "Topics:" not in text, url
             assert data["meta"]["date"] == event.date_text
             assert not [photo for photo in event.photos if photo.is_placeholder and photo.caption[:40] in text], url
+    # Belarusian pages have an index of their own, their dates in Belarusian
+    belarusian = {data["url"]: data for data in (json.loads(gzip.decompress(file.read_bytes()).removeprefix(b"pagefind_dcd"))
+                                                 for file in (out / "be" / "pagefind").rglob("*.pf_fragment"))}
+    assert len(belarusian) == len(published) and all(url.startswith("/be/") for url in belarusian)
+    picket = belarusian["/be/events/lyon-picket/"]
+    assert picket["meta"]["date"] == "3 кастрычніка 2021 г." and "Ліёне" in picket["content"]
 
 
 def test_a_shard_key_is_made_of_every_page_digest_and_how_pagefind_runs():

@@ -237,3 +237,14 @@ def test_the_preview_makes_its_search_index_apart_and_serves_it(fixture_site):
     body = b"".join(serve.preview_app(preview)({"PATH_INFO": "/pagefind/pagefind.js"}, lambda status, headers: said.append(status)))
     assert said == ["200 OK"] and body
     assert "Searching needs JavaScript" in (preview.project.out_dir / "search" / "index.html").read_text()
+
+
+def test_an_unknown_address_in_a_language_gets_that_languages_404_page(tmp_path):
+    from explainer.serve import _not_found_page
+
+    (tmp_path / "be").mkdir()
+    (tmp_path / "404.html").write_text("Page not found")
+    (tmp_path / "be" / "404.html").write_text("Старонка не знойдзена")
+    assert _not_found_page(tmp_path, "/be/events/nowhere/") == "Старонка не знойдзена".encode()
+    for elsewhere in ("/events/nowhere/", "/../be/x", "/" + "x" * 300 + "/y", "/"):
+        assert _not_found_page(tmp_path, elsewhere) == b"Page not found", elsewhere
