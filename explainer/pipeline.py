@@ -442,16 +442,23 @@ def _social_cards(project: Project, editions: dict[str, Site], cache: ImageCache
                 else cache.title_card(event.title, site.settings.title, event.id, cached_only=cached_only))
         return made and (made[0], str(made[1]), made[2])
 
-    keys = {(code, event.id): made_of(event, site) for code, site in editions.items() for event in site.events}
+    first = next(iter(editions.values()))
+
+    def shown_in(event: Event, site: Site) -> Site:
+        """The site whose title an event's card shows with its own: an event not yet translated keeps the first
+        language's card, its words and the site's title in one language."""
+        return first if event.language and event.language != site.settings.language else site
+
+    keys = {(code, event.id): made_of(event, shown_in(event, site)) for code, site in editions.items() for event in site.events}
     cards: dict[tuple[str, str], tuple[str, str, str] | None] = {}
     for code, site in editions.items():
         for event in site.events:
             remembered = known.get((code, event.id))
             cards[code, event.id] = (remembered[1] if remembered and remembered[0] == keys[code, event.id]
-                                     else card((event, site), cached_only=True))
-    missing = list({keys[code, event.id]: (event, site) for code, site in editions.items() for event in site.events
-                    if cards[code, event.id] is None}.values())  # one per photo, or per title in a language
-    made = dict(zip((keys[site.settings.language, event.id] for event, site in missing), map_forked(card, missing, workers)))
+                                     else card((event, shown_in(event, site)), cached_only=True))
+    missing = {keys[code, event.id]: (event, shown_in(event, site)) for code, site in editions.items() for event in site.events
+               if cards[code, event.id] is None}  # one per photo, or per title in a language
+    made = dict(zip(missing, map_forked(card, list(missing.values()), workers)))
     for name in cards:
         if cards[name] is None:
             cards[name] = made[keys[name]]
