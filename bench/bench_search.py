@@ -303,7 +303,7 @@ def fragment_urls(files: dict[str, Path]) -> dict[str, str]:
     urls = {}
     for path, file in files.items():
         if "/fragment/" in path:
-            fragment = json.loads(gzip.decompress(file.read_bytes()).removeprefix(b"pagefind_dcd"))
+            fragment = json.loads(gzip.decompress(Path(file).read_bytes()).removeprefix(b"pagefind_dcd"))
             urls[path.rpartition("/")[2].removesuffix(".pf_fragment")] = fragment["url"]
     return urls
 
