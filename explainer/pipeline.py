@@ -247,6 +247,8 @@ class _Build:
         fragments = Fragments(next(iter(editions.values())).settings.raw_html, self.caches.fragments)
         bytecode = jinja2.FileSystemBytecodeCache(str(_folder(self.project.cache_dir / "templates")))
         self.renderers, planned = {}, []
+        for stale in set(self.caches.calendar) - set(editions):  # a language the site no longer has (or a memo of old)
+            del self.caches.calendar[stale]
         for code, site in editions.items():
             menu = tuple(MenuItem(page.url, page.menu_label) for page in site.pages if not page.is_home)
             chrome = Chrome(site.settings, menu, assets, self.search, links if len(links) > 1 else ())

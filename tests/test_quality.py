@@ -452,13 +452,18 @@ def large_base_url(large_out):
     yield from served(large_out)
 
 
+def assert_valid_html(out: Path, pages: list[Path]) -> None:
+    """The Nu Html Checker read exactly these pages of `out` and found no error in them."""
+    checked, messages, returncode = run_nu_checker(*pages)
+    errors = [f"{page_name(out, m.get('url', '?'))}: {m.get('lastLine', '?')}: {m['message']}" for m in messages]
+    assert not errors, "The Nu Html Checker found errors:\n" + "\n".join(errors)
+    assert returncode == 0 and checked == {page.resolve() for page in pages}
+
+
 @pytest.mark.vnu
 def test_the_pages_of_a_large_site_are_valid_html(large_out):
     pages = [file_of(large_out, url) for url in LARGE_PAGE_TYPES.values()]
-    checked, messages, returncode = run_nu_checker(*pages)
-    errors = [f"{page_name(large_out, m.get('url', '?'))}: {m.get('lastLine', '?')}: {m['message']}" for m in messages]
-    assert not errors, "The Nu Html Checker found errors:\n" + "\n".join(errors)
-    assert returncode == 0 and checked == {page.resolve() for page in pages}
+    assert_valid_html(large_out, pages)
 
 
 @pytest.mark.browser
@@ -526,10 +531,7 @@ def photo_base_url(photo_out):
 def test_pages_whose_cards_show_photos_are_valid_html(photo_out):
     pages = [file_of(photo_out, url) for url in PHOTO_PAGE_TYPES.values()]
     assert all(page.read_text(encoding="utf-8").count('class="card-photo"') >= 1 for page in pages)
-    checked, messages, returncode = run_nu_checker(*pages)
-    errors = [f"{page_name(photo_out, m.get('url', '?'))}: {m.get('lastLine', '?')}: {m['message']}" for m in messages]
-    assert not errors, "The Nu Html Checker found errors:\n" + "\n".join(errors)
-    assert returncode == 0 and checked == {page.resolve() for page in pages}
+    assert_valid_html(photo_out, pages)
 
 
 @pytest.mark.browser
