@@ -56,7 +56,7 @@ def generator_version() -> str:
 
 def fingerprint(*values: object) -> str:
     """A digest of values as they compare: strings, numbers, dates, tuples, lists, dicts and dataclasses (their
-    compared fields; one with a `digest` of its own, made by `digest_of_fields`, stands for itself by it). Anything else is a TypeError, so that
+    compared fields; a `Digested` one stands for itself by its own digest). Anything else is a TypeError, so that
     what a page or a cached value is made of is always made of values."""
     parts: list[str] = []
     _encode(values, parts)
@@ -64,16 +64,15 @@ def fingerprint(*values: object) -> str:
 
 
 def _encode(value: object, out: list[str]) -> None:
-    encoder = _ENCODERS.get(type(value))
-    if encoder is None:
-        encoder = _ENCODERS[type(value)] = _encoder_for(type(value))
-    encoder(value, out)
+    (_ENCODERS.get(type(value)) or _encoder(type(value)))(value, out)
 
 
 def _encode_items(value: tuple | list, out: list[str]) -> None:
     out.append(f"t{len(value)}(")
+    encoders = _ENCODERS  # `_encode` written out: a page's inputs hold tens of items, a site's pages hundreds of thousands
     for item in value:
-        _encode(item, out)
+        encoder = encoders.get(type(item)) or _encoder(type(item))
+        encoder(item, out)
     out.append(")")
 
 
@@ -85,24 +84,32 @@ def _encode_dict(value: dict, out: list[str]) -> None:
     out.append(")")
 
 
+def _encode_fields(value: object, fields: tuple[str, ...], out: list[str]) -> None:
+    encoders = _ENCODERS
+    for name in fields:
+        item = getattr(value, name)
+        (encoders.get(type(item)) or _encoder(type(item)))(item, out)
+
+
+def _encoder(kind: type) -> Callable[[object, list[str]], None]:
+    encoder = _ENCODERS[kind] = _encoder_for(kind)
+    return encoder
+
+
 def _encoder_for(kind: type) -> Callable[[object, list[str]], None]:
     """How values of one kind are written out for `fingerprint` (found once per kind: a hot path)."""
     name = kind.__qualname__
     if dataclasses.is_dataclass(kind):
         fields = _compared_fields(kind)
-        # A field `digest` that is not compared nor given holds the digest of the other fields (see `model`).
-        has_digest = any(field.name == "digest" and not field.compare and not field.init for field in dataclasses.fields(kind))
 
         def encode_dataclass(value: object, out: list[str]) -> None:
-            digest = value.digest if has_digest else None
-            if digest:
-                out.append(f"#{name}:{digest};")
-                return
             out.append(f"c{name}(")
-            for field_name in fields:
-                _encode(getattr(value, field_name), out)
+            _encode_fields(value, fields, out)
             out.append(")")
-        return encode_dataclass
+
+        def encode_digested(value: Digested, out: list[str]) -> None:
+            out.append(f"#{name}:{value.digest};")
+        return encode_digested if issubclass(kind, Digested) else encode_dataclass
     if issubclass(kind, enum.Enum):
         return lambda value, out: out.append(f"e{name}.{value.name};")
     if issubclass(kind, str):  # Markup and other kinds of text: the kind tells how a template shows it
@@ -134,12 +141,25 @@ def _compared_fields(kind: type) -> tuple[str, ...]:
     return tuple(field.name for field in dataclasses.fields(kind) if field.compare)
 
 
-def digest_of_fields(value: object) -> str:
-    """A dataclass's own digest: the fingerprint of its compared fields (see `model`)."""
-    parts: list[str] = []
-    for name in _compared_fields(type(value)):
-        _encode(getattr(value, name), parts)
-    return hashlib.blake2b("".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+class Digested:
+    """A frozen dataclass that many pages show (an event, a source, a card): in fingerprints it stands for itself by
+    its `digest`, the fingerprint of its compared fields, worked out once, when first asked for, and pickled with it.
+
+    One kept in `.cache/` (an event, a source) is made `eager`: its digest is worked out as it is
+    made, and so kept with it, rather than in every build that asks.
+    """
+
+    eager = False
+
+    def __post_init__(self) -> None:
+        if self.eager:
+            self.digest  # noqa: B018 (worked out now, kept by the cached_property)
+
+    @functools.cached_property
+    def digest(self) -> str:
+        parts: list[str] = []
+        _encode_fields(self, _compared_fields(type(self)), parts)
+        return hashlib.blake2b("".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 # Records: pickled files that may be missing, cut short, garbled or made by other code ---------------------------------

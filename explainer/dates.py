@@ -200,11 +200,15 @@ class DateWords:
     def __init__(self, locale: str = "en", gettext: Callable[[str], str] | None = None) -> None:
         self.locale = locale
         self.gettext = gettext or (lambda message: message)
+        self._formatted: dict[tuple[dt.date, str], str] = {}  # a site shows the same months and days again and again
 
     def format(self, day: dt.date, pattern: str) -> str:
-        from babel.dates import format_date  # only once a date is shown: validation needs none
+        formatted = self._formatted.get((day, pattern))
+        if formatted is None:
+            from babel.dates import format_date  # only once a date is shown: validation needs none
 
-        return format_date(day, self.gettext(pattern), locale=self.locale)
+            formatted = self._formatted[day, pattern] = format_date(day, self.gettext(pattern), locale=self.locale)
+        return formatted
 
     def date(self, date: PartialDate, *, genitive: bool = False) -> str:
         """A date known to the day, the month or the year."""

@@ -2,15 +2,15 @@
 
 Positions (where in its file a value is written) are for messages, never shown to readers:
 they take no part in comparing values, nor in the fingerprints pages are keyed by. An event
-and a source carry their own `digest`, made from every other field as they are made, so the
-many pages that show one fingerprint it at once.
+and a source carry their own `digest` (see `cache.Digested`), made from every other field once,
+so the many pages that show one fingerprint it at once.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from .cache import digest_of_fields, fingerprint
+from .cache import Digested, fingerprint
 from .dates import DateWords, PartialDate, When
 from .problems import Position
 
@@ -68,8 +68,10 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class Source:
+class Source(Digested):
     """A publication that backs claims, from `data/sources.yaml` or written inline in an event."""
+
+    eager = True
 
     id: str
     title: str
@@ -82,10 +84,6 @@ class Source:
     language: str | None = None
     accessed: PartialDate | None = None
     note: str | None = None
-    digest: str = field(init=False, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "digest", digest_of_fields(self))
 
 
 @dataclass(frozen=True)
@@ -117,8 +115,10 @@ class Update:
 
 
 @dataclass(frozen=True)
-class Event:
+class Event(Digested):
     """One dated event of the timeline."""
+
+    eager = True
 
     id: str
     when: When
@@ -143,10 +143,6 @@ class Event:
     language: str = ""  # where the site has several languages (see `languages`): the one its words are in
     root: str = ""  # where the pages of the language it is shown in are: "", "/be"
     translated: bool = False  # its words are a translation's
-    digest: str = field(init=False, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "digest", digest_of_fields(self))
 
     @property
     def url(self) -> str:

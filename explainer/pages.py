@@ -25,7 +25,7 @@ from .dates import ENGLISH, DateWords
 from .images import ProcessedImage
 from .model import Event, Page, Settings, Site, Source
 from .problems import Position
-from .render import Card, Chrome, Link, Notes, Refs, Renderer, Thumbnail, group_timeline, page_path, pager, plain_text, tag_links
+from .render import Card, Chrome, Link, Notes, Refs, Renderer, Thumbnail, TimelineYear, group_timeline, page_path, pager, plain_text, tag_links
 from .validate import tag_slug
 
 LATEST_ON_HOME = 20  # on a large site the home page shows the newest events and a year index
@@ -533,6 +533,11 @@ class _Lookups:
                 tags.setdefault(tag_slug(tag), (tag, []))[1].append(event)
         return dict(sorted(tags.items(), key=lambda item: item[1][0].lower()))
 
+    @functools.cached_property
+    def timeline(self) -> list[TimelineYear]:
+        """The events by year and month (see `render.group_timeline`)."""
+        return group_timeline(self.site.events, self.words)
+
     def is_large(self) -> bool:
         return len(self.site.events) > self.site.settings.timeline_threshold
 
@@ -646,7 +651,7 @@ def _home(look: _Lookups, chrome: Chrome) -> PlannedPage:
     home = next((page for page in site.pages if page.is_home), None) or Page("index", site.settings.title, "", Position("content/index.md"))
     if look.is_large():
         latest = tuple(look.cards[event.id] for event in reversed(site.events[-LATEST_ON_HOME:]))
-        years = tuple((year.year, f"{site.settings.root}/years/{year.year}/", year.count) for year in group_timeline(site.events, look.words))
+        years = tuple((year.year, f"{site.settings.root}/years/{year.year}/", year.count) for year in look.timeline)
         return PlannedPage("index.html", home_page, HomeInputs(_narrative_inputs(look, chrome, home), latest, years))
     cards = tuple(look.cards[event.id] for event in site.events)
     return PlannedPage("index.html", home_page, HomeInputs(_narrative_inputs(look, chrome, home), cards, ()))
@@ -654,7 +659,7 @@ def _home(look: _Lookups, chrome: Chrome) -> PlannedPage:
 
 def _year_links(look: _Lookups) -> tuple[tuple[int, str], ...]:
     """Where each year's events are read: its page on a large site, else its place in the home page's timeline."""
-    years, root = group_timeline(look.site.events, look.words), look.site.settings.root
+    years, root = look.timeline, look.site.settings.root
     if look.is_large():
         return tuple((year.year, f"{root}/years/{year.year}/") for year in years)
     return tuple((year.year, f"{root}/#{year.anchor}") for year in years)
@@ -665,7 +670,7 @@ def _year_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
     over numbered pages."""
     if not look.is_large():
         return
-    years, most, root = group_timeline(look.site.events, look.words), look.site.settings.timeline_threshold, look.site.settings.root
+    years, most, root = look.timeline, look.site.settings.timeline_threshold, look.site.settings.root
     links = [NavLink(str(year.year), f"{root}/years/{year.year}/") for year in years]
     for number, year in enumerate(years):
         around = (links[number - 1] if number else None, links[number + 1] if number + 1 < len(years) else None)

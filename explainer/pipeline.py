@@ -1,6 +1,7 @@
 """The build, as a plan: load, validate, process images, plan the pages, render what changed, publish at once."""
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import shutil
@@ -373,6 +374,7 @@ def _url(path: str) -> str:
     return "/" + path.removesuffix("index.html")
 
 
+@functools.cache
 def _endonym(code: str) -> str:
     """A language's name in itself, as a language switcher shows it: "English", "Беларуская"."""
     from babel import Locale

@@ -19,7 +19,7 @@ import markdown
 from markupsafe import Markup
 
 from . import feeds, markup
-from .cache import FragmentStore, content_digest, digest_of_fields, fingerprint
+from .cache import Digested, FragmentStore, content_digest, fingerprint
 from .dates import ENGLISH, DateWords, PartialDate, Precision
 from .images import ProcessedImage
 from .model import Event, Photo, Settings, Source, Update
@@ -63,7 +63,7 @@ class LanguageLink:
 
 
 @dataclass(frozen=True)
-class Chrome:
+class Chrome(Digested):
     """What every page shows around its content: the site's settings (in the page's language) and menu, the
     addresses of the files the templates ask for by name (stylesheet, icon, script), whether the site has search,
     and the site's languages (none where it has one)."""
@@ -73,14 +73,10 @@ class Chrome:
     assets: tuple[tuple[str, str], ...]  # (path under assets/, its address)
     search: bool
     languages: tuple[LanguageLink, ...] = ()
-    digest: str = field(init=False, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "digest", digest_of_fields(self))
 
 
 @dataclass(frozen=True)
-class Link:
+class Link(Digested):
     """A link to another page, as pagers and neighbours show it."""
 
     url: str
@@ -96,7 +92,7 @@ class Thumbnail:
 
 
 @dataclass(frozen=True)
-class Card:
+class Card(Digested):
     """An event as lists show it, with the events its text links, the sources it cites (for its markers) and its
     first photo that is no placeholder."""
 
@@ -104,10 +100,6 @@ class Card:
     linked: tuple[Event, ...]
     sources: tuple[Source, ...]
     thumbnail: Thumbnail | None = None
-    digest: str = field(init=False, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "digest", digest_of_fields(self))
 
 
 class Refs:
