@@ -153,13 +153,16 @@ class Digested:
 
     def __post_init__(self) -> None:
         if self.eager:
-            self.digest  # noqa: B018 (worked out now, kept by the cached_property)
+            self.digest  # noqa: B018 (worked out now, kept in the instance's dict)
 
-    @functools.cached_property
+    @property
     def digest(self) -> str:
-        parts: list[str] = []
-        _encode_fields(self, _compared_fields(type(self)), parts)
-        return hashlib.blake2b("".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        digest = self.__dict__.get("_digest")  # frozen: set once, in the dict itself (no lock, unlike cached_property)
+        if digest is None:
+            parts: list[str] = []
+            _encode_fields(self, _compared_fields(type(self)), parts)
+            digest = self.__dict__["_digest"] = hashlib.blake2b("".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return digest
 
 
 # Records: pickled files that may be missing, cut short, garbled or made by other code ---------------------------------

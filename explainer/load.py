@@ -66,9 +66,9 @@ def content_files(root: Path, inputs: dict[str, str]) -> tuple[list[tuple[str, P
         files.append(("sources", root / "data/sources.yaml"))
     for kind, folder, suffixes in (("events", "data/events", (".yaml", ".yml")), ("entry", "content/events", (".md",)),
                                    ("page", "content", (".md",))):
-        found = _files(inputs, folder, suffixes)
-        files += [(kind, root / path) for path in found if translated_language(path) is None]
-        files += [(f"{kind} translation", root / path) for path in found if translated_language(path) is not None]
+        found = [(path, translated_language(path) is not None) for path in _files(inputs, folder, suffixes)]
+        files += [(kind, root / path) for path, translated in found if not translated]
+        files += [(f"{kind} translation", root / path) for path, translated in found if translated]
     problems += _not_read(inputs, "data", lambda name, is_folder: name in ("site.yaml", "sources.yaml", "events"),
                           "data/ holds site.yaml, sources.yaml and events/")
     problems += _not_read(inputs, "data/events", lambda name, is_folder: not is_folder and name.endswith((".yaml", ".yml")),
@@ -86,7 +86,7 @@ _TRANSLATION_NAME = re.compile(r"[^.]+\.([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.(?:m
 def translated_language(path: str) -> str | None:
     """The language a file translates its original into, as its name says (`lyon-picket.be.md`); None for an
     original."""
-    match = _TRANSLATION_NAME.fullmatch(PurePosixPath(path).name)
+    match = _TRANSLATION_NAME.fullmatch(path.rpartition("/")[2])
     return match[1] if match else None
 
 

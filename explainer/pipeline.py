@@ -165,8 +165,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, index:
         run = _Build(project, caches or Caches.load(project), drafts=drafts, search=search, index=search and index,
                      workers=workers or os.cpu_count() or 1,
                      progress=progress, stamp=stamp, gate=gate)
-        if owned:
-            gc.freeze()  # what the caches and the site hold lives as long as the build: the collector need not scan it
+        gc.freeze()  # what the caches hold lives as long as the build: the collector need not scan it (see `_settled`)
         try:
             try:
                 result = run.run(inputs)
@@ -177,8 +176,7 @@ def build(project: Project, *, drafts: bool = False, search: bool = True, index:
                 run.caches.save()
             return result
         finally:
-            if owned:
-                gc.unfreeze()
+            gc.unfreeze()  # what a preview keeps from this build, and drops at the next, can be collected again
 
 
 class _Build:
@@ -195,9 +193,11 @@ class _Build:
     def run(self, inputs: dict[str, str] | None) -> BuildResult:
         site, problems = self.load_and_validate(inputs)
         editions = {code: in_language(site, code) for code in site.settings.codes}  # the site in each of its languages
+        _settled()
         with _writing(self.project):
             images = self.images(site, editions)
             pages = self.plan(editions, images)
+            _settled()
             publication = Publication(self.project.out_dir, self.project.trees, [page.path for page in pages] + list(images.files),
                                       trust_output=self.caches.in_memory, notes=self.caches.notes)
             try:
@@ -345,6 +345,12 @@ class _Images:
         for url, file, digest in self.assets.values():
             files[url.removeprefix("/")] = (file, digest)
         return files
+
+
+def _settled() -> None:
+    """What the build made so far (the site, then its plan) lives as long as the build: the collector, which would
+    scan it again and again as the next stages make their many small objects, leaves it alone until the build ends."""
+    gc.freeze()
 
 
 @contextmanager

@@ -268,16 +268,16 @@ def test_an_event_carries_the_digest_of_all_it_says_but_not_where_it_is_written(
                    {"photos": (dataclasses.replace(photo, alt="other"),)}):
         assert dataclasses.replace(event, **change).digest != event.digest, change
     assert pickle.loads(pickle.dumps(event)).digest == event.digest
-    assert "digest" in vars(pickle.loads(pickle.dumps(event)))  # kept with it in .cache/, not worked out again
+    assert "_digest" in vars(pickle.loads(pickle.dumps(event)))  # kept with it in .cache/, not worked out again
 
 
 def test_a_card_is_digested_when_first_fingerprinted_and_stands_for_all_it_shows():
     event = Event("e", When(PartialDate(2021, 10)), "Title", "Summary.", ("s",), Position("data/events/a.yaml", 3, 3))
     source = Source("s", "A report", "Publisher", "https://example.org/a", Position("data/sources.yaml", 1, 3))
     card = Card(event, (), (source,))
-    assert "digest" not in vars(card)  # most cards of a large site are never fingerprinted in a build
+    assert "_digest" not in vars(card)  # most cards of a large site are never fingerprinted in a build
     assert fingerprint(card) == fingerprint(Card(event, (), (source,)))
-    assert "digest" in vars(card)
+    assert "_digest" in vars(card)
     assert fingerprint(Card(event, (), (dataclasses.replace(source, title="Another report"),))) != fingerprint(card)
     assert fingerprint(Card(dataclasses.replace(event, title="Other"), (), (source,))) != fingerprint(card)
     assert fingerprint(Link("/a/", "A")) != fingerprint(Link("/a/", "B")) and fingerprint(Link("/a/", "A")) != fingerprint(card)
