@@ -63,17 +63,18 @@ def _yaml_list(values: list[str]) -> str:
     return "[" + ", ".join(f'"{value}"' for value in values) + "]"
 
 
-def write_corpus(count: int, root: Path, seed: int = 2021) -> None:
-    """Write a site of `count` events under `root` (half YAML lists, half Markdown entries)."""
+def write_corpus(count: int, root: Path, seed: int = 2021, theme: Path = REPO) -> None:
+    """Write a site of `count` events under `root` (half YAML lists, half Markdown entries), with the templates,
+    stylesheets and scripts of the checkout at `theme`."""
     rng = random.Random(seed)
     if root.exists():
         shutil.rmtree(root)
     for folder in ("data/events", "content/events", "assets/images"):
         (root / folder).mkdir(parents=True)
-    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(theme / "templates", root / "templates")
     for folder in ("css", "js"):
-        shutil.copytree(REPO / "assets" / folder, root / "assets" / folder)
-    shutil.copy(REPO / "assets" / "favicon.svg", root / "assets" / "favicon.svg")
+        shutil.copytree(theme / "assets" / folder, root / "assets" / folder)
+    shutil.copy(theme / "assets" / "favicon.svg", root / "assets" / "favicon.svg")
     (root / "data" / "site.yaml").write_text(
         "title: Benchmark timeline\ndescription: A synthetic explainer for the benchmarks.\n"
         "base_url: https://bench.example.org\nlanguage: en\nauthor: Bench\nlicense: CC BY 4.0\n")
