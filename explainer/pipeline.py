@@ -34,6 +34,8 @@ MINIFIERS = {".css": rcssmin.cssmin, ".js": rjsmin.jsmin}
 PARALLEL_FILES_FROM = 200  # fewer files are read and checked faster in this process than workers start
 PARALLEL_PAGES_FROM = 16  # pages: even the few an edit changes are worth a worker (forking one takes milliseconds)
 CHUNK = 50  # pages at most that a worker claims at once
+PARALLEL_KEYS_FROM = 2000  # pages: below, fingerprinting them all takes less than forking a worker saves
+KEYS_CHUNK = 100  # pages whose keys go back from a worker in one piece
 
 
 @dataclass
@@ -266,8 +268,7 @@ class _Build:
     def render(self, pages: list[PlannedPage], publication: Publication) -> int:
         """Render the pages whose key changed (keeping the others as the output holds them); how many."""
         todo = []
-        for page in pages:
-            key = page.key(self.version)
+        for page, key in zip(pages, _page_keys(pages, self.version, self.workers)):
             if publication.live_key(page.path) == key:
                 publication.keep(page.path)
             else:
@@ -505,6 +506,15 @@ def _assets(project: Project, site: Site, cache: ImageCache, photos: set[str],
 
 
 # Pages ------------------------------------------------------------------------------------------------------------------
+
+
+def _page_keys(pages: list[PlannedPage], version: str, workers: int) -> list[str]:
+    """Each page's key (see `PlannedPage.key`), on every core for a large site: fingerprinting what ten thousand
+    pages are made of is most of planning them."""
+    if len(pages) < PARALLEL_KEYS_FROM:
+        workers = 1
+    chunks = [pages[start:start + KEYS_CHUNK] for start in range(0, len(pages), KEYS_CHUNK)]
+    return [key for keys in map_forked(lambda chunk: [page.key(version) for page in chunk], chunks, workers) for key in keys]
 
 
 def _rendered(todo: list[tuple[PlannedPage, str]], renderers: dict[str, Renderer], fragments: FragmentStore,

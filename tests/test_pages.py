@@ -38,3 +38,24 @@ def test_a_page_that_begins_with_the_publisher_the_page_before_ended_with_says_i
 def test_what_cites_a_source_is_counted_in_words_of_the_language(language, counts):
     r = Renderer(TEMPLATES, Fragments(False), language=language, catalogue=load_catalogue(TEMPLATES, language))
     assert [citing_count(r, *count) for count in [(5, 2), (1, 0), (0, 2), (1, 1), (21, 0), (12, 3)]] == counts
+
+
+def test_template_words_are_escaped_and_formatted_as_jinja_does_each_time_they_are_asked(tmp_path):
+    """The renderer's own `_` and `ngettext` (no call through the context) give what Jinja's i18n extension gives."""
+    (tmp_path / "t.html").write_text("{{ _('100%% sure') }}|{{ _('Hello %(name)s', name=who) }}|{{ _('100%% sure') }}|"
+                                     "{{ ngettext('%(num)d source', '%(num)d sources', n) }}")
+    renderer = Renderer(tmp_path, Fragments(False))
+    template = renderer.env.get_template("t.html")
+    assert template.render(who="<b>", n=1) == "100% sure|Hello &lt;b&gt;|100% sure|1 source"
+    assert template.render(who="A & B", n=3) == "100% sure|Hello A &amp; B|100% sure|3 sources"
+
+
+def test_page_keys_are_the_same_worked_out_on_several_processes_as_on_one():
+    from explainer.pipeline import PARALLEL_KEYS_FROM, _page_keys
+    from explainer.pages import PlannedPage, redirects_file, RedirectsInputs
+
+    pages = [PlannedPage(f"p{number}/index.html", redirects_file, RedirectsInputs((f"/a{number} /b 301",)))
+             for number in range(PARALLEL_KEYS_FROM + 150)]
+    keys = _page_keys(pages, "v1", 2)
+    assert keys == [page.key("v1") for page in pages]
+    assert len(set(keys)) == len(pages)
