@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
 import yaml
+from selectolax.lexbor import LexborHTMLParser
 
 from .cache import read_record, write_record
 from .images import IMAGE_SUFFIXES
@@ -328,28 +329,7 @@ def publishing_gate(today: dt.date, theme: str, store: Path, *, search: bool, st
     return gate
 
 
-class _PageLinks(HTMLParser):
-    """The internal links of one page, with their positions, and its element ids."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[tuple[str, int, int]] = []
-        self.ids: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        line, col = self.getpos()
-        attributes = {name: value or "" for name, value in attrs}
-        if "id" in attributes:
-            self.ids.add(attributes["id"])
-        for name in ("href", "src"):
-            if attributes.get(name, "").startswith(("/", "#")) and not attributes[name].startswith("//"):
-                self.links.append((sys.intern(attributes[name]), line, col + 1))  # pages share most links: kept once
-        for candidate in attributes.get("srcset", "").split(","):
-            if candidate.strip().startswith("/"):
-                self.links.append((sys.intern(candidate.split()[0]), line, col + 1))
-
-
-PageLinks = tuple[list[tuple[str, int, int]], set[str]]  # a page's internal links (href, line, column), and its ids
+PageLinks = tuple[list[str], set[str]]  # a page's internal links, in order, and its element ids
 
 
 def broken_links(out_dir: Path, digests: Mapping[str, str | None] | None = None, store: Path | None = None, *,
@@ -361,6 +341,9 @@ def broken_links(out_dir: Path, digests: Mapping[str, str | None] | None = None,
     to is kept there by the page's digest, for the next check. `locate(path)` says where a
     file is, when not in `out_dir`; links to paths starting with `made_later` (files made
     after this check, such as the search index) count as leading somewhere.
+
+    Pages are read with an HTML5 parser (Lexbor's), which knows no line numbers; a page with
+    a link that leads nowhere is read again, slowly, to place each such link on its line.
     """
     files = digests if digests is not None else _files_in(out_dir)
     locate = locate or (lambda path: out_dir / path)
@@ -369,14 +352,19 @@ def broken_links(out_dir: Path, digests: Mapping[str, str | None] | None = None,
     pages = {page: known[files[page]] for page in html_pages if files[page] in known}
     pages.update(_read_links([page for page in html_pages if page not in pages], locate))
 
+    def fault(page: str, href: str) -> str | None:
+        target, anchor = _target(files, page, href)
+        if target is None and not (made_later and href.lstrip("/").startswith(made_later)):
+            return f'link to "{href}" leads to no page of the site'
+        if target and anchor and target.endswith(".html") and anchor not in pages[target][1]:
+            return f'link to "{href}": the page has no element with id "{anchor}"'
+        return None
+
     problems = []
     for page in html_pages:
-        for href, line, col in pages[page][0]:
-            target, anchor = _target(files, page, href)
-            if target is None and not (made_later and href.lstrip("/").startswith(made_later)):
-                problems.append(Problem(Position(page, line, col), f'link to "{href}" leads to no page of the site', "warning"))
-            elif target and anchor and target.endswith(".html") and anchor not in pages[target][1]:
-                problems.append(Problem(Position(page, line, col), f'link to "{href}": the page has no element with id "{anchor}"', "warning"))
+        if any(fault(page, href) for href in pages[page][0]):
+            problems += [Problem(Position(page, line, col), message, "warning")
+                         for href, line, col in _placed_links(locate(page)) if (message := fault(page, href))]
     if store and digests is not None:
         write_record(store, {files[page]: links for page, links in pages.items()})
     return problems
@@ -389,17 +377,50 @@ READ_CHUNK = 100  # pages a worker reads at once
 def _read_links(pages: list[str], locate: Callable[[str], Path]) -> dict[str, PageLinks]:
     """What each page links to and its ids, read from its file (on every core when there are many)."""
     def read(chunk: list[str]) -> list[PageLinks]:
-        found = []
-        for page in chunk:
-            parser = _PageLinks()
-            parser.feed(locate(page).read_text(encoding="utf-8"))
-            found.append((parser.links, parser.ids))
-        return found
+        return [page_links(locate(page).read_bytes()) for page in chunk]
 
     workers = (os.cpu_count() or 1) if len(pages) >= READ_APART_FROM else 1
     chunks = [pages[start:start + READ_CHUNK] for start in range(0, len(pages), READ_CHUNK)]
     read_links = [links for found in map_forked(read, chunks, workers) for links in found]
     return dict(zip(pages, read_links))
+
+
+def page_links(html: bytes | str) -> PageLinks:
+    """The internal links of a page (of its `href`, `src` and `srcset` attributes), in order, and its element ids."""
+    links, ids = [], set()
+    for element in LexborHTMLParser(html).root.traverse():
+        attributes = element.attributes
+        if attributes:
+            links += _internal(attributes)
+            if attributes.get("id") is not None:
+                ids.add(attributes["id"])
+    return links, ids
+
+
+def _internal(attributes: Mapping[str, str | None]) -> list[str]:
+    """The internal links among an element's attributes, each kept once for all pages (they share most links)."""
+    found = []
+    for name in ("href", "src"):
+        value = attributes.get(name) or ""
+        if value.startswith(("/", "#")) and not value.startswith("//"):
+            found.append(sys.intern(value))
+    for candidate in (attributes.get("srcset") or "").split(","):
+        if candidate.strip().startswith("/"):
+            found.append(sys.intern(candidate.split()[0]))
+    return found
+
+
+def _placed_links(page: Path) -> list[tuple[str, int, int]]:
+    """Each internal link of a page with its line and column, read with the standard library's parser, which
+    tells where each tag starts (slower than `page_links`: for the few pages with a fault)."""
+    class Placed(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            line, col = self.getpos()
+            placed.extend((href, line, col + 1) for href in _internal(dict(attrs)))
+
+    placed: list[tuple[str, int, int]] = []
+    Placed(convert_charrefs=True).feed(page.read_text(encoding="utf-8"))
+    return placed
 
 
 def _files_in(out_dir: Path) -> dict[str, str | None]:
