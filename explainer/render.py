@@ -15,11 +15,12 @@ from itertools import groupby
 from pathlib import Path
 
 import jinja2
+import jinja2.ext
 import markdown
 from markupsafe import Markup
 
 from . import feeds, markup
-from .cache import Digested, FragmentStore, content_digest, fingerprint
+from .cache import Digested, FragmentStore, content_digest, fingerprint, generator_version
 from .dates import ENGLISH, DateWords, PartialDate, Precision
 from .images import ProcessedImage
 from .model import Event, Photo, Settings, Source, Update
@@ -343,13 +344,13 @@ class Renderer:
         self.words = DateWords(language, self._)
         self.env = _Environment(
             loader=jinja2.FileSystemLoader(templates),
-            bytecode_cache=bytecode_cache,
+            bytecode_cache=_InLanguage(bytecode_cache, language, translations) if bytecode_cache else None,
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             auto_reload=False,  # a renderer lives for one build: its templates do not change under it
-            extensions=["jinja2.ext.i18n"],
+            extensions=["jinja2.ext.i18n", _FixedWords],
         )
         self.env.install_gettext_translations(translations, newstyle=True)
         self.env.globals.update(_fast_gettext(translations))
@@ -497,6 +498,69 @@ class _Environment(jinja2.Environment):
 
     def make_globals(self, d: dict | None) -> dict:
         return {**self.globals, **(d or {})}
+
+
+class _FixedWords(jinja2.ext.Extension):
+    """Compiles `_("a fixed message")`, a message without values, into the template as its translation, so that a
+    page asks for none of them as it renders (some twenty a page): `_("Sources")` is read as `"Джэрэлы"|safe`,
+    which Jinja folds into the template's text. The translation is the renderer's `_` (see `_fast_gettext`), set
+    before any template loads; the compiled template then holds one language's words (see `_InLanguage`).
+
+    A template that binds the name `_` itself (`{% set _ = ... %}`, `{% for _, x in ... %}`, an import as `_`)
+    has none of its calls compiled: there, `_` may not be the catalogue's."""
+
+    def filter_stream(self, stream: jinja2.lexer.TokenStream) -> Iterable[jinja2.lexer.Token]:
+        tokens = list(stream)
+        calls = [index for index, token in enumerate(tokens) if token.test("name:_") and not _after_dot(tokens, index)]
+        if not all(_fixed_call(tokens, index) or _call(tokens, index) for index in calls):
+            return tokens
+        translate = self.environment.globals["_"]
+        folded: list[jinja2.lexer.Token] = []
+        skip = 0
+        for index, token in enumerate(tokens):
+            if skip:
+                skip -= 1
+            elif index in calls and _fixed_call(tokens, index):
+                message = tokens[index + 2]
+                folded += [jinja2.lexer.Token(token.lineno, "string", str(translate(message.value))),
+                           jinja2.lexer.Token(token.lineno, "pipe", "|"), jinja2.lexer.Token(token.lineno, "name", "safe")]
+                skip = 3
+            else:
+                folded.append(token)
+        return folded
+
+
+def _after_dot(tokens: list[jinja2.lexer.Token], index: int) -> bool:
+    return index > 0 and tokens[index - 1].type == "dot"
+
+
+def _call(tokens: list[jinja2.lexer.Token], index: int) -> bool:
+    return index + 1 < len(tokens) and tokens[index + 1].type == "lparen"
+
+
+def _fixed_call(tokens: list[jinja2.lexer.Token], index: int) -> bool:
+    """`_("...")`: a call of `_` with one string and nothing else."""
+    return index + 3 < len(tokens) and [token.type for token in tokens[index + 1:index + 4]] == ["lparen", "string", "rparen"]
+
+
+class _InLanguage(jinja2.BytecodeCache):
+    """A bytecode cache of templates compiled in one language: the key of each template holds the language, its
+    catalogue's words (compiled in by `_FixedWords`) and the generator's version (which compiles them), besides the
+    template's name. Jinja itself checks the template's text."""
+
+    def __init__(self, inner: jinja2.BytecodeCache, language: str, translations: gettext.NullTranslations) -> None:
+        catalogue = getattr(translations, "_catalog", {})  # what GNUTranslations read; NullTranslations has none
+        self.inner = inner
+        self.words = fingerprint(generator_version(), language, sorted((repr(key), value) for key, value in catalogue.items()))
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return fingerprint(self.inner.get_cache_key(name, filename), self.words)
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.inner.load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.inner.dump_bytecode(bucket)
 
 
 def _asset_lookup(asset_urls: dict[str, str]) -> Callable[[str], str]:

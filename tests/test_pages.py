@@ -50,6 +50,39 @@ def test_template_words_are_escaped_and_formatted_as_jinja_does_each_time_they_a
     assert template.render(who="A & B", n=3) == "100% sure|Hello A &amp; B|100% sure|3 sources"
 
 
+def test_a_fixed_message_is_compiled_in_as_its_translation_and_reads_as_the_catalogue_gives_it(tmp_path):
+    (tmp_path / "t.html").write_text("{{ _('Sources') }}|{{ _('A & <b>') }}|{{ _('100%% sure') }}|{% set x = _('Sources') %}"
+                                     "{{ x|length }}|{{ site._('Sources') }}")
+    site = {"_": lambda message: "attribute, not the catalogue"}
+    renderer = Renderer(tmp_path, Fragments(False), language="be", catalogue=load_catalogue(TEMPLATES, "be"))
+    code = renderer.env.compile("<h2>{{ _('Sources') }}</h2>", raw=True)
+    assert "<h2>Крыніцы</h2>" in code and "context.call" not in code  # the page's text: no call as it renders
+    # as Jinja's i18n would give them: a translation is markup (not escaped), `%%` is one `%`
+    assert renderer.env.get_template("t.html").render(site=site) == "Крыніцы|A & <b>|100% sure|7|attribute, not the catalogue"
+
+
+def test_a_template_that_binds_the_name_underscore_has_its_messages_asked_for_as_it_renders(tmp_path):
+    (tmp_path / "t.html").write_text("{{ _('Sources') }}{% for _ in [1] %}{% endfor %}")
+    (tmp_path / "u.html").write_text("{% set _ = shout %}{{ _('Sources') }}")
+    renderer = Renderer(tmp_path, Fragments(False), language="be", catalogue=load_catalogue(TEMPLATES, "be"))
+    assert renderer.env.get_template("t.html").render() == "Крыніцы"
+    assert renderer.env.get_template("u.html").render(shout=str.upper) == "SOURCES"
+
+
+def test_templates_compiled_in_one_language_are_never_read_from_the_bytecode_cache_in_another(tmp_path):
+    import jinja2
+
+    (tmp_path / "t.html").write_text("{{ _('Sources') }}")
+    bytecode = jinja2.FileSystemBytecodeCache(str(tmp_path))
+    made = {language: Renderer(tmp_path, Fragments(False), bytecode, language=language,
+                               catalogue=load_catalogue(TEMPLATES, language)).env.get_template("t.html").render()
+            for language in ("en", "be", "en")}
+    assert made == {"en": "Sources", "be": "Крыніцы"}
+    assert len(list(tmp_path.glob("__jinja2_*"))) == 2  # one compiled template per language
+    again = Renderer(tmp_path, Fragments(False), bytecode, language="be", catalogue=load_catalogue(TEMPLATES, "be"))
+    assert again.env.get_template("t.html").render() == "Крыніцы"
+
+
 def test_page_keys_are_the_same_worked_out_on_several_processes_as_on_one():
     from explainer.pipeline import PARALLEL_KEYS_FROM, _page_keys
     from explainer.pages import PlannedPage, redirects_file, RedirectsInputs
