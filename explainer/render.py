@@ -292,17 +292,19 @@ def catalogue_path(templates: Path, language: str) -> Path:
 
 def _fast_gettext(translations: gettext.NullTranslations) -> dict[str, Callable]:
     """Jinja's newstyle `_`, `gettext` and `ngettext` over a catalogue, as the i18n extension makes them for templates
-    that always escape (ours: no `autoescape` block), without its three calls through the context per message;
-    a message without values is looked up once. A page asks for some thirty."""
+    that always escape (ours: no `autoescape` block), without its three calls through the context per message.
+    Each message is looked up once; one whose values are all whole numbers, which need no escaping, is formatted
+    as a string (a page's notes label each link back to a citation with two numbers). Messages without values
+    are mostly compiled into the templates (see `_FixedWords`)."""
     known: dict[str, Markup] = {}
 
     def gettext_(message: str, **variables: object) -> Markup:
-        if variables:
-            return Markup(translations.gettext(message)) % variables
         found = known.get(message)
         if found is None:
-            found = known[message] = Markup(translations.gettext(message)) % {}
-        return found
+            found = known[message] = Markup(translations.gettext(message))
+        if all(type(value) is int for value in variables.values()):
+            return Markup(str.__mod__(found, variables))
+        return found % variables
 
     def ngettext_(singular: str, plural: str, number: int, **variables: object) -> Markup:
         variables.setdefault("num", number)

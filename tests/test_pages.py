@@ -43,11 +43,12 @@ def test_what_cites_a_source_is_counted_in_words_of_the_language(language, count
 def test_template_words_are_escaped_and_formatted_as_jinja_does_each_time_they_are_asked(tmp_path):
     """The renderer's own `_` and `ngettext` (no call through the context) give what Jinja's i18n extension gives."""
     (tmp_path / "t.html").write_text("{{ _('100%% sure') }}|{{ _('Hello %(name)s', name=who) }}|{{ _('100%% sure') }}|"
-                                     "{{ ngettext('%(num)d source', '%(num)d sources', n) }}")
+                                     "{{ ngettext('%(num)d source', '%(num)d sources', n) }}|"
+                                     "{{ _('Note %(n)s of %(m)d, 100%%', n=n, m=n + 1) }}|{{ _('Note %(n)s', n=who) }}")
     renderer = Renderer(tmp_path, Fragments(False))
     template = renderer.env.get_template("t.html")
-    assert template.render(who="<b>", n=1) == "100% sure|Hello &lt;b&gt;|100% sure|1 source"
-    assert template.render(who="A & B", n=3) == "100% sure|Hello A &amp; B|100% sure|3 sources"
+    assert template.render(who="<b>", n=1) == "100% sure|Hello &lt;b&gt;|100% sure|1 source|Note 1 of 2, 100%|Note &lt;b&gt;"
+    assert template.render(who="A & B", n=3) == "100% sure|Hello A &amp; B|100% sure|3 sources|Note 3 of 4, 100%|Note A &amp; B"
 
 
 def test_a_fixed_message_is_compiled_in_as_its_translation_and_reads_as_the_catalogue_gives_it(tmp_path):
