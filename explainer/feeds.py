@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -378,15 +378,19 @@ def vevent(settings: Settings, event: Event, summary: str, stamp: str, words: Da
     return lines
 
 
-def calendar(settings: Settings, events: list[tuple[Event, str]], updated: dt.date | None, memo: dict | None = None,
-             words: DateWords = ENGLISH) -> bytes:
+def calendar(settings: Settings, events: Iterable[Event], summary_of: EventText, updated: dt.date | None,
+             memo: dict | None = None, words: DateWords = ENGLISH) -> bytes:
     """An iCalendar file (`/calendar.ics`) of the events known to the day, and of expected events within their window.
 
-    `events`: each event with its summary as plain text. Events known only to the month or
-    year that are not expected are left out: a calendar cannot show them without inventing a
+    `summary_of(event)`: its summary as plain text. Events known only to the month or year
+    that are not expected are left out: a calendar cannot show them without inventing a
     day. `updated`: the day the content last changed, each event's DTSTAMP. `memo`, kept by
     the caller between builds, holds each event's folded text by the fingerprint of what it
-    is made of, so a site of thousands of events is not written out again for one changed entry.
+    is made of, so a site of thousands of events is not written out again for one changed
+    entry. The summary stands in that fingerprint by the event's own text: the caller keeps
+    the memo only as long as it turns that text into the same summary (one generator version,
+    the site's settings being in the key), and a summary is worked out only for an event the
+    memo does not hold.
     """
     stamp = f"{ical_date(updated or EPOCH)}T000000Z"
     head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//explainer//{ical_text(settings.title)}//EN",
@@ -395,12 +399,12 @@ def calendar(settings: Settings, events: list[tuple[Event, str]], updated: dt.da
     known = dict(memo or {})
     used: dict = {}
     blocks = ["".join(fold(line) + "\r\n" for line in head)]
-    for event, summary in events:
+    for event in events:
         if in_calendar(event):
-            key = fingerprint(settings, event, summary, stamp, words.locale, calendar_summary(event, words))  # what `vevent` shows
+            key = fingerprint(settings, event, stamp, words.locale, calendar_summary(event, words))  # what `vevent` shows
             block = known.get(key)
             if block is None:
-                block = "".join(fold(line) + "\r\n" for line in vevent(settings, event, summary, stamp, words))
+                block = "".join(fold(line) + "\r\n" for line in vevent(settings, event, summary_of(event), stamp, words))
             blocks.append(block)
             used[key] = block
     blocks.append("END:VCALENDAR\r\n")

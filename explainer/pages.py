@@ -464,8 +464,7 @@ class CalendarInputs:
 
 def calendar_file(r: Renderer, p: CalendarInputs) -> bytes:
     """Events known to the day, and expected ones over their window, as iCalendar."""
-    return feeds.calendar(p.settings, [(event, r.summary_text(event)) for event in p.events if feeds.in_calendar(event)],
-                          p.updated, r.calendar_memo, r.words)
+    return feeds.calendar(p.settings, p.events, r.summary_text, p.updated, r.calendar_memo, r.words)
 
 
 @dataclass(frozen=True)

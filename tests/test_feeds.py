@@ -175,10 +175,16 @@ def test_json_feed_keeps_non_ascii_as_utf8(site, html_of, summary_of):
 # Calendar
 
 
-def calendar_of(site, events=None, memo=None):
-    """The calendar of the site's events (or of these), each described by its summary's first words."""
+def calendar_of(site, events=None, memo=None, summarised=None):
+    """The calendar of the site's events (or of these), each described by its summary's first words (the ids of
+    those whose summary was asked for added to `summarised`)."""
     events = site.events if events is None else events
-    return feeds.calendar(site.settings, [(event, event.summary.split("[@")[0]) for event in events], updated(site), memo)
+
+    def summary_of(event):
+        if summarised is not None:
+            summarised.append(event.id)
+        return event.summary.split("[@")[0]
+    return feeds.calendar(site.settings, events, summary_of, updated(site), memo)
 
 
 def ics(site, events=None):
@@ -224,11 +230,16 @@ def test_day_events_are_all_day_or_at_their_floating_time(site):
 
 
 def test_what_the_calendar_remembers_of_each_event_makes_the_same_bytes_and_follows_every_change(site):
-    memo = {}
+    memo, summarised = {}, []
     first = calendar_of(site, memo=memo)
-    assert memo and calendar_of(site, memo=memo) == first
+    assert memo and calendar_of(site, memo=memo, summarised=summarised) == first
+    assert summarised == []  # what the memo holds needs no summary worked out
     retitled = replace_event(site, "detained", title="Police detain an activist at home")
-    assert calendar_of(retitled, memo=memo) == calendar_of(retitled) != first
+    assert calendar_of(retitled, memo=memo, summarised=summarised) == calendar_of(retitled) != first
+    assert summarised == ["detained"]
+    summary = replace_event(retitled, "detained", summary="Police detain a second activist.")
+    assert calendar_of(summary, memo=memo) == calendar_of(summary) != calendar_of(retitled)
+    assert b"Police detain a second activist." in calendar_of(summary, memo=memo)
 
 
 def test_events_without_a_known_day_are_left_out_unless_expected(site):
