@@ -12,7 +12,9 @@ indexes the searchable pages, event pages and narrative pages (those with a
 - with `--browser`, in Chromium over a local server, what a search costs readers with one index
   (Pagefind's command line) and with the shards: requests and bytes of a first search from the
   search page with the query in its address, and seconds to the first results with the CPU
-  slowed 4x (median of three); and the ranking: for 20 queries of words from the corpus, the
+  slowed 4x, then also over a slow phone network (`PHONE_NETWORK`: 150 ms round trips, 1.6 Mbit/s
+  down, Lighthouse's mobile profile), over HTTP/1.1 and over HTTP/2 as Netlify serves it
+  (bench/h2_server.mjs, on Node), each the median of three; and the ranking: for 20 queries of words from the corpus, the
   overlap of the top 10 URLs, and how far down the one index ranks the shards' top 10.
 
 `--zipf PAGES` compares the rankings again on generated pages of Zipf-distributed words, whose
@@ -56,6 +58,11 @@ QUERIES = ["interpol", "extradition", "lyon", "asylum visa", "minister", "warsaw
            "release", "commission review", "database cooperation", "topic 123", "evidence witness", "vilnius",
            "topic 142 airport"]
 COST_QUERIES = ["lyon", "interpol", "asylum visa", "topic 123"]
+# Chrome's "Slow 4G", as Lighthouse's mobile audit throttles: latency in ms, throughput in bytes per second. Over
+# HTTP/1.1 a browser sends six requests to a host at a time, each waiting a round trip; over HTTP/2, as Netlify
+# serves, all at once: many small requests cost more over the first. Searches are timed over both.
+PHONE_NETWORK = {"offline": False, "latency": 150, "downloadThroughput": 1_600_000 / 8, "uploadThroughput": 750_000 / 8}
+TIMED = 3  # timed searches of each kind: the median is printed
 EDITS = 3  # pages edited, and titles changed, one after another: the median is printed
 
 
@@ -176,7 +183,7 @@ def index_figures(pages: dict[str, bytes], scratch: Path, row: dict) -> dict[str
 # --- Readers ---------------------------------------------------------------------------------------
 
 class Overlay(SimpleHTTPRequestHandler):
-    """The built site, with its pagefind/ folder and search script as the variant under test has them; it logs
+    """The built site, with its pagefind/ folder and search page as the variant under test has them; it logs
     (path, bytes) of every response."""
 
     site: Path
@@ -186,8 +193,6 @@ class Overlay(SimpleHTTPRequestHandler):
     def translate_path(self, path: str) -> str:
         relative = path.split("?", 1)[0].lstrip("/")
         relative = relative + "index.html" if relative.endswith("/") or not relative else relative
-        if re.fullmatch(r"js/search\.[0-9a-f]+\.js", relative):
-            relative = "js/search.js"
         if relative in self.files:
             return str(self.files[relative])
         return "/nonexistent" if relative.startswith("pagefind/") else str(self.site / relative)
@@ -215,44 +220,73 @@ def served(site: Path, files: dict[str, Path]):
         server.shutdown()
 
 
+@contextlib.contextmanager
+def served_over_http2(site: Path, files: dict[str, Path], scratch: Path):
+    """The site as `served` serves it, over HTTP/2 and TLS (a certificate of its own), as Netlify serves it: by
+    bench/h2_server.mjs, on Node."""
+    key, cert, overlay = scratch / "h2-key.pem", scratch / "h2-cert.pem", scratch / "h2-overlay.json"
+    if not cert.exists():
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                       check=True, capture_output=True)
+    overlay.write_text(json.dumps({path: str(file) for path, file in files.items()}))
+    server = subprocess.Popen(["node", str(REPO / "bench" / "h2_server.mjs"), str(site), str(overlay), str(key), str(cert)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        port = json.loads(server.stdout.readline())["port"]
+        log: list = []
+        threading.Thread(target=lambda: [log.append(tuple(json.loads(line))) for line in server.stdout], daemon=True).start()
+        yield f"https://127.0.0.1:{port}", log
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def variants(site: Path, one_index: Path, shards: dict[str, tuple[Path, str]], scratch: Path) -> dict[str, dict[str, Path]]:
-    """Path -> file of what differs between the site with one index (as before shards) and with shards."""
-    script = (REPO / "assets" / "js" / "search.js").read_text()
-    before = scratch / "search-before.js"
-    before.write_text(script.replace('bundlePath: "/pagefind/shards/", ', ""))
-    assert before.read_text() != script, "search.js no longer names the shards' bundle path as this benchmark expects"
+    """Path -> file of what differs between the site with one index (as before shards: the search page's box reads
+    Pagefind's bundle at /pagefind/) and with shards (the box reads the API over all shards, as built)."""
+    page = (site / "search" / "index.html").read_text(encoding="utf-8")
+    before = scratch / "search-one-index.html"
+    before.write_text(page.replace('data-bundle="/pagefind/shards/"', 'data-bundle="/pagefind/"'), encoding="utf-8")
+    assert before.read_text(encoding="utf-8") != page, "the search page no longer names the shards' bundle as this benchmark expects"
     one = {f"pagefind/{path.relative_to(one_index).as_posix()}": path for path in one_index.rglob("*") if path.is_file()}
-    return {"one index": {**one, "js/search.js": before},
-            "shards": {**{path: file for path, (file, _) in shards.items()}, "js/search.js": REPO / "assets" / "js" / "search.js"}}
+    return {"one index": {**one, "search/index.html": before},
+            "shards": {path: file for path, (file, _) in shards.items()}}
 
 
-def reader_figures(site: Path, files: dict[str, dict[str, Path]], row: dict) -> None:
+def reader_figures(site: Path, files: dict[str, dict[str, Path]], row: dict, scratch: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for name, overlay in files.items():
-            with served(site, overlay) as (base, log):
+            with served(site, overlay) as (base, log), served_over_http2(site, overlay, scratch) as (secure, _):
                 for query in COST_QUERIES:
-                    seconds = []
-                    for attempt in range(4):
-                        log.clear()
-                        seconds.append(first_results(browser, f"{base}/search/?q={query}", cpu=4 if attempt else 1))
-                        time.sleep(0.2)
-                        if not attempt:
-                            index = [size for path, size in log if path.startswith("/pagefind/")]
-                            row[f"{name}: '{query}'"] = [len(log), sum(size for _, size in log) / 1000, len(index), sum(index) / 1000]
-                    row[f"{name}: '{query}'"].append(statistics.median(seconds[1:]))
+                    log.clear()
+                    first_results(browser, f"{base}/search/?q={query}", cpu=1)
+                    index = [size for path, size in log if path.startswith("/pagefind/")]
+                    row[f"{name}: '{query}'"] = [len(log), sum(size for _, size in log) / 1000, len(index), sum(index) / 1000]
+                    for origin, network in ((base, None), (base, PHONE_NETWORK), (secure, PHONE_NETWORK)):
+                        seconds = []
+                        for _ in range(TIMED):
+                            time.sleep(0.2)
+                            seconds.append(first_results(browser, f"{origin}/search/?q={query}", cpu=4, network=network))
+                        row[f"{name}: '{query}'"].append(statistics.median(seconds))
         row["ranking"] = ranking(browser, site, files)
         browser.close()
 
 
-def first_results(browser, url: str, cpu: int) -> float:
-    """Seconds from opening the search page with a query in its address to its results shown, in a new browser."""
-    context = browser.new_context(viewport={"width": 360, "height": 740})
+def first_results(browser, url: str, cpu: int, network: dict | None = None) -> float:
+    """Seconds from opening the search page with a query in its address to its results shown, in a new browser
+    context (nothing cached), its CPU `cpu` times slower, over `network` (Chrome's throttling) if given."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, ignore_https_errors=True)  # HTTP/2: our own certificate
     page = context.new_page()
+    devtools = context.new_cdp_session(page)
     if cpu > 1:
-        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": cpu})
+        devtools.send("Emulation.setCPUThrottlingRate", {"rate": cpu})
+    if network:
+        devtools.send("Network.enable")
+        devtools.send("Network.emulateNetworkConditions", network)
     started = time.perf_counter()
     page.goto(url)
     page.wait_for_selector(".pagefind-ui__result-link", timeout=120_000)
@@ -358,7 +392,7 @@ def measure(site: Path, scratch: Path, browser: bool) -> dict:
     one_index = command_line(pages, scratch, row)
     shards = index_figures(pages, scratch, row)
     if browser:
-        reader_figures(site, variants(site, one_index, shards, scratch), row)
+        reader_figures(site, variants(site, one_index, shards, scratch), row, scratch)
     return row
 
 
@@ -381,9 +415,10 @@ def report(site: Path, row: dict) -> None:
     costs = [(name, value) for name, value in row.items() if isinstance(value, list) and name != "ranking"]
     if costs:
         print(f"\n  {'a first search, from the page with ?q=':<44}{'requests':>9}{'KB':>8}{'index req':>10}{'index KB':>9}"
-              f"{'s, CPU/4':>9}")
-        for name, (requests, size, index_requests, index_size, seconds) in costs:
-            print(f"  {name:<44}{requests:>9}{size:>8.0f}{index_requests:>10}{index_size:>9.0f}{seconds:>9.2f}")
+              f"{'s, CPU/4':>9}{'+ slow 4G':>10}{'+ HTTP/2':>9}")
+        for name, (requests, size, index_requests, index_size, seconds, on_phone, over_http2) in costs:
+            print(f"  {name:<44}{requests:>9}{size:>8.0f}{index_requests:>10}{index_size:>9.0f}{seconds:>9.2f}{on_phone:>10.2f}"
+                  f"{over_http2:>9.2f}")
     if "ranking" in row:
         report_ranking(row["ranking"])
 
