@@ -14,6 +14,8 @@ under its number, with the key it was made from: a digest of every (URL, digest 
 holds, the Pagefind version, the language and the settings Pagefind runs with. It is used again
 only when that key is the key of the shard now and its files are all there as made; any other
 entry is made again. A page is read only when its HTML is not the HTML recorded with its shard.
+Each bundle is made the same bytes for the same pages (`stable_bundle`), so a shard kept in the
+cache is the shard a clean build makes.
 
 Published, under pagefind/: shard 0 at the root, with Pagefind's scripts, as one whole Pagefind
 bundle (search works, on that shard's pages, with Pagefind's own scripts alone); the other
@@ -25,6 +27,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import gzip
 import hashlib
 import importlib.metadata
 import json
@@ -39,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
+import cbor2
 from pagefind.service import get_executable
 
 from .cache import content_digest, write_atomic
@@ -59,6 +63,8 @@ IN_FLIGHT = 32  # pages sent to Pagefind ahead of its answers: enough to keep it
 # Pagefind's files that belong to one index; the others (scripts, styles, WebAssembly) are the same for every shard.
 INDEX_FOLDERS = ("fragment/", "index/", "filter/")
 SEARCHABLE_PART = 2  # the version of `searchable_part`, part of every shard's key
+STABLE_BUNDLE = 1  # the version of `stable_bundle`, part of every shard's key
+PAGEFIND_SIGNATURE = b"pagefind_dcd"  # what each of Pagefind's index files starts with, once unzipped
 
 Page = tuple[str, "bytes | Path"]  # digest of the page's HTML, and the HTML or the file holding it
 
@@ -92,7 +98,7 @@ def update_search_index(pages: Mapping[str, Page], cache: Path, language: str, r
     chunk = WHOLE_INDEX_CHUNK // shard_count(len(pages))
     cache.mkdir(parents=True, exist_ok=True)
     records = _records(cache)
-    setup = json.dumps([version, config, chunk, SEARCHABLE_PART])
+    setup = json.dumps([version, config, chunk, SEARCHABLE_PART, STABLE_BUNDLE, importlib.metadata.version("cbor2")])
     # Shard 0 is published even with no page: its scripts are what the search page loads.
     shards = [shard for shard in _shards(pages, records, setup) if shard.urls or shard.number == 0]
     made = {shard.number: _cached_files(cache / str(shard.number), records.get(shard.number), shard.key) for shard in shards}
@@ -339,6 +345,70 @@ def _keep(folder: Path, key: str, number: int, bundle: dict[str, bytes], pages: 
     return {path: digest for path, (_, digest) in files.items()}
 
 
+def stable_bundle(bundle: dict[str, bytes]) -> dict[str, bytes]:
+    """Pagefind's bundle with its filter indexes written in one order, so the same pages always make the same bytes.
+
+    Pagefind 1.5 writes the values of each filter in any order (Pagefind/pagefind#638), and so
+    names its filter files, its metadata file (which lists them) and the entry (which names the
+    metadata) differently from one run to the next: a build whose shards came from the cache
+    would not be the clean build's byte for byte. Here each filter's values are sorted, and
+    each rewritten file is named by a digest of its bytes, as long as Pagefind's names, with
+    the same language prefix; the files that list them follow. Every other file stays as it is.
+    """
+    renamed: dict[str, str] = {}  # a rewritten file's old name (as its lister writes it) -> its new one
+    stable: dict[str, bytes] = {}
+    for path, content in bundle.items():
+        if path.startswith("filter/") and path.endswith(".pf_filter"):
+            name, values = _index_file(content, path)
+            content = _index_bytes([name, sorted([value, sorted(pages)] for value, pages in values)])
+            old = path.removeprefix("filter/").removesuffix(".pf_filter")
+            renamed[old] = _stable_name(old, content, set(renamed.values()))
+            path = f"filter/{renamed[old]}.pf_filter"
+        stable[path] = content
+    for path in [path for path in stable if path.startswith("pagefind.") and path.endswith(".pf_meta")]:
+        meta = _index_file(stable.pop(path), path)
+        try:
+            meta[3] = sorted([name, renamed[file]] for name, file in meta[3])  # [filter name, its file] of each filter
+        except (IndexError, KeyError, TypeError, ValueError):
+            raise SearchIndexError(f"Pagefind's {path} does not list its filters as this generator reads them") from None
+        content = _index_bytes(meta)
+        old = path.removeprefix("pagefind.").removesuffix(".pf_meta")
+        renamed[old] = _stable_name(old, content, set())
+        stable[f"pagefind.{renamed[old]}.pf_meta"] = content
+        entry = stable.get("pagefind-entry.json", b"")
+        if f'"{old}"'.encode() not in entry:
+            raise SearchIndexError(f"Pagefind's pagefind-entry.json does not name its {path}")
+        stable["pagefind-entry.json"] = entry.replace(f'"{old}"'.encode(), f'"{renamed[old]}"'.encode())
+    return stable
+
+
+def _index_file(content: bytes, path: str):
+    """What one of Pagefind's index files holds: gzipped, its signature, then CBOR."""
+    try:
+        data = gzip.decompress(content)
+        if not data.startswith(PAGEFIND_SIGNATURE):
+            raise ValueError("no signature")
+        return cbor2.loads(data[len(PAGEFIND_SIGNATURE):])
+    except (OSError, EOFError, ValueError, cbor2.CBORDecodeError) as error:
+        raise SearchIndexError(f"Pagefind's {path} cannot be read: {error}") from None
+
+
+def _index_bytes(data: object) -> bytes:
+    """An index file as Pagefind writes one (see `_index_file`), the same bytes for the same data."""
+    return gzip.compress(PAGEFIND_SIGNATURE + cbor2.dumps(data), compresslevel=9, mtime=0)
+
+
+def _stable_name(name: str, content: bytes, taken: set[str]) -> str:
+    """A name like Pagefind's ("en_5d6e7f8"): its language prefix, then as many hex digits of a digest of the bytes
+    (more, should another file have `taken` that name)."""
+    prefix, _, digits = name.rpartition("_")
+    digest = hashlib.blake2b(content, digest_size=16).hexdigest()
+    length = len(digits)
+    while f"{prefix}_{digest[:length]}" in taken and length < len(digest):
+        length += 1
+    return f"{prefix}_{digest[:length]}"
+
+
 def _is_index_file(path: str) -> bool:
     return path.startswith(INDEX_FOLDERS) or path == "pagefind-entry.json" or path.endswith(".pf_meta")
 
@@ -450,7 +520,7 @@ class _Pagefind:
                 self._answer()
         files = self._ask({"type": "GetFiles", "index_id": index})["files"]
         self._ask({"type": "DeleteIndex", "index_id": index})
-        return {file["path"]: base64.b64decode(file["content"]) for file in files}
+        return stable_bundle({file["path"]: base64.b64decode(file["content"]) for file in files})
 
     def _ask(self, payload: dict) -> dict:
         self._send(payload)
