@@ -3,7 +3,7 @@
 Random sequences of edits (what events say, dates, topics, photos, templates, settings, sources, pages, events
 added and deleted) are made to a small site, each followed by a build that keeps its caches and output; after
 each sequence the output must be byte for byte a clean build's. Half the sequences build as the preview does,
-caches kept in memory. `EDIT_SEQUENCES` sets how many (default 300), `EDIT_SEED` the first seed.
+caches kept in memory; one in ten makes the search index too, in shards of a few pages. `EDIT_SEQUENCES` sets how many (default 300), `EDIT_SEED` the first seed.
 """
 import hashlib
 import io
@@ -245,8 +245,13 @@ def workdir(tmp_path):
 
 
 @pytest.mark.parametrize("seed", range(FIRST_SEED, FIRST_SEED + SEQUENCES))
-def test_after_any_edits_an_incremental_build_equals_a_clean_one(theme, workdir, seed):
+def test_after_any_edits_an_incremental_build_equals_a_clean_one(theme, workdir, seed, monkeypatch):
     tmp_path = workdir
+    search = seed % 10 == 0
+    if search:
+        from explainer import search as search_index
+
+        monkeypatch.setattr(search_index, "SHARD_PAGES", 2)
     rng = random.Random(seed)
     root = tmp_path / "site"
     shutil.copytree(theme, root)
@@ -257,15 +262,16 @@ def test_after_any_edits_an_incremental_build_equals_a_clean_one(theme, workdir,
     caches = Caches.load(project) if as_preview else None
     done = []
     for _ in range(EDITS_PER_SEQUENCE + 1):
-        build(project, search=False, drafts=as_preview, caches=caches)
+        build(project, search=search, drafts=as_preview, caches=caches)
         if caches is not None:
             caches.in_memory = True
         edit = rng.choice(EDITS)
         edit(state, rng)
         done.append(edit.__name__)
         write(root, state)
-    build(project, search=False, drafts=as_preview, caches=caches)
+    build(project, search=search, drafts=as_preview, caches=caches)
     clean = tmp_path / "clean"
     shutil.copytree(root, clean, ignore=shutil.ignore_patterns(".cache", "_site", "._site.*"))
-    expected = tree(build(Project.at(clean), search=False, drafts=as_preview).out_dir)
+    expected = tree(build(Project.at(clean), search=search, drafts=as_preview).out_dir)
+    assert not search or any(path.startswith("pagefind/shards/") for path in expected)
     assert tree(project.out_dir) == expected, f"after {done}"
