@@ -294,7 +294,7 @@ def sources_page(r: Renderer, p: SourcesInputs) -> bytes:
 def _source_item(r: Renderer, entry: SourceEntry, language: str) -> dict:
     """A source as the list shows it under its publisher's name: its line without that name, and what cites it, folded
     under a count when more than one event or page does (on a phone each title takes two or three lines)."""
-    citers = [(link.title, link.url) for link in entry.cited_by]
+    citers = entry.cited_by
     return {"source": entry.source, "line": r.source_line(entry.source, language, publisher=False), "count": entry.count,
             "more": entry.more, "cited_by": citers if entry.count == 1 else [], "folded": citers if entry.count > 1 else [],
             "folded_label": r._("Cited in %(citers)s") % {"citers": citing_count(r, entry.events, entry.count - entry.events)}}
@@ -335,7 +335,7 @@ def source_page(r: Renderer, p: SourceInputs) -> bytes:
     source, base = p.source, f"sources/{p.source.id}/"
     return r.page(p.chrome, "source.html", page_path(base, p.number), source=source,
                   line=r.source_line(source, p.chrome.settings.language),
-                  cited_by=[(link.title, link.url) for link in p.cited_by], pager=pager(base, p.number, p.total, p.chrome.settings.root),
+                  cited_by=p.cited_by, pager=pager(base, p.number, p.total, p.chrome.settings.root),
                   title=_numbered(r, source.title, p.number, p.total),
                   description=r._("What cites %(title)s (%(publisher)s)") % {"title": source.title, "publisher": source.publisher})
 
@@ -618,7 +618,7 @@ def _event_pages(look: _Lookups, chrome: Chrome, photos: dict[str, ProcessedImag
         before = events[index - 1] if index > 0 else None
         after = events[index + 1] if index + 1 < len(events) else None
         inputs = EventPageInputs(
-            chrome, event, before and Link(before.url, before.title), after and Link(after.url, after.title),
+            chrome, event, before and Link(before.url, before.title, before.language), after and Link(after.url, after.title, after.language),
             tuple(look.cards[i] for i in look.in_timeline_order(event.related)), *_refs_of(look, event),
             tuple(photos[photo.src] for photo in event.photos), images[event.id])
         yield PlannedPage(f"events/{event.id}/index.html", event_page, inputs, searchable=True)
@@ -628,7 +628,7 @@ def _alias_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
     """A page at each old address of an event, sending readers on."""
     for event in look.site.events:
         for alias in event.aliases:
-            yield PlannedPage(f"events/{alias}/index.html", alias_page, AliasInputs(chrome, alias, Link(event.url, event.title)))
+            yield PlannedPage(f"events/{alias}/index.html", alias_page, AliasInputs(chrome, alias, Link(event.url, event.title, event.language)))
 
 
 def _redirect_rules(editions: list[Edition]) -> tuple[str, ...]:
@@ -708,12 +708,12 @@ def _source_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
     site = look.site
     cited: defaultdict[str, list[Link]] = defaultdict(list)  # events first, in timeline order, then pages
     for event in site.events:
-        link = Link(event.url, event.title)
+        link = Link(event.url, event.title, event.language)
         for source_id in dict.fromkeys((*event.sources, *event.cites)):
             cited[source_id].append(link)
     for page in site.pages:
         for source_id in dict.fromkeys(page.cites):
-            cited[source_id].append(Link(page.url, page.title))
+            cited[source_id].append(Link(page.url, page.title, page.language))
     sources = sorted(site.sources.values(), key=lambda source: (source.publisher.casefold(), source.title.casefold()))
     root = site.settings.root
     entries = [SourceEntry(source, tuple(cited[source.id][:SOURCES_PAGE_CITERS]), len(cited[source.id]),

@@ -82,6 +82,7 @@ class Link(Digested):
 
     url: str
     title: str
+    language: str = ""  # the title's, if not the page's own (an event or page not yet translated: see Event.language)
 
 
 @dataclass(frozen=True)

@@ -268,6 +268,18 @@ def test_an_untranslated_event_is_shown_in_english_marked_as_such_in_a_belarusia
 
 
 @pytest.mark.slow
+def test_links_to_an_untranslated_event_say_its_title_is_in_english(built):
+    letter = read(built, "be/events/letter/index.html")  # its neighbours: "Untold" before, the picket after
+    assert '<span class="pager-label">Папярэдняя</span> <span lang="en">Untold</span></a>' in letter
+    assert '<span class="pager-label">Наступная</span> Пікет у Варшаве</a>' in letter
+    sources = read(built, "be/sources/index.html")
+    assert '<li><a href="/be/events/untold/" lang="en">Untold</a></li>' in sources
+    assert '<li><a href="/be/events/letter/">Ліст</a></li>' in sources
+    english = read(built, "events/letter/index.html")
+    assert '<span class="pager-label">Previous</span> Untold</a>' in english
+
+
+@pytest.mark.slow
 def test_a_translated_event_speaks_belarusian_throughout_with_dates_in_the_genitive(built):
     page = read(built, "be/events/picket/index.html")
     assert "<h1>Пікет у Варшаве</h1>" in page and "Перакладзена з англійскай" in page

@@ -168,3 +168,11 @@ def test_events_known_to_the_year_alone_come_under_sometime_in_that_year(sample)
     assert heading < card and "month-heading" not in home[heading:card]  # the card's own group
     assert "Spring 2021" in cards_of(home)["vialichka-stopped-kyiv"]
     assert "month unknown" not in home.lower()
+
+
+def test_a_source_s_own_page_says_its_title_s_language_where_the_page_speaks_another(sample):
+    _, out, _ = sample
+    english = (out / "sources" / "belsat-warsaw-interpol-picket" / "index.html").read_text()
+    belarusian = (out / "be" / "sources" / "belsat-warsaw-interpol-picket" / "index.html").read_text()
+    assert "<h1>Belarusians picket Interpol office in Warsaw</h1>" in english
+    assert '<h1 lang="en">Belarusians picket Interpol office in Warsaw</h1>' in belarusian
