@@ -341,16 +341,23 @@ def test_a_bundle_pagefind_wrote_otherwise_stops_the_index_with_what_could_not_b
 
 # --- In a browser ------------------------------------------------------------------------------------
 
-@pytest.mark.browser
-def test_a_search_on_a_built_site_finds_pages_of_several_shards(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def sample_in_shards(tmp_path_factory) -> Path:
+    """The sample site built in shards of about four pages: its output folder."""
     from explainer.pipeline import Project, build
 
-    monkeypatch.setattr(search, "SHARD_PAGES", 4)
-    root = tmp_path / "sample"
+    root = tmp_path_factory.mktemp("shards") / "sample"
     repo = Path(__file__).resolve().parent.parent
     for folder in ("content", "data", "templates", "assets"):
         shutil.copytree(repo / folder, root / folder)
-    out = build(Project.at(root)).out_dir
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "SHARD_PAGES", 4)
+        return build(Project.at(root)).out_dir
+
+
+@pytest.mark.browser
+def test_a_search_on_a_built_site_finds_pages_of_several_shards(sample_in_shards):
+    out = sample_in_shards
     published = {path.relative_to(out).as_posix(): (path, "") for path in (out / "pagefind").rglob("*") if path.is_file()}
     mentioning = {url for url, text in fragments(published).items() if "interpol" in text.lower()}
     shards = shard_count(len(fragments(published)))
@@ -365,55 +372,10 @@ def test_a_search_on_a_built_site_finds_pages_of_several_shards(tmp_path, monkey
     assert len({shard_of(url, shards) for url in found}) >= 3
 
 
-def search_in_chromium(url: str) -> tuple[str, list[str]]:
-    """The message over the results of the search at `url`, and the address of every result, all shown."""
-    from playwright.sync_api import sync_playwright
-
-    from conftest import CHROMIUM
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
-        page.goto(url)
-        page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
-        message = page.inner_text(".pagefind-ui__message")
-        while page.locator(".pagefind-ui__button").count():  # "Load more results"
-            page.click(".pagefind-ui__button")
-        count = int(message.split()[0])
-        page.wait_for_function(f"document.querySelectorAll('.pagefind-ui__result').length == {count}")
-        # Each result's first link is its page's; links to headings within it (sub-results) follow.
-        found = page.eval_on_selector_all(".pagefind-ui__result", "results => results.map("
-                                          "result => result.querySelector('.pagefind-ui__result-link').getAttribute('href'))")
-        browser.close()
-    return message, found
-
-
-@contextlib.contextmanager
-def served(folder: Path):
-    """A local HTTP server of the folder: its base URL."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-        server.shutdown()
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.mark.browser
-def test_filters_read_from_every_shard_count_and_find_each_tagged_page(tmp_path, monkeypatch):
+def test_filters_read_from_every_shard_count_and_find_each_tagged_page(sample_in_shards):
     """The filter files, as `stable_bundle` rewrites them, are what Pagefind's own script reads in a browser."""
-    from explainer.pipeline import Project, build
-
-    monkeypatch.setattr(search, "SHARD_PAGES", 4)
-    root = tmp_path / "sample"
-    repo = Path(__file__).resolve().parent.parent
-    for folder in ("content", "data", "templates", "assets"):
-        shutil.copytree(repo / folder, root / folder)
-    out = build(Project.at(root)).out_dir
+    out = sample_in_shards
     tagged: dict[str, set[str]] = {}  # tag -> URLs of the pages Pagefind was given it on
     for path in (out / "pagefind").rglob("*.pf_fragment"):
         data = json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
@@ -440,14 +402,52 @@ def test_filters_read_from_every_shard_count_and_find_each_tagged_page(tmp_path,
 
 def evaluate_in_chromium(url: str, script: str, argument):
     """What `script` (a function of `argument`) returns in the page at `url`."""
+    with chromium_page(url) as page:
+        return page.evaluate(script, argument)
+
+
+@contextlib.contextmanager
+def chromium_page(url: str):
+    """The page at `url`, open in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
     from conftest import CHROMIUM
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
-        page.goto(url)
-        result = page.evaluate(script, argument)
-        browser.close()
-    return result
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            yield page
+        finally:
+            browser.close()
+
+
+def search_in_chromium(url: str) -> tuple[str, list[str]]:
+    """The message over the results of the search at `url`, and the address of every result, all shown."""
+    with chromium_page(url) as page:
+        page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+        message = page.inner_text(".pagefind-ui__message")
+        while page.locator(".pagefind-ui__button").count():  # "Load more results"
+            page.click(".pagefind-ui__button")
+        count = int(message.split()[0])
+        page.wait_for_function(f"document.querySelectorAll('.pagefind-ui__result').length == {count}")
+        # Each result's first link is its page's; links to headings within it (sub-results) follow.
+        found = page.eval_on_selector_all(".pagefind-ui__result", "results => results.map("
+                                          "result => result.querySelector('.pagefind-ui__result-link').getAttribute('href'))")
+    return message, found
+
+
+@contextlib.contextmanager
+def served(folder: Path):
+    """A local HTTP server of the folder: its base URL."""
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+        server.shutdown()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
