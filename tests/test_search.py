@@ -341,9 +341,12 @@ def test_a_bundle_pagefind_wrote_otherwise_stops_the_index_with_what_could_not_b
 
 # --- In a browser ------------------------------------------------------------------------------------
 
+SAMPLE_SHARD_PAGES = 4
+
+
 @pytest.fixture(scope="module")
 def sample_in_shards(tmp_path_factory) -> Path:
-    """The sample site built in shards of about four pages: its output folder."""
+    """The sample site built in shards of about `SAMPLE_SHARD_PAGES` pages: its output folder."""
     from explainer.pipeline import Project, build
 
     root = tmp_path_factory.mktemp("shards") / "sample"
@@ -351,15 +354,16 @@ def sample_in_shards(tmp_path_factory) -> Path:
     for folder in ("content", "data", "templates", "assets"):
         shutil.copytree(repo / folder, root / folder)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(search, "SHARD_PAGES", 4)
+        patch.setattr(search, "SHARD_PAGES", SAMPLE_SHARD_PAGES)
         return build(Project.at(root)).out_dir
 
 
 @pytest.mark.browser
-def test_a_search_on_a_built_site_finds_pages_of_several_shards(sample_in_shards):
+def test_a_search_on_a_built_site_finds_pages_of_several_shards(sample_in_shards, monkeypatch):
     out = sample_in_shards
     published = {path.relative_to(out).as_posix(): (path, "") for path in (out / "pagefind").rglob("*") if path.is_file()}
     mentioning = {url for url, text in fragments(published).items() if "interpol" in text.lower()}
+    monkeypatch.setattr(search, "SHARD_PAGES", SAMPLE_SHARD_PAGES)
     shards = shard_count(len(fragments(published)))
     assert shards >= 8 and (out / "pagefind" / "shards" / str(shards - 1) / "pagefind-entry.json").is_file()
     with served(out) as base_url:
