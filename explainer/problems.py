@@ -43,6 +43,7 @@ class ContentErrors(Exception):
     """Raised once, after every problem in the content has been found."""
 
     def __init__(self, problems: list[Problem]) -> None:
+        problems = list(dict.fromkeys(problems))  # the same mistake found twice at one place (a YAML alias used again) is one
         super().__init__(f"{len(problems)} problems")
         self.problems = sorted(problems, key=lambda p: (p.position, p.message))
 
@@ -57,7 +58,7 @@ EVERY_NOTE = "check --notes"  # the command that lists the notes a summary stand
 def report_lines(problems: list[Problem], every_note: bool = False) -> list[str]:
     """The problems as printed: errors, then warnings, then notes, each in the order of their files and lines;
     the notes of one summary, when there are several, in one line with their count (unless `every_note`)."""
-    ordered = sorted(problems, key=lambda p: (SEVERITIES.index(p.severity), p.position, p.message))
+    ordered = sorted(dict.fromkeys(problems), key=lambda p: (SEVERITIES.index(p.severity), p.position, p.message))
     kinds = {} if every_note else _notes_by_summary(ordered)
     lines = []
     for problem in ordered:
@@ -87,6 +88,6 @@ def _line_for_kind(notes: list[Problem]) -> str:
 
 def summary_line(problems: list[Problem]) -> str:
     """The count printed after the problems: `2 errors`, `1 error, 3 warnings, 2 notes`."""
-    counts = {severity: sum(p.severity == severity for p in problems) for severity in SEVERITIES}
+    counts = {severity: sum(p.severity == severity for p in dict.fromkeys(problems)) for severity in SEVERITIES}
     parts = [f"{count} {severity}{'s' * (count != 1)}" for severity, count in counts.items() if count]
     return ", ".join(parts) or "0 errors"

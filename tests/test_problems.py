@@ -1,5 +1,5 @@
 """How problems are printed: one line each, notes of one kind counted in one line."""
-from explainer.problems import Position, Problem, report_lines, summary_line
+from explainer.problems import ContentErrors, Position, Problem, report_lines, summary_line
 
 ARCHIVE = "sources have no archive_url: a web-archive copy lets readers check a page that moves"
 
@@ -52,3 +52,12 @@ def test_warnings_are_listed_one_per_line_even_with_a_summary():
     warnings = [Problem(Position("data/sources.yaml", line), f"warning {line}", "warning", summary="warnings")
                 for line in (1, 2)]
     assert report_lines(warnings) == ["data/sources.yaml:1:1: warning: warning 1", "data/sources.yaml:2:1: warning: warning 2"]
+
+
+def test_the_same_problem_found_twice_at_one_place_is_reported_once():
+    tag = Problem(Position("data/events/a.yaml", 12, 6), 'event "a": tags item must be text, not a list')
+    field = Problem(Position("data/events/a.yaml", 13, 3), 'event "a": unknown field "i"')
+    errors = ContentErrors([tag, field, tag, tag])
+    assert errors.problems == [tag, field]
+    assert report_lines([tag, field, tag]) == [str(tag), str(field)]
+    assert summary_line([tag, field, tag]) == "2 errors"
