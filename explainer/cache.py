@@ -31,7 +31,8 @@ from .problems import Position, Problem
 PACKAGE = Path(__file__).resolve().parent
 # The libraries whose versions shape what a build makes: Markdown and the sanitiser make HTML, Jinja and MarkupSafe
 # lay it out, PyYAML reads content, Pillow encodes images, anyascii makes addresses, the minifiers make stylesheets
-# and scripts, Pagefind makes the search index, Babel writes dates in each language.
+# and scripts, Pagefind makes the search index (cbor2 writes its filters in one order), Babel writes dates in each
+# language, selectolax reads the links `check` follows.
 LIBRARIES = ("Jinja2", "MarkupSafe", "Markdown", "nh3", "PyYAML", "Pillow", "anyascii", "rcssmin", "rjsmin", "pagefind", "Babel", "selectolax", "cbor2")
 RACY_NS = 2_000_000_000  # a file written this recently may be written again within its time stamp's resolution
 

@@ -294,9 +294,9 @@ def sources_page(r: Renderer, p: SourcesInputs) -> bytes:
 def _source_item(r: Renderer, entry: SourceEntry, language: str) -> dict:
     """A source as the list shows it under its publisher's name: its line without that name, and what cites it, folded
     under a count when more than one event or page does (on a phone each title takes two or three lines)."""
-    citers = entry.cited_by
     return {"source": entry.source, "line": r.source_line(entry.source, language, publisher=False), "count": entry.count,
-            "more": entry.more, "cited_by": citers if entry.count == 1 else [], "folded": citers if entry.count > 1 else [],
+            "more": entry.more, "cited_by": entry.cited_by if entry.count == 1 else [],
+            "folded": entry.cited_by if entry.count > 1 else [],
             "folded_label": r._("Cited in %(citers)s") % {"citers": citing_count(r, entry.events, entry.count - entry.events)}}
 
 
