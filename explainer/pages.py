@@ -602,7 +602,8 @@ def _language_pages(edition: Edition, photos: dict[str, ProcessedImage]) -> list
 def _refs_of(look: _Lookups, owner: Event | Page) -> tuple[tuple[Event, ...], tuple[Source, ...]]:
     """The events an event's or page's texts link, and the sources it lists or cites."""
     if isinstance(owner, Event):
-        return look.events(owner.mentions), look.sources(owner.sources + owner.cites)
+        card = look.cards[owner.id]  # the same, worked out once for every event
+        return card.linked, card.sources
     texts = [owner.body, owner.summary, *(update.text for update in owner.updates)]
     mentioned = [ref.id for text in texts for ref in markup.find_references(text) if ref.kind == "event"]
     return look.events(mentioned), look.sources(owner.cites)
@@ -711,6 +712,7 @@ def _source_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
         link = Link(event.url, event.title, event.language)
         for source_id in dict.fromkeys((*event.sources, *event.cites)):
             cited[source_id].append(link)
+    by_events = {source_id: len(links) for source_id, links in cited.items()}  # how many of each source's citers are events
     for page in site.pages:
         for source_id in dict.fromkeys(page.cites):
             cited[source_id].append(Link(page.url, page.title, page.language))
@@ -718,7 +720,7 @@ def _source_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
     root = site.settings.root
     entries = [SourceEntry(source, tuple(cited[source.id][:SOURCES_PAGE_CITERS]), len(cited[source.id]),
                            f"{root}/sources/{source.id}/" if len(cited[source.id]) > SOURCES_PAGE_CITERS else None,
-                           sum(link.url.startswith(f"{root}/events/") for link in cited[source.id])) for source in sources]
+                           by_events.get(source.id, 0)) for source in sources]
     chunks = _paginate(entries, SOURCES_PER_PAGE)
     for number, chunk in enumerate(chunks, start=1):
         before = chunks[number - 2][-1].source.publisher if number > 1 else None
