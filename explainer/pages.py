@@ -614,22 +614,28 @@ def _narrative_inputs(look: _Lookups, chrome: Chrome, page: Page) -> NarrativeIn
 
 
 def _event_pages(look: _Lookups, chrome: Chrome, photos: dict[str, ProcessedImage], images: dict[str, str | None]) -> Iterator[PlannedPage]:
-    events = look.site.events
+    events, language = look.site.events, look.site.settings.language
     for index, event in enumerate(events):
         before = events[index - 1] if index > 0 else None
         after = events[index + 1] if index + 1 < len(events) else None
         inputs = EventPageInputs(
-            chrome, event, before and Link(before.url, before.title, before.language), after and Link(after.url, after.title, after.language),
+            chrome, event, before and _link(before, language), after and _link(after, language),
             tuple(look.cards[i] for i in look.in_timeline_order(event.related)), *_refs_of(look, event),
             tuple(photos[photo.src] for photo in event.photos), images[event.id])
         yield PlannedPage(f"events/{event.id}/index.html", event_page, inputs, searchable=True)
+
+
+def _link(item: Event | Page, language: str) -> Link:
+    """A link to an event or page, in the pages of `language`: its title's language said where it is another (the
+    item is not yet translated)."""
+    return Link(item.url, item.title, item.language if item.language != language else "")
 
 
 def _alias_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
     """A page at each old address of an event, sending readers on."""
     for event in look.site.events:
         for alias in event.aliases:
-            yield PlannedPage(f"events/{alias}/index.html", alias_page, AliasInputs(chrome, alias, Link(event.url, event.title, event.language)))
+            yield PlannedPage(f"events/{alias}/index.html", alias_page, AliasInputs(chrome, alias, _link(event, look.site.settings.language)))
 
 
 def _redirect_rules(editions: list[Edition]) -> tuple[str, ...]:
@@ -706,16 +712,16 @@ def _tag_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
 
 def _source_pages(look: _Lookups, chrome: Chrome) -> Iterator[PlannedPage]:
     """The list of sources; each with the first events citing it, the rest on its own page when many do."""
-    site = look.site
+    site, language = look.site, look.site.settings.language
     cited: defaultdict[str, list[Link]] = defaultdict(list)  # events first, in timeline order, then pages
     for event in site.events:
-        link = Link(event.url, event.title, event.language)
+        link = _link(event, language)
         for source_id in dict.fromkeys((*event.sources, *event.cites)):
             cited[source_id].append(link)
     by_events = {source_id: len(links) for source_id, links in cited.items()}  # how many of each source's citers are events
     for page in site.pages:
         for source_id in dict.fromkeys(page.cites):
-            cited[source_id].append(Link(page.url, page.title, page.language))
+            cited[source_id].append(_link(page, language))
     sources = sorted(site.sources.values(), key=lambda source: (source.publisher.casefold(), source.title.casefold()))
     root = site.settings.root
     entries = [SourceEntry(source, tuple(cited[source.id][:SOURCES_PAGE_CITERS]), len(cited[source.id]),

@@ -82,7 +82,7 @@ class Link(Digested):
 
     url: str
     title: str
-    language: str = ""  # the title's, if not the page's own (an event or page not yet translated: see Event.language)
+    language: str = ""  # the title's, where it is not the language of the page showing the link (not yet translated)
 
 
 @dataclass(frozen=True)
