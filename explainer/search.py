@@ -434,22 +434,34 @@ def _merged_api(tags: dict[str, str], api: Path) -> Path:
 # PagefindUI merges the indexes of its `mergeIndex` option one after another, each waiting for the
 # last to load; this loads them all at once. It asks for them when PagefindUI first sets its options,
 # which it does before any search, and with the same options, so every shard cuts excerpts alike.
+# A reader waits for results, not for the filters' counts: the filter files of every shard weigh
+# about as much as their index files, and loaded at once (PagefindUI asks for the filters as soon as
+# it starts) they would share a slow network with them. So the filters wait until every shard is
+# merged and the first search's first page of results has loaded.
 MERGED_API = """\
 // Pagefind's search API over every shard of the index (explainer/search.py): /pagefind/ and these.
 import * as pagefind from "../pagefind.js";
 export * from "../pagefind.js";
 
 const shards = SHARDS;
-let merged = false;
+const FIRST_PAGE = 5; // results PagefindUI shows at first
+let merged = null; // every shard merged (or failed to)
+let firstResults = null; // the first search's first page of results loaded
 
 function merge(settings) {
   if (!merged) {
-    merged = true;
     const { basePath, ...shared } = settings;
-    for (const [path, tag] of Object.entries(shards)) {
-      pagefind.mergeIndex(path, { ...shared, metaCacheTag: tag }).catch(console.error);
-    }
+    merged = Promise.allSettled(Object.entries(shards).map(
+      ([path, tag]) => pagefind.mergeIndex(path, { ...shared, metaCacheTag: tag }).catch(console.error)));
   }
+}
+
+function firstSearch(found) {
+  if (!firstResults) {
+    firstResults = found.then((response) => Promise.allSettled(
+      (response?.results ?? []).slice(0, FIRST_PAGE).map((result) => result.data()))).catch(() => {});
+  }
+  return found;
 }
 
 export async function options(settings) {
@@ -459,12 +471,12 @@ export async function options(settings) {
 
 export async function search(term, settings) {
   merge({});
-  return pagefind.search(term, settings);
+  return firstSearch(pagefind.search(term, settings));
 }
 
 export async function debouncedSearch(term, settings, timeout) {
   merge({});
-  return pagefind.debouncedSearch(term, settings, timeout);
+  return firstSearch(pagefind.debouncedSearch(term, settings, timeout));
 }
 
 export async function preload(term, settings) {
@@ -474,6 +486,8 @@ export async function preload(term, settings) {
 
 export async function filters() {
   merge({});
+  await merged;
+  await firstResults;
   return pagefind.filters();
 }
 """

@@ -8,6 +8,8 @@ import json
 import re
 import shutil
 import threading
+import time
+import urllib.parse
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -402,6 +404,46 @@ def test_filters_read_from_every_shard_count_and_find_each_tagged_page(sample_in
             counts, found = thread.submit(evaluate_in_chromium, f"{base_url}/search/", script, sorted(tagged)).result()
     assert counts == {tag: len(urls) for tag, urls in tagged.items()}
     assert {tag: set(urls) for tag, urls in found.items()} == tagged
+
+
+@pytest.mark.browser
+def test_the_filters_load_once_the_first_results_have_and_then_show(sample_in_shards):
+    """On a slow network the filter files of every shard would share it with the first results: they wait."""
+    with served(sample_in_shards) as base_url:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+            log, filter_names = thread.submit(search_requests, f"{base_url}/search/?q=Interpol").result()
+    fragments_done = [done for path, _, done in log if "/fragment/" in path]
+    filters_asked = [asked for path, asked, _ in log if "/filter/" in path]
+    shards = {path.split("/filter/")[0] for path, _, _ in log if "/filter/" in path}  # /pagefind, /pagefind/shards/1...
+    assert len(fragments_done) == 5  # the first page of results
+    assert len(shards) >= 8 and len(filters_asked) == 2 * len(shards)  # each shard's tags and years
+    assert min(filters_asked) > max(fragments_done)
+    assert filter_names == ["Tag", "Year"]
+
+
+def search_requests(url: str) -> tuple[list[tuple[str, float, float]], list[str]]:
+    """Each request the search at `url` made until its filters were shown: (path, asked, done), times from
+    the opening of the page; and the names of the filters shown."""
+    from playwright.sync_api import sync_playwright
+
+    from conftest import CHROMIUM
+
+    times: dict[object, list] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.on("request", lambda request: times.setdefault(request, [request.url, time.perf_counter(), None]))
+            page.on("requestfinished", lambda request: times[request].__setitem__(2, time.perf_counter()))
+            page.goto(url)
+            page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+            page.wait_for_selector(".pagefind-ui__filter-name", timeout=15000)
+            names = page.eval_on_selector_all(".pagefind-ui__filter-name", "names => names.map(name => name.textContent.trim())")
+        finally:
+            browser.close()
+    start = min(asked for _, asked, _ in times.values())
+    return [(urllib.parse.urlsplit(url).path, asked - start, (done or float("inf")) - start)
+            for url, asked, done in times.values()], sorted(names)
 
 
 def evaluate_in_chromium(url: str, script: str, argument):
