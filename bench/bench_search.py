@@ -11,7 +11,7 @@ indexes the searchable pages, event pages and narrative pages (those with a
   of the resident sizes of all Pagefind processes running at once, sampled every 10 ms);
 - with `--browser`, in Chromium over a local server, what a search costs readers with one index
   (Pagefind's command line) and with the shards: requests and bytes of a first search from the
-  search page with the query in its address, and seconds to the first results with the CPU
+  search page with the query in its address (until its filters are shown too), and seconds to the first results with the CPU
   slowed 4x, then also over a slow phone network (`PHONE_NETWORK`: 150 ms round trips, 1.6 Mbit/s
   down, Lighthouse's mobile profile), over HTTP/1.1 and over HTTP/2 as Netlify serves it
   (bench/h2_server.mjs, on Node), each the median of three; and the ranking: for 20 queries of words from the corpus, the
@@ -204,7 +204,8 @@ class Overlay(SimpleHTTPRequestHandler):
     def copyfile(self, source, outputfile) -> None:
         data = source.read()
         self.log.append((self.path, len(data)))
-        outputfile.write(data)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a page closed with requests under way
+            outputfile.write(data)
 
     def log_message(self, format, *args) -> None:
         pass
@@ -263,7 +264,7 @@ def reader_figures(site: Path, files: dict[str, dict[str, Path]], row: dict, scr
             with served(site, overlay) as (base, log), served_over_http2(site, overlay, scratch) as (secure, _):
                 for query in COST_QUERIES:
                     log.clear()
-                    first_results(browser, f"{base}/search/?q={query}", cpu=1)
+                    first_results(browser, f"{base}/search/?q={query}", cpu=1, settled=True)
                     index = [size for path, size in log if path.startswith("/pagefind/")]
                     row[f"{name}: '{query}'"] = [len(log), sum(size for _, size in log) / 1000, len(index), sum(index) / 1000]
                     for origin, network in ((base, None), (base, PHONE_NETWORK), (secure, PHONE_NETWORK)):
@@ -276,9 +277,11 @@ def reader_figures(site: Path, files: dict[str, dict[str, Path]], row: dict, scr
         browser.close()
 
 
-def first_results(browser, url: str, cpu: int, network: dict | None = None) -> float:
+def first_results(browser, url: str, cpu: int, network: dict | None = None, settled: bool = False) -> float:
     """Seconds from opening the search page with a query in its address to its results shown, in a new browser
-    context (nothing cached), its CPU `cpu` times slower, over `network` (Chrome's throttling) if given."""
+    context (nothing cached), its CPU `cpu` times slower, over `network` (Chrome's throttling) if given; `settled`:
+    the page is closed only once its filters are shown too (they may load after the results), so that every
+    request of a first search is made."""
     context = browser.new_context(viewport={"width": 360, "height": 740}, ignore_https_errors=True)  # HTTP/2: our own certificate
     page = context.new_page()
     devtools = context.new_cdp_session(page)
@@ -291,6 +294,9 @@ def first_results(browser, url: str, cpu: int, network: dict | None = None) -> f
     page.goto(url)
     page.wait_for_selector(".pagefind-ui__result-link", timeout=120_000)
     seconds = time.perf_counter() - started
+    if settled:
+        page.wait_for_selector(".pagefind-ui__filter-name", timeout=120_000)
+        page.wait_for_timeout(500)
     context.close()
     return seconds
 
