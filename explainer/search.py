@@ -437,7 +437,9 @@ def _merged_api(tags: dict[str, str], api: Path) -> Path:
 # A reader waits for results, not for the filters' counts: the filter files of every shard weigh
 # about as much as their index files, and loaded at once (PagefindUI asks for the filters as soon as
 # it starts) they would share a slow network with them. So the filters wait until every shard is
-# merged and the first search's first page of results has loaded.
+# merged and the first search's first page of results has loaded. A search made before they loaded
+# has no counts, and PagefindUI would show the counts over every page beside its results: so once a
+# search was made, the filters come with the counts over its results, as they do after any later one.
 MERGED_API = """\
 // Pagefind's search API over every shard of the index (explainer/search.py): /pagefind/ and these.
 import * as pagefind from "../pagefind.js";
@@ -447,6 +449,7 @@ const shards = SHARDS;
 const FIRST_PAGE = 5; // results PagefindUI shows at first
 let merged = null; // every shard merged (or failed to)
 let firstResults = null; // the first search's first page of results loaded
+let lastSearch = null; // [term, settings] of the latest search
 
 function merge(settings) {
   if (!merged) {
@@ -471,11 +474,13 @@ export async function options(settings) {
 
 export async function search(term, settings) {
   merge({});
+  lastSearch = [term, settings];
   return firstSearch(pagefind.search(term, settings));
 }
 
 export async function debouncedSearch(term, settings, timeout) {
   merge({});
+  lastSearch = [term, settings];
   return firstSearch(pagefind.debouncedSearch(term, settings, timeout));
 }
 
@@ -488,7 +493,12 @@ export async function filters() {
   merge({});
   await merged;
   await firstResults;
-  return pagefind.filters();
+  const all = await pagefind.filters();
+  if (!lastSearch) {
+    return all;
+  }
+  const found = await pagefind.search(...lastSearch);
+  return found?.filters && Object.keys(found.filters).length ? found.filters : all;
 }
 """
 

@@ -1,4 +1,5 @@
 """The search index in shards: every page found after any edit, shards made again only when their pages change."""
+import collections
 import concurrent.futures
 import contextlib
 import functools
@@ -407,23 +408,36 @@ def test_filters_read_from_every_shard_count_and_find_each_tagged_page(sample_in
 
 
 @pytest.mark.browser
-def test_the_filters_load_once_the_first_results_have_and_then_show(sample_in_shards):
-    """On a slow network the filter files of every shard would share it with the first results: they wait."""
+def test_the_filters_load_once_the_first_results_have_and_count_those_results(sample_in_shards):
+    """On a slow network the filter files of every shard would share it with the first results: they wait. Shown
+    after the results, they count the results, as they would had they come first."""
     with served(sample_in_shards) as base_url:
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
-            log, filter_names = thread.submit(search_requests, f"{base_url}/search/?q=Interpol").result()
+            log, shown = thread.submit(search_requests, f"{base_url}/search/?q=Lyon").result()
     fragments_done = [done for path, _, done in log if "/fragment/" in path]
     filters_asked = [asked for path, asked, _ in log if "/filter/" in path]
     shards = {path.split("/filter/")[0] for path, _, _ in log if "/filter/" in path}  # /pagefind, /pagefind/shards/1...
-    assert len(fragments_done) == 5  # the first page of results
+    assert 0 < len(fragments_done) <= 5  # the first page of results
     assert len(shards) >= 8 and len(filters_asked) == 2 * len(shards)  # each shard's tags and years
     assert min(filters_asked) > max(fragments_done)
-    assert filter_names == ["Tag", "Year"]
+    pages = fragment_data(sample_in_shards)
+    tags_of_results = collections.Counter(tag for data in pages if data["url"] in shown["results"] for tag in data["filters"].get("tag", []))
+    assert sorted(shown["filters"]) == ["Tag", "Year"]
+    assert {tag: count for tag, count in shown["counts"].items() if count} == tags_of_results
+    everywhere = collections.Counter(tag for data in pages for tag in data["filters"].get("tag", []))
+    assert everywhere != tags_of_results and set(shown["counts"]) == set(everywhere)  # every tag, its count in the results
 
 
-def search_requests(url: str) -> tuple[list[tuple[str, float, float]], list[str]]:
+def fragment_data(out: Path) -> list[dict]:
+    """What Pagefind holds of each page indexed in `out`."""
+    return [json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
+            for path in (out / "pagefind").rglob("*.pf_fragment")]
+
+
+def search_requests(url: str) -> tuple[list[tuple[str, float, float]], dict]:
     """Each request the search at `url` made until its filters were shown: (path, asked, done), times from
-    the opening of the page; and the names of the filters shown."""
+    the opening of the page; and what the page shows then: the names of the filters, each tag's count, the address
+    of each result."""
     from playwright.sync_api import sync_playwright
 
     from conftest import CHROMIUM
@@ -438,12 +452,27 @@ def search_requests(url: str) -> tuple[list[tuple[str, float, float]], list[str]
             page.goto(url)
             page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
             page.wait_for_selector(".pagefind-ui__filter-name", timeout=15000)
-            names = page.eval_on_selector_all(".pagefind-ui__filter-name", "names => names.map(name => name.textContent.trim())")
+            while page.locator(".pagefind-ui__button").count():  # "Load more results"
+                page.click(".pagefind-ui__button")
+            page.wait_for_timeout(500)  # the last results' data
+            shown = page.evaluate(SHOWN_BY_SEARCH_BOX)
         finally:
             browser.close()
     start = min(asked for _, asked, _ in times.values())
     return [(urllib.parse.urlsplit(url).path, asked - start, (done or float("inf")) - start)
-            for url, asked, done in times.values()], sorted(names)
+            for url, asked, done in times.values()], shown
+
+
+SHOWN_BY_SEARCH_BOX = """() => {
+    const texts = selector => [...document.querySelectorAll(selector)].map(element => element.textContent.trim());
+    const tagBlock = [...document.querySelectorAll('.pagefind-ui__filter-block')]
+        .find(block => block.querySelector('.pagefind-ui__filter-name').textContent.trim() === 'Tag');
+    const counts = Object.fromEntries([...tagBlock.querySelectorAll('.pagefind-ui__filter-label')]
+        .map(label => label.textContent.trim().match(/^(.*) \\((\\d+)\\)$/)).map(([, tag, count]) => [tag, +count]));
+    const results = [...document.querySelectorAll('.pagefind-ui__result')].map(result =>
+        result.querySelector('.pagefind-ui__result-link').getAttribute('href'));
+    return {filters: texts('.pagefind-ui__filter-name'), counts, results};
+}"""
 
 
 def evaluate_in_chromium(url: str, script: str, argument):
