@@ -361,6 +361,7 @@ def sample_in_shards(tmp_path_factory) -> Path:
         return build(Project.at(root)).out_dir
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_a_search_on_a_built_site_finds_pages_of_several_shards(sample_in_shards, monkeypatch):
     out = sample_in_shards
@@ -379,6 +380,7 @@ def test_a_search_on_a_built_site_finds_pages_of_several_shards(sample_in_shards
     assert len({shard_of(url, shards) for url in found}) >= 3
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_filters_read_from_every_shard_count_and_find_each_tagged_page(sample_in_shards):
     """The filter files, as `stable_bundle` rewrites them, are what Pagefind's own script reads in a browser."""
@@ -407,6 +409,7 @@ def test_filters_read_from_every_shard_count_and_find_each_tagged_page(sample_in
     assert {tag: set(urls) for tag, urls in found.items()} == tagged
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_the_filters_load_once_the_first_results_have_and_count_those_results(sample_in_shards):
     """On a slow network the filter files of every shard would share it with the first results: they wait. Shown
