@@ -43,10 +43,15 @@ def fragments(files: dict[str, tuple[Path, str]]) -> dict[str, str]:
     found = {}
     for path, (file, _) in files.items():
         if "/fragment/" in path:
-            data = json.loads(gzip.decompress(Path(file).read_bytes()).removeprefix(b"pagefind_dcd"))
+            data = fragment(Path(file))
             assert data["url"] not in found, f"{data['url']} is in two shards"
             found[data["url"]] = data["content"]
     return found
+
+
+def fragment(file: Path) -> dict:
+    """What Pagefind holds of one page: the fragment file's data."""
+    return json.loads(gzip.decompress(file.read_bytes()).removeprefix(b"pagefind_dcd"))
 
 
 @pytest.fixture
@@ -178,8 +183,7 @@ def test_pagefind_indexes_the_searchable_part_of_each_sample_page_as_the_whole_p
 @pytest.mark.slow
 def test_the_sample_index_holds_its_pages_text_without_note_numbers_dates_or_placeholder_captions(sample):
     _, out, site = sample
-    published = [json.loads(gzip.decompress(file.read_bytes()).removeprefix(b"pagefind_dcd"))
-                 for file in (out / "pagefind").rglob("*.pf_fragment")]
+    published = [fragment(file) for file in (out / "pagefind").rglob("*.pf_fragment")]
     assert len(published) > 20
     events = {event.url: event for event in site.events}
     for data in published:
@@ -196,8 +200,7 @@ def test_the_sample_index_holds_its_pages_text_without_note_numbers_dates_or_pla
             assert data["meta"]["date"] == event.date_text
             assert not [photo for photo in event.photos if photo.is_placeholder and photo.caption[:40] in text], url
     # Belarusian pages have an index of their own, their dates in Belarusian
-    belarusian = {data["url"]: data for data in (json.loads(gzip.decompress(file.read_bytes()).removeprefix(b"pagefind_dcd"))
-                                                 for file in (out / "be" / "pagefind").rglob("*.pf_fragment"))}
+    belarusian = {data["url"]: data for data in map(fragment, (out / "be" / "pagefind").rglob("*.pf_fragment"))}
     assert len(belarusian) == len(published) and all(url.startswith("/be/") for url in belarusian)
     picket = belarusian["/be/events/lyon-picket/"]
     assert picket["meta"]["date"] == "3 кастрычніка 2021 г." and "Ліёне" in picket["content"]
@@ -386,8 +389,7 @@ def test_filters_read_from_every_shard_count_and_find_each_tagged_page(sample_in
     """The filter files, as `stable_bundle` rewrites them, are what Pagefind's own script reads in a browser."""
     out = sample_in_shards
     tagged: dict[str, set[str]] = {}  # tag -> URLs of the pages Pagefind was given it on
-    for path in (out / "pagefind").rglob("*.pf_fragment"):
-        data = json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
+    for data in map(fragment, (out / "pagefind").rglob("*.pf_fragment")):
         for tag in data["filters"].get("tag", []):
             tagged.setdefault(tag, set()).add(data["url"])
     assert len(tagged) > 10
@@ -423,7 +425,7 @@ def test_the_filters_load_once_the_first_results_have_and_count_those_results(sa
     assert 0 < len(fragments_done) <= 5  # the first page of results
     assert len(shards) >= 8 and len(filters_asked) == 2 * len(shards)  # each shard's tags and years
     assert min(filters_asked) > max(fragments_done)
-    pages = fragment_data(sample_in_shards)
+    pages = [fragment(file) for file in (sample_in_shards / "pagefind").rglob("*.pf_fragment")]
     tags_of_results = collections.Counter(tag for data in pages if data["url"] in shown["results"] for tag in data["filters"].get("tag", []))
     assert sorted(shown["filters"]) == ["Tag", "Year"]
     assert {tag: count for tag, count in shown["counts"].items() if count} == tags_of_results
@@ -431,36 +433,22 @@ def test_the_filters_load_once_the_first_results_have_and_count_those_results(sa
     assert everywhere != tags_of_results and set(shown["counts"]) == set(everywhere)  # every tag, its count in the results
 
 
-def fragment_data(out: Path) -> list[dict]:
-    """What Pagefind holds of each page indexed in `out`."""
-    return [json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
-            for path in (out / "pagefind").rglob("*.pf_fragment")]
-
-
 def search_requests(url: str) -> tuple[list[tuple[str, float, float]], dict]:
     """Each request the search at `url` made until its filters were shown: (path, asked, done), times from
     the opening of the page; and what the page shows then: the names of the filters, each tag's count, the address
     of each result."""
-    from playwright.sync_api import sync_playwright
-
-    from conftest import CHROMIUM
-
     times: dict[object, list] = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page()
-            page.on("request", lambda request: times.setdefault(request, [request.url, time.perf_counter(), None]))
-            page.on("requestfinished", lambda request: times[request].__setitem__(2, time.perf_counter()))
-            page.goto(url)
-            page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
-            page.wait_for_selector(".pagefind-ui__filter-name", timeout=15000)
-            while page.locator(".pagefind-ui__button").count():  # "Load more results"
-                page.click(".pagefind-ui__button")
-            page.wait_for_timeout(500)  # the last results' data
-            shown = page.evaluate(SHOWN_BY_SEARCH_BOX)
-        finally:
-            browser.close()
+
+    def log(page) -> None:
+        page.on("request", lambda request: times.setdefault(request, [request.url, time.perf_counter(), None]))
+        page.on("requestfinished", lambda request: times[request].__setitem__(2, time.perf_counter()))
+
+    with chromium_page(url, before=log) as page:
+        page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+        page.wait_for_selector(".pagefind-ui__filter-name", timeout=15000)
+        show_every_result(page)
+        page.wait_for_timeout(500)  # the last results' data
+        shown = page.evaluate(SHOWN_BY_SEARCH_BOX)
     start = min(asked for _, asked, _ in times.values())
     return [(urllib.parse.urlsplit(url).path, asked - start, (done or float("inf")) - start)
             for url, asked, done in times.values()], shown
@@ -485,8 +473,8 @@ def evaluate_in_chromium(url: str, script: str, argument):
 
 
 @contextlib.contextmanager
-def chromium_page(url: str):
-    """The page at `url`, open in headless Chromium."""
+def chromium_page(url: str, before=lambda page: None):
+    """The page at `url`, open in headless Chromium (`before`: called with the page before it opens `url`)."""
     from playwright.sync_api import sync_playwright
 
     from conftest import CHROMIUM
@@ -495,6 +483,7 @@ def chromium_page(url: str):
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
         try:
             page = browser.new_page()
+            before(page)
             page.goto(url)
             yield page
         finally:
@@ -506,14 +495,18 @@ def search_in_chromium(url: str) -> tuple[str, list[str]]:
     with chromium_page(url) as page:
         page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
         message = page.inner_text(".pagefind-ui__message")
-        while page.locator(".pagefind-ui__button").count():  # "Load more results"
-            page.click(".pagefind-ui__button")
+        show_every_result(page)
         count = int(message.split()[0])
         page.wait_for_function(f"document.querySelectorAll('.pagefind-ui__result').length == {count}")
         # Each result's first link is its page's; links to headings within it (sub-results) follow.
         found = page.eval_on_selector_all(".pagefind-ui__result", "results => results.map("
                                           "result => result.querySelector('.pagefind-ui__result-link').getAttribute('href'))")
     return message, found
+
+
+def show_every_result(page) -> None:
+    while page.locator(".pagefind-ui__button").count():  # "Load more results"
+        page.click(".pagefind-ui__button")
 
 
 @contextlib.contextmanager
