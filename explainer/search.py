@@ -8,8 +8,10 @@ searches (Pagefind's `mergeIndex`). Dealt by hash, every shard is a fair sample 
 the word statistics each one ranks by (how rare a word is, how long pages are) are close to the
 site's: the more shards, the less close (see SHARD_PAGES).
 
-Pagefind is given each page's searchable part (`searchable_part`): the page without what follows
-its body, when nothing there is anything Pagefind reads. A shard's bundle is kept in the cache
+Pagefind is given each page's searchable part (`searchable_part`): the page without what it
+would read and leave out (the head but the title, what precedes and follows the body, what the
+templates mark `data-pagefind-ignore`, such as the sources), wherever that can be told for sure;
+Pagefind makes the same bundle of it from half the bytes. A shard's bundle is kept in the cache
 under its number, with the key it was made from: a digest of every (URL, digest of that part) it
 holds, the Pagefind version, the language and the settings Pagefind runs with. It is used again
 only when that key is the key of the shard now and its files are all there as made; any other
@@ -62,7 +64,7 @@ WHOLE_INDEX_CHUNK = 20000
 IN_FLIGHT = 32  # pages sent to Pagefind ahead of its answers: enough to keep it busy, few enough to hold little memory
 # Pagefind's files that belong to one index; the others (scripts, styles, WebAssembly) are the same for every shard.
 INDEX_FOLDERS = ("fragment/", "index/", "filter/")
-SEARCHABLE_PART = 2  # the version of `searchable_part`, part of every shard's key
+SEARCHABLE_PART = 3  # the version of `searchable_part`, part of every shard's key
 STABLE_BUNDLE = 1  # the version of `stable_bundle`, part of every shard's key
 PAGEFIND_SIGNATURE = b"pagefind_dcd"  # what each of Pagefind's index files starts with, once unzipped
 
@@ -140,78 +142,252 @@ def shard_key(entries: list[tuple[str, str]], setup: str) -> str:
 
 
 def searchable_part(html: bytes) -> bytes:
-    """The page as far as Pagefind reads it: the whole page but for its head, of which only the title is left, and
-    what follows its last `data-pagefind-body` element (but the end tags still due); each only when it holds nothing
-    else Pagefind reads, else the page is left whole there.
+    """The page as far as Pagefind reads it: its head cut to its title; before its body (its last
+    `data-pagefind-body` element), only the start tags of the elements holding it; within it, no
+    element marked `data-pagefind-ignore`, whose text Pagefind leaves out; after it, only the end
+    tags still due. Each cut is made only where what it leaves out holds nothing else Pagefind
+    reads (its attributes, the first title and image) and its tags are plainly nested, so that
+    Pagefind's parser (lol_html) ends each element where this reading does; else that part stays
+    whole. Pagefind makes the same bundle of it as of the whole page, byte for byte.
 
-    What Pagefind is given, and what a shard's key is made of: a page whose links to its
-    neighbours changed (a title or a date changed next door) keeps its key; and Pagefind reads
-    a quarter less of each page.
+    What Pagefind is given, and what a shard's key is made of: a page whose menu, sources or
+    links to its neighbours changed (a title or a date changed elsewhere) keeps its key; and
+    Pagefind reads half as much of each page.
     """
-    at = html.rfind(b"data-pagefind-body")
-    start = html.rfind(b"<", 0, at)
-    opening = _TAG.match(html, start) if at >= 0 and start >= 0 else None
+    page = html.lower()  # what is read: names in one case, each byte where it is in html
+    at = page.rfind(b"data-pagefind-body")
+    start = page.rfind(b"<", 0, at)
+    opening = _TAG.match(page, start) if at >= 0 and start >= 0 else None
     if not opening or opening[1] or opening.end() <= at:  # not an attribute of a start tag
         return html
-    depth, end = 0, None
-    for tag in _tags_named(opening[2].lower()).finditer(html, start):
-        depth += -1 if tag[1] else 0 if tag[0].endswith(b"/>") else 1
-        if depth == 0:
-            end = tag.end()
-            break
-    if end is None or _HIDES_TAGS.search(html, start, end):
+    closing = _end_tag(page, opening, count_self_closing=False)
+    if closing is None or _HIDES_TAGS.search(page, start, closing.end()):
         return html
-    return _without_head(html[:start]) + html[start:end] + _end_tags_due(html[end:])
+    content = _without_ignored(html, page, opening, closing.start())
+    return (_before_body(html, page, start) + html[start:opening.end()] + content + html[closing.start():closing.end()]
+            + _end_tags_due(html, page, closing.end()))
 
 
-def _without_head(before: bytes) -> bytes:
-    """What precedes a page's body, its head cut to its title: Pagefind reads nothing else there (but its own attributes,
+def _end_tag(page: bytes, opening: re.Match, count_self_closing: bool = True) -> re.Match | None:
+    """The end tag of the element `opening` starts: the first that leaves as many elements of its name open as
+    before it. (`count_self_closing`: whether `<x/>` opens one, as it does in HTML.)"""
+    depth = 0
+    for tag in _tags_named(opening[2]).finditer(page, opening.start()):
+        depth += -1 if tag[1] else 1 if count_self_closing or not tag[0].endswith(b"/>") else 0
+        if depth == 0:
+            return tag
+    return None
+
+
+def _before_body(html: bytes, page: bytes, start: int) -> bytes:
+    """What precedes a page's body (starting at `start`): its head cut to its title (`_without_head`); after the
+    page's `<body>` tag, only the start tags of the elements that hold the body, when nothing else there is for
+    Pagefind (it reads no text outside the body)."""
+    body_tags = list(_BODY_START.finditer(page, 0, start))
+    if len(body_tags) != 1 or _read_outside_body(page, body_tags[0].end(), start):
+        return _without_head(html, page, start)
+    holders = _open_elements(page, body_tags[0].end(), start)
+    if holders is None:
+        return _without_head(html, page, start)
+    return (_without_head(html, page, body_tags[0].end())
+            + b"".join(html[tag.start():tag.end()] for tag in holders))
+
+
+def _without_head(html: bytes, page: bytes, end: int) -> bytes:
+    """The page up to `end`, its head cut to its title: Pagefind reads nothing else there (but its own attributes,
     which, like a comment that might hide them, leave the head whole)."""
-    head, end = _HEAD_START.search(before), _HEAD_END.search(before)
-    if not head or not end or end.start() < head.end() or len(_HEAD_END.findall(before)) > 1 \
-            or _READ_IN_HEAD.search(before, head.end(), end.start()):
-        return before
-    title = _TITLE.search(before, head.end(), end.start())
-    return before[:head.end()] + (title[0] if title else b"") + before[end.start():]
+    head, head_end = _HEAD_START.search(page, 0, end), _HEAD_END.search(page, 0, end)
+    if not head or not head_end or head_end.start() < head.end() or len(_HEAD_END.findall(page, 0, end)) > 1 \
+            or any(page.find(read, head.end(), head_end.start()) >= 0 for read in (b"data-pagefind", b"<!--")):
+        return html[:end]
+    title = _TITLE.search(page, head.end(), head_end.start())
+    return html[:head.end()] + (html[title.start():title.end()] if title else b"") + html[head_end.start():end]
 
 
-def _end_tags_due(after: bytes) -> bytes:
-    """What follows a page's body, cut to the end tags of the elements still open, if nothing there is for Pagefind."""
-    if _READ_OUTSIDE_BODY.search(after):
-        return after
+def _without_ignored(html: bytes, page: bytes, body: re.Match, end: int) -> bytes:
+    """The content of a page's body (from its start tag `body` to `end`) without each element marked
+    `data-pagefind-ignore` that holds nothing else Pagefind reads (only its filters, metadata, first title and image
+    escape the mark) and whose tags are plainly nested; nor, for an inline element, an anchor's text (see
+    `_within_anchor`)."""
+    marks = [mark.start() for mark in _IGNORE_MARK.finditer(page, body.end(), end)]
+    if not marks or _NOT_PLAIN_TAG.search(page, body.end(), end):
+        return html[body.end():end]
+    pieces, kept_from = [], body.end()
+    for at in marks:
+        start = page.rfind(b"<", kept_from, at)  # the start tag holding the mark, if one does: not in what is left out
+        tag = _TAG.match(page, start) if start >= 0 else None
+        if not tag or tag[1] or tag.end() <= at or tag[2] in _VOID_ELEMENTS or tag[3].endswith(b"/") \
+                or not _ignored(_attributes(tag)):
+            continue
+        closing = _end_tag(page, tag)
+        if closing and closing.end() <= end and _plain(page, tag.end(), closing.start()) \
+                and not (tag[2] in _INLINE and _within_anchor(page, start, body)):
+            pieces.append(html[kept_from:start])
+            kept_from = closing.end()
+    return b"".join(pieces) + html[kept_from:end]
+
+
+def _plain(page: bytes, start: int, end: int) -> bool:
+    """Whether an ignored element's content (from `start` to `end`) is plainly nested and holds nothing Pagefind reads
+    even there (a title, an image, metadata, a filter)."""
+    if page.find(b"data-pagefind", start, end) >= 0:  # an attribute of Pagefind's (conservatively: or a mark)
+        return False
+    names = []
+    for closing, name, rest in _TAG.findall(page, start, end):
+        if closing:
+            if not names or names.pop() != name:
+                return False
+        elif name in _READ_TAGS:
+            return False
+        elif name not in _VOID_ELEMENTS:
+            if rest.endswith(b"/"):
+                return False
+            names.append(name)
+    return not names
+
+
+def _within_anchor(page: bytes, start: int, body: re.Match) -> bool:
+    """Whether Pagefind counts the text of an inline element starting at `start` (of elements within it not marked
+    ignored) towards an anchor's text: whether an element holding it, through inline elements only, has an id and
+    no mark. Read back from `start` to the first element holding it that is not inline; where the tags on the way
+    are not plainly nested, yes."""
+    pending: list[bytes] = []  # elements ended before `start`, whose start tags are still to be passed
+    position = start
+    while (at := page.rfind(b"<", body.end(), position)) >= 0:
+        tag = _TAG.match(page, at)
+        if not tag or tag.end() > position:
+            return True
+        position, name = at, tag[2]
+        if tag[1]:
+            pending.append(name)
+            continue
+        if name in _VOID_ELEMENTS:
+            continue
+        if tag[3].endswith(b"/"):
+            return True
+        if pending:
+            if pending.pop() != name:
+                return True
+            continue
+        attributes = _attributes(tag) if _MAY_MATTER.search(tag[3]) else _NONE  # an element holding it
+        if attributes is None or b"id" in attributes and b"data-pagefind-ignore" not in attributes:
+            return True
+        if name not in _INLINE:
+            return False
+    return bool(pending) or _anchoring(body[2], _attributes(body), within_anchor=True)
+
+
+def _read_outside_body(page: bytes, start: int, end: int) -> bool:
+    """Whether Pagefind reads anything between `start` and `end`, outside the page's body: its attributes, the first
+    title and image; or a tag there may not be a tag, or be another document's."""
+    return page.find(b"data-pagefind", start, end) >= 0 or _READ_OUTSIDE_BODY.search(page, start, end) is not None
+
+
+def _attributes(tag: re.Match) -> dict[bytes, bytes] | None:
+    """A start tag's attributes, by name, each value without its quotes (the first of a name, as HTML reads it);
+    None if they cannot be read plainly."""
+    found = _ATTRIBUTE.findall(tag[3])
+    if sum(len(whole) for whole, _, _ in found) != len(tag[3].rstrip(b" \t\n\r\f/")):  # something else between them
+        return None
+    attributes: dict[bytes, bytes] = {}
+    for _, name, value in found:
+        attributes.setdefault(name, value[1:-1] if value[:1] in (b'"', b"'") else value)
+    return attributes
+
+
+def _ignored(attributes: dict[bytes, bytes] | None) -> bool:
+    """Whether a start tag marks its element for Pagefind to leave its text out, and carries no other attribute of
+    Pagefind's."""
+    if not attributes or attributes.get(b"data-pagefind-ignore") not in _IGNORE_VALUES:
+        return False
+    return not any(name.startswith(b"data-pagefind") for name in attributes if name != b"data-pagefind-ignore")
+
+
+def _anchoring(name: bytes, attributes: dict[bytes, bytes] | None, within_anchor: bool) -> bool:
+    """Whether Pagefind counts text within this element (unless marked ignored itself) towards an anchor's text: the
+    element is an anchor (it has an id and is not marked), or an inline element within such text. (Where its
+    attributes cannot be read: yes.)"""
+    if attributes is None:
+        return True
+    return (b"id" in attributes and b"data-pagefind-ignore" not in attributes) or (name in _INLINE and within_anchor)
+
+
+def _open_elements(page: bytes, start: int, end: int) -> list[re.Match] | None:
+    """The start tags of the elements still open at `end` of those that start from `start`; None if the tags are
+    not plainly nested."""
+    open_elements: list[re.Match] = []
+    for tag in _TAG.finditer(page, start, end):
+        if tag[1]:
+            if not open_elements or open_elements.pop()[2] != tag[2]:
+                return None
+        elif tag[2] not in _VOID_ELEMENTS:
+            if tag[3].endswith(b"/") or tag[2] in _NOT_PLAIN:
+                return None
+            open_elements.append(tag)
+    return open_elements
+
+
+def _end_tags_due(html: bytes, page: bytes, start: int) -> bytes:
+    """What follows a page's body (from `start`), cut to the end tags of the elements still open, if nothing there is
+    for Pagefind."""
+    if _read_outside_body(page, start, len(page)):
+        return html[start:]
     still_open, closing = [], []
-    for tag in _TAG.finditer(after):
-        name = tag[2].lower()
+    for tag in _TAG.finditer(page, start):
         if not tag[1]:
-            if name not in _VOID_ELEMENTS and not tag[0].endswith(b"/>"):
-                still_open.append(name)
-        elif still_open and still_open[-1] == name:
+            if tag[2] not in _VOID_ELEMENTS and not tag[3].endswith(b"/"):
+                still_open.append(tag[2])
+        elif still_open and still_open[-1] == tag[2]:
             still_open.pop()
         elif still_open:  # not nested as it should be: leave it as it is
-            return after
+            return html[start:]
         else:
-            closing.append(tag[0])
+            closing.append(html[tag.start():tag.end()])
     return b"".join(closing)
 
 
-_TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>")
-_VOID_ELEMENTS = {b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"source",
-                  b"track", b"wbr"}
+# Read in a page in lower case (see `searchable_part`).
+_TAG = re.compile(rb"<(/?)([a-z][a-z0-9-]*)([^>]*)>")
+# An attribute of a start tag, whole, its name and its value; attributes that may matter to Pagefind's reading of
+# content (an id, or one of its own), and more: whatever may be one.
+_ATTRIBUTE = re.compile(rb"""(\s+([^\s"'<>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?)""")
+_MAY_MATTER = re.compile(rb"(?<=\s)id(?=[\s=/]|$)|data-pagefind")
+_IGNORE_MARK = re.compile(rb"data-pagefind-ignore")
+_IGNORE_VALUES = {b"", b"index", b"true", b"all"}  # what Pagefind 1.5 reads as "leave the text out" (or all of it)
+# Pagefind 1.5's inline elements: within one, the text of elements not marked ignored counts towards the anchor holding it.
+_INLINE = {b"a", b"abbr", b"acronym", b"b", b"bdo", b"big", b"br", b"button", b"cite", b"code", b"dfn", b"em", b"i", b"img",
+           b"input", b"kbd", b"label", b"map", b"object", b"output", b"q", b"samp", b"script", b"select", b"small", b"span",
+           b"strong", b"sub", b"sup", b"textarea", b"time", b"tt", b"var"}
+# Elements without content, as Pagefind's parser (lol_html) takes them. It ends an element at its end tag, and any
+# element still open within it there; not, as HTML's tree builder may, at a start tag (a paragraph at a list).
+_VOID_ELEMENTS = {b"area", b"base", b"basefont", b"bgsound", b"br", b"col", b"embed", b"hr", b"img", b"input", b"keygen",
+                  b"link", b"meta", b"param", b"source", b"track", b"wbr"}
 # Where a tag may not be a tag (comments, scripts, raw text): the body's end cannot be found by counting tags.
-_HIDES_TAGS = re.compile(rb"<(?:!--|script|style|textarea|template|title|xmp|plaintext)", re.I)
-_HEAD_START = re.compile(rb"<head(?=[\s/>])[^>]*>", re.I)
-_HEAD_END = re.compile(rb"</head\s*>", re.I)
-_TITLE = re.compile(rb"<title(?=[\s/>])[^>]*>.*?</title\s*>", re.I | re.S)
-_READ_IN_HEAD = re.compile(rb"data-pagefind|<!--", re.I)
-# What Pagefind reads outside a body (its attributes, the first title and image), and what hides tags. (A tag
-# whose name only starts so, "<imgx", counts too: the page is then given whole, which is never wrong.)
-_READ_OUTSIDE_BODY = re.compile(rb"data-pagefind|<(?:!--|script|style|textarea|template|title|xmp|plaintext|h1|img|meta"
-                                rb"|svg|math|iframe|object|noscript|html|head|body)", re.I)
+_HIDES_TAGS = re.compile(rb"<(?:!--|script|style|textarea|template|title|xmp|plaintext)")
+# Elements whose content Pagefind's parser reads otherwise (as text, or as another namespace's elements): no element
+# of content holding one is left out. (`<!--` and some of these make `_HIDES_TAGS` leave the body whole anyway.)
+_NOT_PLAIN = {b"iframe", b"math", b"noembed", b"noframes", b"noscript", b"plaintext", b"script", b"style", b"svg",
+              b"template", b"textarea", b"title", b"xmp"}
+_NOT_PLAIN_TAG = re.compile(rb"<(?:iframe|math|noembed|noframes|noscript|svg)(?=[\s/>])")
+# What Pagefind reads even within an element it leaves the text of out (but its own attributes, metadata and filters):
+# the first title and image; and other documents' tags.
+_READ_TAGS = {b"h1", b"img", b"meta", b"title", b"svg", b"math", b"html", b"head", b"body"}
+_NONE: dict[bytes, bytes] = {}  # no attribute that matters
+_BODY_START = re.compile(rb"<body(?=[\s/>])[^>]*>")
+_HEAD_START = re.compile(rb"<head(?=[\s/>])[^>]*>")
+_HEAD_END = re.compile(rb"</head\s*>")
+_TITLE = re.compile(rb"<title(?=[\s/>])[^>]*>.*?</title\s*>", re.S)
+# Tags Pagefind reads outside a body (the first title and image), tags that hide others, and another document's (see
+# `_read_outside_body`). (A tag whose name only starts so, "<imgx", counts too: the page is then given whole, which
+# is never wrong; but a <header> is not a <head>.)
+_READ_OUTSIDE_BODY = re.compile(rb"<(?:!--|script|style|textarea|template|title|xmp|plaintext|h1|img|meta|svg|math"
+                                rb"|iframe|object|noscript|(?:html|head|body)(?=[\s/>]))")
 
 
 @functools.cache
 def _tags_named(name: bytes) -> re.Pattern:
-    return re.compile(rb"<(/?)" + re.escape(name) + rb"(?=[\s/>])[^>]*>", re.I)
+    """Start and end tags of elements named `name` (lower case), in a page read in lower case."""
+    return re.compile(rb"<(/?)" + re.escape(name) + rb"(?=[\s/>])[^>]*>")
 
 
 def _records(cache: Path) -> dict[int, dict]:
@@ -288,9 +464,8 @@ def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], cache: Path, c
                         shard = work.get_nowait()
                     except queue.Empty:
                         return
-                    parts = {url: searchable_part(_read(pages[url][1])) for url in shard.urls}
-                    bundle = pagefind.index(((url, part.decode()) for url, part in parts.items()), config)
-                    recorded = {url: [pages[url][0], content_digest(part)] for url, part in parts.items()}
+                    recorded: dict[str, list[str]] = {}
+                    bundle = pagefind.index(_searchable_parts(shard.urls, pages, recorded), config)
                     key = shard_key([(url, part) for url, (_, part) in recorded.items()], _shard_setup(setup, shard.number))
                     made[shard.number] = _keep(cache / str(shard.number), key, shard.number, bundle, recorded)
         except BaseException as error:  # handed to the calling thread
@@ -305,6 +480,15 @@ def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], cache: Path, c
     if failures:
         raise failures[0]
     return made
+
+
+def _searchable_parts(urls: list[str], pages: Mapping[str, Page], recorded: dict[str, list[str]]) -> Iterator[tuple[str, str]]:
+    """Each page's searchable part, worked out while Pagefind indexes those sent before it; `recorded` gets the
+    digests of each page and of its part."""
+    for url in urls:
+        part = searchable_part(_read(pages[url][1]))
+        recorded[url] = [pages[url][0], content_digest(part)]
+        yield url, part.decode()
 
 
 def _read(page: bytes | Path | str) -> bytes:

@@ -124,12 +124,83 @@ def test_a_page_whose_links_to_its_neighbours_changed_keeps_its_shard(tmp_path, 
     assert len(indexed) == 1
 
 
+def test_a_page_whose_menu_or_sources_changed_keeps_its_shard(tmp_path, small_shards, indexed):
+    def page(number: int, menu: str = "About", source: str = "Report") -> bytes:
+        notes = f'<section data-pagefind-ignore><h2 id="notes">Sources</h2><ol><li id="n1">{source}</li></ol></section>'
+        return (html(f"Event {number}", f'{WORDS[number]} word{number}<sup data-pagefind-ignore><a title="{source}">1</a></sup>')
+                .replace(b"<main>", f'<header><nav><a href="/about/">{menu}</a></nav></header><main>'.encode())
+                .replace(b"</p></article>", f"</p>{notes}</article>".encode()))
+
+    pages = {f"/events/e{number:03d}/": page(number) for number in range(12)}
+    update_search_index(as_pages(pages), tmp_path, "en")
+    indexed.clear()
+    pages = {url: page(number, menu="About us", source="Report, corrected") for number, url in enumerate(pages)}
+    update_search_index(as_pages(pages), tmp_path, "en")
+    assert indexed == []
+    pages["/events/e005/"] = page(5).replace(b"word5", b"word5 edited")
+    update_search_index(as_pages(pages), tmp_path, "en")
+    assert len(indexed) == 1
+
+
 def test_the_searchable_part_is_the_page_but_its_head_and_what_follows_its_body_with_the_end_tags_still_due():
     page = html("Title", "text", next_title="Neighbour").replace(b"</title>", b'</title><meta name="x" content="y">')
     part = searchable_part(page)
     assert part == (b'<!DOCTYPE html><html lang="en"><head><title>Title</title></head><body><main>'
                     b'<article data-pagefind-body data-pagefind-filter="year:2021"><h1>Title</h1><p>text</p></article>'
                     b"</main></body></html>")
+
+
+def test_before_its_body_a_page_keeps_only_the_start_tags_of_the_elements_holding_it():
+    menu = b'<a class="skip" href="#main">Skip</a><header><p class="site"><a href="/">Site</a></p><nav><ul><li>About</li></ul></nav></header>'
+    page = html("Title", "text").replace(b"<body><main>", b'<body class="b">' + menu + b'<main id="main"><div class="wrap">x ')
+    page = page.replace(b"</main>", b"</div></main>")
+    assert searchable_part(page) == (b'<!DOCTYPE html><html lang="en"><head><title>Title</title></head><body class="b">'
+                                     b'<main id="main"><div class="wrap"><article data-pagefind-body data-pagefind-filter="year:2021">'
+                                     b"<h1>Title</h1><p>text</p></article></div></main></body></html>")
+
+
+@pytest.mark.parametrize("menu", [
+    b"<h1>Site</h1>", b'<img src="/logo.png" alt="Site">', b'<p data-pagefind-meta="site">Site</p>', b"<!-- <p> -->",
+    b"<nav><p>badly</nav></p>", b"<noscript><p>read as text by Pagefind's parser</p></noscript>", b"<span/>x",
+])
+def test_before_its_body_a_page_with_anything_pagefind_reads_or_not_plainly_nested_is_kept(menu):
+    page = html("Title", "text").replace(b"<body><main>", b"<body>" + menu + b"<main>")
+    part = searchable_part(page)
+    assert menu in part and part.startswith(b'<!DOCTYPE html><html lang="en"><head><title>Title</title></head>')
+
+
+def test_within_its_body_a_page_leaves_out_the_elements_pagefind_ignores():
+    notes = (b'<section class="notes" data-pagefind-ignore><h2 id="notes">Sources</h2><ol><li id="n1"><cite>Report</cite>'
+             b"</li></ol></section>")
+    text = (b'Lyon<sup class="cite" id="c1" data-pagefind-ignore="index"><a href="#n1" title="Report">1</a></sup> picket'
+            b"<span DATA-PAGEFIND-IGNORE=all>hidden</span>")
+    page = html("Title", text.decode()).replace(b"</p></article>", b"</p>" + notes + b"</article>")
+    assert b"<h1>Title</h1><p>Lyon picket</p></article>" in searchable_part(page)
+
+
+def test_an_ignored_element_ends_at_its_end_tag_as_pagefind_reads_it_not_where_an_html_tree_builder_would():
+    ignored = b"<p data-pagefind-ignore>a paragraph <div>holding a division</div><table><tr><td>and a table</td></tr></table></p>"
+    page = html("Title", "text").replace(b"</p></article>", b"</p>" + ignored + b"</article>")
+    assert b"<h1>Title</h1><p>text</p></article>" in searchable_part(page)
+    with search._Pagefind() as pagefind:
+        assert pagefind.index(iter([("/a/", page.decode())]), {}) == pagefind.index(iter([("/a/", searchable_part(page).decode())]), {})
+
+
+@pytest.mark.parametrize("ignored", [
+    b'<span data-pagefind-ignore data-pagefind-filter="tag">Lyon</span>',  # a filter on it
+    b'<span data-pagefind-ignore><a data-pagefind-meta="x" href="/">y</a></span>',  # metadata within
+    b"<div data-pagefind-ignore><h1>The first title</h1></div>",  # Pagefind's title, if the first
+    b'<div data-pagefind-ignore><img src="/a.jpg" alt="a"></div>',  # Pagefind's image, if the first
+    b'<span data-pagefind-ignore="none">not a value Pagefind knows</span>',
+    b'<span title="data-pagefind-ignore">the mark only in an attribute\'s value</span>',
+    b"<span data-pagefind-ignore>badly <b>nested</span></b>",
+    b"<span data-pagefind-ignore/>not ended where it seems to be",
+    b"<span data-pagefind-ignore>a <noscript>read as text by Pagefind's parser</noscript></span>",
+    b'<p id="a">An anchor, whose text Pagefind takes <span data-pagefind-ignore><b>from this</b></span></p>',
+])
+def test_within_its_body_an_ignored_element_holding_anything_pagefind_reads_or_not_plain_is_kept(ignored):
+    page = html("Title", "text").replace(b"</p></article>", b"</p>" + ignored + b"</article>")
+    assert ignored in searchable_part(page)
 
 
 @pytest.mark.parametrize("head", [b'<meta data-pagefind-meta="image[content]" content="/a.jpg">', b"<!-- <title>x</title> -->"])
@@ -178,6 +249,95 @@ def test_pagefind_indexes_the_searchable_part_of_each_sample_page_as_the_whole_p
         whole = pagefind.index(((url, page.decode()) for url, page in pages.items()), {"force_language": "en"})
         parts = pagefind.index(((url, searchable_part(page).decode()) for url, page in pages.items()), {"force_language": "en"})
     assert whole == parts
+
+
+class RandomPage:
+    """Pages of random shapes, most of them plain (as the templates and the sanitiser write them), some with what
+    Pagefind reads where the searchable part cuts, or with tags not plainly nested."""
+
+    WORDS = "lyon picket interpol notice warsaw asylum court &amp; appeal release".split()
+    IGNORE = ['data-pagefind-ignore', 'data-pagefind-ignore=""', 'data-pagefind-ignore="index"', "data-pagefind-ignore=all",
+              'data-pagefind-ignore="true"', 'DATA-PAGEFIND-IGNORE="Index"', 'data-pagefind-ignore="none"',
+              'title="data-pagefind-ignore"']
+    ODD = ["<h1>A title</h1>", '<img src="/a.jpg" alt="a photo">', '<b data-pagefind-filter="tag">Lyon</b>',
+           '<i data-pagefind-meta="kind">report</i>', "<p>ended <div>early</div></p>", "<b>badly <i>nested</b></i>",
+           "<table><tr><td>cell</td></tr></table>", "<br>", '<span id="x1">an anchor</span>']
+
+    def __init__(self, seed: int) -> None:
+        import random
+
+        self.random = random.Random(seed)
+
+    def text(self) -> str:
+        return " ".join(self.random.choices(self.WORDS, k=self.random.randint(1, 6)))
+
+    def attributes(self) -> str:
+        chosen = []
+        if self.random.random() < 0.35:
+            chosen.append(self.random.choice(self.IGNORE))
+        if self.random.random() < 0.3:
+            chosen.append(f'id="i{self.random.randint(0, 99)}"')
+        if self.random.random() < 0.05:
+            chosen.append('data-pagefind-filter="tag:Topic"')
+        return "".join(" " + attribute for attribute in chosen)
+
+    def inline(self, depth: int) -> str:
+        roll = self.random.random()
+        if depth > 3 or roll < 0.4:
+            return self.text()
+        if roll < 0.5:
+            return self.random.choice(self.ODD) if self.random.random() < 0.15 else "<br>"
+        name = self.random.choice(["em", "span", "sup", "a", "time", "cite", "SPAN"])
+        href = ' href="/events/x/"' if name == "a" else ""
+        return f"<{name}{href}{self.attributes()}>{self.inlines(depth + 1)}</{name}>"
+
+    def inlines(self, depth: int) -> str:
+        return "".join(self.inline(depth) for _ in range(self.random.randint(1, 3)))
+
+    def block(self, depth: int) -> str:
+        roll = self.random.random()
+        if roll < 0.05:
+            return self.random.choice(self.ODD)
+        if depth > 2 or roll < 0.45:
+            return f"<p{self.attributes()}>{self.inlines(depth)}</p>"
+        if roll < 0.6:
+            items = "".join(f"<li{self.attributes()}>{self.inlines(depth)}</li>" for _ in range(self.random.randint(1, 3)))
+            return f"<ul{self.attributes()}>{items}</ul>"
+        if roll < 0.7:
+            return f"<h2{self.attributes()}>{self.text()}</h2>"
+        name = self.random.choice(["div", "section", "figure", "header"])
+        return f"<{name}{self.attributes()}>{self.blocks(depth + 1)}</{name}>"
+
+    def blocks(self, depth: int) -> str:
+        return "\n".join(self.block(depth) for _ in range(self.random.randint(1, 4)))
+
+    def page(self) -> tuple[bytes, bytes]:
+        """A page, and what precedes its body."""
+        menu = self.blocks(2) if self.random.random() < 0.5 else '<nav><a href="/">Home</a></nav>'
+        after = self.blocks(2) if self.random.random() < 0.3 else "<footer>Site</footer>"
+        page = (f'<!DOCTYPE html><html lang="en"><head><title>{self.text()}</title><meta name="a" content="b"></head>'
+                f'<body>{menu}<main id="main"><article data-pagefind-body><h1>{self.text()}</h1>{self.blocks(0)}</article>'
+                f"{after}</main></body></html>")
+        return page.encode(), menu.encode()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pagefind_makes_the_same_bundle_of_the_searchable_part_of_random_pages_as_of_the_whole_pages(seed):
+    shapes = RandomPage(seed)
+    made = {f"/events/e{number}/": shapes.page() for number in range(300)}
+    pages = {url: page for url, (page, _) in made.items()}
+    parts = {url: searchable_part(page) for url, page in pages.items()}
+    left_out = [url for url, page in pages.items() if page.count(b"data-pagefind-ignore") > parts[url].count(b"data-pagefind-ignore")]
+    menus_cut = [url for url, (_, menu) in made.items() if menu not in parts[url]]
+    assert len(left_out) > 60 and len(menus_cut) > 100  # the cuts are made, where they may be
+    with search._Pagefind() as pagefind:
+        whole = pagefind.index(((url, page.decode()) for url, page in pages.items()), {"force_language": "en"})
+        cut = pagefind.index(((url, part.decode()) for url, part in parts.items()), {"force_language": "en"})
+        if whole != cut:  # name the first page Pagefind reads otherwise
+            for url, page in pages.items():
+                alone = pagefind.index(iter([(url, page.decode())]), {"force_language": "en"})
+                assert alone == pagefind.index(iter([(url, parts[url].decode())]), {"force_language": "en"}), page.decode()
+    assert whole == cut
 
 
 @pytest.mark.slow
