@@ -6,6 +6,7 @@ import functools
 import gzip
 import hashlib
 import json
+import random
 import re
 import shutil
 import threading
@@ -264,8 +265,6 @@ class RandomPage:
            "<table><tr><td>cell</td></tr></table>", "<br>", '<span id="x1">an anchor</span>']
 
     def __init__(self, seed: int) -> None:
-        import random
-
         self.random = random.Random(seed)
 
     def text(self) -> str:
