@@ -64,8 +64,11 @@ WHOLE_INDEX_CHUNK = 20000
 IN_FLIGHT = 32  # pages sent to Pagefind ahead of its answers: enough to keep it busy, few enough to hold little memory
 # Pagefind's files that belong to one index; the others (scripts, styles, WebAssembly) are the same for every shard.
 INDEX_FOLDERS = ("fragment/", "index/", "filter/")
-SEARCHABLE_PART = 3  # the version of `searchable_part`, part of every shard's key
+SEARCHABLE_PART = 4  # the version of `searchable_part`, part of every shard's key
 STABLE_BUNDLE = 1  # the version of `stable_bundle`, part of every shard's key
+# Tags read back, at most, to tell whether an ignored inline element is within an anchor (else it is kept): a paragraph
+# of a thousand citations costs no more than a few hundred.
+ANCHOR_LOOKBACK = 400
 PAGEFIND_SIGNATURE = b"pagefind_dcd"  # what each of Pagefind's index files starts with, once unzipped
 
 Page = tuple[str, "bytes | Path"]  # digest of the page's HTML, and the HTML or the file holding it
@@ -250,10 +253,13 @@ def _within_anchor(page: bytes, start: int, body: re.Match) -> bool:
     """Whether Pagefind counts the text of an inline element starting at `start` (of elements within it not marked
     ignored) towards an anchor's text: whether an element holding it, through inline elements only, has an id and
     no mark. Read back from `start` to the first element holding it that is not inline; where the tags on the way
-    are not plainly nested, yes."""
+    are not plainly nested, or more than `ANCHOR_LOOKBACK`, yes."""
     pending: list[bytes] = []  # elements ended before `start`, whose start tags are still to be passed
     position = start
-    while (at := page.rfind(b"<", body.end(), position)) >= 0:
+    for _ in range(ANCHOR_LOOKBACK):
+        at = page.rfind(b"<", body.end(), position)
+        if at < 0:
+            break
         tag = _TAG.match(page, at)
         if not tag or tag.end() > position:
             return True
@@ -274,6 +280,8 @@ def _within_anchor(page: bytes, start: int, body: re.Match) -> bool:
             return True
         if name not in _INLINE:
             return False
+    else:
+        return True
     return bool(pending) or _anchoring(body[2], _attributes(body), within_anchor=True)
 
 

@@ -187,6 +187,17 @@ def test_an_ignored_element_ends_at_its_end_tag_as_pagefind_reads_it_not_where_a
         assert pagefind.index(iter([("/a/", page.decode())]), {}) == pagefind.index(iter([("/a/", searchable_part(page).decode())]), {})
 
 
+def test_an_ignored_inline_element_far_into_a_paragraph_is_kept_rather_than_read_back_to_its_start(monkeypatch):
+    monkeypatch.setattr(search, "ANCHOR_LOOKBACK", 40)
+    cites = "".join(f'<em>claim {number}</em><sup data-pagefind-ignore>{number}</sup>' for number in range(60))
+    page = html("Title", cites)
+    part = searchable_part(page)
+    assert b"<em>claim 0</em><em>claim 1</em>" in part  # the first, read back to the paragraph's start, left out
+    assert b"<sup data-pagefind-ignore>59</sup>" in part  # the last, more than 40 tags from it, kept
+    with search._Pagefind() as pagefind:
+        assert pagefind.index(iter([("/a/", page.decode())]), {}) == pagefind.index(iter([("/a/", part.decode())]), {})
+
+
 @pytest.mark.parametrize("ignored", [
     b'<span data-pagefind-ignore data-pagefind-filter="tag">Lyon</span>',  # a filter on it
     b'<span data-pagefind-ignore><a data-pagefind-meta="x" href="/">y</a></span>',  # metadata within
