@@ -8,8 +8,8 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from .problems import Position, Problem
-from .project import OUTSIDE
+from .problems import Position, Problem, cannot_read
+from .project import OUTSIDE, UNREADABLE
 
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -56,7 +56,7 @@ class Document:
 def content_files(root: Path, inputs: dict[str, str]) -> tuple[list[tuple[str, Path]], list[Problem]]:
     """Every content file with its kind (settings, sources, events, entry, page), in the order they count, from the
     site's `project.input_files`; and the problems of what is not read: links out of the site folder, misplaced files."""
-    problems = links_outside(inputs)
+    problems = links_outside(inputs) + unreadable_folders(inputs)
     files: list[tuple[str, Path]] = []
     if _is_readable(inputs.get("data/site.yaml")):
         files.append(("settings", root / "data/site.yaml"))
@@ -102,9 +102,21 @@ def links_outside(inputs: dict[str, str]) -> list[Problem]:
                                     "published: put the file itself in the site folder") for path, line in inputs.items() if line == OUTSIDE]
 
 
+def unreadable_folders(inputs: dict[str, str]) -> list[Problem]:
+    """An error for each folder the build reads that cannot be listed: nothing in it can be built. (Any other, in
+    data/ or content/, is not read anyway: `_not_read` says so.)"""
+    return [Problem(Position(f"{path}/"), "cannot read this folder: nothing in it can be built (check that the user "
+                                          "who builds may read and enter it)")
+            for path, line in inputs.items() if line == UNREADABLE and _is_read_folder(path)]
+
+
+def _is_read_folder(path: str) -> bool:
+    return path in ("data", "data/events", "content", "content/events") or path.split("/")[0] in ("templates", "assets")
+
+
 def _is_readable(line: str | None) -> bool:
     """Whether `project.input_files` lists a file that may be read (it exists, and lies in the site folder)."""
-    return line is not None and line not in (OUTSIDE, "missing", "seen")
+    return line is not None and line not in (OUTSIDE, UNREADABLE, "missing", "seen")
 
 
 def _children(inputs: dict[str, str], folder: str) -> dict[str, bool]:
@@ -115,7 +127,7 @@ def _children(inputs: dict[str, str], folder: str) -> dict[str, bool]:
         if path.startswith(prefix):
             name, _, rest = path[len(prefix):].partition("/")
             if not name.startswith("."):
-                children[name] = children.get(name, False) or bool(rest) or inputs[path] in ("missing", "seen")
+                children[name] = children.get(name, False) or bool(rest) or inputs[path] in ("missing", "seen", UNREADABLE)
     return dict(sorted(children.items()))
 
 
@@ -143,7 +155,11 @@ def list_assets(inputs: dict[str, str]) -> list[str]:
 def read_document(root: Path, path: Path, markdown: bool) -> tuple[Document | None, list[Problem]]:
     """Read one YAML or Markdown file; a file that cannot be read gives problems and no document."""
     relative = path.relative_to(root).as_posix()
-    text, problem = _decode(relative, path.read_bytes())
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, [cannot_read(relative, error)]
+    text, problem = _decode(relative, raw)
     if problem:
         return None, [problem]
     if markdown:

@@ -20,12 +20,12 @@ from . import cache
 from .cache import FileCache, FileDigests, FragmentStore, content_digest, fingerprint, read_record, write_record
 from .images import IMAGE_SUFFIXES, ImageCache, ImageProblem, ProcessedImage, check_asset
 from .languages import in_language
-from .load import content_files, list_assets, read_document
+from .load import content_files, list_assets, read_document, unreadable_folders
 from .model import Event, Site
 from .pages import Edition, PlannedPage, plan_site
 from .parallel import map_forked
-from .problems import ContentErrors, Position, Problem, report_lines
-from .project import Project, input_files
+from .problems import ContentErrors, Position, Problem, cannot_read, reason, report_lines
+from .project import INPUT_FOLDERS, Project, input_files
 from .render import Chrome, Fragments, LanguageLink, MenuItem, Renderer, catalogue_path, load_catalogue
 from .validate import FileResult, merge_results, validate_document
 from .write import BuildError, DamagedCacheFile, Publication, WriteReport
@@ -101,6 +101,8 @@ def load_and_validate(project: Project, *, drafts: bool = False, caches: Caches 
     cache.next_build()
     inputs = input_files(project.root) if inputs is None else inputs
     paths, problems = content_files(project.root, inputs)
+    if any(problem.is_error for problem in unreadable_folders(inputs)):
+        return None, problems  # what such a folder holds is unknown: nothing else can be told of the site
 
     def validate_files(indices: list[int]) -> Iterable[FileResult]:
         changed = [paths[index] for index in indices]
@@ -135,7 +137,11 @@ def _asset_checker(assets: Path, cache: FileCache) -> Callable[[str], str | None
     the file's bytes change."""
     def check(relative: str) -> str | None:
         try:
+            with (assets / relative).open("rb"):  # published, so read, whatever it is
+                pass
             check_asset(assets / relative)
+        except OSError as error:
+            return f"cannot be read: {reason(error)} (check the file's permissions)"
         except ImageProblem as problem:
             return str(problem)
         return None
@@ -196,7 +202,7 @@ class _Build:
         site, problems = self.load_and_validate(inputs)
         editions = {code: in_language(site, code) for code in site.settings.codes}  # the site in each of its languages
         _settled()
-        with _writing(self.project):
+        with _file_errors(self.project):
             images = self.images(site, editions)
             pages = self.plan(editions, images)
             _settled()
@@ -355,25 +361,31 @@ def _settled() -> None:
 
 
 @contextmanager
-def _writing(project: Project) -> Iterator[None]:
-    """A failure to write becomes one BuildError naming the folder; the output is left as it was."""
+def _file_errors(project: Project) -> Iterator[None]:
+    """A failure to write becomes one BuildError naming the folder, a failure to read one of the site's files (a
+    template, a stylesheet) an error at that file; the output is left as it was."""
     try:
         yield
     except DamagedCacheFile:
         raise
     except OSError as error:
         where = Path(os.fsdecode(error.filename)) if error.filename else project.out_dir
+        read = _input_path(project, where)
+        if read is not None:
+            raise ContentErrors([cannot_read(read, error)]) from None
         folder = where if where.is_dir() else where.parent
         shown = _shown(folder, project.root) + "/"
-        if error.errno == 28:
-            why = "the disk is full"
-        elif isinstance(error, PermissionError):
-            why = "permission denied"
-        elif isinstance(error, FileNotFoundError):
-            why = "it was removed while the build was writing"
-        else:
-            why = error.strerror or str(error)
+        why = "it was removed while the build was writing" if isinstance(error, FileNotFoundError) else reason(error)
         raise BuildError(f"cannot write in {shown}: {why}; {_shown(project.out_dir, project.root)}/ is as it was") from None
+
+
+def _input_path(project: Project, path: Path) -> str | None:
+    """The path of one of the site's own files (which a build reads, never writes) from the site folder, else None."""
+    try:
+        relative = path.absolute().relative_to(project.root)
+    except ValueError:
+        return None
+    return relative.as_posix() if relative.parts and relative.parts[0] in INPUT_FOLDERS else None
 
 
 def _url(path: str) -> str:
@@ -408,7 +420,8 @@ def theme_text(project: Project) -> str:
     """The templates, stylesheets and scripts, where images other than event photos are used."""
     files = sorted(path for path in (project.root / "templates").rglob("*") if path.is_file())
     files += [path for path in sorted((project.root / "assets").rglob("*")) if path.suffix in (".css", ".js")]
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in files)
+    with _file_errors(project):  # a file that cannot be read is an error at it
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in files)
 
 
 def _folder(path: Path) -> Path:

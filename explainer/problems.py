@@ -1,6 +1,7 @@
 """Problems found in content, each with the place an editor must look."""
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -49,6 +50,23 @@ class ContentErrors(Exception):
 
     def __reduce__(self):
         return (ContentErrors, (self.problems,))  # crosses process boundaries whole
+
+
+def reason(error: OSError) -> str:
+    """Why the system refused to read or write a file, as an editor would say it: "permission denied"."""
+    if error.errno == errno.ENOSPC:
+        return "the disk is full"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if isinstance(error, FileNotFoundError):
+        return "it was removed while the build was reading it"
+    return (error.strerror or str(error) or type(error).__name__).lower()
+
+
+def cannot_read(path: str, error: OSError) -> Problem:
+    """An input file the system would not let the build read."""
+    return Problem(Position(path), f"cannot read this file: {reason(error)}; the build must read every file of the site "
+                                   "folder it uses (check the file's permissions)")
 
 
 SEVERITIES = ("error", "warning", "note")  # the most pressing first

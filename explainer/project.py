@@ -11,6 +11,7 @@ from pathlib import Path
 
 INPUT_FOLDERS = ("data", "content", "templates", "assets")
 OUTSIDE = "outside"  # what `input_files` says of a link that leads out of the site folder
+UNREADABLE = "unreadable"  # what it says of a folder the build may not list (its permissions)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ class Project:
 
 def input_files(root: Path) -> dict[str, str]:
     """Every file under the site's input folders, by path relative to the site folder: its size and time as one
-    string, or `OUTSIDE` for a link (to a file or a folder) that leads out of the site folder, which is never read."""
+    string, or `OUTSIDE` for a link (to a file or a folder) that leads out of the site folder, which is never read,
+    or `UNREADABLE` for a folder that cannot be listed."""
     files: dict[str, str] = {}
     root = root.resolve()
     for folder in INPUT_FOLDERS:
@@ -88,8 +90,11 @@ def _list_files(folder: Path, relative: str, root: Path, files: dict[str, str], 
     try:
         identity = os.stat(folder)
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError:
+    except (FileNotFoundError, NotADirectoryError):
         files[relative] = "missing"
+        return
+    except OSError:
+        files[relative] = UNREADABLE
         return
     if (identity.st_dev, identity.st_ino) in seen:
         files[relative] = "seen"

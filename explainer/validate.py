@@ -649,7 +649,7 @@ def check_assets(assets: list[str], photos: set[str], check_asset: Callable | No
     """Every file of assets/ is published, used or not: each must be fit to (photos are reported where they are used)."""
     if check_asset is None:
         return []
-    return [Problem(Position(f"assets/{asset}"), f"{message}; every file in assets/ is published: fix it or remove it")
+    return [Problem(Position(f"assets/{asset}"), f"this file {message}; every file in assets/ is published: fix it or remove it")
             for asset in assets if asset not in photos and (message := check_asset(asset))]
 
 

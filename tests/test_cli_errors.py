@@ -1,5 +1,6 @@
 """Editors' mistakes the command line must answer with one line saying what is wrong, never a traceback."""
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -94,6 +95,52 @@ def test_an_error_of_the_generator_itself_is_not_taken_for_a_template_mistake(fi
     with pytest.raises(ValueError, match="a bug in the generator"):
         build(Project.at(root), search=False, workers=1)
     assert not (root / "_site").exists()
+
+
+# A file or folder the build may not read ------------------------------------------------------------------------
+
+UNREADABLE_FILE = ("cannot read this file: permission denied; the build must read every file of the site folder it uses "
+                   "(check the file's permissions)")
+UNREADABLE_FOLDER = "cannot read this folder: nothing in it can be built (check that the user who builds may read and enter it)"
+
+
+def without_the_power_to_read_everything() -> list[str]:
+    """What to run a command under so that a file's permissions bind it: nothing, but for root, whose power to
+    read any file it gives up (setpriv, of util-linux)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or subprocess.run([setpriv, "--bounding-set=-dac_override,-dac_read_search", "true"]).returncode:
+        pytest.skip("root, and setpriv cannot make it give up its power to read any file")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-all"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("unreadable, said", [
+    ("content/events/visit.md", f"content/events/visit.md:1:1: error: {UNREADABLE_FILE}"),
+    ("data/events/2021.yaml", f"data/events/2021.yaml:1:1: error: {UNREADABLE_FILE}"),
+    ("data/sources.yaml", f"data/sources.yaml:1:1: error: {UNREADABLE_FILE}"),
+    ("templates/base.html", f"templates/base.html:1:1: error: {UNREADABLE_FILE}"),
+    ("assets/css/site.css", "assets/css/site.css:1:1: error: this file cannot be read: permission denied (check the file's "
+                            "permissions); every file in assets/ is published: fix it or remove it"),
+    ("content/events", f"content/events/:1:1: error: {UNREADABLE_FOLDER}"),
+    ("templates", f"templates/:1:1: error: {UNREADABLE_FOLDER}"),
+])
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_a_file_or_folder_the_build_may_not_read_is_one_error_at_it_and_the_site_stays(fixture_site, unreadable, said, command):
+    root = fixture_site("basic")
+    assert run(root, "build").returncode == 0
+    before = tree_digest(root / "_site")
+    (root / unreadable).chmod(0)
+    try:
+        result = subprocess.run([*without_the_power_to_read_everything(), sys.executable, str(REPO / "build.py"), "--root",
+                                 str(root), command], capture_output=True, text=True)
+    finally:
+        (root / unreadable).chmod(0o755)
+    lines = result.stderr.splitlines()
+    assert (result.returncode, [line for line in lines if ": error: " in line]) == (1, [said])
+    assert lines[-1].startswith("1 error")  # and the fixture's warnings, which check prints: nothing else went wrong
+    assert tree_digest(root / "_site") == before
 
 
 # An output folder that is a file -------------------------------------------------------------------------------

@@ -298,7 +298,7 @@ def test_an_svg_that_could_run_a_script_is_an_error_naming_the_file(make_site, s
     result = run(root, "build")
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        f"assets/images/logo.svg:1:1: error: could run a script from the site's address ({reason}): remove it, or "
+        f"assets/images/logo.svg:1:1: error: this file could run a script from the site's address ({reason}): remove it, or "
         "export the image again without scripts; every file in assets/ is published: fix it or remove it",
         "1 error",
     ]
@@ -316,7 +316,7 @@ def test_an_svg_with_entities_or_that_is_not_svg_is_refused_and_a_clean_one_publ
     assert lines[-1] == "3 errors"
     assert lines[0].startswith("assets/images/broken.svg:1:1: error: is not an SVG image that can be read (mismatched tag")
     assert lines[1].startswith("assets/images/lol.svg:1:1: error: declares XML entities")
-    assert lines[2].startswith("assets/page.html:1:1: error: is an HTML page, which assets/ does not publish")
+    assert lines[2].startswith("assets/page.html:1:1: error: this file is an HTML page, which assets/ does not publish")
     for name in ("lol.svg", "broken.svg", "page.html"):
         (root / "assets" / ("images/" if name.endswith(".svg") else "") / name).unlink()
     assert run(root, "build").returncode == 0
@@ -357,7 +357,7 @@ def test_an_unusable_image_no_event_uses_is_one_error_line_naming_it(make_site, 
     result = run(root, command)
     assert result.returncode == 1
     [line, count] = result.stderr.splitlines()
-    assert line.startswith(f"assets/images/unused.jpg:1:1: error: {message}")
+    assert line.startswith(f"assets/images/unused.jpg:1:1: error: this file {message}")
     assert line.endswith("; every file in assets/ is published: fix it or remove it")
     assert count == "1 error"
 
