@@ -289,7 +289,9 @@ def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool 
     problems += _check_links(results, events, sources, drafts)
     translations: dict[tuple[str, str], Translation] = {}
     if settings is not None:
-        translations, found = check_translations([t for result in results for t in result.translations], settings, events, pages, drafts)
+        failed = {problem.position.path for problem in problems if problem.is_error}
+        translations, found = check_translations([t for result in results for t in result.translations], settings, events, pages,
+                                                 drafts, failed)
         problems += found
     if not drafts:
         events = [event for event in events if not event.draft]
@@ -908,10 +910,11 @@ def _update_nodes(found: dict, updates: tuple[str, ...]) -> list[tuple[str, yaml
 
 
 def check_translations(translations: list[Translation], settings: Settings, events: list[Event], pages: list[Page],
-                       drafts: bool) -> tuple[dict[tuple[str, str], Translation], list[Problem]]:
+                       drafts: bool, failed: set[str] = frozenset()) -> tuple[dict[tuple[str, str], Translation], list[Problem]]:
     """Each translation matched with its original, by (language, event id or page slug): its language must be the
     site's, its original exist, its photos and updates be the original's, its citations the original's sources;
-    and a translation older than its original is a warning naming both."""
+    and a translation older than its original is a warning naming both. An original missing from a file with errors
+    (`failed`, their paths) may be there once they are fixed: they are what the editor is told of."""
     languages = {language.code for language in settings.languages}
     events_of: dict[str, dict[str, Event]] = {}
     for event in events:
@@ -930,6 +933,8 @@ def check_translations(translations: list[Translation], settings: Settings, even
         originals = events_of.get(translation.original, {})
         original = (originals.get(translation.target) if translation.target else next(iter(originals.values()), None)) \
             or (None if translation.target else pages_of.get(translation.original))
+        if original is None and translation.original in failed:
+            continue
         if original is None:
             what = f'event "{translation.target}" is not in {translation.original}' if translation.target else \
                 f"translates {translation.original}, which holds no event or page"

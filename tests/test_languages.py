@@ -173,6 +173,24 @@ def test_a_translation_of_nothing_or_into_a_language_the_site_lacks_is_an_error(
     assert any(line.startswith('data/events/2021.be.yaml:5:1: error: event "ghost" is not in data/events/2021.yaml') for line in lines)
 
 
+@pytest.mark.parametrize("original, change, line", [
+    ("content/events/picket.md", ("date: 2021-11-04", "date: 2021-11-31"),
+     'content/events/picket.md:2:7: error: date "2021-11-31": day must be 1..30 in November 2021'),
+    ("data/events/2021.yaml", ("date: 2021-10-21/2021-10-31", "date: 2021-10-21/2021-10-32"),
+     'data/events/2021.yaml:2:9: error: date "2021-10-32": day must be 1..31 in October 2021'),
+    ("content/events/picket.md", ("---\ndate", "date"), None),
+])
+def test_a_translation_of_an_original_with_errors_adds_no_error_of_its_own(bilingual, original, change, line):
+    """Its translation's original is not missing, only not read yet: said to be, it would send the editor to a file
+    with nothing wrong."""
+    path = bilingual / original
+    path.write_text(path.read_text().replace(*change, 1))
+    lines = problem_lines(bilingual)
+    assert lines and all(entry.startswith(original) for entry in lines)
+    if line is not None:
+        assert lines == [line]
+
+
 def test_new_translation_scaffolds_the_original_to_translate_from(bilingual):
     untold = digest_of(bilingual, "untold")
     wrong = run(bilingual, "new", "translation", "content/about.md", "fr")
