@@ -199,11 +199,10 @@ def _new_translation(args: argparse.Namespace) -> int:
     from explainer import pipeline, scaffold
 
     project = Project.at(args.root)
-    site, problems = pipeline.load_and_validate(project)
-    if site is None:
-        raise ContentErrors([problem for problem in problems if problem.is_error])
+    original = scaffold.site_path(project.root, args.original)
+    settings, items = pipeline.load_original(project, original)
     try:
-        path, count, new = scaffold.new_translation(project.root, site, args.original, args.language)
+        path, count, new = scaffold.new_translation(project.root, settings, items, original, args.language)
     except scaffold.TranslationError as error:
         print(f"build.py new: error: {error}", file=sys.stderr)
         return 2

@@ -21,7 +21,7 @@ from .cache import FileCache, FileDigests, FragmentStore, content_digest, finger
 from .images import IMAGE_SUFFIXES, ImageCache, ImageProblem, ProcessedImage, check_asset
 from .languages import in_language
 from .load import content_files, list_assets, read_document, unreadable_folders
-from .model import Event, Site
+from .model import Event, Page, Settings, Site
 from .pages import Edition, PlannedPage, plan_site
 from .parallel import map_forked
 from .problems import ContentErrors, Position, Problem, cannot_read, reason, report_lines
@@ -114,6 +114,21 @@ def load_and_validate(project: Project, *, drafts: bool = False, caches: Caches 
     if owned:
         cache.save()
     return site, problems + found + _missing_catalogues(project, site) + caches.take_notes()
+
+
+def load_original(project: Project, original: str) -> tuple[Settings, list[Event | Page]]:
+    """The site's settings and what one of its content files holds (its events, or its page), the two files validated
+    on their own: what a new translation needs, whatever may be wrong elsewhere in the site. Raise ContentErrors for
+    their errors. A path that is no content file of the site holds nothing (and is never read)."""
+    paths, problems = content_files(project.root, input_files(project.root))
+    kinds = {path.relative_to(project.root).as_posix(): kind for kind, path in paths}
+    wanted = ["data/site.yaml"] + ([original] if kinds.get(original) in ("events", "entry", "page") else [])
+    results = [_validate_file(project.root, kinds[path], project.root / path) for path in wanted if path in kinds]
+    errors = [problem for problem in problems if problem.is_error and problem.position.path == "data/site.yaml"]
+    errors += [problem for result in results for problem in result.problems if problem.is_error]
+    if errors:
+        raise ContentErrors(errors)
+    return results[0].settings, [item for result in results[1:] for item in (*result.events, *result.pages)]
 
 
 def _missing_catalogues(project: Project, site: Site | None) -> list[Problem]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .dates import parse_date
-from .load import translated_language
-from .model import EVENT_WORDS, PAGE_WORDS, Event, Page, Site, words_digest
+from .load import original_of, translated_language
+from .model import EVENT_WORDS, PAGE_WORDS, Event, Page, Settings, words_digest
 from .validate import ID_MAX, slugify
 
 EVENT_TEMPLATE = """---
@@ -56,26 +56,36 @@ def _quoted(title: str) -> str:
     return title.replace("\\", "\\\\").replace('"', '\\"')
 
 
+def site_path(root: Path, written: str) -> str:
+    """A file named on the command line, as a path from the site folder: as written (less a leading "./"), or, written
+    in full, from the site folder on."""
+    path = Path(written)
+    if path.is_absolute() and path.resolve().is_relative_to(root.resolve()):
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    return path.as_posix().removeprefix("./")
+
+
 class TranslationError(ValueError):
     """A translation that cannot be scaffolded: an original that is no event or page, a language the site lacks."""
 
 
-def new_translation(root: Path, site: Site, original: str, language: str) -> tuple[Path, int, bool]:
-    """Write the translation of `original` (a file of the site, relative to it) into `language` beside it, its
-    fields empty under the original's text commented out to translate from: the file, how many events or pages it
-    gained, and whether it is new. A YAML file of events gains those of its events not yet translated; a Markdown file must not exist.
+def new_translation(root: Path, settings: Settings, items: list[Event | Page], original: str, language: str) -> tuple[Path, int, bool]:
+    """Write the translation of `original` (a file of the site, relative to it, holding `items`) into `language`
+    beside it, its fields empty under the original's text commented out to translate from: the file, how many
+    events or pages it gained, and whether it is new. A YAML file of events gains those of its events not yet
+    translated; a Markdown file must not exist.
 
     Raise TranslationError, writing nothing, for an original or a language that cannot be translated.
     """
-    languages = [other.code for other in site.settings.languages]
+    languages = [other.code for other in settings.languages]
     if language not in languages:
         raise TranslationError(f'"{language}" is not one of the site\'s other languages ({", ".join(languages) or "none yet"}): '
                                "add it under languages in data/site.yaml first")
-    original = Path(original).as_posix().removeprefix("./")
-    items = [event for event in site.events if event.position.path == original]
-    items += [page for page in site.pages if page.position.path == original]
-    if not items or translated_language(original):
-        raise TranslationError(f"{original} holds no event or page of the site to translate")
+    if translated_language(original):
+        raise TranslationError(f"{original} is a translation: name the file it translates, {original_of(original)}")
+    if not items:
+        raise TranslationError(f"{original} holds no event or page of the site to translate (those are content/*.md, "
+                               "content/events/*.md and data/events/*.yaml)")
     name = Path(original)
     path = root / name.with_name(f"{name.stem}.{language}{name.suffix}")
     if name.suffix == ".md":

@@ -207,6 +207,31 @@ def test_new_translation_scaffolds_the_original_to_translate_from(bilingual):
                      'data/events/2021.be.yaml:11:12: error: translation "be" of event "untold": summary is empty']
 
 
+def test_new_translation_is_not_held_up_by_errors_elsewhere_in_the_site(bilingual):
+    """A scaffolded translation is an error until it is filled in: starting another must still work."""
+    (bilingual / "content" / "about.be.md").unlink()
+    (bilingual / "content" / "events" / "picket.be.md").unlink()
+    first = run(bilingual, "new", "translation", "content/about.md", "be")
+    assert first.returncode == 0, first.stderr
+    assert any(": error: " in line for line in problem_lines(bilingual))  # its title, still empty
+    second = run(bilingual, "new", "translation", str(bilingual / "content" / "events" / "picket.md"), "be")
+    assert (second.returncode, second.stderr) == (0, "")
+    assert (bilingual / "content" / "events" / "picket.be.md").is_file()
+
+
+@pytest.mark.parametrize("original, said", [
+    ("content/events/picket.be.md", "content/events/picket.be.md is a translation: name the file it translates, "
+                                    "content/events/picket.md"),
+    ("data/sources.yaml", "data/sources.yaml holds no event or page of the site to translate (those are content/*.md, "
+                          "content/events/*.md and data/events/*.yaml)"),
+    ("/etc/hostname", "/etc/hostname holds no event or page of the site to translate (those are content/*.md, "
+                      "content/events/*.md and data/events/*.yaml)"),
+])
+def test_new_translation_of_what_is_no_original_says_what_is(bilingual, original, said):
+    result = run(bilingual, "new", "translation", original, "be")
+    assert (result.returncode, result.stderr) == (2, f"build.py new: error: {said}\n")
+
+
 # Dates in the reader's language -----------------------------------------------------------------------------------------
 
 BELARUSIAN = {"d MMMM y": "d MMMM y 'г'.", "LLLL y": "LLLL y 'г'.", "MMMM y": "MMMM y 'г'.", "y": "y 'г'.",
