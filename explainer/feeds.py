@@ -506,7 +506,8 @@ def event_jsonld(settings: Settings, event: Event, summary: str, image: str | No
         data["image"] = image
     if event.updates:
         data["dateModified"] = event_updated(event).isoformat()
-    data["citation"] = [citation_jsonld(sources[source_id]) for source_id in event.sources if source_id in sources]
+    data["citation"] = [citation_jsonld(sources[source_id]) for source_id in dict.fromkeys(event.sources + event.cites)
+                        if source_id in sources]
     return data
 
 

@@ -309,13 +309,14 @@ def test_robots_names_the_sitemap(site):
 # JSON-LD
 
 
-def test_event_jsonld_invents_no_day_and_cites_its_sources(site):
+def test_event_jsonld_invents_no_day_and_cites_its_sources_then_those_its_text_cites(site):
     letter = feeds.event_jsonld(site.settings, event(site, "letter"), "The letter goes out.", None, site.sources)
     assert letter["@context"] == "https://schema.org" and letter["@type"] == "Event"
     assert letter["startDate"] == "2021-10" and "endDate" not in letter
     assert "location" not in letter and "image" not in letter and "dateModified" not in letter
     assert letter["citation"] == [{"@type": "CreativeWork", "name": "An inline source", "url": "https://blog.example/letter",
-                                   "publisher": {"@type": "Organization", "name": "Blog"}}]
+                                   "publisher": {"@type": "Organization", "name": "Blog"}},
+                                  feeds.citation_jsonld(site.sources["paper-one"])]  # its summary cites it
     released = feeds.event_jsonld(site.settings, event(site, "released"), "x", "https://example.org/i.jpg", site.sources)
     assert [c["url"] for c in released["citation"]] == [site.sources[s].url for s in event(site, "released").sources]
     assert released["citation"][0]["datePublished"] == "2021-09-13"
