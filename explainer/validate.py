@@ -206,6 +206,7 @@ class FileResult:
     events: list[Event] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     unreadable: bool = False  # the file could not be read: the ids it defines are unknown, so no link is called broken
+    is_sources_file: bool = False  # data/sources.yaml's, read
     alias_positions: dict[tuple[str, str], Position] = field(default_factory=dict)  # (event id, alias) -> where written
     warnings: list[Problem] = field(default_factory=list)  # apart from `problems`, whose growth tells a field had errors
     html_in_text: list[Problem] = field(default_factory=list)  # warnings, unless the site allows raw HTML (its settings say)
@@ -370,6 +371,7 @@ def _language(reader: _Reader, node: yaml.Node) -> str | None:
 
 def _sources(run: FileResult, document: Document) -> None:
     reader = run.reader(document)
+    run.is_sources_file = True
     root = document.root
     if root is None:
         return
@@ -808,18 +810,26 @@ def _check_links(results: list[FileResult], events: list[Event], sources: dict[s
     by_id = {event.id: event for event in events}
     source_ids = set().union(*(result.source_ids for result in results))
     event_ids = set().union(*(result.event_ids for result in results))
-    problems = []
+    problems, unknown_sources = [], []
     for kind, ref_id, position, owner, owner_is_draft in (link for result in results for link in result.links):
         if kind in ("source", "cite"):
             if ref_id not in source_ids:
-                problems.append(Problem(Position(*position), f'{owner}: unknown source "{ref_id}": not in data/sources.yaml{did_you_mean(ref_id, sources)}'))
+                unknown_sources.append(Problem(Position(*position), f'{owner}: unknown source "{ref_id}": not in data/sources.yaml'
+                                                                    f'{did_you_mean(ref_id, sources)}'))
             continue
         target = by_id.get(ref_id)
         if ref_id not in event_ids:
             problems.append(Problem(Position(*position), f'{owner}: unknown event "{ref_id}"{did_you_mean(ref_id, by_id)}'))
         elif target is not None and target.draft and not owner_is_draft and not drafts:
             problems.append(Problem(Position(*position), f'{owner}: links to event "{ref_id}", a draft left out of the build', "warning"))
-    return problems
+    if unknown_sources and not any(result.is_sources_file and result.source_ids for result in results):
+        # Missing or empty, the sources file is the one mistake: not each of the hundreds of places naming a source.
+        said = "no source is defined here" if any(result.is_sources_file for result in results) else "missing"
+        first = min(problem.position for problem in unknown_sources)
+        return problems + [Problem(Position("data/sources.yaml"), f"{said}, yet {len(unknown_sources)} citations and "
+                                   f"sources lists name a source (the first at {first}): each source is an entry of this "
+                                   "file, its id then its title, publisher, url and date (see the README)")]
+    return problems + unknown_sources
 
 
 # Translations --------------------------------------------------------------------------------------------------------

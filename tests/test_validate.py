@@ -5,7 +5,7 @@ import pytest
 
 from explainer.validate import slugify
 
-from conftest import problem_lines, site_of
+from conftest import BASE_FILES, problem_lines, site_of, write_files
 
 EVENT = textwrap.dedent("""\
     - id: warsaw-picket
@@ -150,6 +150,21 @@ def test_a_file_that_cannot_be_read_does_not_make_every_link_to_it_an_error_too(
         "data/events/2020.yaml:3:9: error: YAML syntax: mapping values are not allowed in this context: "
         "a value containing ': ' needs quotes, or this line is indented further than the fields beside it"
     ]
+
+
+@pytest.mark.parametrize("sources", ["", "# none yet\n", "{}\n", None])
+def test_a_missing_or_empty_sources_file_is_one_error_not_one_at_every_citation(make_site, sources):
+    cites = "".join(f"- id: e{n}\n  date: 2021\n  title: E{n}\n  summary: Said.[@paper-one]\n  sources: [paper-one]\n"
+                    for n in range(3))
+    root = make_site({"data/events/2021.yaml": cites, **({} if sources is None else {"data/sources.yaml": sources})}, base=False)
+    if sources is None:
+        (root / "data" / "sources.yaml").unlink(missing_ok=True)
+    write_files(root, {"data/site.yaml": BASE_FILES["data/site.yaml"]})
+    said = "missing" if sources is None else "no source is defined here"
+    assert problem_lines(root) == [
+        f"data/sources.yaml:1:1: error: {said}, yet 6 citations and sources lists name a source (the first at "
+        "data/events/2021.yaml:4:17): each source is an entry of this file, its id then its title, publisher, url and date "
+        "(see the README)"]
 
 
 def test_tabs_in_yaml_are_explained(make_site):
