@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     kinds = new.add_subparsers(title="what to scaffold", metavar="{event,translation}", required=True)
     event = kinds.add_parser("event", help='new event "Title" --date YYYY-MM-DD: content/events/<date>-<slug>.md')
     event.add_argument("title")
-    event.add_argument("--date", required=True, help="YYYY, YYYY-MM or YYYY-MM-DD")
+    event.add_argument("--date", required=True, help="YYYY, YYYY-MM or YYYY-MM-DD, or a range: 2021-10-21/2021-10-31")
     event.set_defaults(command=_new)
     translation = kinds.add_parser("translation", help="new translation FILE LANGUAGE: the file's translation beside it")
     translation.add_argument("original", help="an event's or page's file, e.g. content/events/lyon-picket.md")

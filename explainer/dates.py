@@ -77,7 +77,7 @@ def parse_date(text: str) -> PartialDate:
     """Read `2021`, `2021-10` or `2021-10-04`, keeping the precision written."""
     match = _DATE_RE.fullmatch(text.strip())
     if not match:
-        raise DateError(f'date "{text}": write it as YYYY, YYYY-MM or YYYY-MM-DD')
+        raise DateError(f'date "{text}": write it as YYYY, YYYY-MM or YYYY-MM-DD{_written_in_order(text)}')
     year, month, day = (int(part) if part else None for part in match.groups())
     if month is not None and not 1 <= month <= 12:
         raise DateError(f'date "{text}": month must be 1..12')
@@ -88,6 +88,27 @@ def parse_date(text: str) -> PartialDate:
                 f'date "{text}": day must be 1..{days_in_month} in {calendar.month_name[month]} {year}'
             )
     return PartialDate(year, month, day)
+
+
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
+_YEAR_MONTH_DAY = re.compile(r"(\d{4})[./](\d{1,2})[./](\d{1,2})")
+
+
+def _written_in_order(text: str) -> str:
+    """For a date written day, month, year (31/10/2021, 31.10.2021): the same in the order to write it, as the end of
+    a message; else nothing. Where either number could be the month, both readings."""
+    year_first = _YEAR_MONTH_DAY.fullmatch(text.strip())
+    if year_first:
+        return f": here {year_first[1]}-{int(year_first[2]):02d}-{int(year_first[3]):02d}"
+    match = _DAY_MONTH_YEAR.fullmatch(text.strip())
+    if not match:
+        return ""
+    first, second, year = int(match[1]), int(match[2]), match[3]
+    if first <= 12 and second <= 12 and first != second:
+        return (f": {year}-{second:02d}-{first:02d} if the day comes first, {year}-{first:02d}-{second:02d} if the "
+                "month does")
+    day, month = (first, second) if second <= 12 else (second, first)
+    return f": here {year}-{month:02d}-{day:02d}"
 
 
 def parse_time(text: str) -> dt.time:
@@ -234,10 +255,15 @@ def parse_when(
     date: str, end: str | None = None, *, circa: bool = False, before: bool = False, after: bool = False
 ) -> When:
     """Read an event's `date` (or `A/B` range) and optional `end` into a When."""
+    if "/" in date and (_DAY_MONTH_YEAR.fullmatch(date.strip()) or _YEAR_MONTH_DAY.fullmatch(date.strip())):
+        parse_date(date)  # one date written with "/": said as such, not read as a range
     if "/" in date:
         if end is not None:
             raise DateError(f'date "{date}" is a range: it cannot also have an end')
         first_text, _, last_text = date.partition("/")
+        if not first_text.strip() or not last_text.strip():
+            raise DateError(f'date "{date}": a range has a first and a last date, as "2021-10-21/2021-10-31"; '
+                            "a single date has no \"/\"")
         start, last = parse_date(first_text), parse_date(last_text)
         if last.last_day < start.first_day:
             raise DateError(f'date "{date}": the range ends before it starts')

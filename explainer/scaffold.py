@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .dates import parse_date
+from .dates import parse_when
 from .load import original_of, translated_language
 from .model import EVENT_WORDS, PAGE_WORDS, Event, Page, Settings, words_digest
 from .validate import ID_MAX, slugify
@@ -27,12 +27,13 @@ class TitleError(ValueError):
 
 
 def new_event(root: Path, title: str, date: str) -> Path:
-    """Write `content/events/<id>.md`, whose id is `<date>-<slug of title>`, and return its path.
+    """Write `content/events/<id>.md`, whose id is `<date>-<slug of title>`, and return its path (`date` as an event's
+    `date` field has it: one date, or a range).
 
     Raise DateError or TitleError, writing nothing, for a date or a title that cannot be used;
     FileExistsError if the file exists.
     """
-    parse_date(date)
+    parse_when(date)
     _check_title(title)
     event_id = slugify(f"{date} {title}", ID_MAX)
     path = root / "content" / "events" / f"{event_id}.md"

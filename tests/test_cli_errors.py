@@ -228,6 +228,17 @@ def test_new_event_keeps_backslashes_and_quotes_of_its_title(make_site):
     assert run(root, "check").returncode == 0
 
 
+@pytest.mark.slow
+def test_new_event_over_a_range_of_days_takes_the_range_as_its_date(make_site):
+    root = make_site({})
+    result = run(root, "new", "event", "Pickets across Europe", "--date", "2021-10-01/2021-10-05")
+    assert result.returncode == 0, result.stderr
+    path = root / "content" / "events" / "2021-10-01-2021-10-05-pickets-across-europe.md"
+    assert front_matter(path)["date"] == "2021-10-01/2021-10-05"
+    path.write_text(path.read_text(encoding="utf-8").replace("source-id", "paper-one"), encoding="utf-8")
+    assert run(root, "check").returncode == 0
+
+
 # What check prints ---------------------------------------------------------------------------------------------
 
 @pytest.mark.slow

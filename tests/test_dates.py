@@ -37,6 +37,25 @@ def test_impossible_dates_say_why(text, message):
     assert str(error.value) == message
 
 
+WRITE_IT = "write it as YYYY, YYYY-MM or YYYY-MM-DD"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("31/10/2021", f'date "31/10/2021": {WRITE_IT}: here 2021-10-31'),
+    ("31.10.2021", f'date "31.10.2021": {WRITE_IT}: here 2021-10-31'),
+    ("10/31/2021", f'date "10/31/2021": {WRITE_IT}: here 2021-10-31'),
+    ("05/10/2021", f'date "05/10/2021": {WRITE_IT}: 2021-10-05 if the day comes first, 2021-05-10 if the month does'),
+    ("2021/10/21", f'date "2021/10/21": {WRITE_IT}: here 2021-10-21'),
+    ("2021-10-21/", 'date "2021-10-21/": a range has a first and a last date, as "2021-10-21/2021-10-31"; a single date has no "/"'),
+    ("/2021-10-31", 'date "/2021-10-31": a range has a first and a last date, as "2021-10-21/2021-10-31"; a single date has no "/"'),
+])
+def test_a_date_written_another_way_is_quoted_whole_with_the_way_to_write_it(text, message):
+    """A "/" also makes a range: a date written with it is still said to be one date, in the order to write it."""
+    with pytest.raises(DateError) as error:
+        parse_when(text)
+    assert str(error.value) == message
+
+
 @pytest.mark.parametrize(
     "date, end, flags, label, machine",
     [
