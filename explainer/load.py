@@ -204,6 +204,12 @@ def _yaml_problem(relative: str, error: yaml.MarkedYAMLError, line_offset: int, 
     broken = _under_indented_text(relative, source.split("\n"), line - 1, line_offset) if mark else None
     if broken:
         return broken
+    opened = _FLOW_OPENINGS.get(error.context or "")
+    if opened and error.context_mark:  # PyYAML gives up where the next line starts: the bracket never closed is the mistake
+        mark = error.context_mark
+        return Problem(Position(relative, mark.line + 1 + line_offset, mark.column + 1),
+                       f'YAML syntax: this "{opened[0]}" is never closed: end the {opened[2]} with "{opened[1]}" (or put the '
+                       f'value in quotes if the "{opened[0]}" is part of its text)')
     problem = error.problem or "invalid YAML"
     message = f"YAML syntax: {problem}"
     if error.context:
@@ -218,6 +224,7 @@ def _yaml_problem(relative: str, error: yaml.MarkedYAMLError, line_offset: int, 
     return Problem(Position(relative, line + line_offset, col), message)
 
 
+_FLOW_OPENINGS = {"while parsing a flow sequence": ("[", "]", "list"), "while parsing a flow mapping": ("{", "}", "mapping")}
 _TEXT_START = re.compile(r"[ \t]*(?:- +)*(?P<key>[\w-]+):[ \t]+(?P<style>[>|])[1-9+-]{0,2}[ \t]*(?:#.*)?")
 _STRUCTURE = re.compile(r"[ \t]*(?:-(?:[ \t]|$)|#|---|\.\.\.|[^\s:#][^:]*:(?:[ \t]|$))")  # an entry, a field, a comment...
 _TEXT_KINDS = {">": "folded text", "|": "text"}

@@ -84,6 +84,19 @@ def test_yaml_syntax_errors_have_a_position_and_a_hint(make_site):
     ]
 
 
+@pytest.mark.parametrize("files, line", [
+    (events_yaml("- id: x\n  date: 2021\n  tags: [Interpol, Protests\n  title: X\n"),
+     'data/events/2021.yaml:3:9: error: YAML syntax: this "[" is never closed: end the list with "]" (or put the value in '
+     'quotes if the "[" is part of its text)'),
+    ({"content/events/x.md": "---\ndate: 2021\ntitle: {X\nsummary: Y\n---\n"},
+     'content/events/x.md:3:8: error: YAML syntax: this "{" is never closed: end the mapping with "}" (or put the value in '
+     'quotes if the "{" is part of its text)'),
+])
+def test_a_bracket_never_closed_is_reported_where_it_opens(make_site, files, line):
+    """PyYAML finds it out on the next line, which has nothing wrong."""
+    assert problem_lines(make_site(files)) == [line]
+
+
 def test_a_field_indented_too_little_is_explained_as_indentation(make_site):
     root = make_site(events_yaml("- id: x\n  date: 2021\n title: y\n  summary: z\n"))
     assert problem_lines(root) == [
