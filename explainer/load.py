@@ -241,6 +241,8 @@ def _under_indented_text(relative: str, lines: list[str], error_line: int, line_
     opening = _TEXT_START.fullmatch(lines[start])
     message = (f'this line of the {_TEXT_KINDS[opening["style"]]} under "{opening["key"]}" is indented less than '
                "the lines above it: indent it like them (or end the text before it)")
+    if "\t" in lines[end][:_indent(lines[end]) + 1]:  # a tab, which YAML never reads as indentation
+        message = "this line is indented with a tab, which YAML does not read as indentation: indent with spaces, not tabs"
     return Problem(Position(relative, end + 1 + line_offset, _indent(lines[end]) + 1), message)
 
 

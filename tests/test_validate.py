@@ -187,6 +187,14 @@ def test_tabs_in_yaml_are_explained(make_site):
     assert line.endswith("indent with spaces, not tabs")
 
 
+def test_a_tab_after_folded_text_is_explained_as_a_tab(make_site):
+    """YAML reads the tab's line as more of the text, indented too little: the tab is what to fix."""
+    entry = "---\ndate: 2021\ntitle: X\nsummary: >-\n  People picket.[@paper-one]\n\tplace: Lyon\nsources: [paper-one]\n---\n"
+    assert problem_lines(make_site({"content/events/x.md": entry})) == [
+        "content/events/x.md:6:1: error: this line is indented with a tab, which YAML does not read as indentation: "
+        "indent with spaces, not tabs"]
+
+
 def test_duplicate_ids_name_both_places(make_site):
     root = make_site({
         **events_yaml(EVENT),
