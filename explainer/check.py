@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborHTMLParser
 from .cache import read_record, write_record
 from .images import IMAGE_SUFFIXES
 from .load import Document, read_document
-from .markup import CITATION, outside_code
+from .markup import CITATION, MARKDOWN_LINK, outside_code
 from .parallel import map_forked
 from .model import Event, Page, Site
 from .problems import Position, Problem
@@ -322,7 +322,8 @@ def publishing_gate(today: dt.date, theme: str, store: Path, *, search: bool, st
     """
     def gate(site: Site, warnings: list[Problem], publication) -> list[Problem]:
         links = broken_links(publication.spare, publication.digests, store, locate=publication.location,
-                             made_later=("pagefind/",) if search else ())
+                             made_later=("pagefind/",) if search else (),
+                             written=(lambda hrefs: links_written(root, site, hrefs)) if root is not None else None)
         found = warnings + editorial_warnings(site, today, theme, root) + links
         return strictly(found) if strict else found
 
@@ -333,8 +334,10 @@ PageLinks = tuple[list[str], set[str]]  # a page's internal links, in order, and
 
 
 def broken_links(out_dir: Path, digests: Mapping[str, str | None] | None = None, store: Path | None = None, *,
-                 locate: Callable[[str], Path] | None = None, made_later: tuple[str, ...] = ()) -> list[Problem]:
-    """Every internal link or anchor of a built site that leads nowhere, at its place in the page.
+                 locate: Callable[[str], Path] | None = None, made_later: tuple[str, ...] = (),
+                 written: Callable[[set[str]], dict[str, list[Position]]] | None = None) -> list[Problem]:
+    """Every internal link or anchor of a built site that leads nowhere, where an editor wrote it (`written(links)`
+    says where each is written in the site's Markdown), else at its place in the page.
 
     `digests`, each output file's content digest as the build recorded it, spares walking the
     folder; with `store` too, only pages whose bytes are new are read: what each page links
@@ -360,14 +363,38 @@ def broken_links(out_dir: Path, digests: Mapping[str, str | None] | None = None,
             return f'link to "{href}": the page has no element with id "{anchor}"'
         return None
 
-    problems = []
+    faults = []
     for page in html_pages:
         if any(fault(page, href) for href in pages[page][0]):
-            problems += [Problem(Position(page, line, col), message, "warning")
-                         for href, line, col in _placed_links(locate(page)) if (message := fault(page, href))]
+            faults += [(Position(page, line, col), href, message)
+                       for href, line, col in _placed_links(locate(page)) if (message := fault(page, href))]
+    places = written({href for _, href, _ in faults}) if written and faults else {}
+    # One shown on many pages (a summary's) is one mistake, where it is written.
+    problems = list(dict.fromkeys(Problem(place, message, "warning")
+                                  for position, href, message in faults for place in places.get(href) or [position]))
     if store and digests is not None:
         write_record(store, {files[page]: links for page, links in pages.items()})
     return problems
+
+
+def links_written(root: Path, site: Site, hrefs: set[str]) -> dict[str, list[Position]]:
+    """Where each of these links is written as a Markdown link or image in the files of the site's events, pages and
+    translations (read only when a link leads nowhere)."""
+    files = sorted({owner.position.path for owner in (*site.events, *site.pages)}
+                   | {translation.position.path for translation in site.translations.values()})
+    places: dict[str, list[Position]] = {}
+    for path in files:
+        try:
+            text = (root / path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):  # changed since it was read: its place is not told
+            continue
+        for match in MARKDOWN_LINK.finditer(text):
+            href = match[1] or match[2]
+            if href in hrefs:
+                start = match.start(1) if match[1] else match.start(2)
+                line = text.count("\n", 0, start) + 1
+                places.setdefault(href, []).append(Position(path, line, start - text.rfind("\n", 0, start)))
+    return places
 
 
 READ_APART_FROM = 200  # pages to read: from so many, on every core

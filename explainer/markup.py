@@ -167,6 +167,26 @@ def unsafe_links(text: str) -> list[tuple[str, str]]:
     return found
 
 
+# A Markdown link or image `](url` (group 1) or a reference definition `[id]: url` (group 2): the address as written.
+MARKDOWN_LINK = re.compile(r"""\]\(\s*<?((?:[^\s()<>]|\([^\s()]*\))*)|^[ \t]*\[[^\]\n]+\]:[ \t]*<?([^\s>]*)""", re.M)
+
+
+def relative_links(text: str) -> list[tuple[str, str]]:
+    """Each relative link or image of a Markdown text (`../x/`, `photo.jpg`), as written, with why to write it
+    otherwise: a text is shown on pages at many addresses (a summary on lists, cards and feeds), and a relative link
+    leads somewhere else from each."""
+    if "](" not in text and "]:" not in text:
+        return []
+    found = []
+    for match in _URL_WRITTEN.finditer(outside_code(text)):
+        written = match[1] or match[2]  # Markdown's links and images: autolinks have a scheme, HTML is the editor's own
+        if written and not url_scheme(written) and not written.startswith(("/", "#", "?")):
+            found.append((written, f'link "{_shown(written)}" is relative: from each page that shows this text it leads '
+                                   "somewhere else; link an event with [[event-id]], and anything else of the site from its "
+                                   'root, as "/sources/"'))
+    return found
+
+
 _WHOLE_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _SCRIPT_SCHEMES = ("javascript", "vbscript", "livescript")
 _WHY_REMOVED = {**{scheme: "a reader's browser would run it" for scheme in _SCRIPT_SCHEMES},

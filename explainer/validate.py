@@ -14,7 +14,7 @@ from anyascii import anyascii
 
 from . import dates
 from .load import Document
-from .markup import find_references, html_tags, malformed_references, unsafe_links
+from .markup import find_references, html_tags, malformed_references, relative_links, unsafe_links
 from .load import original_of, translated_language
 from .model import (EVENT_WORDS, PAGE_WORDS, STATUSES, UPDATE_KINDS, Event, Language, Page, Photo, Settings, Site, Source,
                     Translation, Update, words_digest)
@@ -225,6 +225,7 @@ class FileResult:
         self.links.extend(found)
         self.problems += _said_at(document, start, owner, malformed_references(text, references), "error")
         self.warnings += _said_at(document, start, owner, unsafe_links(text), "warning")
+        self.warnings += _said_at(document, start, owner, relative_links(text), "warning")
         self.html_in_text += _said_at(document, start, owner, html_tags(text), "warning")
         return found
 

@@ -187,6 +187,20 @@ def test_a_broken_link_in_a_template_fails_strict_check(make_site):
     assert '404.html:' in strict.stderr and 'error: link to "/sorces/" leads to no page of the site' in strict.stderr
 
 
+def test_a_broken_link_an_editor_wrote_is_one_warning_where_it_is_written(make_site):
+    """A summary shows on its event's page, the home page, its topic's page and the feeds: its link is one mistake."""
+    summary = "S, see [the list](/sorces/).[@paper-one]\n  tags: [Visits]"
+    body = "\n\nMore in [the notes](/events/visit/#nothing-here).\n"
+    root = make_site({"data/events/a.yaml": EVENT.replace("2021-11", "2099-11").replace("S[@paper-one]", summary),
+                      "content/about.md": "---\ntitle: About\n---\nHow." + body})
+    lines = [line for line in run_check(root).stderr.splitlines() if "link to" in line]
+    assert lines == [
+        'content/about.md:6:21: warning: link to "/events/visit/#nothing-here": the page has no element with id '
+        '"nothing-here"',
+        'data/events/a.yaml:5:30: warning: link to "/sorces/" leads to no page of the site',
+    ]
+
+
 def run_build(root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), "build", *args], capture_output=True, text=True)
 

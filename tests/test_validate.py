@@ -195,6 +195,21 @@ def test_a_tab_after_folded_text_is_explained_as_a_tab(make_site):
         "indent with spaces, not tabs"]
 
 
+def test_a_relative_link_in_markdown_is_a_warning_where_it_is_written(make_site):
+    """A summary shows on the event's page, the home page, lists and feeds: "../x/" leads somewhere else from each."""
+    page = ("---\ntitle: About\n---\nSee [the list](../sources/), ![a map](map.png) and [ref][1].\n\n"
+            "[1]: other/page.html\n\nFine: [root](/sources/), [here](#notes), [mail](mailto:a@b.org), [[x]] and `[c](y)`.\n")
+    entry = "---\ndate: 2021\ntitle: X\nsummary: Said, see [it](nope.html).[@paper-one]\nsources: [paper-one]\n---\n"
+    relative = ('is relative: from each page that shows this text it leads somewhere else; link an event with '
+                '[[event-id]], and anything else of the site from its root, as "/sources/"')
+    assert problem_lines(make_site({"content/about.md": page, "content/events/x.md": entry})) == [
+        f'content/about.md:4:16: warning: page "about": link "../sources/" {relative}',
+        f'content/about.md:4:39: warning: page "about": link "map.png" {relative}',
+        f'content/about.md:6:6: warning: page "about": link "other/page.html" {relative}',
+        f'content/events/x.md:4:25: warning: event "x": link "nope.html" {relative}',
+    ]
+
+
 def test_duplicate_ids_name_both_places(make_site):
     root = make_site({
         **events_yaml(EVENT),
