@@ -23,6 +23,7 @@ _YAML_HINTS = {
     "found undefined alias": "a value starting with '*' needs quotes",
     "found unexpected end of stream": "a quote is never closed",
     "could not find expected ':'": "a field's name is followed by ':'",
+    "but found another document": 'a line "---" starts a second document: a data file holds one (take the "---" out)',
 }
 
 

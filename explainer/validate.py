@@ -452,7 +452,8 @@ def _event(run: FileResult, reader: _Reader, node: yaml.Node | None, *, default_
     if found is None:
         return None
     count = len(reader.problems)
-    title = reader.text(found["title"][1], "title", single_line=True) if "title" in found else None
+    title = (reader.text(found["title"][1], f'event "{written_id}": title' if written_id else "title", single_line=True)
+             if "title" in found else None)
     event_id = _event_id(reader, found, default_id, title)
     if event_id:
         run.event_ids.add(event_id)
@@ -759,20 +760,21 @@ def _unique_slugs(pages: list[Page]) -> list[Problem]:
 def _page(run: FileResult, document: Document) -> None:
     reader = run.reader(document)
     stem = PurePosixPath(document.path).stem
-    found = reader.fields(document.root, PAGE_FIELDS, ("title",), "page")
+    what = f'page "{stem}"'
+    found = reader.fields(document.root, PAGE_FIELDS, ("title",), what)
     if found is None:
         return
     count = len(reader.problems)
     values: dict = {"body": document.body, "position": Position(document.path)}
-    values["title"] = reader.text(found["title"][1], "title", single_line=True) if "title" in found else None
+    values["title"] = reader.text(found["title"][1], f"{what}: title", single_line=True) if "title" in found else None
     if "menu_title" in found:
-        values["menu_title"] = reader.text(found["menu_title"][1], "menu_title", single_line=True)
+        values["menu_title"] = reader.text(found["menu_title"][1], f"{what}: menu_title", single_line=True)
     if "summary" in found:
-        values["summary"] = reader.text(found["summary"][1], "summary")
+        values["summary"] = reader.text(found["summary"][1], f"{what}: summary")
     if "order" in found:
-        values["order"] = reader.integer(found["order"][1], "order", minimum=-1000)
+        values["order"] = reader.integer(found["order"][1], f"{what}: order", minimum=-1000)
     if "draft" in found:
-        values["draft"] = reader.boolean(found["draft"][1], "draft")
+        values["draft"] = reader.boolean(found["draft"][1], f"{what}: draft")
     values["updates"], update_texts = _updates(reader, found, f'page "{stem}"')
     values["slug"] = _page_slug(reader, found, stem)
     draft = values.get("draft", False)

@@ -53,7 +53,7 @@ def test_missing_and_wrongly_typed_fields(make_site):
         """))
     assert problem_lines(root) == [
         'data/events/2021.yaml:1:3: error: event "warsaw-picket": missing required field "summary"',
-        "data/events/2021.yaml:3:10: error: title must be text, not a list",
+        'data/events/2021.yaml:3:10: error: event "warsaw-picket": title must be text, not a list',
         'data/events/2021.yaml:5:10: error: event "warsaw-picket": draft must be true or false, not "maybe"',
     ]
 
@@ -95,6 +95,13 @@ def test_yaml_syntax_errors_have_a_position_and_a_hint(make_site):
 def test_a_bracket_never_closed_is_reported_where_it_opens(make_site, files, line):
     """PyYAML finds it out on the next line, which has nothing wrong."""
     assert problem_lines(make_site(files)) == [line]
+
+
+def test_a_second_document_in_a_data_file_says_to_take_the_fence_out(make_site):
+    root = make_site(events_yaml(EVENT + "---\n" + EVENT.replace("warsaw-picket", "other")))
+    assert problem_lines(root) == [
+        "data/events/2021.yaml:6:1: error: YAML syntax: but found another document (expected a single document in the "
+        'stream): a line "---" starts a second document: a data file holds one (take the "---" out)']
 
 
 def test_a_field_indented_too_little_is_explained_as_indentation(make_site):
@@ -390,9 +397,9 @@ def test_a_menu_title_must_be_one_line_of_text(make_site):
                       "content/b.md": "---\ntitle: B\nmenu_title: [B]\n---\n",
                       "content/c.md": "---\ntitle: C\nmenu_titel: C\n---\n"})
     assert problem_lines(root) == [
-        "content/a.md:3:12: error: menu_title is empty",
-        "content/b.md:3:13: error: menu_title must be text, not a list",
-        'content/c.md:3:1: error: page: unknown field "menu_titel" (did you mean "menu_title"?)',
+        'content/a.md:3:12: error: page "a": menu_title is empty',
+        'content/b.md:3:13: error: page "b": menu_title must be text, not a list',
+        'content/c.md:3:1: error: page "c": unknown field "menu_titel" (did you mean "menu_title"?)',
     ]
 
 
