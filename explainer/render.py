@@ -9,6 +9,7 @@ import datetime as dt
 import gettext
 import html
 import io
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -267,6 +268,18 @@ def date_html(event: Event, with_time: bool = True, starts_line: bool = False, w
     return Markup(f'<time datetime="{machine}">{html.escape(event.date_in(words, starts_line))}{clock}</time>')
 
 
+# A date whose last word is cut short ends in a full stop (Belarusian "12 верасня 2021 г."): where it closes a sentence,
+# that stop is the sentence's too, and the one written after the date would double it ("2021 г..").
+_STOP_AFTER_DATE = re.compile(r"(\.</time>)\.")
+
+
+def one_full_stop(fragment: str) -> str:
+    """`fragment` without the full stop that follows a date (a `<time>`) already ending in one; untouched where no
+    date does (English dates never do). Read as a plain string: `re` would join the pieces of `Markup` escaped."""
+    fragment = str(fragment)
+    return _STOP_AFTER_DATE.sub(r"\1", fragment) if ".</time>." in fragment else fragment
+
+
 def tag_links(event: Event) -> list[tuple[str, str]]:
     """Each topic of an event with the address of its page (in the language the event is shown in)."""
     return [(tag, f"{event.root}/tags/{tag_slug(tag)}/") for tag in event.tags]
@@ -428,7 +441,8 @@ class Renderer:
         return self.fragments.block(text)
 
     def resolve(self, fragment: str, refs: Refs, notes: Notes, base: str = "") -> Markup:
-        """An HTML fragment with its event links and citations filled in (`base` makes links absolute)."""
+        """An HTML fragment with its event links and citations filled in (`base` makes links absolute). A link ends
+        with the event's date, which may end a sentence: the sentence then has one full stop (see `one_full_stop`)."""
         def replace(kind: str, ref: str, locator: str) -> str:
             if kind == "cite":  # an unknown source only in a marker written as raw HTML, which validation never saw
                 return notes.cite(ref, locator) if ref in refs.sources else ""
@@ -438,7 +452,7 @@ class Renderer:
             lang = f' lang="{target.language}"' if target.language and target.language != self.language else ""  # not yet translated
             return (f'<a class="event-ref" href="{base}{target.url}"{lang}>{html.escape(target.title)}</a>, '
                     f'{self.date_html(target, with_time=False)}')
-        return Markup(markup.resolve_markers(fragment, replace))
+        return Markup(one_full_stop(markup.resolve_markers(fragment, replace)))
 
     def notes(self, refs: Refs, language: str) -> Notes:
         """The numbered notes of a page, each source written as `source_line` writes it."""
@@ -446,11 +460,12 @@ class Renderer:
 
     def source_line(self, source: Source, language: str, publisher: bool = True) -> Markup:
         """A source as the template's `source_line` macro writes it (without its publisher, where a heading names it),
-        made once per build (notes repeat sources a lot)."""
+        made once per build (notes repeat sources a lot). Its sentences may end with a date: one full stop each (see
+        `one_full_stop`)."""
         key = (source.digest, language, publisher)
         if key not in self._source_lines:
             macro = self.env.get_template("_source.html").module.source_line
-            self._source_lines[key] = Markup(macro(source, language, publisher))
+            self._source_lines[key] = Markup(one_full_stop(macro(source, language, publisher)))
         return self._source_lines[key]
 
     def updates(self, updates: tuple[Update, ...], refs: Refs, notes: Notes) -> list[dict]:
