@@ -59,7 +59,8 @@ class UpdateEntry:
     text_html: str
     title: str
     path: str
-    language: str = ""  # of its text, where it is not the page's (not yet translated)
+    language: str = ""  # of its title, where it is not the page's (not yet translated)
+    text_language: str = ""  # of its text: its title's, or the original's where a translation left the update out
 
 
 # Dates -----------------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def updates_atom_feed(settings: Settings, entries: list[UpdateEntry], words: Dat
         sub(item, "link", rel="alternate", type="text/html", href=settings.absolute(entry.path) + "#updates-title")
         sub(item, "published", timestamp(entry.date.first_day))
         sub(item, "updated", timestamp(entry.date.first_day))
-        sub(item, "content", entry.text_html, type="html")
+        sub(item, "content", entry.text_html, type="html", **_own_language(entry.text_language, settings, entry.language))
         sub(item, "category", term=entry.kind)
     return xml_bytes(feed)
 
@@ -235,9 +236,10 @@ def sitemap(settings: Settings, pages: list[tuple[str, dt.date | None]], roots: 
     return xml_bytes(urlset)
 
 
-def _own_language(language: str, settings: Settings) -> dict[str, str]:
-    """An entry's `xml:lang` where its words (in `language`) are not in the feed's language: not yet translated."""
-    return {XML_LANG: language} if language and language != settings.language else {}
+def _own_language(language: str, settings: Settings, around: str = "") -> dict[str, str]:
+    """An element's `xml:lang` where its words (in `language`) are not in the language `around` them (the feed's,
+    unless its entry says another): not yet translated."""
+    return {XML_LANG: language} if language and language != (around or settings.language) else {}
 
 
 def robots(settings: Settings) -> bytes:

@@ -27,7 +27,7 @@ def _event_in(event: Event, translation: Translation | None, code: str, original
     photos = tuple(replace(photo, alt=alt or photo.alt, caption=caption or photo.caption)
                    for photo, (alt, caption) in zip_longest(event.photos, translation.photos[:len(event.photos)], fillvalue=("", "")))
     words = dict(translation.words)
-    updates = _updates(event.updates, translation.updates)
+    updates = _updates(event.updates, translation.updates, original)
     texts = [words.get("summary", event.summary), words.get("body", event.body), *(update.text for update in updates)]
     references = [reference for text in texts for reference in find_references(text)]
     return replace(event, **words, photos=photos, updates=updates, language=code, root=root, translated=True,
@@ -39,13 +39,14 @@ def _page_in(page: Page, translation: Translation | None, code: str, original: s
     if translation is None:
         return replace(page, language=original, root=root)
     words = dict(translation.words)
-    updates = _updates(page.updates, translation.updates)
+    updates = _updates(page.updates, translation.updates, original)
     texts = [words.get("body", page.body), *(update.text for update in updates)]
     cites = tuple(dict.fromkeys(r.id for text in texts for r in find_references(text) if r.kind == "cite"))
     return replace(page, **words, updates=updates, cites=cites, language=code, root=root, translated=True)
 
 
-def _updates(updates: tuple, texts: tuple[str, ...]) -> tuple:
-    """The updates with their translated texts (an update the translation does not give keeps the original's)."""
-    return tuple(replace(update, text=text) if text else update
+def _updates(updates: tuple, texts: tuple[str, ...], original: str) -> tuple:
+    """The updates with their translated texts; an update the translation does not give keeps the original's text,
+    marked as in the `original` language (its event or page is in the translation's)."""
+    return tuple(replace(update, text=text) if text else replace(update, language=original)
                  for update, text in zip_longest(updates, texts[:len(updates)], fillvalue=""))

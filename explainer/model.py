@@ -108,6 +108,7 @@ class Update:
     date: PartialDate
     text: str
     kind: str = "update"
+    language: str = ""  # of its text, where it is not its event's or page's: a translation left it in the original's
 
     @property
     def is_correction(self) -> bool:

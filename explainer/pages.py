@@ -83,7 +83,7 @@ def event_page(r: Renderer, p: EventPageInputs) -> bytes:
     notes = r.notes(refs, settings.language)
     summary = r.resolve(r.inline(event.summary), refs, notes)
     body = r.resolve(r.block(event.body), refs, notes) if event.body else Markup("")
-    updates = r.updates(event.updates, refs, notes)
+    updates = r.updates(event.updates, refs, notes, event.language)
     notes.add_uncited(event.sources)
     description = plain_text(r.inline(event.summary))
     return r.page(
@@ -141,7 +141,7 @@ def _narrative(r: Renderer, p: NarrativeInputs) -> dict:
     refs = Refs(p.linked, p.sources)
     notes = r.notes(refs, p.chrome.settings.language)
     body = r.resolve(r.block(page.body), refs, notes)
-    updates = r.updates(page.updates, refs, notes)
+    updates = r.updates(page.updates, refs, notes, page.language)
     return {"modified": max((update.date.first_day for update in page.updates), default=None), "page": page,
             "body": body, "notes": notes.list, "updates": updates, "title": page.title,
             "description": page.summary or p.chrome.settings.description}
@@ -371,7 +371,8 @@ def _update_entries(r: Renderer, p: UpdatesInputs, base: str = "") -> list[feeds
             r.resolve(r.block(owner.body), refs, notes)
         for update in owner.updates:
             text = r.resolve(r.inline(update.text), refs, notes, base)
-            entries.append(feeds.UpdateEntry(update.date, update.kind, str(text), owner.title, owner.url, owner.language))
+            entries.append(feeds.UpdateEntry(update.date, update.kind, str(text), owner.title, owner.url, owner.language,
+                                             update.language or owner.language))
     return feeds.newest_first(entries)
 
 

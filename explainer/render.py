@@ -468,8 +468,11 @@ class Renderer:
             self._source_lines[key] = Markup(one_full_stop(macro(source, language, publisher)))
         return self._source_lines[key]
 
-    def updates(self, updates: tuple[Update, ...], refs: Refs, notes: Notes) -> list[dict]:
-        return [{"entry": update, "html": self.resolve(self.inline(update.text), refs, notes)} for update in updates]
+    def updates(self, updates: tuple[Update, ...], refs: Refs, notes: Notes, language: str = "") -> list[dict]:
+        """The updates of an event or page whose words are in `language`, each with its text and the language of it
+        (`_updates.html` marks a text not in the page's language, as `/updates/` does)."""
+        return [{"entry": update, "html": self.resolve(self.inline(update.text), refs, notes),
+                 "language": update.language or language} for update in updates]
 
     def summary_text(self, event: Event) -> str:
         """An event's summary as one line of plain text (meta descriptions, feeds, the calendar)."""

@@ -391,3 +391,49 @@ def test_an_edit_in_one_language_remakes_only_that_languages_pages(bilingual):
     pages = [path for path in result.report.written if path.endswith((".html", ".xml", ".json", ".ics"))]
     assert pages and all(path.startswith("be/") for path in pages), pages
     assert "be/events/picket/index.html" in pages
+
+
+# Updates a translation leaves out ------------------------------------------------------------------------------------
+
+
+def with_updates_not_translated(root: Path) -> Path:
+    """The bilingual site with an update its picket's translation leaves out, and one of an event not translated."""
+    entry = root / "content" / "events" / "picket.md"
+    entry.write_text(entry.read_text().replace("    text: Added the place.[@paper-one]\n",
+                                               "    text: Added the place.[@paper-one]\n  - date: 2021-11-06\n    text: Added the hour.\n"))
+    events = root / "data" / "events" / "2021.yaml"
+    events.write_text(events.read_text() + "  updates:\n    - date: 2021-09-30\n      text: Checked again.\n")
+    return root
+
+
+def test_an_update_a_translation_leaves_out_is_in_the_original_language_and_the_others_in_their_event_s(bilingual):
+    from explainer.languages import in_language
+
+    site, _ = site_of(with_updates_not_translated(bilingual))
+    events = {event.id: event for event in in_language(site, "be").events}
+    assert [(update.text, update.language) for update in events["picket"].updates] == [
+        ("Дададзена месца.[@paper-one]", ""), ("Added the hour.", "en")]
+    assert [(update.text, update.language) for update in events["untold"].updates] == [("Checked again.", "")]
+    assert events["untold"].language == "en"  # the language of its updates too
+    assert all(update.language == "" for event in site.events for update in event.updates)
+
+
+@pytest.mark.slow
+def test_update_texts_in_english_are_marked_so_on_belarusian_pages_and_in_their_feed(bilingual):
+    out = with_updates_not_translated(bilingual) / "_site"
+    result = run(bilingual, "build")
+    assert result.returncode == 0, result.stderr
+    picket, untold = read(out, "be/events/picket/index.html"), read(out, "be/events/untold/index.html")
+    assert '<strong>Выпраўленне:</strong>' not in picket and 'Абнаўленне:</span> Дададзена месца.<sup' in picket
+    assert 'Абнаўленне:</span> <span lang="en">Added the hour.</span></li>' in picket
+    assert 'Абнаўленне:</span> <span lang="en">Checked again.</span></li>' in untold
+    updates = read(out, "be/updates/index.html")
+    assert '<h2><a href="/be/events/picket/#updates-title">Пікет у Варшаве</a></h2>\n      <p lang="en">Added the hour.</p>' in updates
+    assert '<h2 lang="en"><a href="/be/events/untold/#updates-title">Untold</a></h2>\n      <p lang="en">Checked again.</p>' in updates
+    feed = read(out, "be/updates/feed.xml")
+    assert '<content type="html" xml:lang="en">Added the hour.</content>' in feed
+    assert '<content type="html">Checked again.</content>' in feed  # its entry says it is in English
+    assert '<entry xml:lang="en">\n  <id>https://example.org/be/events/untold/#update-2021-09-30</id>' in feed
+    for path in ("events/picket/index.html", "events/untold/index.html", "updates/index.html"):  # all in English
+        assert ' lang="en"' not in read(out, path).split("<main")[1].split("</main>")[0], path
+    assert read(out, "updates/feed.xml").count("xml:lang=") == 1  # the feed's own
