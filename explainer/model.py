@@ -67,6 +67,11 @@ class Settings:
                        description=language.description)
 
 
+# How an editor marks a title whose headline they did not see, written as the page's address reads (README, "Cite a
+# source"): the words before it are the source's, the mark is ours.
+TITLE_FROM_ADDRESS = " (title from the address)"
+
+
 @dataclass(frozen=True)
 class Source(Digested):
     """A publication that backs claims, from `data/sources.yaml` or written inline in an event."""
@@ -84,6 +89,16 @@ class Source(Digested):
     language: str | None = None
     accessed: PartialDate | None = None
     note: str | None = None
+
+    @property
+    def title_from_address(self) -> bool:
+        """The title is the words of the page's address, marked so: the mark is shown apart, in the page's language."""
+        return self.title.endswith(TITLE_FROM_ADDRESS)
+
+    @property
+    def own_title(self) -> str:
+        """The title as the source gives it (in its `language`), without the mark of a title from the address."""
+        return self.title.removesuffix(TITLE_FROM_ADDRESS)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ def event(event_id: str, date: str, title: str) -> Event:
 
 
 def source(**fields) -> Source:
-    return Source("paper", "The first report", "Daily Paper", "https://example.com/one", Position("data/sources.yaml"), **fields)
+    given = {"title": "The first report", "publisher": "Daily Paper", "url": "https://example.com/one", **fields}
+    return Source("paper", position=Position("data/sources.yaml"), **given)
 
 
 def resolved(r: Renderer, text: str, *events: Event) -> str:
@@ -67,3 +68,66 @@ def test_a_date_seen_on_a_source_ends_its_sentence_with_one_full_stop():
     assert line.endswith('<time datetime="2021-11-04">4 лістапада 2021 г.</time></span>')
     english = str(renderer("en").source_line(source(accessed=parse_date("2021-11-04")), "en"))
     assert english.endswith('<span class="accessed">Accessed <time datetime="2021-11-04">4 November 2021</time>.</span>')
+
+
+# A title from the page's address, and what an editor notes of a source ------------------------------------------------
+
+
+def from_address(**fields) -> Source:
+    return source(**{"language": "pl", "url": "https://example.pl/zatrzymany-w-piasecznie",
+                     "title": "Zatrzymany w Piasecznie (title from the address)", **fields})
+
+
+@pytest.mark.parametrize("language, lang, mark, said", [
+    ("en", ' lang="pl"', "(title from the address)", "(in Polish)"),
+    ("be", ' lang="pl"', "(назва ўзята з адраса)", "(па-польску)"),
+    ("pl", "", "(title from the address)", ""),
+])
+def test_the_mark_of_a_title_from_the_address_is_in_the_page_s_language_outside_the_source_s_title(language, lang, mark, said):
+    """The words before the mark are the source's (in its language); the mark is the site's, which no `lang` of the
+    source's may claim."""
+    line = str(renderer(language).source_line(from_address(), language)).split("\n")
+    assert line[0] == (f'<cite{lang}><a href="https://example.pl/zatrzymany-w-piasecznie" hreflang="pl">Zatrzymany w Piasecznie'
+                       f'</a></cite> {mark},')
+    assert line[1] == '<span class="publisher">Daily Paper</span>' + (f' <span class="lang">{said}</span>.' if said else ".")
+
+
+def test_a_title_that_is_not_from_the_address_is_the_source_s_own_whole():
+    line = str(renderer("be").source_line(source(language="pl", title="Wszystko (o adresie)"), "be"))
+    assert line.startswith('<cite lang="pl"><a href="https://example.com/one" hreflang="pl">Wszystko (o adresie)</a></cite>,\n')
+    assert not source(title="The address (title from the address) read again").title_from_address
+
+
+def main_of(page: bytes) -> str:
+    return page.decode().split("<main")[1].split("</main>")[0]
+
+
+def chrome(language: str):
+    """What surrounds the pages of a small site in English and Belarusian, in `language`."""
+    from explainer.model import Language, Settings
+    from explainer.render import Chrome
+
+    settings = Settings("Test timeline", "A small site.", "https://example.org", languages=(Language("be", "Тэст", "Тэст"),))
+    return Chrome(settings.in_language(language), (), (("css/site.css", "/site.css"), ("favicon.svg", "/favicon.svg")), False)
+
+
+@pytest.mark.parametrize("language, mark", [("en", "(title from the address)"), ("be", "(назва ўзята з адраса)")])
+def test_a_source_s_own_page_heads_it_with_its_title_in_its_language_and_the_mark_in_the_page_s(language, mark):
+    from explainer.pages import SourceInputs, source_page
+
+    def heading(cited: Source) -> str:
+        return main_of(source_page(renderer(language), SourceInputs(chrome(language), cited, (), 1, 1)))
+
+    assert f'<h1><span lang="pl">Zatrzymany w Piasecznie</span> {mark}</h1>' in heading(from_address())
+    assert '<h1 lang="pl">Wszystko</h1>' in heading(source(language="pl", title="Wszystko"))
+
+
+def test_an_editor_s_note_on_a_source_is_marked_as_in_the_site_s_first_language_on_the_pages_of_the_others():
+    """Notes are written in data/sources.yaml, in the site's first language, and no translation gives them."""
+    from explainer.pages import SourceEntry, SourcesInputs, group_by_publisher, sources_page
+
+    groups = group_by_publisher([SourceEntry(from_address(note="Headline not seen"), (), 0, None, 0)])
+    page = {language: main_of(sources_page(renderer(language), SourcesInputs(chrome(language), groups, 1, 1)))
+            for language in ("en", "be")}
+    assert '<p class="source-note" lang="en">Headline not seen</p>' in page["be"]
+    assert '<p class="source-note">Headline not seen</p>' in page["en"]
