@@ -239,6 +239,22 @@ def test_desktop_keeps_text_to_a_readable_measure(browser, base_url, screenshots
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("root", ["", "/be"])
+def test_on_a_desktop_every_menu_link_is_whole_in_sight_in_each_language(browser, base_url, root, screenshots):
+    """Longer words (Belarusian's) wrap the menu onto a second row rather than hide its last link past the edge."""
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(base_url + root + "/")
+    page.screenshot(path=screenshots / f"home{root.replace('/', '-')}-menu-1280.png")
+    nav = page.locator(".site-header nav")
+    menu = nav.bounding_box()
+    assert nav.evaluate("nav => nav.scrollWidth <= nav.clientWidth"), f"{root}/: the menu scrolls"
+    for link in nav.locator("a").all():
+        box = link.bounding_box()
+        assert menu["x"] <= box["x"] and box["x"] + box["width"] <= menu["x"] + menu["width"], (root, link.inner_text(), box)
+    page.close()
+
+
+@pytest.mark.browser
 def test_the_timeline_and_events_read_without_javascript(browser, base_url, sample):
     _, site = sample
     context = browser.new_context(java_script_enabled=False, viewport=PHONE)
