@@ -20,11 +20,14 @@ UPDATE_KINDS = ("update", "correction")
 
 @dataclass(frozen=True)
 class Language:
-    """One more language of the site (`languages` in `data/site.yaml`), with the site's title and description in it."""
+    """One more language of the site (`languages` in `data/site.yaml`), with the site's title and description in it,
+    and its author and licence if it gives them (else its pages show the first language's)."""
 
     code: str
     title: str
     description: str
+    author: str = ""
+    license: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Settings:
     raw_html: bool = False
     languages: tuple[Language, ...] = ()  # the site's other languages
     default_language: str = ""  # set in the settings of another language: the site's first language
+    untranslated: tuple[str, ...] = ()  # of `author` and `license`, those its language does not give: in the first's
 
     def absolute(self, path: str) -> str:
         """The public URL of a site path such as `/events/x/`."""
@@ -63,8 +67,10 @@ class Settings:
         if code == self.language:
             return self
         language = next(language for language in self.languages if language.code == code)
+        kept = tuple(name for name in ("author", "license") if getattr(self, name) and not getattr(language, name))
         return replace(self, language=code, default_language=self.language, title=language.title,
-                       description=language.description)
+                       description=language.description, author=language.author or self.author,
+                       license=language.license or self.license, untranslated=kept)
 
 
 # How an editor marks a title whose headline they did not see, written as the page's address reads (README, "Cite a

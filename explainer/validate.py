@@ -342,12 +342,13 @@ def _languages(reader: _Reader, node: yaml.Node, first: str | None) -> tuple[Lan
         if code is not None and code == first:
             reader.error(key, f'"{code}" is the site\'s first language (language: {first}): languages lists the others')
             continue
-        found = reader.fields(value, ("title", "description"), ("title", "description"), f'languages: "{code}"')
+        found = reader.fields(value, ("title", "description", "author", "license"), ("title", "description"), f'languages: "{code}"')
         if code is None or found is None:
             continue
-        words = {name: reader.text(found[name][1], f'languages: "{code}": {name}', single_line=name == "title") for name in found}
+        words = {name: reader.text(found[name][1], f'languages: "{code}": {name}', single_line=name != "description")
+                 for name in found}
         if None not in words.values():
-            languages.append(Language(code, words["title"], words["description"]))
+            languages.append(Language(code, **words))
     return tuple(languages) if len(reader.problems) == count else None
 
 

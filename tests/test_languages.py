@@ -437,3 +437,20 @@ def test_update_texts_in_english_are_marked_so_on_belarusian_pages_and_in_their_
     for path in ("events/picket/index.html", "events/untold/index.html", "updates/index.html"):  # all in English
         assert ' lang="en"' not in read(out, path).split("<main")[1].split("</main>")[0], path
     assert read(out, "updates/feed.xml").count("xml:lang=") == 1  # the feed's own
+
+
+@pytest.mark.slow
+def test_the_footer_is_in_each_language_or_marked_as_the_first_s(bilingual):
+    settings = bilingual / "data" / "site.yaml"
+    settings.write_text(settings.read_text() + "author: The team\nlicense: Text CC BY 4.0\n")
+    assert run(bilingual, "build").returncode == 0
+    english, untranslated = read(bilingual / "_site", "index.html"), read(bilingual / "_site", "be/index.html")
+    assert "<p>Test timeline · The team</p>\n<p>Text CC BY 4.0</p>" in english
+    assert ('<p>Тэставая храналогія · <span lang="en">The team</span></p>\n<p lang="en">Text CC BY 4.0</p>'
+            in untranslated)
+    settings.write_text(settings.read_text().replace(
+        "    description: Маленькі сайт для тэстаў.\n",
+        "    description: Маленькі сайт для тэстаў.\n    author: Каманда\n    license: Тэкст CC BY 4.0\n"))
+    assert run(bilingual, "build").returncode == 0
+    assert "<p>Тэставая храналогія · Каманда</p>\n<p>Тэкст CC BY 4.0</p>" in read(bilingual / "_site", "be/index.html")
+    assert read(bilingual / "_site", "index.html") == english
