@@ -632,12 +632,16 @@ def _merged_api(tags: dict[str, str], api: Path) -> Path:
 # merged and the first search's first page of results has loaded. A search made before they loaded
 # has no counts, and PagefindUI would show the counts over every page beside its results: so once a
 # search was made, the filters come with the counts over its results, as they do after any later one.
+# Every index holds its pages' paths from the site's root ("/be/events/x/"), which Pagefind would
+# otherwise read from the folder above the bundle ("/be/"), linking the results of another language's
+# index to "/be/be/events/x/".
 MERGED_API = """\
 // Pagefind's search API over every shard of the index (explainer/search.py): /pagefind/ and these.
 import * as pagefind from "../pagefind.js";
 export * from "../pagefind.js";
 
 const shards = SHARDS;
+const SITE = { baseUrl: "/" }; // the pages' URLs in the index are paths from the site's root
 const FIRST_PAGE = 5; // results PagefindUI shows at first
 let merged = null; // every shard merged (or failed to)
 let firstResults = null; // the first search's first page of results loaded
@@ -660,29 +664,30 @@ function firstSearch(found) {
 }
 
 export async function options(settings) {
+  settings = { ...SITE, ...settings };
   await pagefind.options(settings);
   merge(settings);
 }
 
 export async function search(term, settings) {
-  merge({});
+  merge(SITE);
   lastSearch = [term, settings];
   return firstSearch(pagefind.search(term, settings));
 }
 
 export async function debouncedSearch(term, settings, timeout) {
-  merge({});
+  merge(SITE);
   lastSearch = [term, settings];
   return firstSearch(pagefind.debouncedSearch(term, settings, timeout));
 }
 
 export async function preload(term, settings) {
-  merge({});
+  merge(SITE);
   return pagefind.preload(term, settings);
 }
 
 export async function filters() {
-  merge({});
+  merge(SITE);
   await merged;
   await firstResults;
   const all = await pagefind.filters();

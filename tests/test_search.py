@@ -603,6 +603,28 @@ def test_the_filters_load_once_the_first_results_have_and_count_those_results(sa
     assert everywhere != tags_of_results and set(shown["counts"]) == set(everywhere)  # every tag, its count in the results
 
 
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_results_of_another_languages_index_link_to_its_pages(sample_in_shards):
+    """Its index holds the pages' paths from the site's root (/be/events/x/), in every shard."""
+    out = sample_in_shards
+    with served(out) as base_url:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+            links = thread.submit(result_links, f"{base_url}/be/search/?q=Інтэрпол").result()
+    pages = {urllib.parse.urlsplit(link).path for link in links}
+    assert len(pages) > 10 and any("#" in link for link in links)  # pages and headings within them
+    assert [page for page in pages if not page.startswith("/be/") or not (out / page.strip("/") / "index.html").is_file()] == []
+
+
+def result_links(url: str) -> list[str]:
+    """The address of every result of the search at `url`, and of every heading within one shown (sub-results)."""
+    with chromium_page(url) as page:
+        page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+        show_every_result(page)
+        page.wait_for_function("!document.querySelector('.pagefind-ui__result .pagefind-ui__loading')")
+        return page.eval_on_selector_all(".pagefind-ui__result-link", "links => links.map(link => link.getAttribute('href'))")
+
+
 def search_requests(url: str) -> tuple[list[tuple[str, float, float]], dict]:
     """Each request the search at `url` made until its filters were shown: (path, asked, done), times from
     the opening of the page; and what the page shows then: the names of the filters, each tag's count, the address
