@@ -376,6 +376,17 @@ def test_the_sample_index_holds_its_pages_text_without_note_numbers_dates_or_pla
     assert picket["meta"]["date"] == "3 кастрычніка 2021 г." and "Ліёне" in picket["content"]
 
 
+@pytest.mark.slow
+def test_no_page_is_found_by_its_photos_file_names_or_alt_text(sample):
+    """Pagefind searches the pages' metadata too, where it would keep each page's first photo, its file's address and
+    alt text (results show no images): "jpg" or a word of a file's name would find pages with nothing to show of it."""
+    _, out, site = sample
+    published = [fragment(file) for file in out.rglob("*.pf_fragment")]
+    assert len(published) > 40 and sum(bool(event.photos) for event in site.events) > 5
+    assert {key for data in published for key in data["meta"]} == {"title", "date", "image"}
+    assert {data["meta"]["image"] for data in published} == {""}
+
+
 def test_a_shard_key_is_made_of_every_page_digest_and_how_pagefind_runs():
     entries = [("/a/", "1"), ("/b/", "2")]
     assert shard_key(entries, "pagefind 1.5.2 en") == shard_key(list(reversed(entries)), "pagefind 1.5.2 en")
