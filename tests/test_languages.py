@@ -252,6 +252,25 @@ def test_a_date_reads_in_each_language_with_the_case_its_phrase_needs(date, flag
     assert when.label(words=DateWords("be", lambda message: BELARUSIAN.get(message, message))) == belarusian
 
 
+def test_every_catalogue_keeps_the_places_the_search_box_fills_in():
+    """PagefindUI puts the count and the query in its messages where they say [COUNT] and [SEARCH_TERM]
+    (templates/search.html): a translation without one would leave it out, one with another would show it as it is."""
+    import re
+
+    from babel.messages.pofile import read_po
+
+    places = re.compile(r"\[[A-Z_]+\]")
+    catalogues = sorted((REPO / "templates" / "locales").glob("*/LC_MESSAGES/messages.po"))
+    assert catalogues
+    for path in catalogues:
+        with path.open("rb") as file:
+            messages = [message for message in read_po(file) if isinstance(message.id, str) and places.search(message.id)]
+        assert len(messages) >= 4, path
+        for message in messages:
+            assert message.string and sorted(places.findall(message.string)) == sorted(places.findall(message.id)), \
+                (path.as_posix(), message.id, message.string)
+
+
 # The site in each language ----------------------------------------------------------------------------------------------
 
 PAGES = ["index.html", "events/picket/index.html", "events/letter/index.html", "events/untold/index.html", "about/index.html",

@@ -627,6 +627,50 @@ def test_the_results_of_another_languages_index_link_to_its_pages(sample_in_shar
     assert [page for page in pages if not page.startswith("/be/") or not (out / page.strip("/") / "index.html").is_file()] == []
 
 
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("path, queries, words", [
+    ("/search/", ["Annecy", "Piaseczno", "Xyzzy"],
+     {"messages": ["1 result for Annecy", r"(\d+) results for Piaseczno", "No results for Xyzzy"], "clear": "Clear",
+      "placeholder": "Search", "form": "Search this site", "filters": "Filters", "more": "Load more results"}),
+    # Pagefind has no Belarusian words: the site's catalogue gives them, a count other than one standing apart
+    ("/be/search/", ["Ансі", "Пясэчна", "Xyzzy"],
+     {"messages": ["Па запыце «Ансі» знойдзены 1\u00a0вынік", r"Па запыце «Пясэчна» знойдзена вынікаў:\u00a0(\d+)",
+                   "Па запыце «Xyzzy» нічога не знойдзена"], "clear": "Ачысціць", "placeholder": "Пошук",
+      "form": "Пошук па сайце", "filters": "Фільтры", "more": "Паказаць больш вынікаў"}),
+])
+def test_the_search_box_speaks_the_language_of_its_page(sample, path, queries, words):
+    _, out, _ = sample
+    with served(out) as base_url:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+            shown = thread.submit(search_box_words, base_url + path, queries).result()
+    messages = shown.pop("messages")
+    expected = words.pop("messages")
+    assert shown == words
+    assert [bool(re.fullmatch(pattern, message)) for pattern, message in zip(expected, messages)] == [True] * 3, messages
+    assert int(re.fullmatch(expected[1], messages[1])[1]) > 5  # results enough for a second page
+
+
+def search_box_words(url: str, queries: list[str]) -> dict:
+    """What the search box at `url` says: over the results of each of `queries`, typed in turn, and on its controls."""
+    with chromium_page(url) as page:
+        messages = []
+        for query in queries:
+            page.fill("#search input", query)
+            page.wait_for_function("""query => {
+                const message = document.querySelector('.pagefind-ui__message');
+                return message && message.textContent.includes(query) && document.querySelector('.pagefind-ui__results');
+            }""", arg=query, timeout=15000)  # the results' list: no longer searching
+            messages.append(page.inner_text(".pagefind-ui__message"))
+            if query == queries[1]:
+                more = page.inner_text(".pagefind-ui__button")
+        page.wait_for_selector(".pagefind-ui__filter-panel-label", state="attached", timeout=15000)
+        return {"messages": messages, "more": more, "clear": page.inner_text(".pagefind-ui__search-clear"),
+                "placeholder": page.get_attribute("#search input", "placeholder"),
+                "form": page.get_attribute(".pagefind-ui__form", "aria-label"),
+                "filters": page.text_content(".pagefind-ui__filter-panel-label")}
+
+
 def result_links(url: str) -> list[str]:
     """The address of every result of the search at `url`, and of every heading within one shown (sub-results)."""
     with chromium_page(url) as page:

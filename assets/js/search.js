@@ -10,6 +10,8 @@ window.addEventListener("DOMContentLoaded", function () {
   var ui = new PagefindUI({
     element: "#search", bundlePath: box.getAttribute("data-bundle"), showSubResults: true, showImages: false, resetStyles: false,
     excerptLength: 30, // words; with links to headings Pagefind's own is 12, which cuts most sentences short
+    // Its words in the page's language, from the site's catalogue (templates/search.html): Pagefind has none in some.
+    translations: JSON.parse(box.getAttribute("data-words") || "{}"),
   });
   var input = box.querySelector("input");
   if (input) {
