@@ -635,6 +635,8 @@ def _merged_api(tags: dict[str, str], api: Path) -> Path:
 # Every index holds its pages' paths from the site's root ("/be/events/x/"), which Pagefind would
 # otherwise read from the folder above the bundle ("/be/"), linking the results of another language's
 # index to "/be/be/events/x/".
+# The search page may name the filters in its language (the option `filterNames`: key in the index ->
+# name): the filters come by those names, and searches name them so, while the index keeps its keys.
 MERGED_API = """\
 // Pagefind's search API over every shard of the index (explainer/search.py): /pagefind/ and these.
 import * as pagefind from "../pagefind.js";
@@ -646,6 +648,22 @@ const FIRST_PAGE = 5; // results PagefindUI shows at first
 let merged = null; // every shard merged (or failed to)
 let firstResults = null; // the first search's first page of results loaded
 let lastSearch = null; // [term, settings] of the latest search
+let names = null; // a filter's key in the index -> the name it is shown by; and back
+let keys = null;
+
+function renamed(filters, to) {
+  return filters && to ? Object.fromEntries(Object.entries(filters).map(([name, values]) => [to[name] ?? name, values])) : filters;
+}
+
+function inIndex(settings) {
+  return settings?.filters && keys ? { ...settings, filters: renamed(settings.filters, keys) } : settings;
+}
+
+function named(response) {
+  return response && names
+    ? { ...response, filters: renamed(response.filters, names), totalFilters: renamed(response.totalFilters, names) }
+    : response;
+}
 
 function merge(settings) {
   if (!merged) {
@@ -663,7 +681,11 @@ function firstSearch(found) {
   return found;
 }
 
-export async function options(settings) {
+export async function options({ filterNames, ...settings }) {
+  if (filterNames && Object.keys(filterNames).length) {
+    names = filterNames;
+    keys = Object.fromEntries(Object.entries(names).map(([key, name]) => [name, key]));
+  }
   settings = { ...SITE, ...settings };
   await pagefind.options(settings);
   merge(settings);
@@ -671,19 +693,21 @@ export async function options(settings) {
 
 export async function search(term, settings) {
   merge(SITE);
+  settings = inIndex(settings);
   lastSearch = [term, settings];
-  return firstSearch(pagefind.search(term, settings));
+  return named(await firstSearch(pagefind.search(term, settings)));
 }
 
 export async function debouncedSearch(term, settings, timeout) {
   merge(SITE);
+  settings = inIndex(settings);
   lastSearch = [term, settings];
-  return firstSearch(pagefind.debouncedSearch(term, settings, timeout));
+  return named(await firstSearch(pagefind.debouncedSearch(term, settings, timeout)));
 }
 
 export async function preload(term, settings) {
   merge(SITE);
-  return pagefind.preload(term, settings);
+  return pagefind.preload(term, inIndex(settings));
 }
 
 export async function filters() {
@@ -692,10 +716,10 @@ export async function filters() {
   await firstResults;
   const all = await pagefind.filters();
   if (!lastSearch) {
-    return all;
+    return renamed(all, names);
   }
   const found = await pagefind.search(...lastSearch);
-  return found?.filters && Object.keys(found.filters).length ? found.filters : all;
+  return renamed(found?.filters && Object.keys(found.filters).length ? found.filters : all, names);
 }
 """
 

@@ -630,45 +630,57 @@ def test_the_results_of_another_languages_index_link_to_its_pages(sample_in_shar
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("path, queries, words", [
-    ("/search/", ["Annecy", "Piaseczno", "Xyzzy"],
-     {"messages": ["1 result for Annecy", r"(\d+) results for Piaseczno", "No results for Xyzzy"], "clear": "Clear",
-      "placeholder": "Search", "form": "Search this site", "filters": "Filters", "more": "Load more results"}),
+    ("/search/", ["Xyzzy", "Annecy", "Piaseczno"],
+     {"messages": ["No results for Xyzzy", "1 result for Annecy", r"(\d+) results for Piaseczno"], "clear": "Clear",
+      "placeholder": "Search", "form": "Search this site", "more": "Load more results", "filters": "Filters",
+      "filter names": ["Tag", "Year"], "date": "Date", "in 2012": "1 result for Piaseczno"}),
     # Pagefind has no Belarusian words: the site's catalogue gives them, a count other than one standing apart
-    ("/be/search/", ["Ансі", "Пясэчна", "Xyzzy"],
-     {"messages": ["Па запыце «Ансі» знойдзены 1\u00a0вынік", r"Па запыце «Пясэчна» знойдзена вынікаў:\u00a0(\d+)",
-                   "Па запыце «Xyzzy» нічога не знойдзена"], "clear": "Ачысціць", "placeholder": "Пошук",
-      "form": "Пошук па сайце", "filters": "Фільтры", "more": "Паказаць больш вынікаў"}),
+    ("/be/search/", ["Xyzzy", "Ансі", "Пясэчна"],
+     {"messages": ["Па запыце «Xyzzy» нічога не знойдзена", "Па запыце «Ансі» знойдзены 1\u00a0вынік",
+                   r"Па запыце «Пясэчна» знойдзена вынікаў:\u00a0(\d+)"], "clear": "Ачысціць", "placeholder": "Пошук",
+      "form": "Пошук па сайце", "more": "Паказаць больш вынікаў", "filters": "Фільтры", "filter names": ["Тэма", "Год"],
+      "date": "Дата", "in 2012": "Па запыце «Пясэчна» знойдзены 1\u00a0вынік"}),
 ])
 def test_the_search_box_speaks_the_language_of_its_page(sample, path, queries, words):
+    """Its words, and the names of the filters and the date, are the page's; the filters, by those names, still filter."""
     _, out, _ = sample
     with served(out) as base_url:
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
-            shown = thread.submit(search_box_words, base_url + path, queries).result()
-    messages = shown.pop("messages")
-    expected = words.pop("messages")
+            shown = thread.submit(search_box_words, base_url + path, queries, "2012").result()
+    messages, expected = shown.pop("messages"), words.pop("messages")
     assert shown == words
     assert [bool(re.fullmatch(pattern, message)) for pattern, message in zip(expected, messages)] == [True] * 3, messages
-    assert int(re.fullmatch(expected[1], messages[1])[1]) > 5  # results enough for a second page
+    assert int(re.fullmatch(expected[-1], messages[-1])[1]) > 5  # results enough for a second page
 
 
-def search_box_words(url: str, queries: list[str]) -> dict:
-    """What the search box at `url` says: over the results of each of `queries`, typed in turn, and on its controls."""
+def search_box_words(url: str, queries: list[str], year: str) -> dict:
+    """What the search box at `url` says: over the results of each of `queries`, typed in turn; on its controls, its
+    filters and its results' dates then; and over the results of the last query in `year` (its second filter)."""
     with chromium_page(url) as page:
-        messages = []
-        for query in queries:
-            page.fill("#search input", query)
-            page.wait_for_function("""query => {
-                const message = document.querySelector('.pagefind-ui__message');
-                return message && message.textContent.includes(query) && document.querySelector('.pagefind-ui__results');
-            }""", arg=query, timeout=15000)  # the results' list: no longer searching
-            messages.append(page.inner_text(".pagefind-ui__message"))
-            if query == queries[1]:
-                more = page.inner_text(".pagefind-ui__button")
-        page.wait_for_selector(".pagefind-ui__filter-panel-label", state="attached", timeout=15000)
-        return {"messages": messages, "more": more, "clear": page.inner_text(".pagefind-ui__search-clear"),
-                "placeholder": page.get_attribute("#search input", "placeholder"),
-                "form": page.get_attribute(".pagefind-ui__form", "aria-label"),
-                "filters": page.text_content(".pagefind-ui__filter-panel-label")}
+        messages = [searched(page, lambda: page.fill("#search input", query), query) for query in queries]
+        page.wait_for_selector(".pagefind-ui__filter-name", timeout=15000)
+        shown = {"messages": messages, "more": page.inner_text(".pagefind-ui__button"),
+                 "clear": page.inner_text(".pagefind-ui__search-clear"),
+                 "placeholder": page.get_attribute("#search input", "placeholder"),
+                 "form": page.get_attribute(".pagefind-ui__form", "aria-label"),
+                 "filters": page.text_content(".pagefind-ui__filter-panel-label"),
+                 "filter names": page.locator(".pagefind-ui__filter-name").all_inner_texts(),
+                 "date": page.inner_text(".pagefind-ui__result-tag").split(":")[0]}
+        years = page.locator(".pagefind-ui__filter-block").nth(1)
+        years.locator(".pagefind-ui__filter-name").click()
+        shown["in 2012"] = searched(page, lambda: years.locator(f"input[value='{year}']").check(), queries[-1], messages[-1])
+        return shown
+
+
+def searched(page, act, query: str, before: str = "") -> str:
+    """What the search box says over its results once `act` made a search for `query`, which it said `before`."""
+    act()
+    page.wait_for_function("""([query, before]) => {
+        const message = document.querySelector('.pagefind-ui__message');
+        return message && message.textContent.includes(query) && message.textContent.trim() !== before
+            && document.querySelector('.pagefind-ui__results');  // no longer searching
+    }""", arg=[query, before], timeout=15000)
+    return page.inner_text(".pagefind-ui__message")
 
 
 def result_links(url: str) -> list[str]:
