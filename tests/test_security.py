@@ -314,8 +314,8 @@ def test_an_svg_with_entities_or_that_is_not_svg_is_refused_and_a_clean_one_publ
     })
     lines = run(root, "build").stderr.splitlines()
     assert lines[-1] == "3 errors"
-    assert lines[0].startswith("assets/images/broken.svg:1:1: error: is not an SVG image that can be read (mismatched tag")
-    assert lines[1].startswith("assets/images/lol.svg:1:1: error: declares XML entities")
+    assert lines[0].startswith("assets/images/broken.svg:1:1: error: this file is not an SVG image that can be read (mismatched tag")
+    assert lines[1].startswith("assets/images/lol.svg:1:1: error: this file declares XML entities")
     assert lines[2].startswith("assets/page.html:1:1: error: this file is an HTML page, which assets/ does not publish")
     for name in ("lol.svg", "broken.svg", "page.html"):
         (root / "assets" / ("images/" if name.endswith(".svg") else "") / name).unlink()
