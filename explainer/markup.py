@@ -178,8 +178,8 @@ def relative_links(text: str) -> list[tuple[str, str]]:
     if "](" not in text and "]:" not in text:
         return []
     found = []
-    for match in _URL_WRITTEN.finditer(outside_code(text)):
-        written = match[1] or match[2]  # Markdown's links and images: autolinks have a scheme, HTML is the editor's own
+    for match in MARKDOWN_LINK.finditer(outside_code(text)):
+        written = match[1] or match[2]
         if written and not url_scheme(written) and not written.startswith(("/", "#", "?")):
             found.append((written, f'link "{_shown(written)}" is relative: from each page that shows this text it leads '
                                    "somewhere else; link an event with [[event-id]], and anything else of the site from its "
