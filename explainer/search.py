@@ -19,10 +19,20 @@ entry is made again. A page is read only when its HTML is not the HTML recorded 
 Each bundle is made the same bytes for the same pages (`stable_bundle`), so a shard kept in the
 cache is the shard a clean build makes.
 
+In shards, a word would match another: where a shard has no word starting with a searched word,
+Pagefind matches the longest word it has that the searched word starts with ("red" for
+"redemption"), which one index of all pages never does while another shard holds the word. So
+with more than one shard comes a words index (`shard_words`, `_words_index`): for each first
+letter a Pagefind index of one page to each shard, the shard's words starting with that letter.
+A search asks it which shards hold each searched word (or a word starting with it) and searches
+those alone. A shard's words are kept with it in the cache; an edit makes again the partitions
+of the letters whose words it changed in a shard.
+
 Published, under pagefind/: shard 0 at the root, with Pagefind's scripts, as one whole Pagefind
 bundle (search works, on that shard's pages, with Pagefind's own scripts alone); the other
-shards in pagefind/shards/<number>/; and pagefind/shards/pagefind.js, Pagefind's search API
-over all of them, which the search page's PagefindUI loads (`bundlePath: "/pagefind/shards/"`).
+shards in pagefind/shards/<number>/; the words index in pagefind/shards/words/<letter>/; and
+pagefind/shards/pagefind.js, Pagefind's search API over all of them, which the search page's
+PagefindUI loads (`bundlePath: "/pagefind/shards/"`).
 """
 from __future__ import annotations
 
@@ -39,8 +49,10 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator, Mapping
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import NoReturn
 
@@ -48,6 +60,7 @@ import cbor2
 from pagefind.service import get_executable
 
 from .cache import content_digest, write_atomic
+from .write import DamagedCacheFile
 
 # Pages to a shard, at most, on average (see shard_count). An edit makes again each shard holding a page whose
 # searchable part it changed (the event's, those linking it), at about 2.5 ms of Pagefind per page the shard holds;
@@ -56,6 +69,9 @@ from .cache import content_digest, write_atomic
 # events (32 shards). bench/bench_search.py measures both sides.
 SHARD_PAGES = 320
 SHARDS_FOLDER = "shards"  # under pagefind/: the other shards, and the API that merges them all
+WORDS_FOLDER = "words"  # in the cache and under pagefind/shards/: the words index, one partition to each first letter
+WORDS_FILE = "words.json"  # in a shard's cache folder: the words of its pages, by the partitions they are in
+WORDS_INDEX = 1  # the version of the words index, part of every shard's key
 ENTRY_RECORD = "shard.json"  # in a shard's cache folder: its key and files, written once they are all written
 MERGED_API_FILE = "pagefind.js"  # in the cache: the API over all shards, published as pagefind/shards/pagefind.js
 # Pagefind's default size of an index chunk (the part of the word index a search loads for a word), in word
@@ -100,24 +116,34 @@ def update_search_index(pages: Mapping[str, Page], cache: Path, language: str, r
     """
     version = importlib.metadata.version("pagefind")
     config = {"force_language": language.split("-")[0]}
-    chunk = WHOLE_INDEX_CHUNK // shard_count(len(pages))
+    count = shard_count(len(pages))
+    chunk, with_words = WHOLE_INDEX_CHUNK // count, count > 1  # one shard is the whole index: no words index
     cache.mkdir(parents=True, exist_ok=True)
     records = _records(cache)
-    setup = json.dumps([version, config, chunk, SEARCHABLE_PART, STABLE_BUNDLE, importlib.metadata.version("cbor2")])
+    setup = json.dumps([version, config, chunk, SEARCHABLE_PART, STABLE_BUNDLE, importlib.metadata.version("cbor2"),
+                        with_words and WORDS_INDEX])
     # Shard 0 is published even with no page: its scripts are what the search page loads.
     shards = [shard for shard in _shards(pages, records, setup) if shard.urls or shard.number == 0]
     made = {shard.number: _cached_files(cache / str(shard.number), records.get(shard.number), shard.key) for shard in shards}
-    made.update(_make_shards([shard for shard in shards if made[shard.number] is None], pages, cache, config, setup, chunk))
-    _forget_all_but(cache, {str(number) for number in made} | {MERGED_API_FILE})
+    made.update(_make_shards([shard for shard in shards if made[shard.number] is None], pages, cache, config, setup, chunk,
+                             with_words))
+    words, holders = _words_index(cache, sorted(made), config, setup) if with_words else ({}, {})
+    _forget_all_but(cache, {*map(str, made), MERGED_API_FILE, *([WORDS_FOLDER] if with_words else [])})
     files = {}
     base = f"{root.strip('/')}/pagefind/" if root else "pagefind/"
     for number, bundle in made.items():
         prefix = base if number == 0 else f"{base}{SHARDS_FOLDER}/{number}/"
         folder = os.path.join(cache, str(number), "")
         files.update((prefix + path, (folder + path, digest)) for path, digest in bundle.items())
-    # Each merged shard's entry is asked for with its digest, so a browser never keeps the entry of a shard made again.
-    api = _merged_api({f"/{base}{SHARDS_FOLDER}/{number}/": bundle["pagefind-entry.json"]
-                       for number, bundle in made.items() if number}, cache / MERGED_API_FILE)
+    for letter, bundle in words.items():
+        folder = os.path.join(cache, WORDS_FOLDER, letter, "")
+        prefix = f"{base}{SHARDS_FOLDER}/{WORDS_FOLDER}/{letter}/"
+        files.update((prefix + path, (folder + path, digest)) for path, digest in bundle.items())
+    # Each merged index's entry is asked for with its digest, so a browser never keeps the entry of one made again.
+    api = _merged_api({f"/{base}{SHARDS_FOLDER}/{number}/": [bundle["pagefind-entry.json"], number]
+                       for number, bundle in made.items() if number},
+                      {letter: [f"/{base}{SHARDS_FOLDER}/{WORDS_FOLDER}/{letter}/", bundle["pagefind-entry.json"]]
+                       for letter, bundle in words.items()}, holders, cache / MERGED_API_FILE)
     files[f"{base}{SHARDS_FOLDER}/pagefind.js"] = (api, content_digest(api.read_bytes()))
     return files
 
@@ -392,20 +418,152 @@ _READ_OUTSIDE_BODY = re.compile(rb"<(?:!--|script|style|textarea|template|title|
                                 rb"|iframe|object|noscript|(?:html|head|body)(?=[\s/>]))")
 
 
+def shard_words(bundle: dict[str, bytes]) -> dict[str, list[str]]:
+    """The words of a shard's pages, from its bundle, dealt into the partitions of the words index: in each, sorted, the
+    words (as written, between spaces) of Pagefind's text of the pages and of their metadata, which is what it indexes.
+
+    A partition holds the words that Pagefind files under its letter: a word starting with it, or with a part starting
+    with it (Pagefind indexes "cross-border" as "crossborder", "cross" and "border", "McDonald" as "mcdonald", "mc" and
+    "donald", "covid19" as "covid19", "covid" and "19"). So every word that a searched word starts with, or that starts
+    with it, is in the partition of the searched word's first letter. Partitions are named by that letter (`_letter`).
+    """
+    words: set[str] = set()
+    for path, content in bundle.items():
+        if path.startswith("fragment/"):
+            page = _fragment(content, path)
+            words.update(page["content"].split())
+            for value in page["meta"].values():
+                words.update(str(value).split())
+    dealt: dict[str, list[str]] = {}
+    for word in sorted(words):
+        for letter in _letters_of(word):
+            dealt.setdefault(letter, []).append(word)
+    return dict(sorted(dealt.items()))
+
+
+# Where a part of a word starts: a letter or digit after anything else (or at the start), a digit after a letter, a
+# letter after a digit (and an upper case letter after a lower case one, see `_letters_of`).
+PART_START = re.compile(r"(?<![^\W_])[^\W_]|(?<=[^\W\d_])\d|(?<=\d)[^\W\d_]")
+
+
+def _letters_of(word: str) -> set[str]:
+    starts = set(PART_START.findall(word))
+    if word[1:] != word[1:].lower():
+        starts.update(char for char in word[1:] if char.isupper())
+    return {_letter(char) for char in starts}
+
+
+@functools.cache
+def _letter(char: str) -> str:
+    """The name of a letter's partition: its code point in hex, once in lower case and without accents, as Pagefind
+    reads words (the search page works it out alike from a searched word, see `MERGED_API`)."""
+    plain = "".join(c for c in unicodedata.normalize("NFD", char.lower()) if not unicodedata.combining(c)) or char
+    return f"{ord(plain[0]):x}"
+
+
+def _fragment(content: bytes, path: str) -> dict:
+    """What one of Pagefind's fragment files holds of its page: gzipped, its signature, then JSON."""
+    try:
+        page = json.loads(gzip.decompress(content).removeprefix(PAGEFIND_SIGNATURE))
+        if isinstance(page.get("content"), str) and isinstance(page.get("meta"), dict):
+            return page
+        raise ValueError("no content or metadata")
+    except (OSError, EOFError, ValueError, AttributeError) as error:
+        raise SearchIndexError(f"Pagefind's {path} cannot be read: {error}") from None
+
+
+def _words_bytes(words: dict[str, list[str]]) -> bytes:
+    return json.dumps(words, ensure_ascii=False).encode()
+
+
+def _digests(words: dict[str, list[str]]) -> dict[str, str]:
+    """A digest of the words of each partition."""
+    return {letter: content_digest("\n".join(part).encode()) for letter, part in words.items()}
+
+
+def _words_index(cache: Path, numbers: list[int], config: dict,
+                 setup: str) -> tuple[dict[str, dict[str, str]], dict[str, int]]:
+    """The words index: a partition to each first letter, kept in the cache (one made again when the words of a shard
+    in it changed), each a Pagefind index of one page to each shard holding words in it, that page's text those words.
+    Letter -> path -> digest of each file of its partition; and the shard each of their pages stands for (page id ->
+    shard number). Pages' fragments are left out: a search reads no page of the words index, only which pages it found.
+
+    Searched for a word, it tells which shards hold words starting with it as one index of all pages would match
+    them (see `MERGED_API`): where a shard has no word that a searched word starts with, Pagefind matches its longest
+    word that the searched word starts with, which one index holding the searched word never does.
+    """
+    shard_records = _records(cache)
+    digests = {number: shard_records[number]["words"] for number in numbers}
+    folder = cache / WORDS_FOLDER
+    folder.mkdir(exist_ok=True)
+    records = _records(folder, _hex)
+    keys = {}
+    for letter in sorted({letter for held in digests.values() for letter in held}):
+        held = [[number, digests[number][letter]] for number in numbers if letter in digests[number]]
+        keys[letter] = hashlib.sha256(json.dumps([setup, letter, held]).encode()).hexdigest()
+    made = {letter: _cached_files(folder / letter, records.get(letter), key) for letter, key in keys.items()}
+    words = functools.cache(lambda number: _kept_words(cache / str(number), shard_records[number]))
+    lock = threading.Lock()
+
+    def make(pagefind: _Pagefind, letter: str) -> None:
+        with lock:  # each shard's words read once
+            pages = [(f"/{number}/", _words_page(words(number)[letter], config["force_language"]))
+                     for number in numbers if letter in digests[number]]
+        bundle = pagefind.index(iter(pages), config)
+        holders = {path.removeprefix("fragment/").removesuffix(".pf_fragment"): int(_fragment(content, path)["url"][1:-1])
+                   for path, content in bundle.items() if path.startswith("fragment/")}  # page id -> shard ("/3/")
+        index = {path: content for path, content in _index_files(bundle).items() if not path.startswith("fragment/")}
+        made[letter] = _keep(folder / letter, keys[letter], index, {}, holders=holders)
+
+    _on_pagefind([letter for letter, files in made.items() if files is None], WHOLE_INDEX_CHUNK, make)
+    _forget_all_but(folder, set(made))
+    records = _records(folder, _hex)
+    holders = {}
+    for letter in made:
+        kept = records.get(letter, {}).get("holders")
+        if not (isinstance(kept, dict) and all(isinstance(number, int) for number in kept.values())):
+            raise DamagedCacheFile(folder / letter / ENTRY_RECORD)
+        holders.update(kept)
+    return made, holders
+
+
+def _hex(name: str) -> str:
+    int(name, 16)  # else ValueError: not a partition's folder
+    return name
+
+
+def _kept_words(folder: Path, record: dict) -> dict[str, list[str]]:
+    """The words of a shard kept in its cache folder, as recorded."""
+    file = folder / WORDS_FILE
+    try:
+        words = json.loads(file.read_bytes())
+        if isinstance(words, dict) and _digests(words) == record["words"]:
+            return words
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        pass
+    raise DamagedCacheFile(file)
+
+
+def _words_page(words: list[str], language: str) -> str:
+    return (f'<!DOCTYPE html><html lang="{language}"><head><title></title></head><body data-pagefind-body><p>'
+            f'{escape(" ".join(words), quote=False)}</p></body></html>')
+
+
 @functools.cache
 def _tags_named(name: bytes) -> re.Pattern:
     """Start and end tags of elements named `name` (lower case), in a page read in lower case."""
     return re.compile(rb"<(/?)" + re.escape(name) + rb"(?=[\s/>])[^>]*>")
 
 
-def _records(cache: Path) -> dict[int, dict]:
-    """Shard number -> the record of its cache entry, for each entry whose record can be read."""
+def _records(cache: Path, name: Callable[[str], object] = int) -> dict:
+    """Name of each entry (from its folder's name: `name` raises ValueError for no entry's folder) -> the record of it,
+    for each entry whose record can be read."""
     records = {}
     for file in cache.glob(f"*/{ENTRY_RECORD}"):
         with contextlib.suppress(OSError, ValueError):
             record = json.loads(file.read_bytes())
-            if isinstance(record, dict) and file.parent.name.isdigit():
-                records[int(file.parent.name)] = record
+            if isinstance(record, dict):
+                records[name(file.parent.name)] = record
     return records
 
 
@@ -438,16 +596,17 @@ def _shard_setup(setup: str, number: int) -> str:
 
 
 def _cached_files(folder: Path, record: dict | None, key: str | None) -> dict[str, str] | None:
-    """Path in the bundle -> digest of each file of the shard kept in `folder`, if it was made from `key`; else None.
+    """Path in the bundle -> digest of each file of the bundle kept in `folder`, if it was made from `key`; else None.
 
     An entry that cannot be read (a record garbled, a file missing or of another size) counts
-    as no entry: the shard is made again.
+    as no entry: it is made again.
     """
     try:
         if key is None or record is None or record["key"] != key:
             return None
         files, prefix = record["files"], os.path.join(folder, "")
-        if all(os.stat(prefix + path).st_size == size for path, (size, _) in files.items()):  # strings: a hot path
+        kept = [*files.items(), *record["private"].items()]
+        if all(os.stat(prefix + path).st_size == size for path, (size, _) in kept):  # strings: a hot path
             return {path: digest for path, (_, digest) in files.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
@@ -455,13 +614,28 @@ def _cached_files(folder: Path, record: dict | None, key: str | None) -> dict[st
 
 
 def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], cache: Path, config: dict, setup: str,
-                 chunk: int) -> dict[int, dict[str, str]]:
-    """Index each shard with Pagefind and keep its bundle in the cache, on several Pagefind processes: what
+                 chunk: int, with_words: bool) -> dict[int, dict[str, str]]:
+    """Index each shard with Pagefind and keep its bundle in the cache, with its words (see `shard_words`): what
     `_cached_files` now reads of each."""
-    work: queue.SimpleQueue[_Shard] = queue.SimpleQueue()
-    for shard in sorted(shards, key=lambda shard: -len(shard.urls)):
-        work.put(shard)
     made: dict[int, dict[str, str]] = {}
+
+    def make(pagefind: _Pagefind, shard: _Shard) -> None:
+        recorded: dict[str, list[str]] = {}
+        bundle = pagefind.index(_searchable_parts(shard.urls, pages, recorded), config)
+        key = shard_key([(url, part) for url, (_, part) in recorded.items()], _shard_setup(setup, shard.number))
+        words = shard_words(bundle) if with_words else {}
+        made[shard.number] = _keep(cache / str(shard.number), key, bundle if shard.number == 0 else _index_files(bundle),
+                                   {WORDS_FILE: _words_bytes(words)}, pages=recorded, words=_digests(words))
+    _on_pagefind(sorted(shards, key=lambda shard: -len(shard.urls)), chunk, make)
+    return made
+
+
+def _on_pagefind(tasks: list, chunk: int, do: Callable[[_Pagefind, object], None]) -> None:
+    """`do(pagefind, task)` for each task, on several Pagefind processes at once; the first error raised stops them all
+    and is raised again here, once every process stopped."""
+    work: queue.SimpleQueue = queue.SimpleQueue()
+    for task in tasks:
+        work.put(task)
     failures: list[BaseException] = []
 
     def run() -> None:
@@ -469,25 +643,21 @@ def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], cache: Path, c
             with _Pagefind(chunk) as pagefind:
                 while not failures:
                     try:
-                        shard = work.get_nowait()
+                        task = work.get_nowait()
                     except queue.Empty:
                         return
-                    recorded: dict[str, list[str]] = {}
-                    bundle = pagefind.index(_searchable_parts(shard.urls, pages, recorded), config)
-                    key = shard_key([(url, part) for url, (_, part) in recorded.items()], _shard_setup(setup, shard.number))
-                    made[shard.number] = _keep(cache / str(shard.number), key, shard.number, bundle, recorded)
+                    do(pagefind, task)
         except BaseException as error:  # handed to the calling thread
             failures.append(error)
 
     # One process more than cores: while this process reads pages and writes bundles, Pagefind has work.
-    threads = [threading.Thread(target=run) for _ in range(min(len(shards), (os.cpu_count() or 1) + 1))]
+    threads = [threading.Thread(target=run) for _ in range(min(len(tasks), (os.cpu_count() or 1) + 1))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     if failures:
         raise failures[0]
-    return made
 
 
 def _searchable_parts(urls: list[str], pages: Mapping[str, Page], recorded: dict[str, list[str]]) -> Iterator[tuple[str, str]]:
@@ -506,23 +676,28 @@ def _read(page: bytes | Path | str) -> bytes:
         return file.read()
 
 
-def _keep(folder: Path, key: str, number: int, bundle: dict[str, bytes], pages: dict[str, list[str]]) -> dict[str, str]:
-    """Put a shard's new bundle in its cache folder in place of the old one, and record it: path -> digest of each file.
+def _index_files(bundle: dict[str, bytes]) -> dict[str, bytes]:
+    """A bundle's files that belong to its index alone (the others are shard 0's)."""
+    return {path: content for path, content in bundle.items() if _is_index_file(path)}
+
+
+def _keep(folder: Path, key: str, bundle: dict[str, bytes], private: dict[str, bytes],
+          **record: object) -> dict[str, str]:
+    """Put a new bundle in its cache folder in place of the old one, with `private` files (kept, not published), and
+    record it with `record`'s fields: path -> digest of each file of the bundle.
 
     Files of the new bundle are written under other names and moved into place, never written
     into: a build may have hard-linked the old ones into its output. Files the old bundle shares
     with the new one (Pagefind names most of them by their content) stay as they are.
     """
-    if number:
-        bundle = {path: content for path, content in bundle.items() if _is_index_file(path)}
     folder.mkdir(parents=True, exist_ok=True)
     (folder / ENTRY_RECORD).unlink(missing_ok=True)  # until the record is written again, the entry is no entry
     old = {os.path.relpath(os.path.join(parent, name), folder).replace(os.sep, "/")
            for parent, _, names in os.walk(folder) for name in names}
     made_folders = set()
-    files = {}
-    for path, content in bundle.items():  # strings, not Paths: a cold index writes ten thousand files
-        files[path] = [len(content), content_digest(content)]
+    files, kept = {}, {}
+    for path, content in [*bundle.items(), *private.items()]:  # strings, not Paths: a cold index writes 10,000 files
+        (files if path in bundle else kept)[path] = [len(content), content_digest(content)]
         target = os.path.join(folder, path)
         if path in old and os.path.getsize(target) == len(content) and _read(Path(target)) == content:
             continue
@@ -531,9 +706,10 @@ def _keep(folder: Path, key: str, number: int, bundle: dict[str, bytes], pages: 
             os.makedirs(parent, exist_ok=True)
             made_folders.add(parent)
         write_atomic(target, content)
-    for path in old - bundle.keys():
+    for path in old - bundle.keys() - private.keys():
         os.unlink(os.path.join(folder, path))
-    write_atomic(os.path.join(folder, ENTRY_RECORD), json.dumps({"key": key, "files": files, "pages": pages}).encode())
+    write_atomic(os.path.join(folder, ENTRY_RECORD),
+                 json.dumps({"key": key, "files": files, "private": kept, **record}).encode())
     return {path: digest for path, (_, digest) in files.items()}
 
 
@@ -615,9 +791,12 @@ def _forget_all_but(cache: Path, names: set[str]) -> None:
                 entry.unlink()
 
 
-def _merged_api(tags: dict[str, str], api: Path) -> Path:
-    """Write (unless it holds it already) Pagefind's search API over the root shard and these: folder -> cache tag."""
-    content = MERGED_API.replace("SHARDS", json.dumps(tags, indent=1)).encode()
+def _merged_api(shards: dict[str, list], words: dict[str, list[str]], holders: dict[str, int], api: Path) -> Path:
+    """Write (unless it holds it already) Pagefind's search API over the root shard and these: folder -> [cache tag,
+    shard number]; over the words index: letter -> [folder of its partition, cache tag]; with the shard each page of
+    the words index stands for."""
+    content = (MERGED_API.replace("SHARDS", json.dumps(shards, indent=1)).replace("WORDS", json.dumps(words, indent=1))
+               .replace("HOLDERS", json.dumps(holders, sort_keys=True))).encode()
     if not (api.is_file() and api.read_bytes() == content):
         write_atomic(api, content)
     return api
@@ -626,12 +805,23 @@ def _merged_api(tags: dict[str, str], api: Path) -> Path:
 # PagefindUI merges the indexes of its `mergeIndex` option one after another, each waiting for the
 # last to load; this loads them all at once. It asks for them when PagefindUI first sets its options,
 # which it does before any search, and with the same options, so every shard cuts excerpts alike.
+# A search first asks the words index which shards hold words starting with each searched word, and
+# then searches those alone: where a shard has no word starting with a searched word, Pagefind
+# matches the longest word it has that the searched word starts with ("red" for "redemption"),
+# which one index of all pages never does while another shard holds the word. The words index's
+# partition of a searched word's first letter is merged when a word starting with it is first
+# searched or typed (PagefindUI preloads as the reader types): a site has dozens, a search needs one
+# or two. Each index is tagged by a filter of its own, "shard" (Pagefind's `mergeFilter`: the
+# shard's number, or "words"), which readers never see. Both searches load the same chunks of the
+# shards: the second costs no request.
 # A reader waits for results, not for the filters' counts: the filter files of every shard weigh
 # about as much as their index files, and loaded at once (PagefindUI asks for the filters as soon as
 # it starts) they would share a slow network with them. So the filters wait until every shard is
-# merged and the first search's first page of results has loaded. A search made before they loaded
-# has no counts, and PagefindUI would show the counts over every page beside its results: so once a
-# search was made, the filters come with the counts over its results, as they do after any later one.
+# merged and the first search's first page of results has loaded (PagefindUI asks for them before
+# its first search, as it waits for the reader to stop typing, but preloads the words typed: a
+# search is due). A search made before they loaded has no counts, and PagefindUI would show the
+# counts over every page beside its results: so once a search was made, the filters come with the
+# counts over its results, as they do after any later one.
 # Every index holds its pages' paths from the site's root ("/be/events/x/"), which Pagefind would
 # otherwise read from the folder above the bundle ("/be/"), linking the results of another language's
 # index to "/be/be/events/x/".
@@ -642,17 +832,39 @@ MERGED_API = """\
 import * as pagefind from "../pagefind.js";
 export * from "../pagefind.js";
 
-const shards = SHARDS;
+const shards = SHARDS; // folder -> [cache tag, shard number]
+const words = WORDS; // the words index: first letter (its code point, in hex) -> [folder of its partition, cache tag]
+const holders = HOLDERS; // page of the words index -> the shard whose words it holds
+const SHARD = "shard"; // the filter each index is tagged by: its number, or "words"
+const EXACT = /^\\s*".+"\\s*$/; // a search Pagefind makes for these words alone, none that starts with them
+// What Pagefind leaves out of a searched word: punctuation but connectors and symbols, and (once decomposed) accents.
+const UNREAD = /[\\p{Pd}\\p{Pe}\\p{Pf}\\p{Pi}\\p{Po}\\p{Ps}\\p{M}]/gu;
 const SITE = { baseUrl: "/" }; // the pages' URLs in the index are paths from the site's root
 const FIRST_PAGE = 5; // results PagefindUI shows at first
+let shared = null; // the options every index is merged with
+let primary = null; // the root shard's options set
 let merged = null; // every shard merged (or failed to)
+const partitions = {}; // letter -> its partition of the words index merged (or failed to)
 let firstResults = null; // the first search's first page of results loaded
+let firstAsked = null; // a search asked for since a word was typed (PagefindUI preloads as it waits to search)
+let asked = () => {};
+const SEARCH_DUE = 1000; // ms: how long the filters wait for a search typed, once preloaded, to be asked for
 let lastSearch = null; // [term, settings] of the latest search
+let searches = 0; // searches asked for so far
 let names = null; // a filter's key in the index -> the name it is shown by; and back
 let keys = null;
+const tagged = Object.keys(words).length > 0; // else one shard: its index is the whole index
 
 function renamed(filters, to) {
   return filters && to ? Object.fromEntries(Object.entries(filters).map(([name, values]) => [to[name] ?? name, values])) : filters;
+}
+
+function untagged(filters) {
+  if (!filters || !tagged) {
+    return filters;
+  }
+  const { [SHARD]: _, ...others } = filters;
+  return others;
 }
 
 function inIndex(settings) {
@@ -660,17 +872,41 @@ function inIndex(settings) {
 }
 
 function named(response) {
-  return response && names
-    ? { ...response, filters: renamed(response.filters, names), totalFilters: renamed(response.totalFilters, names) }
+  return response && (names || tagged)
+    ? { ...response, filters: renamed(untagged(response.filters), names),
+        totalFilters: renamed(untagged(response.totalFilters), names) }
     : response;
 }
 
 function merge(settings) {
   if (!merged) {
-    const { basePath, ...shared } = settings;
-    merged = Promise.allSettled(Object.entries(shards).map(
-      ([path, tag]) => pagefind.mergeIndex(path, { ...shared, metaCacheTag: tag }).catch(console.error)));
+    const { basePath, ...options } = settings;
+    shared = options;
+    primary = pagefind.options(tagged ? { ...settings, mergeFilter: { [SHARD]: "0" } } : settings);
+    const tag = (number) => (tagged ? { mergeFilter: { [SHARD]: String(number) } } : {});
+    merged = primary.then(() => Promise.allSettled(Object.entries(shards).map(([path, [cacheTag, number]]) =>
+      pagefind.mergeIndex(path, { ...shared, metaCacheTag: cacheTag, ...tag(number) }).catch(console.error))));
   }
+  return primary;
+}
+
+// The first letter of a searched word as Pagefind reads it (in hex), and so the partition of the words index with every
+// word starting with it, or that it starts with.
+function letterOf(word) {
+  const plain = word.toLocaleLowerCase().normalize("NFD").replace(UNREAD, "");
+  return plain ? plain.codePointAt(0).toString(16) : null;
+}
+
+function searchedWords(term) {
+  return term.trim().split(/\\s+/).filter((word) => word);
+}
+
+function mergeWords(term) {
+  return Promise.all(searchedWords(term).map(letterOf).filter((letter) => letter in words).map((letter) => {
+    partitions[letter] ??= primary.then(() => pagefind.mergeIndex(
+      words[letter][0], { ...shared, metaCacheTag: words[letter][1], mergeFilter: { [SHARD]: "words" } })).catch(console.error);
+    return partitions[letter];
+  }));
 }
 
 function firstSearch(found) {
@@ -681,45 +917,84 @@ function firstSearch(found) {
   return found;
 }
 
+// The shards that hold, of each searched word, a word starting with it (or else the longest word it starts with, as
+// one index would match), as the words index tells; a word matching nothing is left out, as Pagefind leaves it out.
+async function holding(term) {
+  const held = await Promise.all(searchedWords(term).map(async (word) => {
+    if (!(letterOf(word) in words)) {
+      return new Set();
+    }
+    const found = await pagefind.search(word, { filters: { [SHARD]: "words" } });
+    return new Set((found?.results ?? []).map((result) => holders[result.id]).filter((number) => number !== undefined));
+  }));
+  const [first, ...others] = held.filter((numbers) => numbers.size);
+  return [...(first ?? [])].filter((number) => others.every((numbers) => numbers.has(number))).map(String);
+}
+
+async function searched(term, settings) {
+  if (!tagged) {
+    return pagefind.search(term, settings);
+  }
+  if (term === null || EXACT.test(term)) {  // a search in quotes matches the words as written: no shard matches another
+    await merged;
+    return pagefind.search(term, { ...settings, filters: { ...settings?.filters, [SHARD]: { none: ["words"] } } });
+  }
+  // The shards' chunks load while the partitions of the words index are merged.
+  await Promise.all([merged.then(() => pagefind.preload(term, settings)), mergeWords(term)]);
+  const within = (await holding(term)).concat("none");
+  return pagefind.search(term, { ...settings, filters: { ...settings?.filters, [SHARD]: { any: within } } });
+}
+
 export async function options({ filterNames, ...settings }) {
   if (filterNames && Object.keys(filterNames).length) {
     names = filterNames;
     keys = Object.fromEntries(Object.entries(names).map(([key, name]) => [name, key]));
   }
   settings = { ...SITE, ...settings };
-  await pagefind.options(settings);
-  merge(settings);
+  await (merged ? pagefind.options(settings) : merge(settings));
 }
 
 export async function search(term, settings) {
   merge(SITE);
   settings = inIndex(settings);
   lastSearch = [term, settings];
-  return named(await firstSearch(pagefind.search(term, settings)));
+  searches += 1;
+  asked();
+  return named(await firstSearch(searched(term, settings)));
 }
 
-export async function debouncedSearch(term, settings, timeout) {
+export async function debouncedSearch(term, settings, timeout = 300) {
   merge(SITE);
-  settings = inIndex(settings);
-  lastSearch = [term, settings];
-  return named(await firstSearch(pagefind.debouncedSearch(term, settings, timeout)));
+  const asked = ++searches;
+  preload(term, settings);
+  await new Promise((resolve) => setTimeout(resolve, timeout));
+  if (asked !== searches) {
+    return null;
+  }
+  const found = await search(term, settings);
+  return asked + 1 === searches ? found : null;
 }
 
 export async function preload(term, settings) {
   merge(SITE);
-  return pagefind.preload(term, inIndex(settings));
+  firstAsked ??= new Promise((resolve) => {
+    asked = resolve;
+    setTimeout(resolve, SEARCH_DUE);
+  });
+  await Promise.all([pagefind.preload(term, inIndex(settings)), tagged && term ? mergeWords(term) : null]);
 }
 
 export async function filters() {
   merge(SITE);
   await merged;
+  await firstAsked;
   await firstResults;
-  const all = await pagefind.filters();
+  const all = untagged(await pagefind.filters());
   if (!lastSearch) {
     return renamed(all, names);
   }
-  const found = await pagefind.search(...lastSearch);
-  return renamed(found?.filters && Object.keys(found.filters).length ? found.filters : all, names);
+  const found = untagged((await searched(...lastSearch))?.filters);
+  return renamed(found && Object.keys(found).length ? found : all, names);
 }
 """
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from explainer import search
+from explainer.write import DamagedCacheFile
 from explainer.search import SearchIndexError, searchable_part, shard_count, shard_key, shard_of, update_search_index
 
 WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa".split()
@@ -43,11 +44,16 @@ def fragments(files: dict[str, tuple[Path, str]]) -> dict[str, str]:
     """URL -> text of every page the published index holds (read from Pagefind's fragments)."""
     found = {}
     for path, (file, _) in files.items():
-        if "/fragment/" in path:
+        if "/fragment/" in path and f"/{search.WORDS_FOLDER}/" not in path:
             data = fragment(Path(file))
             assert data["url"] not in found, f"{data['url']} is in two shards"
             found[data["url"]] = data["content"]
     return found
+
+
+def page_fragments(folder: Path) -> list[Path]:
+    """The fragment files of the pages indexed under `folder` (not those of the words index)."""
+    return [file for file in folder.rglob("*.pf_fragment") if search.WORDS_FOLDER not in file.relative_to(folder).parts]
 
 
 def fragment(file: Path) -> dict:
@@ -63,13 +69,14 @@ def small_shards(monkeypatch):
 
 @pytest.fixture
 def indexed(monkeypatch):
-    """The shards Pagefind is asked to index, by their first page, in the order asked."""
+    """The shards Pagefind is asked to index, by their first page, in the order asked (not the words index)."""
     asked = []
     index = search._Pagefind.index
 
     def counting(self, pages, config):
         pages = list(pages)
-        asked.append(pages[0][0] if pages else None)
+        if not (pages and re.fullmatch(r"/\d+/", pages[0][0])):  # not a partition of the words index
+            asked.append(pages[0][0] if pages else None)
         return index(self, iter(pages), config)
 
     monkeypatch.setattr(search._Pagefind, "index", counting)
@@ -108,9 +115,11 @@ def test_only_the_shard_holding_an_edited_page_is_indexed_again(tmp_path, small_
     pages["/events/e005/"] = html("Event 5", "zulu edited text")
     update_search_index(as_pages(pages), tmp_path, "en")
     assert len(indexed) == 1
-    edited = tmp_path / str(shard_of("/events/e005/", 8))
+    edited, words = tmp_path / str(shard_of("/events/e005/", 8)), tmp_path / search.WORDS_FOLDER
     touched = {path for path, time in before.items() if not path.is_file() or path.stat().st_mtime_ns != time}
-    assert touched - {tmp_path / "pagefind.js"} and all(edited in path.parents for path in touched - {tmp_path / "pagefind.js"})
+    assert any(edited in path.parents for path in touched)
+    # and the words index, where the page's new words are
+    assert all(edited in path.parents or words in path.parents for path in touched - {tmp_path / "pagefind.js"})
 
 
 def test_a_page_whose_links_to_its_neighbours_changed_keeps_its_shard(tmp_path, small_shards, indexed):
@@ -431,6 +440,60 @@ def test_a_cache_entry_that_cannot_be_read_is_made_again(tmp_path, small_shards,
            {path: digest for path, (_, digest) in first.items() if "/fragment/" in path}
 
 
+@pytest.mark.parametrize("damage", ["garbled record", "record of another key", "holders garbled", "file missing", "file cut short"])
+def test_a_words_index_entry_that_cannot_be_read_is_made_again(tmp_path, small_shards, damage):
+    pages = as_pages(site(24))
+    first = update_search_index(pages, tmp_path, "en")
+    entry = tmp_path / search.WORDS_FOLDER / f"{ord('w'):x}"
+    record = entry / "shard.json"
+    fragment = next(entry.glob("index/*"))
+    if damage == "garbled record":
+        record.write_bytes(record.read_bytes()[:40])
+    elif damage == "record of another key":
+        record.write_text(json.dumps({**json.loads(record.read_text()), "key": "0" * 64}))
+    elif damage == "holders garbled":
+        record.write_text(json.dumps({**json.loads(record.read_text()), "holders": {"en_1": "3"}}))
+    elif damage == "file missing":
+        fragment.unlink()
+    else:
+        fragment.write_bytes(fragment.read_bytes()[:10])
+    if damage == "holders garbled":  # its key is right: what it says cannot be trusted, nor anything else kept
+        with pytest.raises(DamagedCacheFile):
+            update_search_index(pages, tmp_path, "en")
+        return
+    again = update_search_index(pages, tmp_path, "en")
+    assert {path: digest for path, (_, digest) in again.items()} == {path: digest for path, (_, digest) in first.items()}
+
+
+def test_the_words_of_a_shard_garbled_in_the_cache_are_never_indexed(tmp_path, small_shards):
+    """A shard's words are read from the cache only to make a partition of the words index again, and checked then."""
+    pages = as_pages(site(24))
+    update_search_index(pages, tmp_path, "en")
+    words = tmp_path / "3" / search.WORDS_FILE
+    words.write_bytes(words.read_bytes().replace(b"word", b"wore"))
+    update_search_index(pages, tmp_path, "en")  # no partition to make again: not read
+    pages.update(as_pages({"/events/e002/": html("Event 2", "new words here")}))  # in shard 5
+    with pytest.raises(DamagedCacheFile, match="words.json"):
+        update_search_index(pages, tmp_path, "en")
+
+
+def test_a_shard_s_words_are_its_pages_words_and_metadata_dealt_by_the_first_letter_of_each_part():
+    pages = {"/a/": html("Cross-border Élan", "the «redemption» of covid19 in 2021, l'Europe, McDonald and _under")}
+    with search._Pagefind() as pagefind:
+        bundle = pagefind.index(iter((url, page.decode()) for url, page in pages.items()), {"force_language": "en"})
+    words = search.shard_words(bundle)
+    # Pagefind's text of the page ends its heading with a full stop; its title is in its metadata as written
+    assert {word for part in words.values() for word in part} == {
+        "Cross-border", "Élan.", "Élan", "the", "«redemption»", "of", "covid19", "in", "2021,", "l'Europe,", "McDonald", "and",
+        "_under."}
+    assert {chr(int(letter, 16)): part for letter, part in words.items()} == {
+        "c": ["Cross-border", "covid19"], "b": ["Cross-border"], "e": ["l'Europe,", "Élan", "Élan."], "t": ["the"],
+        "r": ["«redemption»"], "o": ["of"], "1": ["covid19"], "i": ["in"], "2": ["2021,"], "l": ["l'Europe,"],
+        "m": ["McDonald"], "d": ["McDonald"], "a": ["and"], "u": ["_under."]}
+    assert search._letter("É") == search._letter("e") == search._letter("E") == "65"
+    assert search._letter("Ў") == search._letter("у") == f"{ord('у'):x}"  # as Pagefind reads Belarusian
+
+
 def test_every_file_returned_has_the_digest_returned_and_sits_where_pagefind_expects_it(tmp_path, small_shards):
     files = update_search_index(as_pages(site(24)), tmp_path, "en")
     for path, (file, digest) in files.items():
@@ -439,9 +502,9 @@ def test_every_file_returned_has_the_digest_returned_and_sits_where_pagefind_exp
             "pagefind/shards/1/pagefind-entry.json", "pagefind/shards/7/pagefind-entry.json"} <= files.keys()
     assert not any(path.startswith("pagefind/shards/1/") and path.endswith(".js") for path in files)  # the root has them
     api = files["pagefind/shards/pagefind.js"][0].read_text()
-    listed = json.loads(api[api.index("const shards = ") + len("const shards = "):api.index(";\n", api.index("const shards"))])
+    listed = json.loads(api[api.index("const shards = ") + len("const shards = "):api.index(";", api.index("const shards"))])
     assert sorted(listed) == [f"/pagefind/shards/{number}/" for number in range(1, 8)]
-    assert listed["/pagefind/shards/1/"] == files["pagefind/shards/1/pagefind-entry.json"][1]
+    assert listed["/pagefind/shards/1/"] == [files["pagefind/shards/1/pagefind-entry.json"][1], 1]
 
 
 def test_fewer_shards_leave_no_folder_behind(tmp_path, small_shards):
@@ -449,7 +512,10 @@ def test_fewer_shards_leave_no_folder_behind(tmp_path, small_shards):
     update_search_index(as_pages(pages), tmp_path, "en")
     files = update_search_index(as_pages(dict(list(pages.items())[:6])), tmp_path, "en")
     assert shard_count(6) == 2
-    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["0", "1", "pagefind.js"]
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["0", "1", "pagefind.js", search.WORDS_FOLDER]
+    # a partition to each first letter of the words of the pages left ("Event 1. bravo word1 common."), numbers too
+    assert sorted(entry.name for entry in (tmp_path / search.WORDS_FOLDER).iterdir()) == \
+        sorted(f"{ord(letter):x}" for letter in "eabcdfw012345")
     assert set(fragments(files)) == set(list(pages)[:6])
 
 
@@ -546,6 +612,30 @@ def sample_in_shards(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
+def test_a_build_finding_a_shard_s_words_garbled_makes_the_index_again_as_a_clean_build_does(tmp_path, monkeypatch):
+    from explainer.pipeline import Project, build
+
+    repo = Path(__file__).resolve().parent.parent
+    for name in ("site", "clean"):
+        for folder in ("content", "data", "templates", "assets"):
+            shutil.copytree(repo / folder, tmp_path / name / folder)
+    monkeypatch.setattr(search, "SHARD_PAGES", SAMPLE_SHARD_PAGES)
+    project = Project.at(tmp_path / "site")
+    build(project)
+    for garbled in (project.cache_dir / "search").glob(f"*/{search.WORDS_FILE}"):
+        garbled.write_bytes(garbled.read_bytes().replace(b"Interpol", b"Intervol"))
+    for name in ("site", "clean"):  # new words: partitions of the words index are made again
+        about = tmp_path / name / "content" / "about.md"
+        about.write_text(about.read_text() + "\nA quokka sentence.\n")
+    result = build(project)
+    assert any("no longer held what it was made with" in problem.message for problem in result.warnings)
+    tree = {path.relative_to(result.out_dir).as_posix(): path.read_bytes() for path in result.out_dir.rglob("*") if path.is_file()}
+    clean = build(Project.at(tmp_path / "clean")).out_dir
+    assert tree == {path.relative_to(clean).as_posix(): path.read_bytes() for path in clean.rglob("*") if path.is_file()}
+    assert any(path.startswith("pagefind/shards/words/") for path in tree)
+
+
+@pytest.mark.slow
 @pytest.mark.browser
 def test_a_search_on_a_built_site_finds_pages_of_several_shards(sample_in_shards, monkeypatch):
     out = sample_in_shards
@@ -570,7 +660,7 @@ def test_filters_read_from_every_shard_count_and_find_each_tagged_page(sample_in
     """The filter files, as `stable_bundle` rewrites them, are what Pagefind's own script reads in a browser."""
     out = sample_in_shards
     tagged: dict[str, set[str]] = {}  # tag -> URLs of the pages Pagefind was given it on
-    for data in map(fragment, (out / "pagefind").rglob("*.pf_fragment")):
+    for data in map(fragment, page_fragments(out / "pagefind")):
         for tag in data["filters"].get("tag", []):
             tagged.setdefault(tag, set()).add(data["url"])
     assert len(tagged) > 10
@@ -606,7 +696,7 @@ def test_the_filters_load_once_the_first_results_have_and_count_those_results(sa
     assert 0 < len(fragments_done) <= 5  # the first page of results
     assert len(shards) >= 8 and len(filters_asked) == 2 * len(shards)  # each shard's tags and years
     assert min(filters_asked) > max(fragments_done)
-    pages = [fragment(file) for file in (sample_in_shards / "pagefind").rglob("*.pf_fragment")]
+    pages = [fragment(file) for file in page_fragments(sample_in_shards / "pagefind")]
     tags_of_results = collections.Counter(tag for data in pages if data["url"] in shown["results"] for tag in data["filters"].get("tag", []))
     assert sorted(shown["filters"]) == ["Tag", "Year"]
     assert {tag: count for tag, count in shown["counts"].items() if count} == tags_of_results
@@ -625,6 +715,57 @@ def test_the_results_of_another_languages_index_link_to_its_pages(sample_in_shar
     pages = {urllib.parse.urlsplit(link).path for link in links}
     assert len(pages) > 10 and any("#" in link for link in links)  # pages and headings within them
     assert [page for page in pages if not page.startswith("/be/") or not (out / page.strip("/") / "index.html").is_file()] == []
+
+
+def published(files: dict[str, tuple[Path | str, str]], folder: Path) -> Path:
+    """A site of a search page and these pagefind/ files (as `update_search_index` returns them), in `folder`."""
+    for path, (file, _) in files.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(file, folder / path)
+    (folder / "search").mkdir()
+    (folder / "search" / "index.html").write_text('<!DOCTYPE html><html lang="en"><body></body></html>')
+    return folder
+
+
+FOUND_BY_API = """async ([module, queries]) => {
+    const pagefind = await import(module);
+    await pagefind.options({});
+    const found = {};
+    for (const query of queries) {
+        const search = await pagefind.search(query);
+        found[query] = (await Promise.all(search.results.map(async result => (await result.data()).url))).sort();
+    }
+    return found;
+}"""
+
+
+@pytest.mark.browser
+def test_shards_find_what_one_index_finds_where_a_word_is_on_few_pages(tmp_path, monkeypatch):
+    """Where a shard has no word that a searched word starts with, Pagefind matches the longest word it has that the
+    searched word starts with ("red" for "redemption"): the words index keeps such shards out of the search."""
+    pages = {f"/events/e{number:03d}/": html(f"Event {number}", f"red {WORDS[number % 16]} police report")
+             for number in range(40)}
+    pages["/events/e007/"] = html("Event 7", "the redemption of a policeman, a cross-border case")
+    pages["/events/e023/"] = html("Event 23", "an Élan of police officers, covid19 and McDonald")
+    monkeypatch.setattr(search, "SHARD_PAGES", 1000)
+    one_index = published(update_search_index(as_pages(pages), tmp_path / "one", "en"), tmp_path / "one-site")
+    monkeypatch.setattr(search, "SHARD_PAGES", 4)
+    files = update_search_index(as_pages(pages), tmp_path / "shards", "en")
+    assert shard_count(len(pages)) == 16
+    assert not [path for path in files if "/words/" in path and "/fragment/" in path]  # never read: not published
+    shards = published(files, tmp_path / "shards-site")
+    queries = ["redemption", "redemp", "red", "redemptions", "policeman", "police", "redemption police", "redemption alpha",
+               "border", "cross", "élan", "elan", "xyzzy", "redemption xyzzy", '"police"', "policemen", "19", "donald", "mcd",
+               "Redemption!", "«redemption»", "redemption, police"]
+    found = {}
+    for name, site_folder, module in (("one", one_index, "/pagefind/pagefind.js"), ("shards", shards, "/pagefind/shards/pagefind.js")):
+        with served(site_folder) as base_url:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+                found[name] = thread.submit(evaluate_in_chromium, f"{base_url}/search/", FOUND_BY_API, [module, queries]).result()
+    assert found["shards"] == found["one"]
+    assert found["one"]["redemption"] == found["one"]["redemption police"] == found["one"]["border"] == ["/events/e007/"]
+    assert len(found["one"]["red"]) == 38 + 1 and found["one"]["redemption alpha"] == [] and found["one"]["xyzzy"] == []
+    assert found["one"]["elan"] == found["one"]["donald"] == ["/events/e023/"]
 
 
 @pytest.mark.slow
