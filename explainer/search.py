@@ -482,11 +482,11 @@ def _digests(words: dict[str, list[str]]) -> dict[str, str]:
 
 
 def _words_index(cache: Path, numbers: list[int], config: dict,
-                 setup: str) -> tuple[dict[str, dict[str, str]], dict[str, int]]:
+                 setup: str) -> tuple[dict[str, dict[str, str]], dict[str, list]]:
     """The words index: a partition to each first letter, kept in the cache (one made again when the words of a shard
     in it changed), each a Pagefind index of one page to each shard holding words in it, that page's text those words.
     Letter -> path -> digest of each file of its partition; and the shard each of their pages stands for (page id ->
-    shard number). Pages' fragments are left out: a search reads no page of the words index, only which pages it found.
+    [shard number, letter]). Pages' fragments are left out: a search reads no page of the words index, only which pages it found.
 
     Searched for a word, it tells which shards hold words starting with it as one index of all pages would match
     them (see `MERGED_API`): where a shard has no word that a searched word starts with, Pagefind matches its longest
@@ -507,11 +507,13 @@ def _words_index(cache: Path, numbers: list[int], config: dict,
 
     def make(pagefind: _Pagefind, letter: str) -> None:
         with lock:  # each shard's words read once
-            pages = [(f"/{number}/", _words_page(words(number)[letter], config["force_language"]))
+            pages = [(f"/{number}/{letter}/", _words_page(words(number)[letter], config["force_language"]))
                      for number in numbers if letter in digests[number]]
         bundle = pagefind.index(iter(pages), config)
-        holders = {path.removeprefix("fragment/").removesuffix(".pf_fragment"): int(_fragment(content, path)["url"][1:-1])
-                   for path, content in bundle.items() if path.startswith("fragment/")}  # page id -> shard ("/3/")
+        # Page id -> shard: from the page's URL ("/3/6c/"), which makes the ids of two partitions' pages differ even
+        # where a shard has the same words in both.
+        holders = {path[len("fragment/"):-len(".pf_fragment")]: int(_fragment(content, path)["url"].split("/")[1])
+                   for path, content in bundle.items() if path.startswith("fragment/")}
         index = {path: content for path, content in _index_files(bundle).items() if not path.startswith("fragment/")}
         made[letter] = _keep(folder / letter, keys[letter], index, {}, holders=holders)
 
@@ -523,7 +525,7 @@ def _words_index(cache: Path, numbers: list[int], config: dict,
         kept = records.get(letter, {}).get("holders")
         if not (isinstance(kept, dict) and all(isinstance(number, int) for number in kept.values())):
             raise DamagedCacheFile(folder / letter / ENTRY_RECORD)
-        holders.update(kept)
+        holders.update((page, [number, letter]) for page, number in kept.items())
     return made, holders
 
 
@@ -791,7 +793,7 @@ def _forget_all_but(cache: Path, names: set[str]) -> None:
                 entry.unlink()
 
 
-def _merged_api(shards: dict[str, list], words: dict[str, list[str]], holders: dict[str, int], api: Path) -> Path:
+def _merged_api(shards: dict[str, list], words: dict[str, list[str]], holders: dict[str, list], api: Path) -> Path:
     """Write (unless it holds it already) Pagefind's search API over the root shard and these: folder -> [cache tag,
     shard number]; over the words index: letter -> [folder of its partition, cache tag]; with the shard each page of
     the words index stands for."""
@@ -834,7 +836,7 @@ export * from "../pagefind.js";
 
 const shards = SHARDS; // folder -> [cache tag, shard number]
 const words = WORDS; // the words index: first letter (its code point, in hex) -> [folder of its partition, cache tag]
-const holders = HOLDERS; // page of the words index -> the shard whose words it holds
+const holders = HOLDERS; // page of the words index -> [the shard whose words it holds, the letter of its partition]
 const SHARD = "shard"; // the filter each index is tagged by: its number, or "words"
 const EXACT = /^\\s*".+"\\s*$/; // a search Pagefind makes for these words alone, none that starts with them
 // What Pagefind leaves out of a searched word: punctuation but connectors and symbols, and (once decomposed) accents.
@@ -848,7 +850,7 @@ const partitions = {}; // letter -> its partition of the words index merged (or 
 let firstResults = null; // the first search's first page of results loaded
 let firstAsked = null; // a search asked for since a word was typed (PagefindUI preloads as it waits to search)
 let asked = () => {};
-const SEARCH_DUE = 1000; // ms: how long the filters wait for a search typed, once preloaded, to be asked for
+const SEARCH_DUE = 3000; // ms: how long the filters wait for a search typed, once preloaded, to be asked for
 let lastSearch = null; // [term, settings] of the latest search
 let searches = 0; // searches asked for so far
 let names = null; // a filter's key in the index -> the name it is shown by; and back
@@ -918,17 +920,18 @@ function firstSearch(found) {
 }
 
 // The shards that hold, of each searched word, a word starting with it (or else the longest word it starts with, as
-// one index would match), as the words index tells; a word matching nothing is left out, as Pagefind leaves it out.
+// one index would match), as the partition of its first letter tells: it holds every word starting with that letter
+// (another may hold a few, as parts of longer words, and match the searched word to a shorter one). A word matching
+// nothing is left out, as Pagefind leaves it out.
 async function holding(term) {
   const held = await Promise.all(searchedWords(term).map(async (word) => {
-    if (!(letterOf(word) in words)) {
-      return new Set();
-    }
-    const found = await pagefind.search(word, { filters: { [SHARD]: "words" } });
-    return new Set((found?.results ?? []).map((result) => holders[result.id]).filter((number) => number !== undefined));
+    const letter = letterOf(word);
+    const found = letter in words ? await pagefind.search(word, { filters: { [SHARD]: "words" } }) : null;
+    return new Set((found?.results ?? []).map((result) => holders[result.id] ?? [])
+      .filter(([, partition]) => partition === letter).map(([number]) => String(number)));
   }));
   const [first, ...others] = held.filter((numbers) => numbers.size);
-  return [...(first ?? [])].filter((number) => others.every((numbers) => numbers.has(number))).map(String);
+  return [...(first ?? [])].filter((number) => others.every((numbers) => numbers.has(number)));
 }
 
 async function searched(term, settings) {

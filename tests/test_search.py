@@ -75,7 +75,7 @@ def indexed(monkeypatch):
 
     def counting(self, pages, config):
         pages = list(pages)
-        if not (pages and re.fullmatch(r"/\d+/", pages[0][0])):  # not a partition of the words index
+        if not (pages and re.fullmatch(r"/\d+/[0-9a-f]+/", pages[0][0])):  # not a partition of the words index
             asked.append(pages[0][0] if pages else None)
         return index(self, iter(pages), config)
 
@@ -745,7 +745,9 @@ def test_shards_find_what_one_index_finds_where_a_word_is_on_few_pages(tmp_path,
     searched word starts with ("red" for "redemption"): the words index keeps such shards out of the search."""
     pages = {f"/events/e{number:03d}/": html(f"Event {number}", f"red {WORDS[number % 16]} police report")
              for number in range(40)}
-    pages["/events/e007/"] = html("Event 7", "the redemption of a policeman, a cross-border case")
+    pages["/events/e007/"] = html("Event 7", "the redemption of a policeman, a cross-border case on quartzite")
+    # in another shard, the only other word starting with "quartz": a part of a word filed under "n" too
+    pages["/events/e030/"] = html("Event 30", "a non-quartz stone")
     pages["/events/e023/"] = html("Event 23", "an Élan of police officers, covid19 and McDonald")
     monkeypatch.setattr(search, "SHARD_PAGES", 1000)
     one_index = published(update_search_index(as_pages(pages), tmp_path / "one", "en"), tmp_path / "one-site")
@@ -756,7 +758,7 @@ def test_shards_find_what_one_index_finds_where_a_word_is_on_few_pages(tmp_path,
     shards = published(files, tmp_path / "shards-site")
     queries = ["redemption", "redemp", "red", "redemptions", "policeman", "police", "redemption police", "redemption alpha",
                "border", "cross", "élan", "elan", "xyzzy", "redemption xyzzy", '"police"', "policemen", "19", "donald", "mcd",
-               "Redemption!", "«redemption»", "redemption, police"]
+               "Redemption!", "«redemption»", "redemption, police", "non", "quartz", "quartzite"]  # "n" merged first
     found = {}
     for name, site_folder, module in (("one", one_index, "/pagefind/pagefind.js"), ("shards", shards, "/pagefind/shards/pagefind.js")):
         with served(site_folder) as base_url:
@@ -764,7 +766,8 @@ def test_shards_find_what_one_index_finds_where_a_word_is_on_few_pages(tmp_path,
                 found[name] = thread.submit(evaluate_in_chromium, f"{base_url}/search/", FOUND_BY_API, [module, queries]).result()
     assert found["shards"] == found["one"]
     assert found["one"]["redemption"] == found["one"]["redemption police"] == found["one"]["border"] == ["/events/e007/"]
-    assert len(found["one"]["red"]) == 38 + 1 and found["one"]["redemption alpha"] == [] and found["one"]["xyzzy"] == []
+    assert found["one"]["quartzite"] == ["/events/e007/"] and found["one"]["quartz"] == ["/events/e007/", "/events/e030/"]
+    assert len(found["one"]["red"]) == 37 + 1 and found["one"]["redemption alpha"] == [] and found["one"]["xyzzy"] == []
     assert found["one"]["elan"] == found["one"]["donald"] == ["/events/e023/"]
 
 
