@@ -52,7 +52,6 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 from typing import NoReturn
 
@@ -507,9 +506,8 @@ def _words_index(cache: Path, numbers: list[int], config: dict,
 
     def make(pagefind: _Pagefind, letter: str) -> None:
         with lock:  # each shard's words read once
-            pages = [(f"/{number}/{letter}/", _words_page(words(number)[letter], config["force_language"]))
-                     for number in numbers if letter in digests[number]]
-        bundle = pagefind.index(iter(pages), config)
+            pages = [(f"/{number}/{letter}/", " ".join(words(number)[letter])) for number in numbers if letter in digests[number]]
+        bundle = pagefind.index_texts(iter(pages), config)
         # Page id -> shard: from the page's URL ("/3/6c/"), which makes the ids of two partitions' pages differ even
         # where a shard has the same words in both.
         holders = {path[len("fragment/"):-len(".pf_fragment")]: int(_fragment(content, path)["url"].split("/")[1])
@@ -544,11 +542,6 @@ def _kept_words(folder: Path, record: dict) -> dict[str, list[str]]:
     except (OSError, ValueError, TypeError, AttributeError, KeyError):
         pass
     raise DamagedCacheFile(file)
-
-
-def _words_page(words: list[str], language: str) -> str:
-    return (f'<!DOCTYPE html><html lang="{language}"><head><title></title></head><body data-pagefind-body><p>'
-            f'{escape(" ".join(words), quote=False)}</p></body></html>')
 
 
 @functools.cache
@@ -1036,9 +1029,18 @@ class _Pagefind:
 
     def index(self, pages: Iterator[tuple[str, str]], config: dict) -> dict[str, bytes]:
         """A Pagefind bundle of these (URL, HTML) pages: path in the bundle -> content."""
+        return self._bundle(({"type": "AddFile", "url": url, "file_path": None, "file_contents": html} for url, html in pages),
+                            config)
+
+    def index_texts(self, texts: Iterator[tuple[str, str]], config: dict) -> dict[str, bytes]:
+        """A Pagefind bundle of these (URL, plain text) pages, in the language `config` forces."""
+        return self._bundle(({"type": "AddRecord", "url": url, "content": text, "language": config["force_language"]}
+                             for url, text in texts), config)
+
+    def _bundle(self, additions: Iterator[dict], config: dict) -> dict[str, bytes]:
         index = self._ask({"type": "NewIndex", "config": config})["index_id"]
-        for url, html in pages:
-            self._send({"type": "AddFile", "index_id": index, "url": url, "file_path": None, "file_contents": html})
+        for addition in additions:
+            self._send({**addition, "index_id": index})
             if self.sent - self.answered >= IN_FLIGHT:
                 self._answer()
         files = self._ask({"type": "GetFiles", "index_id": index})["files"]
