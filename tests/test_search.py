@@ -417,21 +417,26 @@ def test_another_language_or_pagefind_version_makes_every_shard_again(tmp_path, 
     assert len(indexed) == 8
 
 
-@pytest.mark.parametrize("damage", ["garbled record", "record of another key", "file missing", "file cut short"])
-def test_a_cache_entry_that_cannot_be_read_is_made_again(tmp_path, small_shards, indexed, damage):
-    pages = as_pages(site(24))
-    first = update_search_index(pages, tmp_path, "en")
-    entry = tmp_path / "3"
+def damage_entry(entry: Path, file: Path, damage: str) -> None:
+    """Damage a cache entry (a shard's, or a part of the words index) as `damage` says, `file` one of its files."""
     record = entry / "shard.json"
-    fragment = next(entry.glob("fragment/*"))
     if damage == "garbled record":
         record.write_bytes(record.read_bytes()[:40])
     elif damage == "record of another key":
         record.write_text(json.dumps({**json.loads(record.read_text()), "key": "0" * 64}))
+    elif damage == "holders garbled":
+        record.write_text(json.dumps({**json.loads(record.read_text()), "holders": {"en_1": "3"}}))
     elif damage == "file missing":
-        fragment.unlink()
+        file.unlink()
     else:
-        fragment.write_bytes(fragment.read_bytes()[:10])
+        file.write_bytes(file.read_bytes()[:10])
+
+
+@pytest.mark.parametrize("damage", ["garbled record", "record of another key", "file missing", "file cut short"])
+def test_a_cache_entry_that_cannot_be_read_is_made_again(tmp_path, small_shards, indexed, damage):
+    pages = as_pages(site(24))
+    first = update_search_index(pages, tmp_path, "en")
+    damage_entry(tmp_path / "3", next((tmp_path / "3").glob("fragment/*")), damage)
     indexed.clear()
     again = update_search_index(pages, tmp_path, "en")
     assert len(indexed) == 1
@@ -445,18 +450,7 @@ def test_a_words_index_entry_that_cannot_be_read_is_made_again(tmp_path, small_s
     pages = as_pages(site(24))
     first = update_search_index(pages, tmp_path, "en")
     entry = tmp_path / search.WORDS_FOLDER / f"{ord('w'):x}"
-    record = entry / "shard.json"
-    fragment = next(entry.glob("index/*"))
-    if damage == "garbled record":
-        record.write_bytes(record.read_bytes()[:40])
-    elif damage == "record of another key":
-        record.write_text(json.dumps({**json.loads(record.read_text()), "key": "0" * 64}))
-    elif damage == "holders garbled":
-        record.write_text(json.dumps({**json.loads(record.read_text()), "holders": {"en_1": "3"}}))
-    elif damage == "file missing":
-        fragment.unlink()
-    else:
-        fragment.write_bytes(fragment.read_bytes()[:10])
+    damage_entry(entry, next(entry.glob("index/*")), damage)
     if damage == "holders garbled":  # its key is right: what it says cannot be trusted, nor anything else kept
         with pytest.raises(DamagedCacheFile):
             update_search_index(pages, tmp_path, "en")
