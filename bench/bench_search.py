@@ -17,10 +17,12 @@ indexes the searchable pages, event pages and narrative pages (those with a
   (bench/h2_server.mjs, on Node), each the median of three; and the ranking: for 20 queries of words from the corpus, the
   overlap of the top 10 URLs, and how far down the one index ranks the shards' top 10.
 
-`--zipf PAGES` compares the rankings again on generated pages of Zipf-distributed words, whose
+`--zipf PAGES` measures the index again, and compares the rankings, on generated pages of Zipf-distributed words
+(a vocabulary of 20,000 words, as real text has, where the corpus has a few dozen), whose
 scores spread as real text's do (the corpus's few words are in nearly every page, so its top
 tens are near ties that any difference in statistics reorders), and for six words found on one
-page only, which one index finds alone (see README, the shards' known limit).
+page only, which the shards must find alone too (without the words index, each shard lacking the word matched
+another: 2 to 23 results).
 
 The machine's other work shows in wall times: CPU times are steadier. `--folder` is where
 scratch files go (default: /dev/shm where it exists); `--shard-pages` tries another size of shard.
@@ -455,7 +457,11 @@ def main() -> None:
     if args.zipf:
         scratch = Path(tempfile.mkdtemp(prefix="bench-search-", dir=args.folder))
         try:
-            print(f"\n{args.zipf:,} pages of Zipf text, {search.shard_count(args.zipf)} shards")
+            pages = zipf_pages(args.zipf)
+            row: dict = {"pages": len(pages), "shards": search.shard_count(len(pages))}
+            command_line(pages, scratch / "index", row)
+            index_figures(pages, scratch / "index", row)
+            report(Path(f"{args.zipf:,} pages of Zipf text"), row)
             report_ranking(zipf_ranking(args.zipf, scratch))
         finally:
             shutil.rmtree(scratch)
