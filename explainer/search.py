@@ -892,6 +892,13 @@ function letterOf(word) {
   return plain ? plain.codePointAt(0).toString(16) : null;
 }
 
+// Each searched word followed by the last character there is: a search for it loads the chunk of the index holding
+// the words that follow all those starting with the searched word, where some of those may be. Pagefind loads only
+// the chunk holding the searched word itself, and matches the words starting with it in the chunks it loaded.
+function beyond(term) {
+  return searchedWords(term).map((word) => `${word}\\u{10FFFF}`).join(" ");
+}
+
 function searchedWords(term) {
   return term.trim().split(/\\s+/).filter((word) => word);
 }
@@ -936,7 +943,8 @@ async function searched(term, settings) {
     return pagefind.search(term, { ...settings, filters: { ...settings?.filters, [SHARD]: { none: ["words"] } } });
   }
   // The shards' chunks load while the partitions of the words index are merged.
-  await Promise.all([merged.then(() => pagefind.preload(term, settings)), mergeWords(term)]);
+  await Promise.all([merged.then(() => pagefind.preload(term, settings)), merged.then(() => pagefind.preload(beyond(term), settings)),
+    mergeWords(term).then(() => pagefind.preload(beyond(term)))]);
   const within = (await holding(term)).concat("none");
   return pagefind.search(term, { ...settings, filters: { ...settings?.filters, [SHARD]: { any: within } } });
 }

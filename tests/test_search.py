@@ -753,6 +753,9 @@ def test_shards_find_what_one_index_finds_where_a_word_is_on_few_pages(tmp_path,
     queries = ["redemption", "redemp", "red", "redemptions", "policeman", "police", "redemption police", "redemption alpha",
                "border", "cross", "élan", "elan", "xyzzy", "redemption xyzzy", '"police"', "policemen", "19", "donald", "mcd",
                "Redemption!", "«redemption»", "redemption, police", "non", "quartz", "quartzite"]  # "n" merged first
+    # and every word of the pages, with its beginnings ("2" for the events numbered 2 and 20 to 29)
+    written = {word.lower() for page in pages.values() for word in re.findall(r"\w+", page.decode().split("<body>")[1])}
+    queries += sorted(written | {word[:length] for word in written for length in range(2, 7) if len(word) > length} | {"2", "3"})
     found = {}
     for name, site_folder, module in (("one", one_index, "/pagefind/pagefind.js"), ("shards", shards, "/pagefind/shards/pagefind.js")):
         with served(site_folder) as base_url:
@@ -763,6 +766,34 @@ def test_shards_find_what_one_index_finds_where_a_word_is_on_few_pages(tmp_path,
     assert found["one"]["quartzite"] == ["/events/e007/"] and found["one"]["quartz"] == ["/events/e007/", "/events/e030/"]
     assert len(found["one"]["red"]) == 37 + 1 and found["one"]["redemption alpha"] == [] and found["one"]["xyzzy"] == []
     assert found["one"]["elan"] == found["one"]["donald"] == ["/events/e023/"]
+
+
+@pytest.mark.browser
+def test_shards_find_the_words_starting_with_a_searched_word_in_the_chunk_after_its_own(tmp_path, monkeypatch):
+    """Pagefind loads the chunk of an index holding a searched word, and matches the words starting with it in the
+    chunks it loaded: where they begin in the next chunk, the search loads that one too. Shards' chunks are smaller
+    than one index's, so this happens more often to them; here (chunks of 10 word places) these searches would
+    each miss pages (checked by hand: 2 to 6 of up to 11) without it."""
+    rng = random.Random(3)
+
+    def word() -> str:
+        stem = rng.choice(["vora", "kelu", "mipo", "dura", "sane"])
+        return stem if rng.random() < 0.3 else stem + rng.choice(["", "a", "lo", "mi", "nne", "tu", "ge", "ri"]) + rng.choice(["", "ka", "zu"])
+
+    pages = {f"/events/e{number:03d}/": html(f"Event {number}", " ".join(word() for _ in range(6))) for number in range(40)}
+    monkeypatch.setattr(search, "SHARD_PAGES", 1000)
+    one_index = published(update_search_index(as_pages(pages), tmp_path / "one", "en"), tmp_path / "one-site")
+    monkeypatch.setattr(search, "SHARD_PAGES", 4)
+    monkeypatch.setattr(search, "WHOLE_INDEX_CHUNK", 16 * 10)
+    shards = published(update_search_index(as_pages(pages), tmp_path / "shards", "en"), tmp_path / "shards-site")
+    queries = ["2", "3", "du", "dur", "dura", "durar", "durari", "mi", "mip", "mipo", "sanet", "sanetu"]
+    found = {}
+    for name, site_folder, module in (("one", one_index, "/pagefind/pagefind.js"), ("shards", shards, "/pagefind/shards/pagefind.js")):
+        with served(site_folder) as base_url:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+                found[name] = thread.submit(evaluate_in_chromium, f"{base_url}/search/", FOUND_BY_API, [module, queries]).result()
+    assert found["shards"] == found["one"]
+    assert len(found["one"]["2"]) == 11 and len(found["one"]["dura"]) > 10
 
 
 @pytest.mark.slow
