@@ -733,6 +733,13 @@ FOUND_BY_API = """async ([module, queries]) => {
 }"""
 
 
+def found_by_api(site_folder: Path, module: str, queries: list[str]) -> dict[str, list[str]]:
+    """Query -> the sorted URLs of what Pagefind's search API in `module` finds for it, on the site in `site_folder`."""
+    with served(site_folder) as base_url:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+            return thread.submit(evaluate_in_chromium, f"{base_url}/search/", FOUND_BY_API, [module, queries]).result()
+
+
 @pytest.mark.browser
 def test_shards_find_what_one_index_finds_where_a_word_is_on_few_pages(tmp_path, monkeypatch):
     """Where a shard has no word that a searched word starts with, Pagefind matches the longest word it has that the
@@ -756,11 +763,8 @@ def test_shards_find_what_one_index_finds_where_a_word_is_on_few_pages(tmp_path,
     # and every word of the pages, with its beginnings ("2" for the events numbered 2 and 20 to 29)
     written = {word.lower() for page in pages.values() for word in re.findall(r"\w+", page.decode().split("<body>")[1])}
     queries += sorted(written | {word[:length] for word in written for length in range(2, 7) if len(word) > length} | {"2", "3"})
-    found = {}
-    for name, site_folder, module in (("one", one_index, "/pagefind/pagefind.js"), ("shards", shards, "/pagefind/shards/pagefind.js")):
-        with served(site_folder) as base_url:
-            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
-                found[name] = thread.submit(evaluate_in_chromium, f"{base_url}/search/", FOUND_BY_API, [module, queries]).result()
+    found = {name: found_by_api(folder, module, queries) for name, folder, module in
+             (("one", one_index, "/pagefind/pagefind.js"), ("shards", shards, "/pagefind/shards/pagefind.js"))}
     assert found["shards"] == found["one"]
     assert found["one"]["redemption"] == found["one"]["redemption police"] == found["one"]["border"] == ["/events/e007/"]
     assert found["one"]["quartzite"] == ["/events/e007/"] and found["one"]["quartz"] == ["/events/e007/", "/events/e030/"]
@@ -787,11 +791,8 @@ def test_shards_find_the_words_starting_with_a_searched_word_in_the_chunk_after_
     monkeypatch.setattr(search, "WHOLE_INDEX_CHUNK", 16 * 10)
     shards = published(update_search_index(as_pages(pages), tmp_path / "shards", "en"), tmp_path / "shards-site")
     queries = ["2", "3", "du", "dur", "dura", "durar", "durari", "mi", "mip", "mipo", "sanet", "sanetu"]
-    found = {}
-    for name, site_folder, module in (("one", one_index, "/pagefind/pagefind.js"), ("shards", shards, "/pagefind/shards/pagefind.js")):
-        with served(site_folder) as base_url:
-            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
-                found[name] = thread.submit(evaluate_in_chromium, f"{base_url}/search/", FOUND_BY_API, [module, queries]).result()
+    found = {name: found_by_api(folder, module, queries) for name, folder, module in
+             (("one", one_index, "/pagefind/pagefind.js"), ("shards", shards, "/pagefind/shards/pagefind.js"))}
     assert found["shards"] == found["one"]
     assert len(found["one"]["2"]) == 11 and len(found["one"]["dura"]) > 10
 
