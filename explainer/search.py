@@ -492,7 +492,10 @@ def _words_index(cache: Path, numbers: list[int], config: dict,
     word that the searched word starts with, which one index holding the searched word never does.
     """
     shard_records = _records(cache)
-    digests = {number: shard_records[number]["words"] for number in numbers}
+    digests = {number: shard_records.get(number, {}).get("words") for number in numbers}
+    for number, held in digests.items():
+        if not (isinstance(held, dict) and all(isinstance(digest, str) for digest in held.values())):
+            raise DamagedCacheFile(cache / str(number) / ENTRY_RECORD)  # its key is right: nothing it says is trusted
     folder = cache / WORDS_FOLDER
     folder.mkdir(exist_ok=True)
     records = _records(folder, _hex)

@@ -459,6 +459,15 @@ def test_a_words_index_entry_that_cannot_be_read_is_made_again(tmp_path, small_s
     assert {path: digest for path, (_, digest) in again.items()} == {path: digest for path, (_, digest) in first.items()}
 
 
+def test_a_shard_record_whose_words_are_garbled_is_a_damaged_cache(tmp_path, small_shards):
+    pages = as_pages(site(24))
+    update_search_index(pages, tmp_path, "en")
+    record = tmp_path / "3" / "shard.json"
+    record.write_text(json.dumps({**json.loads(record.read_text()), "words": ["77"]}))
+    with pytest.raises(DamagedCacheFile, match="shard.json"):
+        update_search_index(pages, tmp_path, "en")
+
+
 def test_the_words_of_a_shard_garbled_in_the_cache_are_never_indexed(tmp_path, small_shards):
     """A shard's words are read from the cache only to make a partition of the words index again, and checked then."""
     pages = as_pages(site(24))
