@@ -154,7 +154,7 @@ def timed_card(cache: ImageCache, title: str, photo: Path | None, key: str) -> t
     whether it was made."""
     done = cache.work_done
     wall, cpu = time.perf_counter(), time.process_time()
-    _, file = cache.social_card(title, SITE_TITLE, photo, key)
+    file = cache.social_card(title, SITE_TITLE, photo, key)[1]  # (output path, cached file[, digest of its bytes])
     return time.perf_counter() - wall, time.process_time() - cpu, file, cache.work_done > done
 
 
