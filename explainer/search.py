@@ -30,7 +30,8 @@ of the letters whose words it changed in a shard.
 
 Published, under pagefind/: shard 0 at the root, with Pagefind's scripts, as one whole Pagefind
 bundle (search works, on that shard's pages, with Pagefind's own scripts alone); the other
-shards in pagefind/shards/<number>/; the words index in pagefind/shards/words/<letter>/; and
+shards in pagefind/shards/<number>/; the words index in pagefind/shards/words/<letter>/ (each
+partition with `holders.json`, the shard each of its pages stands for); and
 pagefind/shards/pagefind.js, Pagefind's search API over all of them, which the search page's
 PagefindUI loads (`bundlePath: "/pagefind/shards/"`).
 """
@@ -70,7 +71,8 @@ SHARD_PAGES = 320
 SHARDS_FOLDER = "shards"  # under pagefind/: the other shards, and the API that merges them all
 WORDS_FOLDER = "words"  # in the cache and under pagefind/shards/: the words index, one partition to each first letter
 WORDS_FILE = "words.json"  # in a shard's cache folder: the words of its pages, by the partitions they are in
-WORDS_INDEX = 1  # the version of the words index, part of every shard's key
+HOLDERS_FILE = "holders.json"  # in each partition of the words index: page id -> the shard whose words that page holds
+WORDS_INDEX = 2  # the version of the words index, part of every shard's key
 ENTRY_RECORD = "shard.json"  # in a shard's cache folder: its key and files, written once they are all written
 MERGED_API_FILE = "pagefind.js"  # in the cache: the API over all shards, published as pagefind/shards/pagefind.js
 # Pagefind's default size of an index chunk (the part of the word index a search loads for a word), in word
@@ -126,7 +128,7 @@ def update_search_index(pages: Mapping[str, Page], cache: Path, language: str, r
     made = {shard.number: _cached_files(cache / str(shard.number), records.get(shard.number), shard.key) for shard in shards}
     made.update(_make_shards([shard for shard in shards if made[shard.number] is None], pages, cache, config, setup, chunk,
                              with_words))
-    words, holders = _words_index(cache, sorted(made), config, setup) if with_words else ({}, {})
+    words = _words_index(cache, sorted(made), config, setup) if with_words else {}
     _forget_all_but(cache, {*map(str, made), MERGED_API_FILE, *([WORDS_FOLDER] if with_words else [])})
     files = {}
     base = f"{root.strip('/')}/pagefind/" if root else "pagefind/"
@@ -138,11 +140,13 @@ def update_search_index(pages: Mapping[str, Page], cache: Path, language: str, r
         folder = os.path.join(cache, WORDS_FOLDER, letter, "")
         prefix = f"{base}{SHARDS_FOLDER}/{WORDS_FOLDER}/{letter}/"
         files.update((prefix + path, (folder + path, digest)) for path, digest in bundle.items())
-    # Each merged index's entry is asked for with its digest, so a browser never keeps the entry of one made again.
+    # Each merged index's entry (and a partition's holders) is asked for with its digest, so a browser never keeps the
+    # entry of one made again.
     api = _merged_api({f"/{base}{SHARDS_FOLDER}/{number}/": [bundle["pagefind-entry.json"], number]
                        for number, bundle in made.items() if number},
-                      {letter: [f"/{base}{SHARDS_FOLDER}/{WORDS_FOLDER}/{letter}/", bundle["pagefind-entry.json"]]
-                       for letter, bundle in words.items()}, holders, cache / MERGED_API_FILE)
+                      {letter: [f"/{base}{SHARDS_FOLDER}/{WORDS_FOLDER}/{letter}/", bundle["pagefind-entry.json"],
+                                bundle[HOLDERS_FILE]]
+                       for letter, bundle in words.items()}, cache / MERGED_API_FILE)
     files[f"{base}{SHARDS_FOLDER}/pagefind.js"] = (api, content_digest(api.read_bytes()))
     return files
 
@@ -475,17 +479,22 @@ def _words_bytes(words: dict[str, list[str]]) -> bytes:
     return json.dumps(words, ensure_ascii=False).encode()
 
 
+def _index_json(data: dict) -> bytes:
+    """A JSON file of the index for the browser: the same bytes for the same data."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+
 def _digests(words: dict[str, list[str]]) -> dict[str, str]:
     """A digest of the words of each partition."""
     return {letter: content_digest("\n".join(part).encode()) for letter, part in words.items()}
 
 
-def _words_index(cache: Path, numbers: list[int], config: dict,
-                 setup: str) -> tuple[dict[str, dict[str, str]], dict[str, list]]:
+def _words_index(cache: Path, numbers: list[int], config: dict, setup: str) -> dict[str, dict[str, str]]:
     """The words index: a partition to each first letter, kept in the cache (one made again when the words of a shard
-    in it changed), each a Pagefind index of one page to each shard holding words in it, that page's text those words.
-    Letter -> path -> digest of each file of its partition; and the shard each of their pages stands for (page id ->
-    [shard number, letter]). Pages' fragments are left out: a search reads no page of the words index, only which pages it found.
+    in it changed), each a Pagefind index of one page to each shard holding words in it, that page's text those words,
+    with `HOLDERS_FILE`: the shard each of its pages stands for (page id -> shard number). Letter -> path -> digest
+    of each file of its partition. Pages' fragments are left out: a search reads no page of the words index, only
+    which pages it found.
 
     Searched for a word, it tells which shards hold words starting with it as one index of all pages would match
     them (see `MERGED_API`): where a shard has no word that a searched word starts with, Pagefind matches its longest
@@ -504,6 +513,9 @@ def _words_index(cache: Path, numbers: list[int], config: dict,
         held = [[number, digests[number][letter]] for number in numbers if letter in digests[number]]
         keys[letter] = hashlib.sha256(json.dumps([setup, letter, held]).encode()).hexdigest()
     made = {letter: _cached_files(folder / letter, records.get(letter), key) for letter, key in keys.items()}
+    for letter, files in made.items():
+        if files is not None and HOLDERS_FILE not in files:  # a record altered since: an entry that cannot be read
+            made[letter] = None
     words = functools.cache(lambda number: _kept_words(cache / str(number), shard_records[number]))
     lock = threading.Lock()
 
@@ -516,18 +528,11 @@ def _words_index(cache: Path, numbers: list[int], config: dict,
         holders = {path[len("fragment/"):-len(".pf_fragment")]: int(_fragment(content, path)["url"].split("/")[1])
                    for path, content in bundle.items() if path.startswith("fragment/")}
         index = {path: content for path, content in _index_files(bundle).items() if not path.startswith("fragment/")}
-        made[letter] = _keep(folder / letter, keys[letter], index, {}, holders=holders)
+        made[letter] = _keep(folder / letter, keys[letter], {**index, HOLDERS_FILE: _index_json(holders)}, {})
 
     _on_pagefind([letter for letter, files in made.items() if files is None], WHOLE_INDEX_CHUNK, make)
     _forget_all_but(folder, set(made))
-    records = _records(folder, _hex)
-    holders = {}
-    for letter in made:
-        kept = records.get(letter, {}).get("holders")
-        if not (isinstance(kept, dict) and all(isinstance(number, int) for number in kept.values())):
-            raise DamagedCacheFile(folder / letter / ENTRY_RECORD)
-        holders.update((page, [number, letter]) for page, number in kept.items())
-    return made, holders
+    return made
 
 
 def _hex(name: str) -> str:
@@ -789,12 +794,11 @@ def _forget_all_but(cache: Path, names: set[str]) -> None:
                 entry.unlink()
 
 
-def _merged_api(shards: dict[str, list], words: dict[str, list[str]], holders: dict[str, list], api: Path) -> Path:
+def _merged_api(shards: dict[str, list], words: dict[str, list[str]], api: Path) -> Path:
     """Write (unless it holds it already) Pagefind's search API over the root shard and these: folder -> [cache tag,
-    shard number]; over the words index: letter -> [folder of its partition, cache tag]; with the shard each page of
-    the words index stands for."""
-    content = (MERGED_API.replace("SHARDS", json.dumps(shards, indent=1)).replace("WORDS", json.dumps(words, indent=1))
-               .replace("HOLDERS", json.dumps(holders, sort_keys=True))).encode()
+    shard number]; over the words index: letter -> [folder of its partition, cache tag, digest of its holders]."""
+    content = (MERGED_API.replace("SHARDS", json.dumps(shards, indent=1)).replace("HOLDERS_FILE", HOLDERS_FILE)
+               .replace("WORDS", json.dumps(words, indent=1))).encode()
     if not (api.is_file() and api.read_bytes() == content):
         write_atomic(api, content)
     return api
@@ -831,9 +835,10 @@ import * as pagefind from "../pagefind.js";
 export * from "../pagefind.js";
 
 const shards = SHARDS; // folder -> [cache tag, shard number]
-const words = WORDS; // the words index: first letter (its code point, in hex) -> [folder of its partition, cache tag]
-const holders = HOLDERS; // page of the words index -> [the shard whose words it holds, the letter of its partition]
+// The words index: first letter (its code point, in hex) -> [folder of its partition, cache tag, digest of its holders]
+const words = WORDS;
 const SHARD = "shard"; // the filter each index is tagged by: its number, or "words"
+const HOLDERS = "HOLDERS_FILE"; // in each partition of the words index: page id -> the shard whose words it holds
 const EXACT = /^\\s*".+"\\s*$/; // a search Pagefind makes for these words alone, none that starts with them
 // What Pagefind leaves out of a searched word: punctuation but connectors and symbols, and (once decomposed) accents.
 const UNREAD = /[\\p{Pd}\\p{Pe}\\p{Pf}\\p{Pi}\\p{Po}\\p{Ps}\\p{M}]/gu;
@@ -842,7 +847,7 @@ const FIRST_PAGE = 5; // results PagefindUI shows at first
 let shared = null; // the options every index is merged with
 let primary = null; // the root shard's options set
 let merged = null; // every shard merged (or failed to)
-const partitions = {}; // letter -> its partition of the words index merged (or failed to)
+const partitions = {}; // letter -> its partition of the words index merged (or failed to): its holders (page -> shard)
 let firstResults = null; // the first search's first page of results loaded
 let firstAsked = null; // a search asked for since a word was typed (PagefindUI preloads as it waits to search)
 let asked = () => {};
@@ -908,8 +913,11 @@ function searchedWords(term) {
 
 function mergeWords(term) {
   return Promise.all(searchedWords(term).map(letterOf).filter((letter) => letter in words).map((letter) => {
-    partitions[letter] ??= primary.then(() => pagefind.mergeIndex(
-      words[letter][0], { ...shared, metaCacheTag: words[letter][1], mergeFilter: { [SHARD]: "words" } })).catch(console.error);
+    const [folder, cacheTag, holders] = words[letter];
+    partitions[letter] ??= Promise.all([
+      primary.then(() => pagefind.mergeIndex(folder, { ...shared, metaCacheTag: cacheTag, mergeFilter: { [SHARD]: "words" } })),
+      fetch(`${folder}${HOLDERS}?ts=${holders}`).then((response) => response.json())])
+      .then(([, held]) => held).catch((error) => { console.error(error); return {}; });
     return partitions[letter];
   }));
 }
@@ -924,14 +932,15 @@ function firstSearch(found) {
 
 // The shards that hold, of each searched word, a word starting with it (or else the longest word it starts with, as
 // one index would match), as the partition of its first letter tells: it holds every word starting with that letter
-// (another may hold a few, as parts of longer words, and match the searched word to a shorter one). A word matching
-// nothing is left out, as Pagefind leaves it out.
+// (another may hold a few, as parts of longer words, and match the searched word to a shorter one: its pages are not
+// among this partition's holders). A word matching nothing is left out, as Pagefind leaves it out.
 async function holding(term) {
   const held = await Promise.all(searchedWords(term).map(async (word) => {
     const letter = letterOf(word);
+    const holders = (letter in words && await partitions[letter]) || {};
     const found = letter in words ? await pagefind.search(word, { filters: { [SHARD]: "words" } }) : null;
-    return new Set((found?.results ?? []).map((result) => holders[result.id] ?? [])
-      .filter(([, partition]) => partition === letter).map(([number]) => String(number)));
+    return new Set((found?.results ?? []).filter((result) => result.id in holders)
+      .map((result) => String(holders[result.id])));
   }));
   const [first, ...others] = held.filter((numbers) => numbers.size);
   return [...(first ?? [])].filter((number) => others.every((numbers) => numbers.has(number)));

@@ -424,8 +424,10 @@ def damage_entry(entry: Path, file: Path, damage: str) -> None:
         record.write_bytes(record.read_bytes()[:40])
     elif damage == "record of another key":
         record.write_text(json.dumps({**json.loads(record.read_text()), "key": "0" * 64}))
-    elif damage == "holders garbled":
-        record.write_text(json.dumps({**json.loads(record.read_text()), "holders": {"en_1": "3"}}))
+    elif damage == "file left out of its record":
+        kept = json.loads(record.read_text())
+        del kept["files"][file.relative_to(entry).as_posix()]
+        record.write_text(json.dumps(kept))
     elif damage == "file missing":
         file.unlink()
     else:
@@ -445,16 +447,22 @@ def test_a_cache_entry_that_cannot_be_read_is_made_again(tmp_path, small_shards,
            {path: digest for path, (_, digest) in first.items() if "/fragment/" in path}
 
 
-@pytest.mark.parametrize("damage", ["garbled record", "record of another key", "holders garbled", "file missing", "file cut short"])
-def test_a_words_index_entry_that_cannot_be_read_is_made_again(tmp_path, small_shards, damage):
+@pytest.mark.parametrize("damage", ["garbled record", "record of another key", "file missing", "file cut short"])
+@pytest.mark.parametrize("damaged", ["index/*", search.HOLDERS_FILE])
+def test_a_words_index_entry_that_cannot_be_read_is_made_again(tmp_path, small_shards, damage, damaged):
     pages = as_pages(site(24))
     first = update_search_index(pages, tmp_path, "en")
     entry = tmp_path / search.WORDS_FOLDER / f"{ord('w'):x}"
-    damage_entry(entry, next(entry.glob("index/*")), damage)
-    if damage == "holders garbled":  # its key is right: what it says cannot be trusted, nor anything else kept
-        with pytest.raises(DamagedCacheFile):
-            update_search_index(pages, tmp_path, "en")
-        return
+    damage_entry(entry, next(entry.glob(damaged)), damage)
+    again = update_search_index(pages, tmp_path, "en")
+    assert {path: digest for path, (_, digest) in again.items()} == {path: digest for path, (_, digest) in first.items()}
+
+
+def test_a_partition_of_the_words_index_whose_record_leaves_out_its_holders_is_made_again(tmp_path, small_shards):
+    pages = as_pages(site(24))
+    first = update_search_index(pages, tmp_path, "en")
+    entry = tmp_path / search.WORDS_FOLDER / f"{ord('w'):x}"
+    damage_entry(entry, entry / search.HOLDERS_FILE, "file left out of its record")  # as an older version's entry
     again = update_search_index(pages, tmp_path, "en")
     assert {path: digest for path, (_, digest) in again.items()} == {path: digest for path, (_, digest) in first.items()}
 
@@ -508,6 +516,22 @@ def test_every_file_returned_has_the_digest_returned_and_sits_where_pagefind_exp
     listed = json.loads(api[api.index("const shards = ") + len("const shards = "):api.index(";", api.index("const shards"))])
     assert sorted(listed) == [f"/pagefind/shards/{number}/" for number in range(1, 8)]
     assert listed["/pagefind/shards/1/"] == [files["pagefind/shards/1/pagefind-entry.json"][1], 1]
+
+
+def test_each_partition_of_the_words_index_names_in_a_file_of_its_own_the_shard_each_of_its_pages_stands_for(
+        tmp_path, small_shards):
+    files = update_search_index(as_pages(site(24)), tmp_path, "en")
+    api = files["pagefind/shards/pagefind.js"][0].read_text()
+    for letter in (f"{ord('w'):x}", f"{ord('7'):x}"):  # every page has "word…"; few have a number starting with 7
+        folder = f"pagefind/shards/{search.WORDS_FOLDER}/{letter}/"
+        file, digest = files[folder + search.HOLDERS_FILE]
+        holders = json.loads(Path(file).read_bytes())
+        shards_with_words = {int(entry.name) for entry in tmp_path.iterdir() if entry.name.isdigit()
+                             and letter in json.loads((entry / search.WORDS_FILE).read_bytes())}
+        assert sorted(holders.values()) == sorted(shards_with_words)  # a page to each shard holding words under the letter
+        assert f'"/{folder}",\n  "{files[folder + "pagefind-entry.json"][1]}",\n  "{digest}"' in api  # asked for by digest
+        assert not any(page in api for page in holders)  # the API holds none of them: a reader loads only those searched
+    assert 0 < len(shards_with_words) < 8
 
 
 def test_fewer_shards_leave_no_folder_behind(tmp_path, small_shards):
