@@ -1,5 +1,6 @@
 """A site in two languages: translation files checked against their originals, every page in each language, the
 untranslated shown as such, dates, feeds and search in the reader's language."""
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -384,6 +385,11 @@ def test_each_language_has_its_own_search_index(built):
     assert json.loads(read(built, "be/pagefind/pagefind-entry.json"))["languages"].keys() == {"be"}
     assert 'data-bundle="/be/pagefind/shards/"' in read(built, "be/search/index.html")
     assert 'href="/be/pagefind/pagefind-ui.css"' in read(built, "be/search/index.html")
+    # fetched as the page loads: the API the box reads (its data-bundle), and Pagefind's, which that imports
+    preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', read(built, "be/search/index.html"))
+    assert preloaded == ["/be/pagefind/shards/pagefind.js", "/be/pagefind/pagefind.js"]
+    assert 'from "../pagefind.js"' in read(built, "be/pagefind/shards/pagefind.js")
+    assert (built / "be/pagefind/pagefind.js").is_file()
 
 
 @pytest.mark.slow
