@@ -13,8 +13,9 @@ indexes the searchable pages, event pages and narrative pages (those with a
   (Pagefind's command line) and with the shards: requests and bytes of a first search from the
   search page with the query in its address (until its filters are shown too), and seconds to the first results with the CPU
   slowed 4x, then also over a slow phone network (`PHONE_NETWORK`: 150 ms round trips, 1.6 Mbit/s
-  down, Lighthouse's mobile profile), over HTTP/1.1 and over HTTP/2 as Netlify serves it
-  (bench/h2_server.mjs, on Node), each the median of three; and the ranking: for 20 queries of words from the corpus, the
+  down, Lighthouse's mobile profile), over HTTP/1.1 and over HTTP/2 as Netlify serves it, its text compressed
+  with Brotli (bench/h2_server.mjs, on Node), each the median of three (the requests and bytes are counted over
+  HTTP/1.1, before compression); and the ranking: for 20 queries of words from the corpus, the
   overlap of the top 10 URLs, and how far down the one index ranks the shards' top 10.
 
 `--zipf PAGES` measures the index again, and compares the rankings, on generated pages of Zipf-distributed words
