@@ -847,7 +847,8 @@ const FIRST_PAGE = 5; // results PagefindUI shows at first
 let shared = null; // the options every index is merged with
 let primary = null; // the root shard's options set
 let merged = null; // every shard merged (or failed to)
-const partitions = {}; // letter -> its partition of the words index merged (or failed to): its holders (page -> shard)
+// Letter -> its partition of the words index merged: its holders (page -> shard); null if it failed to load.
+const partitions = {};
 let firstResults = null; // the first search's first page of results loaded
 let firstAsked = null; // a search asked for since a word was typed (PagefindUI preloads as it waits to search)
 let asked = () => {};
@@ -917,7 +918,7 @@ function mergeWords(term) {
     partitions[letter] ??= Promise.all([
       primary.then(() => pagefind.mergeIndex(folder, { ...shared, metaCacheTag: cacheTag, mergeFilter: { [SHARD]: "words" } })),
       fetch(`${folder}${HOLDERS}?ts=${holders}`).then((response) => response.json())])
-      .then(([, held]) => held).catch((error) => { console.error(error); return {}; });
+      .then(([, held]) => held).catch((error) => { console.error(error); return null; });
     return partitions[letter];
   }));
 }
@@ -933,17 +934,27 @@ function firstSearch(found) {
 // The shards that hold, of each searched word, a word starting with it (or else the longest word it starts with, as
 // one index would match), as the partition of its first letter tells: it holds every word starting with that letter
 // (another may hold a few, as parts of longer words, and match the searched word to a shorter one: its pages are not
-// among this partition's holders). A word matching nothing is left out, as Pagefind leaves it out.
+// among this partition's holders). A word matching nothing is left out, as Pagefind leaves it out. A word whose
+// partition failed to load tells nothing: every shard may hold it (null: every shard, for every word).
 async function holding(term) {
   const held = await Promise.all(searchedWords(term).map(async (word) => {
     const letter = letterOf(word);
-    const holders = (letter in words && await partitions[letter]) || {};
-    const found = letter in words ? await pagefind.search(word, { filters: { [SHARD]: "words" } }) : null;
+    if (!(letter in words)) {
+      return new Set();
+    }
+    const holders = await partitions[letter];
+    if (!holders) {
+      return null;
+    }
+    const found = await pagefind.search(word, { filters: { [SHARD]: "words" } });
     return new Set((found?.results ?? []).filter((result) => result.id in holders)
       .map((result) => String(holders[result.id])));
   }));
-  const [first, ...others] = held.filter((numbers) => numbers.size);
-  return [...(first ?? [])].filter((number) => others.every((numbers) => numbers.has(number)));
+  const [first, ...others] = held.filter((numbers) => numbers?.size);
+  if (!first) {
+    return held.includes(null) ? null : [];
+  }
+  return [...first].filter((number) => others.every((numbers) => numbers.has(number)));
 }
 
 async function searched(term, settings) {
@@ -957,8 +968,9 @@ async function searched(term, settings) {
   // The shards' chunks load while the partitions of the words index are merged.
   await Promise.all([merged.then(() => pagefind.preload(term, settings)), merged.then(() => pagefind.preload(beyond(term), settings)),
     mergeWords(term).then(() => pagefind.preload(beyond(term)))]);
-  const within = (await holding(term)).concat("none");
-  return pagefind.search(term, { ...settings, filters: { ...settings?.filters, [SHARD]: { any: within } } });
+  const within = await holding(term);
+  const shards = within === null ? { none: ["words"] } : { any: within.concat("none") };
+  return pagefind.search(term, { ...settings, filters: { ...settings?.filters, [SHARD]: shards } });
 }
 
 export async function options({ filterNames, ...settings }) {

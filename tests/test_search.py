@@ -806,6 +806,25 @@ def test_shards_find_what_one_index_finds_where_a_word_is_on_few_pages(tmp_path,
 
 
 @pytest.mark.browser
+def test_a_part_of_the_words_index_that_fails_to_load_hides_no_page(tmp_path, monkeypatch):
+    """Without its partition of the words index, a word is searched in every shard: a page too many (where a shard
+    matches a shorter word), never one too few."""
+    pages = {f"/events/e{number:03d}/": html(f"Event {number}", f"red {WORDS[number % 16]} police report")
+             for number in range(40)}
+    pages["/events/e007/"] = html("Event 7", "the redemption of a policeman")
+    monkeypatch.setattr(search, "SHARD_PAGES", 4)
+    site_folder = published(update_search_index(as_pages(pages), tmp_path / "shards", "en"), tmp_path / "site")
+    queries = ["redemption", "redemption police", "police", "xyzzy"]
+    whole = found_by_api(site_folder, "/pagefind/shards/pagefind.js", queries)
+    (site_folder / "pagefind" / "shards" / search.WORDS_FOLDER / f"{ord('r'):x}" / search.HOLDERS_FILE).unlink()
+    without = found_by_api(site_folder, "/pagefind/shards/pagefind.js", queries)
+    assert whole["redemption"] == whole["redemption police"] == ["/events/e007/"]
+    assert "/events/e007/" in without["redemption"] and len(without["redemption"]) > 1  # shards matching "red" too
+    assert "/events/e007/" in without["redemption police"]
+    assert without["police"] == whole["police"] and len(whole["police"]) == 40 and without["xyzzy"] == []
+
+
+@pytest.mark.browser
 def test_shards_find_the_words_starting_with_a_searched_word_in_the_chunk_after_its_own(tmp_path, monkeypatch):
     """Pagefind loads the chunk of an index holding a searched word, and matches the words starting with it in the
     chunks it loaded: where they begin in the next chunk, the search loads that one too. Shards' chunks are smaller
