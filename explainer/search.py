@@ -969,8 +969,8 @@ async function searched(term, settings) {
   await Promise.all([merged.then(() => pagefind.preload(term, settings)), merged.then(() => pagefind.preload(beyond(term), settings)),
     mergeWords(term).then(() => pagefind.preload(beyond(term)))]);
   const within = await holding(term);
-  const shards = within === null ? { none: ["words"] } : { any: within.concat("none") };
-  return pagefind.search(term, { ...settings, filters: { ...settings?.filters, [SHARD]: shards } });
+  const searchedShards = within === null ? { none: ["words"] } : { any: within.concat("none") };
+  return pagefind.search(term, { ...settings, filters: { ...settings?.filters, [SHARD]: searchedShards } });
 }
 
 export async function options({ filterNames, ...settings }) {
