@@ -81,8 +81,8 @@ def event_page(r: Renderer, p: EventPageInputs) -> bytes:
     event, settings = p.event, p.chrome.settings
     refs = Refs(p.linked, p.sources)
     notes = r.notes(refs, settings.language)
-    summary = r.resolve(r.inline(event.summary), refs, notes)
-    body = r.resolve(r.block(event.body), refs, notes) if event.body else Markup("")
+    summary = r.resolve(r.inline(event.summary), refs, notes, language=event.language)
+    body = r.resolve(r.block(event.body), refs, notes, language=event.language) if event.body else Markup("")
     updates = r.updates(event.updates, refs, notes, event.language)
     notes.add_uncited(event.sources)
     description = plain_text(r.inline(event.summary))
@@ -140,7 +140,7 @@ def _narrative(r: Renderer, p: NarrativeInputs) -> dict:
     page = p.page
     refs = Refs(p.linked, p.sources)
     notes = r.notes(refs, p.chrome.settings.language)
-    body = r.resolve(r.block(page.body), refs, notes)
+    body = r.resolve(r.block(page.body), refs, notes, language=page.language)
     updates = r.updates(page.updates, refs, notes, page.language)
     return {"modified": max((update.date.first_day for update in page.updates), default=None), "page": page,
             "body": body, "notes": notes.list, "updates": updates, "title": page.title,
@@ -370,7 +370,7 @@ def _update_entries(r: Renderer, p: UpdatesInputs, base: str = "") -> list[feeds
         if owner.body:
             r.resolve(r.block(owner.body), refs, notes)
         for update in owner.updates:
-            text = r.resolve(r.inline(update.text), refs, notes, base)
+            text = r.resolve(r.inline(update.text), refs, notes, base, language=update.language or owner.language)
             entries.append(feeds.UpdateEntry(update.date, update.kind, str(text), owner.title, owner.url, owner.language,
                                              update.language or owner.language))
     return feeds.newest_first(entries)
@@ -435,9 +435,9 @@ def _feed_html(r: Renderer, settings: Settings, card: Card) -> str:
     event, base = card.event, settings.base_url.rstrip("/")
     refs = Refs(card.linked, card.sources)
     notes = Notes(refs.sources, target=settings.absolute(event.url), anchors=False, label=r._("Source %(number)s"))
-    parts = [f"<p>{r.resolve(r.inline(event.summary), refs, notes, base)}</p>"]
+    parts = [f"<p>{r.resolve(r.inline(event.summary), refs, notes, base, language=event.language)}</p>"]
     if event.body:
-        parts.append(r.resolve(r.block(event.body), refs, notes, base))
+        parts.append(r.resolve(r.block(event.body), refs, notes, base, language=event.language))
     return "\n".join(parts)
 
 

@@ -166,7 +166,9 @@ class Notes:
         source = self._sources[source_id]
         return Note(len(self.entries) + 1, source, self._line_of(source))
 
-    def cite(self, source_id: str, locator: str) -> str:
+    def cite(self, source_id: str, locator: str, label_language: str = "") -> str:
+        """A citation's marker (counting it); `label_language`: the language of its name for screen readers, where the
+        text it is in is in another."""
         note = self.entries.get(source_id)
         if note is None:
             note = self.entries[source_id] = self._note(source_id)
@@ -178,8 +180,9 @@ class Notes:
         title = html.escape(f"{note.source.publisher}: {note.source.title}" + (f", {locator}" if locator else ""))
         # A word joiner (U+2060) first: no line may break between a marker and the word it follows. Search leaves
         # markers out: their numbers would read as part of the text in its excerpts.
+        lang = f' lang="{label_language}"' if label_language else ""
         return (f'<sup class="cite"{id_attribute} data-pagefind-ignore>&#8288;<a href="{self._target}#note-{note.number}" '
-                f'title="{title}" aria-label="{html.escape(self._label % {"number": note.number})}">{note.number}</a></sup>')
+                f'title="{title}" aria-label="{html.escape(self._label % {"number": note.number})}"{lang}>{note.number}</a></sup>')
 
     def add_uncited(self, source_ids: tuple[str, ...]) -> None:
         for source_id in source_ids:
@@ -440,12 +443,16 @@ class Renderer:
     def block(self, text: str) -> str:
         return self.fragments.block(text)
 
-    def resolve(self, fragment: str, refs: Refs, notes: Notes, base: str = "") -> Markup:
+    def resolve(self, fragment: str, refs: Refs, notes: Notes, base: str = "", language: str = "") -> Markup:
         """An HTML fragment with its event links and citations filled in (`base` makes links absolute). A link ends
-        with the event's date, which may end a sentence: the sentence then has one full stop (see `one_full_stop`)."""
+        with the event's date, which may end a sentence: the sentence then has one full stop (see `one_full_stop`).
+        `language`: that of the fragment's words (not yet translated), where it is not the page's: the names of its
+        citations' markers, in the page's language, say so to screen readers."""
+        label_language = self.language if language and language != self.language else ""
+
         def replace(kind: str, ref: str, locator: str) -> str:
             if kind == "cite":  # an unknown source only in a marker written as raw HTML, which validation never saw
-                return notes.cite(ref, locator) if ref in refs.sources else ""
+                return notes.cite(ref, locator, label_language) if ref in refs.sources else ""
             target = refs.events.get(ref)
             if target is None:
                 return ""
@@ -471,7 +478,7 @@ class Renderer:
     def updates(self, updates: tuple[Update, ...], refs: Refs, notes: Notes, language: str = "") -> list[dict]:
         """The updates of an event or page whose words are in `language`, each with its text and the language of it
         (`_updates.html` marks a text not in the page's language, as `/updates/` does)."""
-        return [{"entry": update, "html": self.resolve(self.inline(update.text), refs, notes),
+        return [{"entry": update, "html": self.resolve(self.inline(update.text), refs, notes, language=update.language or language),
                  "language": update.language or language} for update in updates]
 
     def summary_text(self, event: Event) -> str:

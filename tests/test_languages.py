@@ -321,6 +321,10 @@ def test_an_untranslated_event_is_shown_in_english_marked_as_such_in_a_belarusia
     assert '<h1 lang="en">Untold</h1>' in page
     assert '<p class="translation-note" data-pagefind-ignore>Яшчэ не перакладзена: паказана па-англійску</p>' in page
     assert '<p class="lede" lang="en">Not translated.' in page
+    # its marker's name for screen readers is in the page's language, and says so within the English text
+    marker = re.search(r'<p class="lede" lang="en">Not translated\.<sup class="cite"[^>]*>&#8288;<a [^>]*>', page)[0]
+    assert 'aria-label="Крыніца 1" lang="be">' in marker
+    assert 'aria-label="Крыніца 1">' in read(built, "be/events/picket/index.html")  # translated: no language of its own
     assert '<h2 id="notes-title">Крыніцы</h2>' in page and '<time datetime="2021-09">Верасень 2021 г.</time>' in page
     home = read(built, "be/index.html")  # its card: the title in English, said to be so
     assert '<a href="/be/events/untold/" lang="en">Untold</a>' in home and '<span class="lang-note">(па-англійску)</span>' in home
