@@ -255,20 +255,23 @@ def card_sources(notes: list[Note], page: str) -> list[dict]:
     return list(named.values())
 
 
-def date_html(event: Event, with_time: bool = True, starts_line: bool = False, words: DateWords = ENGLISH) -> Markup:
+def date_html(event: Event, with_time: bool = True, starts_line: bool = False, words: DateWords = ENGLISH,
+              lang: str = "") -> Markup:
     """An event's date as it reads in `words`' language (and its time of day, unless not `with_time`), in `<time>`
-    elements whose `datetime` claims no more than is known; with `starts_line`, as it reads at the start of a line."""
+    elements whose `datetime` claims no more than is known; with `starts_line`, as it reads at the start of a line;
+    with `lang`, each `<time>` says its language (the date stands in text of another)."""
     when = event.when
     clock = f", {event.time:%H:%M}" if event.time and with_time else ""
+    lang = f' lang="{lang}"' if lang else ""
     if when.bounds_apart:  # a range of uncertainty across years: no one value is true, each bound is a date
         if event.date_label:  # the editor's own words cannot be split at the bounds
             return Markup(f"{html.escape(event.date_label)}{clock}")
-        return Markup(when.label(lambda date, text: f'<time datetime="{date.iso()}">{html.escape(text)}</time>',
+        return Markup(when.label(lambda date, text: f'<time datetime="{date.iso()}"{lang}>{html.escape(text)}</time>',
                                  starts_line=starts_line, words=words) + clock)
     machine = when.machine()
     if clock and when.precision == Precision.DAY and not when.end:
         machine += f"T{event.time:%H:%M}"
-    return Markup(f'<time datetime="{machine}">{html.escape(event.date_in(words, starts_line))}{clock}</time>')
+    return Markup(f'<time datetime="{machine}"{lang}>{html.escape(event.date_in(words, starts_line))}{clock}</time>')
 
 
 # A date whose last word is cut short ends in a full stop (Belarusian "12 верасня 2021 г."): where it closes a sentence,
@@ -398,8 +401,8 @@ class Renderer:
             jsonld=Markup(feeds.jsonld_script(jsonld)), og_image=image, **context)
         return page.encode()
 
-    def date_html(self, event: Event, with_time: bool = True, starts_line: bool = False) -> Markup:
-        return date_html(event, with_time, starts_line, self.words)
+    def date_html(self, event: Event, with_time: bool = True, starts_line: bool = False, lang: str = "") -> Markup:
+        return date_html(event, with_time, starts_line, self.words, lang)
 
     def date_text(self, event: Event, starts_line: bool = False) -> str:
         return event.date_in(self.words, starts_line)
@@ -447,18 +450,18 @@ class Renderer:
         """An HTML fragment with its event links and citations filled in (`base` makes links absolute). A link ends
         with the event's date, which may end a sentence: the sentence then has one full stop (see `one_full_stop`).
         `language`: that of the fragment's words (not yet translated), where it is not the page's: the names of its
-        citations' markers, in the page's language, say so to screen readers."""
-        label_language = self.language if language and language != self.language else ""
+        citations' markers and the dates of its links, in the page's language, say so to screen readers."""
+        page_language = self.language if language and language != self.language else ""
 
         def replace(kind: str, ref: str, locator: str) -> str:
             if kind == "cite":  # an unknown source only in a marker written as raw HTML, which validation never saw
-                return notes.cite(ref, locator, label_language) if ref in refs.sources else ""
+                return notes.cite(ref, locator, page_language) if ref in refs.sources else ""
             target = refs.events.get(ref)
             if target is None:
                 return ""
             lang = f' lang="{target.language}"' if target.language and target.language != self.language else ""  # not yet translated
             return (f'<a class="event-ref" href="{base}{target.url}"{lang}>{html.escape(target.title)}</a>, '
-                    f'{self.date_html(target, with_time=False)}')
+                    f'{self.date_html(target, with_time=False, lang=page_language)}')
         return Markup(one_full_stop(markup.resolve_markers(fragment, replace)))
 
     def notes(self, refs: Refs, language: str) -> Notes:

@@ -42,6 +42,20 @@ def test_a_sentence_that_ends_with_a_link_to_an_event_ends_with_one_full_stop(la
         f'See <a class="event-ref" href="/events/detained/">Detained</a>, {shown}')
 
 
+def test_in_text_not_yet_translated_a_link_s_date_and_a_marker_s_name_say_they_are_in_the_page_s_language():
+    """English text on a Belarusian page: screen readers read it in an English voice, but for what the page adds in
+    Belarusian, which says so."""
+    detained = event("detained", "2021-09-12", "Detained")
+    r = renderer("be")
+    refs = Refs([detained], [source()])
+    english = str(r.resolve(r.inline("See [[detained]].[@paper]"), refs, r.notes(refs, "be"), language="en"))
+    assert english.startswith('See <a class="event-ref" href="/events/detained/">Detained</a>, '
+                              '<time datetime="2021-09-12" lang="be">12 верасня 2021 г.</time><sup class="cite"')
+    assert 'aria-label="Крыніца 1" lang="be">1</a>' in english
+    translated = str(r.resolve(r.inline("See [[detained]].[@paper]"), refs, r.notes(refs, "be"), language="be"))
+    assert ' lang="' not in translated and translated == str(resolved(r, "See [[detained]].[@paper]", detained))
+
+
 def test_a_date_that_ends_in_a_full_stop_keeps_what_follows_it_but_a_full_stop():
     detained = event("detained", "2021-09-12", "Detained")
     r = renderer("be")
