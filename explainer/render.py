@@ -500,7 +500,7 @@ class Renderer:
             event = card.event
             refs = Refs(card.linked, card.sources)
             notes = Notes(refs.sources, target=event.url, anchors=False, marks=False)
-            shown = {"event": event, "summary": self.resolve(self.inline(event.summary), refs, notes),
+            shown = {"event": event, "summary": self.resolve(self.inline(event.summary), refs, notes, language=event.language),
                      "status": self.status_label(event.status), "sources": card_sources(notes.list, event.url),
                      "thumbnail": card.thumbnail}
             macro = self.env.get_template("_event_card.html").module.event_card

@@ -524,7 +524,8 @@ def _words_index(cache: Path, numbers: list[int], config: dict, setup: str) -> d
             pages = [(f"/{number}/{letter}/", " ".join(words(number)[letter])) for number in numbers if letter in digests[number]]
         bundle = pagefind.index_texts(iter(pages), config)
         # Page id -> shard: from the page's URL ("/3/6c/"), which makes the ids of two partitions' pages differ even
-        # where a shard has the same words in both.
+        # where a shard has the same words in both: a search finds pages of every partition merged, and only this
+        # partition's holders may count for a word starting with its letter (see `MERGED_API`).
         holders = {path[len("fragment/"):-len(".pf_fragment")]: int(_fragment(content, path)["url"].split("/")[1])
                    for path, content in bundle.items() if path.startswith("fragment/")}
         index = {path: content for path, content in _index_files(bundle).items() if not path.startswith("fragment/")}

@@ -6,7 +6,7 @@ import pytest
 from explainer.dates import parse_date, parse_when
 from explainer.model import Event, Source
 from explainer.problems import Position
-from explainer.render import Fragments, Refs, Renderer, load_catalogue
+from explainer.render import Card, Fragments, Refs, Renderer, load_catalogue
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 HERE = Position("data/events/2021.yaml")
@@ -54,6 +54,16 @@ def test_in_text_not_yet_translated_a_link_s_date_and_a_marker_s_name_say_they_a
     assert 'aria-label="Крыніца 1" lang="be">1</a>' in english
     translated = str(r.resolve(r.inline("See [[detained]].[@paper]"), refs, r.notes(refs, "be"), language="be"))
     assert ' lang="' not in translated and translated == str(resolved(r, "See [[detained]].[@paper]", detained))
+
+
+def test_a_card_of_an_event_not_yet_translated_marks_the_date_of_a_link_in_its_summary_as_the_page_s_language():
+    import dataclasses
+
+    detained = event("detained", "2021-09-12", "Detained")
+    untold = dataclasses.replace(event("untold", "2021-09", "Untold"), summary="See [[detained]].", language="en")
+    card = str(renderer("be").card(Card(untold, (detained,), (source(),)), 3))
+    assert '<p class="event-summary" lang="en">See <a class="event-ref" href="/events/detained/">Detained</a>, ' \
+           '<time datetime="2021-09-12" lang="be">12 верасня 2021 г.</time></p>' in card
 
 
 def test_a_date_that_ends_in_a_full_stop_keeps_what_follows_it_but_a_full_stop():
