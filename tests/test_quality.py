@@ -194,6 +194,20 @@ def test_every_stop_on_the_tab_path_shows_a_focus_ring(tab, base_url):
 
 
 @pytest.mark.browser
+def test_month_headings_are_in_capitals_in_english_alone_where_no_abbreviation_is_spoilt(tab, base_url):
+    """Belarusian month headings end in "г." (the year's abbreviation): in capitals it would read "Г."."""
+    shown = "[...document.querySelectorAll('.month-heading')].map(h => h.innerText)"
+    tab.goto(base_url + "/")
+    english = tab.evaluate(shown)
+    tab.goto(base_url + "/be/")
+    belarusian = tab.evaluate(shown)
+
+    assert english and all(heading == heading.upper() for heading in english)
+    assert belarusian and all(heading.endswith(" г.") and heading[0].isupper() and heading[1:].islower()
+                              for heading in belarusian), belarusian
+
+
+@pytest.mark.browser
 def test_the_sticky_year_heading_never_covers_a_link_target_or_the_focused_element(tab, base_url, sample):
     _, site = sample
     tab.goto(base_url + "/")
