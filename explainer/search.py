@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import cbor2
+import rjsmin
 from pagefind.service import get_executable
 
 from .cache import content_digest, write_atomic
@@ -798,11 +799,18 @@ def _forget_all_but(cache: Path, names: set[str]) -> None:
 def _merged_api(shards: dict[str, list], words: dict[str, list[str]], api: Path) -> Path:
     """Write (unless it holds it already) Pagefind's search API over the root shard and these: folder -> [cache tag,
     shard number]; over the words index: letter -> [folder of its partition, cache tag, digest of its holders]."""
-    content = (MERGED_API.replace("SHARDS", json.dumps(shards, indent=1)).replace("HOLDERS_FILE", HOLDERS_FILE)
-               .replace("WORDS", json.dumps(words, indent=1))).encode()
+    compact = {"separators": (",", ":")}
+    content = (_minified_api().replace("SHARDS", json.dumps(shards, **compact)).replace("HOLDERS_FILE", HOLDERS_FILE)
+               .replace("WORDS", json.dumps(words, **compact))).encode()
     if not (api.is_file() and api.read_bytes() == content):
         write_atomic(api, content)
     return api
+
+
+@functools.cache
+def _minified_api() -> str:
+    """MERGED_API without its comments and spaces: a reader's phone loads it before a first search."""
+    return rjsmin.jsmin(MERGED_API)
 
 
 # PagefindUI merges the indexes of its `mergeIndex` option one after another, each waiting for the

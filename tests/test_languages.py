@@ -392,7 +392,7 @@ def test_each_language_has_its_own_search_index(built):
     # fetched as the page loads: the API the box reads (its data-bundle), and Pagefind's, which that imports
     preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', read(built, "be/search/index.html"))
     assert preloaded == ["/be/pagefind/shards/pagefind.js", "/be/pagefind/pagefind.js"]
-    assert 'from "../pagefind.js"' in read(built, "be/pagefind/shards/pagefind.js")
+    assert 'from"../pagefind.js"' in read(built, "be/pagefind/shards/pagefind.js")
     assert (built / "be/pagefind/pagefind.js").is_file()
 
 

@@ -513,7 +513,7 @@ def test_every_file_returned_has_the_digest_returned_and_sits_where_pagefind_exp
             "pagefind/shards/1/pagefind-entry.json", "pagefind/shards/7/pagefind-entry.json"} <= files.keys()
     assert not any(path.startswith("pagefind/shards/1/") and path.endswith(".js") for path in files)  # the root has them
     api = files["pagefind/shards/pagefind.js"][0].read_text()
-    listed = json.loads(api[api.index("const shards = ") + len("const shards = "):api.index(";", api.index("const shards"))])
+    listed = json.loads(api[api.index("const shards=") + len("const shards="):api.index(";", api.index("const shards"))])
     assert sorted(listed) == [f"/pagefind/shards/{number}/" for number in range(1, 8)]
     assert listed["/pagefind/shards/1/"] == [files["pagefind/shards/1/pagefind-entry.json"][1], 1]
 
@@ -529,7 +529,7 @@ def test_each_partition_of_the_words_index_names_in_a_file_of_its_own_the_shard_
         shards_with_words = {int(entry.name) for entry in tmp_path.iterdir() if entry.name.isdigit()
                              and letter in json.loads((entry / search.WORDS_FILE).read_bytes())}
         assert sorted(holders.values()) == sorted(shards_with_words)  # a page to each shard holding words under the letter
-        assert f'"/{folder}",\n  "{files[folder + "pagefind-entry.json"][1]}",\n  "{digest}"' in api  # asked for by digest
+        assert f'"/{folder}","{files[folder + "pagefind-entry.json"][1]}","{digest}"' in api  # asked for by digest
         assert not any(page in api for page in holders)  # the API holds none of them: a reader loads only those searched
     assert 0 < len(shards_with_words) < 8
 
