@@ -14,6 +14,7 @@ from anyascii import anyascii
 
 from . import dates
 from .load import Document
+from .images import IMAGE_SUFFIXES
 from .markup import find_references, html_tags, malformed_references, relative_links, unsafe_links
 from .load import original_of, translated_language
 from .model import (EVENT_WORDS, PAGE_WORDS, STATUSES, UPDATE_KINDS, Event, Language, Page, Photo, Settings, Site, Source,
@@ -642,11 +643,14 @@ def _asset_path(run: FileResult, reader: _Reader, node: yaml.Node, label: str) -
 
 
 def check_photos(refs: list[_PhotoRef], assets: frozenset[str], check_asset: Callable | None) -> list[Problem]:
-    """Each photo's file must be in assets/ and be an image that can be published."""
+    """Each photo's file must be in assets/ and be an image that can be published, of a kind made into photos'
+    sizes (not a drawing, an SVG, which `check_asset` would pass: it is published as it is)."""
     problems = []
     for ref in refs:
         if ref.src not in assets:
             problems.append(Problem(ref.position, f'{ref.label}: src "{ref.written}": no such file in assets/{did_you_mean(ref.src, assets)}'))
+        elif PurePosixPath(ref.src).suffix.lower() not in IMAGE_SUFFIXES:
+            problems.append(Problem(ref.position, f'{ref.label}: src "{ref.written}" is not a photo: use a JPEG, PNG, WebP or GIF file'))
         elif check_asset is not None and (message := check_asset(ref.src)):
             problems.append(Problem(ref.position, f'{ref.label}: src "{ref.written}" {message}'))
     return problems

@@ -275,21 +275,26 @@ def test_urls_must_be_http(make_site):
     ]
 
 
-def test_photos_need_alt_and_credit_and_a_file_inside_assets(make_site):
+def test_photos_need_alt_and_credit_and_an_image_file_inside_assets(make_site):
     photos = (
         "  photos:\n"
         "    - src: images/missing.jpg\n      alt: A crowd\n      credit: Agency\n"
         "    - src: ../secret.jpg\n      alt: x\n      credit: y\n"
         "    - src: images/real.png\n      caption: No alt, no credit\n"
         '    - src: images/real.png\n      alt: "  "\n      credit: Jane\n'
+        "    - src: images/map.svg\n      alt: A map\n      credit: Jane\n"
+        "    - src: images/notes.txt\n      alt: Notes\n      credit: Jane\n"
     )
-    root = make_site({**events_yaml(EVENT + photos), "assets/images/real.png": a_png()})
+    root = make_site({**events_yaml(EVENT + photos), "assets/images/real.png": a_png(), "assets/images/notes.txt": "notes",
+                      "assets/images/map.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>'})
     assert problem_lines(root) == [
         'data/events/2021.yaml:7:12: error: event "warsaw-picket": photo 1: src "images/missing.jpg": no such file in assets/',
         'data/events/2021.yaml:10:12: error: event "warsaw-picket": photo 2: src "../secret.jpg" must be a path inside assets/, such as images/warsaw.jpg',
         'data/events/2021.yaml:13:7: error: event "warsaw-picket": photo 3 has no alt text: describe what it shows for readers who cannot see it',
         'data/events/2021.yaml:13:7: error: event "warsaw-picket": photo 3 has no credit: name the photographer or agency, or write "Placeholder"',
         'data/events/2021.yaml:16:12: error: event "warsaw-picket": photo 4 has no alt text: describe what it shows for readers who cannot see it',
+        'data/events/2021.yaml:18:12: error: event "warsaw-picket": photo 5: src "images/map.svg" is not a photo: use a JPEG, PNG, WebP or GIF file',
+        'data/events/2021.yaml:21:12: error: event "warsaw-picket": photo 6: src "images/notes.txt" is not a photo: use a JPEG, PNG, WebP or GIF file',
     ]
 
 
