@@ -61,8 +61,9 @@ def _sources_to_complete(site: Site) -> list[Problem]:
 
 
 def _orphan_images(site: Site, referenced: str) -> list[Problem]:
-    """Images in assets/ that no event and no template or stylesheet uses."""
+    """Images in assets/ that no event, translation, template or stylesheet uses."""
     photos = {photo.src for event in site.events for photo in event.photos}
+    photos |= {src for translation in site.translations.values() for _, _, src in translation.photos if src}
     orphans = []
     for asset in site.assets:
         if PurePosixPath(asset).suffix.lower() not in ORPHAN_SUFFIXES or asset in photos:

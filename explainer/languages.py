@@ -24,8 +24,12 @@ def in_language(site: Site, code: str) -> Site:
 def _event_in(event: Event, translation: Translation | None, code: str, original: str, root: str) -> Event:
     if translation is None:
         return replace(event, language=original, root=root)
-    photos = tuple(replace(photo, alt=alt or photo.alt, caption=caption or photo.caption)
-                   for photo, (alt, caption) in zip_longest(event.photos, translation.photos[:len(event.photos)], fillvalue=("", "")))
+    # A file of a photo's own in the translation was made for the original's photo as it was when translated: once the
+    # original changed, it may show another photo, credited to someone else, which that file must never be shown with.
+    photos = tuple(replace(photo, alt=alt or photo.alt, caption=caption or photo.caption,
+                           src=src if src and translation.up_to_date else photo.src)
+                   for photo, (alt, caption, src) in zip_longest(event.photos, translation.photos[:len(event.photos)],
+                                                                fillvalue=("", "", "")))
     words = dict(translation.words)
     updates = _updates(event.updates, translation.updates, original)
     texts = [words.get("summary", event.summary), words.get("body", event.body), *(update.text for update in updates)]

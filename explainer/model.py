@@ -220,19 +220,21 @@ class Translation:
     """What a translation file says of one event or page: its words in one language.
 
     `words`: the fields that are words (title, summary, body, place, date_label, menu_title), as
-    given; `photos`: each photo's (alt, caption); `updates`: each update's text, in the
-    original's order. `translated_from`: the digest of the original's words it translates.
+    given; `photos`: each photo's (alt, caption, src), src "" where the photo keeps the
+    original's file; `updates`: each update's text, in the original's order.
+    `translated_from`: the digest of the original's words it translates.
     """
 
     language: str
     original: str  # the original's file, relative to the site folder
     target: str  # the event's id, or "" for the page of `original`
     words: tuple[tuple[str, str], ...]
-    photos: tuple[tuple[str, str], ...] = ()
+    photos: tuple[tuple[str, str, str], ...] = ()
     updates: tuple[str, ...] = ()
     translated_from: str = ""
     position: Position = field(default=Position(""), compare=False)  # where the translation of this event starts
     cites: tuple[tuple[str, Position], ...] = field(default=(), compare=False)  # each citation and where it is
+    up_to_date: bool = False  # translated_from is the original's digest now (known once `check_translations` matched it)
 
     @property
     def path(self) -> str:
@@ -257,8 +259,9 @@ PAGE_WORDS = ("title", "menu_title", "summary", "body")
 
 
 def words_digest(original: Event | Page) -> str:
-    """A digest of what a translation of an event or page translates: its words, its photos' alt texts and captions,
-    its updates' texts. A translation records it (`translated_from`) to know when the original changed since."""
+    """A digest of what a translation of an event or page translates: its words, its photos (their alt texts and
+    captions, and their files and credits, which a translation's own file of a photo stands in for), its updates'
+    texts. A translation records it (`translated_from`) to know when the original changed since."""
     names = EVENT_WORDS if isinstance(original, Event) else PAGE_WORDS
-    photos = [(photo.alt, photo.caption) for photo in getattr(original, "photos", ())]
+    photos = [(photo.alt, photo.caption, photo.src, photo.credit) for photo in getattr(original, "photos", ())]
     return fingerprint([getattr(original, name) or "" for name in names], photos, [update.text for update in original.updates])[:12]

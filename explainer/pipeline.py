@@ -257,7 +257,7 @@ class _Build:
 
     def images(self, site: Site, editions: dict[str, Site]) -> _Images:
         cache = ImageCache(self.project.cache_dir / "images")
-        photos = _process_photos(self.project, site, cache, self.workers, self.caches)
+        photos = _process_photos(self.project, editions, cache, self.workers, self.caches)
         cards = _social_cards(self.project, editions, cache, self.workers, self.caches)
         assets = _assets(self.project, site, cache, set(photos), self.caches.digests)
         self._stage("images and assets")
@@ -447,10 +447,12 @@ def _folder(path: Path) -> Path:
 # Images and assets ---------------------------------------------------------------------------------------------------
 
 
-def _process_photos(project: Project, site: Site, cache: ImageCache, workers: int, caches: Caches) -> dict[str, ProcessedImage]:
-    """Each event photo's responsive variants, remembered by the digest of the photo's bytes between builds."""
+def _process_photos(project: Project, editions: dict[str, Site], cache: ImageCache, workers: int,
+                    caches: Caches) -> dict[str, ProcessedImage]:
+    """Each event photo's responsive variants (a translation's own files too), remembered by the digest of the photo's
+    bytes between builds."""
     known = caches.photos
-    sources = sorted({photo.src for event in site.events for photo in event.photos})
+    sources = sorted({photo.src for site in editions.values() for event in site.events for photo in event.photos})
     digests = {src: caches.digests.digest(project.root / "assets" / src) for src in sources}
     photos = {src: known[src][1] for src in sources if src in known and known[src][0] == digests[src]}
     missing = [src for src in sources if src not in photos]

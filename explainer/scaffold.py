@@ -124,7 +124,8 @@ def _fields(item: Event | Page, body_apart: bool = False) -> str:
         lines.append("photos:")
         for photo in photos:
             lines += ["  " + line for line in _commented("alt", photo.alt) + _commented("caption", photo.caption)]
-            lines += ['  - alt: ""', '    caption: ""']
+            lines += ['  - alt: ""', '    caption: ""',
+                      f"    # src: {photo.src}  # the original's file: give one of your own if its picture has words in it"]
     if item.updates:
         lines.append("updates:")
         for update in item.updates:

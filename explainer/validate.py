@@ -842,8 +842,8 @@ def _check_links(results: list[FileResult], events: list[Event], sources: dict[s
 
 # Translations --------------------------------------------------------------------------------------------------------
 
-_NOT_WORDS = (": a translation gives only the words (title, summary, body, place, date_label, photos' alt and caption, "
-              "updates' text); dates, sources, topics and the rest are the original's")
+_NOT_WORDS = (": a translation gives only the words (title, summary, body, place, date_label, photos' alt, caption "
+              "and src, updates' text); dates, sources, topics and the rest are the original's")
 
 
 def _translations(run: FileResult, document: Document, kind: str) -> None:
@@ -887,8 +887,13 @@ def _translation(run: FileResult, reader: _Reader, node: yaml.Node | None, langu
     if body is not None and body.strip():
         words["body"] = body
     translated_from = reader.text(found["translated_from"][1], f"{what}: translated_from", single_line=True)
-    photos = tuple(_translated_items(reader, found, "photos", ("alt", "caption"), what))
-    updates = tuple(text for text, in _translated_items(reader, found, "updates", ("text",), what))
+    def read(field: str, node: yaml.Node, label: str) -> str | None:
+        if field == "src":  # checked as the original's photos are: a file in assets/ fit to publish
+            return _asset_path(run, reader, node, label)
+        return reader.text(node, f"{label}: {field}", allow_empty=True)
+
+    photos = tuple(_translated_items(reader, found, "photos", ("alt", "caption", "src"), what, read))
+    updates = tuple(text for text, in _translated_items(reader, found, "updates", ("text",), what, read))
     cites: list[tuple[str, Position]] = []
     texts = [(name, found[name][1] if name in found else None, text) for name, text in words.items()
              if name in ("summary", "body") and text]
@@ -903,8 +908,10 @@ def _translation(run: FileResult, reader: _Reader, node: yaml.Node | None, langu
                        photos, updates, translated_from, position, tuple(cites))
 
 
-def _translated_items(reader: _Reader, found: dict, name: str, fields: tuple[str, ...], what: str) -> list[tuple[str, ...]]:
-    """The items of a translation's `photos` or `updates`: each its translated fields, in the original's order."""
+def _translated_items(reader: _Reader, found: dict, name: str, fields: tuple[str, ...], what: str,
+                      read: Callable[[str, yaml.Node, str], str | None]) -> list[tuple[str, ...]]:
+    """The items of a translation's `photos` or `updates`: each its translated fields ("" where not given), in the
+    original's order; `read(field, node, label)` reads one."""
     if name not in found:
         return []
     items = []
@@ -914,8 +921,7 @@ def _translated_items(reader: _Reader, found: dict, name: str, fields: tuple[str
         if values is None:
             items.append(("",) * len(fields))
             continue
-        items.append(tuple(reader.text(values[field][1], f"{label}: {field}", allow_empty=True) or "" if field in values else ""
-                           for field in fields))
+        items.append(tuple(read(field, values[field][1], label) or "" if field in values else "" for field in fields))
     return items
 
 
@@ -978,8 +984,10 @@ def check_translations(translations: list[Translation], settings: Settings, even
         if translation.translated_from != current:
             said = "is not filled in" if not re.fullmatch(r"[0-9a-f]{12}", translation.translated_from) else \
                 f"is out of date: {translation.original} changed since it was translated"
+            own_files = any(src for _, _, src in translation.photos)
             error(f"translated_from {said}: once the translation says what the original says now, set translated_from: "
-                  f"{current}", translation.position, "warning")
+                  f"{current}" + ("; until then its photos show the original's files" if own_files else ""),
+                  translation.position, "warning")
         key = original.id if isinstance(original, Event) else original.slug
-        matched[(translation.language, key)] = translation
+        matched[(translation.language, key)] = replace(translation, up_to_date=translation.translated_from == current)
     return matched, problems

@@ -55,13 +55,13 @@ LIST = """\
     """
 
 
-def a_png() -> bytes:
+def a_png(colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
     import io
 
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, "PNG")
+    Image.new("RGB", (40, 30), colour).save(buffer, "PNG")
     return buffer.getvalue()
 
 
@@ -144,7 +144,7 @@ def test_a_translation_out_of_date_names_both_files_and_what_to_write(bilingual)
 @pytest.mark.parametrize("change, line", [
     (("title: Пікет у Варшаве", "title: Пікет у Варшаве\ndate: 2021-11-05"),
      'content/events/picket.be.md:4:1: error: translation "be": unknown field "date": a translation gives only the words '
-     "(title, summary, body, place, date_label, photos' alt and caption, updates' text); dates, sources, topics and the "
+     "(title, summary, body, place, date_label, photos' alt, caption and src, updates' text); dates, sources, topics and the "
      "rest are the original's"),
     (("Людзі пікетуюць.[@paper-one]", "Людзі пікетуюць.[@paper-two]"),
      'content/events/picket.be.md:4:26: error: cites "paper-two", which the original does not: a translation cites only '
@@ -190,6 +190,92 @@ def test_a_translation_of_an_original_with_errors_adds_no_error_of_its_own(bilin
     assert lines and all(entry.startswith(original) for entry in lines)
     if line is not None:
         assert lines == [line]
+
+
+# A translation's own file of a photo ----------------------------------------------------------------------------------
+
+
+def with_own_file(root: Path, src: str = "images/a.be.png") -> Path:
+    """The picket's translation giving its photo a file of its own (a picture with words in it, say): `src`."""
+    (root / "assets" / "images" / "a.be.png").write_bytes(a_png((30, 30, 200)))
+    translation = root / "content" / "events" / "picket.be.md"
+    translation.write_text(translation.read_text().replace("caption: Пікет каля будынка", f"caption: Пікет каля будынка\n    src: {src}"))
+    return root
+
+
+def built_pages(root: Path) -> tuple[str, str]:
+    """The picket's page in English and in Belarusian, built."""
+    from explainer.pipeline import build
+    from explainer.project import Project
+
+    build(Project.at(root), search=False)
+    return read(root / "_site", "events/picket/index.html"), read(root / "_site", "be/events/picket/index.html")
+
+
+def sharing_image(page: str) -> str:
+    return re.search(r'<meta property="og:image" content="([^"]+)"', page).group(1)
+
+
+def test_a_translation_may_give_a_photo_a_file_of_its_own_shown_on_its_pages_alone(bilingual):
+    with_own_file(bilingual)
+    assert problem_lines(bilingual) == []
+    english, belarusian = built_pages(bilingual)
+
+    assert "/images/a-be." in belarusian and "/images/a." not in belarusian
+    assert "/images/a." in english and "a-be" not in english
+    assert "a-be" in sharing_image(belarusian) and "a-be" not in sharing_image(english)  # its link previews show it too
+    assert 'alt="Пікет"' in belarusian and "Фота: Jane" in belarusian  # the rest of the photo is the original's
+    checked = run(bilingual, "check")
+    assert checked.returncode == 0 and "used by no event" not in checked.stdout + checked.stderr
+
+
+def test_a_photo_s_own_file_is_not_shown_once_the_original_s_photo_changed_since_the_translation(bilingual):
+    """It was made for the photo the original showed then: shown with another photo's credit, it would be credited
+    to someone who did not make it."""
+    with_own_file(bilingual)
+    original = bilingual / "content" / "events" / "picket.md"
+    original.write_text(original.read_text().replace("credit: Jane", "credit: Anna"))
+    new = digest_of(bilingual, "picket")
+
+    assert problem_lines(bilingual) == [
+        f"content/events/picket.be.md:2:1: warning: translated_from is out of date: content/events/picket.md changed since "
+        f"it was translated: once the translation says what the original says now, set translated_from: {new}; until then "
+        "its photos show the original's files"]
+    _, belarusian = built_pages(bilingual)
+    assert "/images/a." in belarusian and "a-be" not in belarusian and "Фота: Anna" in belarusian
+
+
+def test_a_translation_is_out_of_date_once_its_original_s_photo_has_another_file_or_credit(bilingual):
+    site, _ = site_of(bilingual)
+    picket = next(event for event in site.events if event.id == "picket")
+    from dataclasses import replace
+
+    from explainer.model import words_digest
+
+    other_file = replace(picket, photos=(replace(picket.photos[0], src="images/b.png"),))
+    other_credit = replace(picket, photos=(replace(picket.photos[0], credit="Anna"),))
+    assert len({words_digest(picket), words_digest(other_file), words_digest(other_credit)}) == 3
+
+
+@pytest.mark.parametrize("src, message", [
+    ("images/missing.png", 'src "images/missing.png": no such file in assets/'),
+    ("../data/site.yaml", 'src "../data/site.yaml" must be a path inside assets/, such as images/warsaw.jpg'),
+    ("images/notes.txt", 'src "images/notes.txt" is not a photo: use a JPEG, PNG, WebP or GIF file'),
+])
+def test_a_translation_s_own_file_of_a_photo_is_checked_as_the_original_s_are(bilingual, src, message):
+    (bilingual / "assets" / "images" / "notes.txt").write_text("not a picture")
+    with_own_file(bilingual, src)
+    lines = problem_lines(bilingual)
+    assert any(line.startswith(f'content/events/picket.be.md:9:10: error: translation "be": photo 1: {message}')
+               for line in lines), lines
+
+
+def test_new_translation_says_a_photo_may_have_a_file_of_its_own(bilingual):
+    (bilingual / "content" / "events" / "picket.be.md").unlink()
+    assert run(bilingual, "new", "translation", "content/events/picket.md", "be").returncode == 0
+    text = (bilingual / "content" / "events" / "picket.be.md").read_text()
+    assert ('  - alt: ""\n    caption: ""\n    # src: images/a.png  # the original\'s file: give one of your own if its '
+            "picture has words in it\n") in text
 
 
 def test_new_translation_scaffolds_the_original_to_translate_from(bilingual):
