@@ -626,7 +626,7 @@ def _make_shards(shards: list[_Shard], pages: Mapping[str, Page], cache: Path, c
 
     def make(pagefind: _Pagefind, shard: _Shard) -> None:
         recorded: dict[str, list[str]] = {}
-        bundle = pagefind.index(_searchable_parts(shard.urls, pages, recorded), config)
+        bundle = pagefind.index(_searchable_parts(shard.urls, pages, recorded), config, scripts=shard.number == 0)
         key = shard_key([(url, part) for url, (_, part) in recorded.items()], _shard_setup(setup, shard.number))
         words = shard_words(bundle) if with_words else {}
         made[shard.number] = _keep(cache / str(shard.number), key, bundle if shard.number == 0 else _index_files(bundle),
@@ -1068,17 +1068,18 @@ class _Pagefind:
             self.process.wait()
         self.process.stdout.close()
 
-    def index(self, pages: Iterator[tuple[str, str]], config: dict) -> dict[str, bytes]:
-        """A Pagefind bundle of these (URL, HTML) pages: path in the bundle -> content."""
+    def index(self, pages: Iterator[tuple[str, str]], config: dict, *, scripts: bool = True) -> dict[str, bytes]:
+        """A Pagefind bundle of these (URL, HTML) pages: path in the bundle -> content; without `scripts`, its index
+        files alone (see `_is_index_file`)."""
         return self._bundle(({"type": "AddFile", "url": url, "file_path": None, "file_contents": html} for url, html in pages),
-                            config)
+                            config, scripts)
 
     def index_texts(self, texts: Iterator[tuple[str, str]], config: dict) -> dict[str, bytes]:
-        """A Pagefind bundle of these (URL, plain text) pages, in the language `config` forces."""
+        """The index files of a Pagefind bundle of these (URL, plain text) pages, in the language `config` forces."""
         return self._bundle(({"type": "AddRecord", "url": url, "content": text, "language": config["force_language"]}
-                             for url, text in texts), config)
+                             for url, text in texts), config, False)
 
-    def _bundle(self, additions: Iterator[dict], config: dict) -> dict[str, bytes]:
+    def _bundle(self, additions: Iterator[dict], config: dict, scripts: bool) -> dict[str, bytes]:
         index = self._ask({"type": "NewIndex", "config": config})["index_id"]
         for addition in additions:
             self._send({**addition, "index_id": index})
@@ -1086,7 +1087,9 @@ class _Pagefind:
                 self._answer()
         files = self._ask({"type": "GetFiles", "index_id": index})["files"]
         self._ask({"type": "DeleteIndex", "index_id": index})
-        return stable_bundle({file["path"]: base64.b64decode(file["content"]) for file in files})
+        # Pagefind sends its 630 KB of scripts with every bundle: decoded only where kept (shard 0's), they cost nothing.
+        return stable_bundle({file["path"]: base64.b64decode(file["content"]) for file in files
+                              if scripts or _is_index_file(file["path"])})
 
     def _ask(self, payload: dict) -> dict:
         self._send(payload)

@@ -73,11 +73,11 @@ def indexed(monkeypatch):
     asked = []
     index = search._Pagefind.index
 
-    def counting(self, pages, config):
+    def counting(self, pages, config, **options):
         pages = list(pages)
         if not (pages and re.fullmatch(r"/\d+/[0-9a-f]+/", pages[0][0])):  # not a partition of the words index
             asked.append(pages[0][0] if pages else None)
-        return index(self, iter(pages), config)
+        return index(self, iter(pages), config, **options)
 
     monkeypatch.setattr(search._Pagefind, "index", counting)
     return asked
