@@ -13,8 +13,8 @@ import yaml
 from anyascii import anyascii
 
 from . import dates
-from .load import Document
 from .images import IMAGE_SUFFIXES
+from .load import Document
 from .markup import find_references, html_tags, malformed_references, relative_links, unsafe_links
 from .load import original_of, translated_language
 from .model import (EVENT_WORDS, PAGE_WORDS, STATUSES, UPDATE_KINDS, Event, Language, Page, Photo, Settings, Site, Source,
@@ -887,6 +887,7 @@ def _translation(run: FileResult, reader: _Reader, node: yaml.Node | None, langu
     if body is not None and body.strip():
         words["body"] = body
     translated_from = reader.text(found["translated_from"][1], f"{what}: translated_from", single_line=True)
+
     def read(field: str, node: yaml.Node, label: str) -> str | None:
         if field == "src":  # checked as the original's photos are: a file in assets/ fit to publish
             return _asset_path(run, reader, node, label)
