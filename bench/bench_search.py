@@ -15,7 +15,7 @@ indexes the searchable pages, event pages and narrative pages (those with a
   slowed 4x, then also over a slow phone network (`PHONE_NETWORK`: 150 ms round trips, 1.6 Mbit/s
   down, Lighthouse's mobile profile), over HTTP/1.1 and over HTTP/2 as Netlify serves it, its text compressed
   with Brotli (bench/h2_server.mjs, on Node), each the median of three (the requests and bytes are counted over
-  HTTP/1.1, before compression); and the ranking: for 20 queries of words from the corpus, the
+  HTTP/1.1, before compression, and the bytes again over HTTP/2 as sent, "KB, br"); and the ranking: for 20 queries of words from the corpus, the
   overlap of the top 10 URLs, and how far down the one index ranks the shards' top 10.
 
 `--zipf PAGES` measures the index again, and compares the rankings, on generated pages of Zipf-distributed words
@@ -269,12 +269,13 @@ def reader_figures(site: Path, files: dict[str, dict[str, Path]], row: dict, scr
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for name, overlay in files.items():
-            with served(site, overlay) as (base, log), served_over_http2(site, overlay, scratch) as (secure, _):
+            with served(site, overlay) as (base, log), served_over_http2(site, overlay, scratch) as (secure, wire):
                 for query in COST_QUERIES:
                     log.clear()
                     first_results(browser, f"{base}/search/?q={query}", cpu=1, settled=True)
                     index = [size for path, size in log if path.startswith("/pagefind/")]
-                    row[f"{name}: '{query}'"] = [len(log), sum(size for _, size in log) / 1000, len(index), sum(index) / 1000]
+                    row[f"{name}: '{query}'"] = [len(log), sum(size for _, size in log) / 1000, len(index), sum(index) / 1000,
+                                                 on_the_wire(browser, secure, query, wire)]
                     for origin, network in ((base, None), (base, PHONE_NETWORK), (secure, PHONE_NETWORK)):
                         seconds = []
                         for _ in range(TIMED):
@@ -283,6 +284,15 @@ def reader_figures(site: Path, files: dict[str, dict[str, Path]], row: dict, scr
                         row[f"{name}: '{query}'"].append(statistics.median(seconds))
         row["ranking"] = ranking(browser, site, files)
         browser.close()
+
+
+def on_the_wire(browser, origin: str, query: str, log: list) -> float:
+    """KB of response bodies a first search (until its filters are shown) takes over HTTP/2, text compressed with
+    Brotli as Netlify sends it: what a reader's phone downloads."""
+    log.clear()
+    first_results(browser, f"{origin}/search/?q={query}", cpu=1, settled=True)
+    time.sleep(0.3)  # the server's log of its last responses comes through a pipe
+    return sum(size for _, size in log) / 1000
 
 
 def first_results(browser, url: str, cpu: int, network: dict | None = None, settled: bool = False) -> float:
@@ -434,10 +444,10 @@ def report(site: Path, row: dict) -> None:
     costs = [(name, value) for name, value in row.items() if isinstance(value, list) and name != "ranking"]
     if costs:
         print(f"\n  {'a first search, from the page with ?q=':<44}{'requests':>9}{'KB':>8}{'index req':>10}{'index KB':>9}"
-              f"{'s, CPU/4':>9}{'+ slow 4G':>10}{'+ HTTP/2':>9}")
-        for name, (requests, size, index_requests, index_size, seconds, on_phone, over_http2) in costs:
-            print(f"  {name:<44}{requests:>9}{size:>8.0f}{index_requests:>10}{index_size:>9.0f}{seconds:>9.2f}{on_phone:>10.2f}"
-                  f"{over_http2:>9.2f}")
+              f"{'KB, br':>8}{'s, CPU/4':>9}{'+ slow 4G':>10}{'+ HTTP/2':>9}")
+        for name, (requests, size, index_requests, index_size, wire, seconds, on_phone, over_http2) in costs:
+            print(f"  {name:<44}{requests:>9}{size:>8.0f}{index_requests:>10}{index_size:>9.0f}{wire:>8.0f}{seconds:>9.2f}"
+                  f"{on_phone:>10.2f}{over_http2:>9.2f}")
     if "ranking" in row:
         report_ranking(row["ranking"])
 
