@@ -62,8 +62,11 @@ def tag_slug(tag: str) -> str:
 
 
 def did_you_mean(word: str, choices) -> str:
-    """` (did you mean "x"?)` when a close match exists, else nothing."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
+    """` (did you mean "x"?)` when a close match exists (first, one that differs in capitals alone: a file name that a
+    Mac or Windows finds, and the site's server does not), else nothing."""
+    choices = list(choices)
+    close = [choice for choice in choices if choice.casefold() == word.casefold()]
+    close = close or difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 

@@ -284,6 +284,7 @@ def test_photos_need_alt_and_credit_and_an_image_file_inside_assets(make_site):
         '    - src: images/real.png\n      alt: "  "\n      credit: Jane\n'
         "    - src: images/map.svg\n      alt: A map\n      credit: Jane\n"
         "    - src: images/notes.txt\n      alt: Notes\n      credit: Jane\n"
+        "    - src: images/Real.PNG\n      alt: A crowd\n      credit: Jane\n"
     )
     root = make_site({**events_yaml(EVENT + photos), "assets/images/real.png": a_png(), "assets/images/notes.txt": "notes",
                       "assets/images/map.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>'})
@@ -295,6 +296,7 @@ def test_photos_need_alt_and_credit_and_an_image_file_inside_assets(make_site):
         'data/events/2021.yaml:16:12: error: event "warsaw-picket": photo 4 has no alt text: describe what it shows for readers who cannot see it',
         'data/events/2021.yaml:18:12: error: event "warsaw-picket": photo 5: src "images/map.svg" is not a photo: use a JPEG, PNG, WebP or GIF file',
         'data/events/2021.yaml:21:12: error: event "warsaw-picket": photo 6: src "images/notes.txt" is not a photo: use a JPEG, PNG, WebP or GIF file',
+        'data/events/2021.yaml:24:12: error: event "warsaw-picket": photo 7: src "images/Real.PNG": no such file in assets/ (did you mean "images/real.png"?)',
     ]
 
 
