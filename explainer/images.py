@@ -46,7 +46,7 @@ CARD_SIZE = (1200, 630)
 # Bump whenever a change here alters output bytes, so every cached image is made again.
 _PIPELINE_VERSION = 1
 # Bump whenever a change to the drawing of cards alters their bytes (their inputs are in their digest already).
-_CARD_VERSION = 2
+_CARD_VERSION = 3
 # Only plugins for common web and camera formats are tried; Pillow's "JPEG" also opens phones' MPO files.
 _READABLE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP")
 # EXIF orientations 5-8 store the picture rotated a quarter turn, so width and height swap.
@@ -691,7 +691,12 @@ def _photo_card_jpeg(card: _PhotoCard) -> bytes:
         image = _opened(card.photo)
         width, height = _display_size(image)
         scale = max(card.size[0] / width, card.size[1] / height)
-        pixels = _publishable(image, size=(math.ceil(width * scale), math.ceil(height * scale)))
+        # Larger than the card, it is scaled down whole (a JPEG decodes at a fraction of its size) and cut to the card.
+        # Smaller in a side, the part the card shows is cut first and scaled up alone: a photo far narrower than the
+        # card (a 2-pixel-wide strip) scaled up whole would take gigabytes.
+        pixels = _publishable(image, size=(math.ceil(width * scale), math.ceil(height * scale)) if scale <= 1 else None)
+    if scale > 1:
+        pixels = ImageOps.fit(pixels, card.size, Image.Resampling.LANCZOS)
     left, top = (pixels.width - card.size[0]) // 2, (pixels.height - card.size[1]) // 2
     cover = pixels.crop((left, top, left + card.size[0], top + card.size[1]))
     canvas = Image.new("RGB", card.size, card.background)

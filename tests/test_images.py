@@ -642,6 +642,26 @@ def test_photo_card_covers_the_card_from_the_centre_as_a_progressive_jpeg_withou
     assert close_to(card.getpixel((5, 315)), RED) and close_to(card.getpixel((1194, 315)), BLUE)
 
 
+@pytest.mark.parametrize("size", [(2, 4000), (4000, 2), (800, 500)])
+def test_a_photo_smaller_than_the_card_in_a_side_is_cut_before_it_is_scaled_up(tmp_path, monkeypatch, size):
+    """Scaled up whole to cover the card, a 2 by 4,000 strip would be 1,200 by 2,400,000 pixels (gigabytes)."""
+    photo = save(two_tone(size, vertical=False), tmp_path / "strip.png")
+    largest = []
+    resize = Image.Image.resize
+
+    def measured(image, target, *args, **kwargs):
+        largest.append(target[0] * target[1])
+        return resize(image, target, *args, **kwargs)
+    monkeypatch.setattr(Image.Image, "resize", measured)
+
+    card = decoded(ImageCache(tmp_path / "cache").social_card("Strip", "Site", photo, "strip")[1])
+
+    assert (card.format, card.size) == ("JPEG", (1200, 630))
+    assert max(largest) <= 1200 * 630
+    if size == (800, 500):  # the centre of the photo, as a larger photo's
+        assert close_to(card.getpixel((5, 315)), RED) and close_to(card.getpixel((1194, 315)), BLUE)
+
+
 def test_two_events_with_the_same_photo_share_one_card_file(tmp_path):
     photo = save(two_tone((1600, 1000)), tmp_path / "picket.jpg")
     cache = ImageCache(tmp_path / "cache")
