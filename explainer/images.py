@@ -28,6 +28,7 @@ from .markup import is_safe_url, url_scheme
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp"})  # re-encoded, never copied
 WIDTHS: tuple[int, ...] = (480, 960, 1600)
 MAX_PIXELS: int = 40_000_000
+MAX_VARIANT_SIDE = 16_383  # WebP's largest width or height (JPEG's is 65,535)
 
 WEBP_QUALITY = 80
 WEBP_METHOD = 4
@@ -453,9 +454,13 @@ def _display_size(image: Image.Image) -> tuple[int, int]:
 
 
 def _variant_sizes(display: tuple[int, int], widths: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
-    """The (width, height) of each variant, ascending: every target width, capped at the original width."""
+    """The (width, height) of each variant, ascending: every target width, capped at the original width and at the
+    width whose height is WebP's largest (a tall infographic: a photo more than 16,383 times taller than wide is
+    squeezed to that height)."""
     width, height = display
-    return tuple((target, max(1, round(height * target / width))) for target in sorted({min(w, width) for w in widths}))
+    largest = max(1, min(width, width * MAX_VARIANT_SIDE // height))
+    return tuple((target, min(MAX_VARIANT_SIDE, max(1, round(height * target / width))))
+                 for target in sorted({min(w, largest) for w in widths}))
 
 
 def _publishable(image: ImageFile.ImageFile, size: tuple[int, int] | None) -> Image.Image:

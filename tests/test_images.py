@@ -311,6 +311,9 @@ def test_a_valid_image_passes_the_check(tmp_path):
         ((1600, 900), [(480, 270), (960, 540), (1600, 900)]),
         ((700, 350), [(480, 240), (700, 350)]),
         ((300, 200), [(300, 200)]),
+        # Tall infographics: no side longer than WebP's 16,383 pixels, the proportions kept but where that cannot be.
+        ((1000, 20000), [(480, 9600), (819, 16380)]),
+        ((1, 40000), [(1, 16383)]),
     ],
 )
 def test_variants_never_upscale_and_keep_proportions(tmp_path, size, expected):
