@@ -16,7 +16,7 @@ from . import dates
 from .images import IMAGE_SUFFIXES
 from .load import Document
 from .markup import find_references, html_tags, malformed_references, relative_links, unsafe_links
-from .load import original_of, translated_language
+from .load import UNPUBLISHABLE, original_of, translated_language, unpublishable
 from .model import (EVENT_WORDS, PAGE_WORDS, STATUSES, UPDATE_KINDS, Event, Language, Page, Photo, Settings, Site, Source,
                     Translation, Update, words_digest)
 from .problems import Position, Problem
@@ -128,6 +128,10 @@ class _Reader:
             return None
         if single_line and "\n" in value.strip():
             self.error(node, f"{label} must be one line")
+            return None
+        found = UNPUBLISHABLE.search(value)  # written as an escape ("\0") in quotes: the file itself holds none
+        if found:
+            self.error(node, f"{label} holds {unpublishable(found.group())}: remove it")
             return None
         return value
 

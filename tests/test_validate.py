@@ -300,6 +300,21 @@ def test_photos_need_alt_and_credit_and_an_image_file_inside_assets(make_site):
     ]
 
 
+def test_invisible_characters_that_no_page_or_feed_may_hold_are_errors_where_they_are(make_site):
+    """A control character pasted with a title made the site's feed XML that no reader's app would open."""
+    root = make_site({
+        **events_yaml(EVENT.replace("title: Picket in Warsaw", 'title: "Picket\\x1b in Warsaw"')),
+        "content/about.md": "---\ntitle: About\n---\nHow this\x00 was made.\n",
+        "data/sources.yaml": "paper-one:\n  title: The report\u0085\n  publisher: Daily Paper\n  url: https://example.com/one\n",
+    })
+    assert problem_lines(root) == [
+        "content/about.md:4:9: error: here is an invisible character (U+0000), which pages and feeds cannot hold: remove it",
+        'data/events/2021.yaml:3:10: error: event "warsaw-picket": title holds an invisible character (U+001B), which pages '
+        "and feeds cannot hold: remove it",
+        "data/sources.yaml:2:20: error: here is an invisible character (U+0085), which pages and feeds cannot hold: remove it",
+    ]
+
+
 def test_files_that_are_not_utf8(make_site):
     root = make_site({"content/about.md": "---\ntitle: About\n---\nCaf".encode() + b"\xe9\n"})
     assert problem_lines(root) == ["content/about.md:4:4: error: this file is not UTF-8 text (byte 0xe9): save it as UTF-8"]
