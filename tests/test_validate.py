@@ -582,6 +582,32 @@ def test_citations_and_links_in_code_or_escaped_are_shown_as_written_not_checked
     assert site.pages[0].cites == ()
 
 
+def test_code_spans_are_found_as_python_markdown_s_pattern_finds_them():
+    """`outside_code` scans runs of backticks in linear time; Python-Markdown's pattern for code spans, applied to
+    the same text, must blank out exactly the same characters."""
+    import random
+    import re
+
+    from explainer.markup import outside_code
+
+    pattern = re.compile(r"(?<!\\)(`+)(.+?)(?<!`)\1(?!`)", re.S)
+    randomly = random.Random(20261204)
+    for _ in range(3000):
+        text = "".join(randomly.choice("``` a\\[\n") for _ in range(randomly.randint(0, 24)))
+        blocks = re.split(r"(\n[ \t]*\n)", text)
+        expected = "".join(block if index % 2 else pattern.sub(lambda match: " " * len(match[0]), block)
+                           for index, block in enumerate(blocks))
+        assert outside_code(text) == expected, repr(text)
+
+
+def test_a_long_run_of_backticks_is_read_at_once(make_site):
+    """Python-Markdown's pattern for code spans takes time cubic in a run of backticks: a line of 4,000 took
+    minutes to check, a build never ending for a stray paste."""
+    page = "---\ntitle: About\n---\nA claim " + "`" * 20000 + " [@nowhere].\n\nSee `[@code]` and ``[[x]]``.\n"
+    assert problem_lines(make_site({"content/about.md": page})) == [
+        'content/about.md:4:20010: error: page "about": unknown source "nowhere": not in data/sources.yaml']
+
+
 def test_a_stray_backtick_does_not_hide_what_the_next_paragraphs_say(make_site):
     body = "  body: |\n    The group`s statement.\n\n    A claim.[@paper-one p. 3]\n\n    See `code` here.\n"
     assert problem_lines(make_site(events_yaml(EVENT + body))) == [
