@@ -168,6 +168,18 @@ def read_document(root: Path, path: Path, markdown: bool) -> tuple[Document | No
     return _read_yaml(relative, text, text.split("\n"), 0)
 
 
+# Characters that no page or feed may hold: HTML reads them as errors, XML refuses them (one breaks a whole feed
+# for its readers' apps). Controls but tab and line breaks, and Unicode's noncharacters; often pasted unseen.
+UNPUBLISHABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+                           + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)) + "]")
+
+
+def unpublishable(character: str) -> str:
+    """What an editor is told of a character of `UNPUBLISHABLE`."""
+    kind = "an invisible character" if ord(character) < 0xFDD0 else "a character"
+    return f"{kind} (U+{ord(character):04X}), which pages and feeds cannot hold"
+
+
 def _decode(relative: str, raw: bytes) -> tuple[str, Problem | None]:
     try:
         text = raw.decode("utf-8-sig")
@@ -184,18 +196,6 @@ def _decode(relative: str, raw: bytes) -> tuple[str, Problem | None]:
         line, col = before.count("\n") + 1, found.start() - (before.rfind("\n") + 1) + 1
         return "", Problem(Position(relative, line, col), f"here is {unpublishable(found.group())}: remove it")
     return text, None
-
-
-# Characters that no page or feed may hold: HTML reads them as errors, XML refuses them (one breaks a whole feed
-# for its readers' apps). Controls but tab and line breaks, and Unicode's noncharacters; often pasted unseen.
-UNPUBLISHABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
-                           + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)) + "]")
-
-
-def unpublishable(character: str) -> str:
-    """What an editor is told of a character of `UNPUBLISHABLE`."""
-    kind = "an invisible character" if ord(character) < 0xFDD0 else "a character"
-    return f"{kind} (U+{ord(character):04X}), which pages and feeds cannot hold"
 
 
 def _read_yaml(relative: str, source: str, lines: list[str], line_offset: int) -> tuple[Document | None, list[Problem]]:

@@ -14,9 +14,8 @@ from anyascii import anyascii
 
 from . import dates
 from .images import IMAGE_SUFFIXES
-from .load import Document
+from .load import UNPUBLISHABLE, Document, original_of, translated_language, unpublishable
 from .markup import find_references, html_tags, malformed_references, relative_links, unsafe_links
-from .load import UNPUBLISHABLE, original_of, translated_language, unpublishable
 from .model import (EVENT_WORDS, PAGE_WORDS, STATUSES, UPDATE_KINDS, Event, Language, Page, Photo, Settings, Site, Source,
                     Translation, Update, words_digest)
 from .problems import Position, Problem
