@@ -174,16 +174,21 @@ class _Reader:
         try:
             return dates.parse_date(value)
         except dates.DateError as error:
-            said = label.removesuffix("date").rstrip(": ")  # the error names the date itself: 'date "2021-13": ...'
-            self.error(node, f"{said}: {error}" if said else str(error))
+            # The error names the date itself ('date "2021-13": ...'), by its own field's name where that is another.
+            what, _, field = label.rpartition(": ")
+            said = str(error) if field == "date" else field + str(error).removeprefix("date")
+            self.error(node, f"{what}: {said}" if what else said)
             return None
 
     def url(self, node: yaml.Node, label: str) -> str | None:
         value = self.text(node, label, single_line=True)
         if value is None:
             return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+        try:
+            parts = urlsplit(value)
+        except ValueError:  # a bracket not closed where an IPv6 address goes: "http://[::1"
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
             self.error(node, f'{label} "{value}" must be a full http:// or https:// address')
             return None
         return value

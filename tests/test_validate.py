@@ -268,10 +268,17 @@ def test_urls_must_be_http(make_site):
           title: Two
           publisher: P
           url: javascript:alert(1)
+        paper-three:
+          title: Three
+          publisher: P
+          url: https://example.com/three
+          archive_url: "http://[::1"
         """})
     assert problem_lines(root) == [
         'data/sources.yaml:4:8: error: source "paper-one": url "ftp://example.com/one" must be a full http:// or https:// address',
         'data/sources.yaml:8:8: error: source "paper-two": url "javascript:alert(1)" must be a full http:// or https:// address',
+        # a bracket left open where an address of numbers goes: the standard library's reader raises
+        'data/sources.yaml:13:16: error: source "paper-three": archive_url "http://[::1" must be a full http:// or https:// address',
     ]
 
 
@@ -366,6 +373,11 @@ def test_status_and_rescheduled_need_their_fields(make_site):
         'data/events/2021.yaml:6:11: error: event "warsaw-picket": status "expectd" must be one of happened, expected, postponed, cancelled, rescheduled (did you mean "expected"?)',
         'data/events/2021.yaml:12:11: error: event "b": a rescheduled event needs previous_date, the date it was first set for',
     ]
+
+
+def test_a_previous_date_that_cannot_be_read_is_called_by_its_field_s_name(make_site):
+    root = make_site(events_yaml(EVENT + "  status: rescheduled\n  previous_date: 2021-13-40\n"))
+    assert problem_lines(root) == ['data/events/2021.yaml:7:18: error: event "warsaw-picket": previous_date "2021-13-40": month must be 1..12']
 
 
 def test_updates_need_a_day_and_a_known_kind(make_site):
