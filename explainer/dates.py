@@ -79,6 +79,8 @@ def parse_date(text: str) -> PartialDate:
     if not match:
         raise DateError(f'date "{text}": write it as YYYY, YYYY-MM or YYYY-MM-DD{_written_in_order(text)}')
     year, month, day = (int(part) if part else None for part in match.groups())
+    if year == 0:
+        raise DateError(f'date "{text}": the first year is 0001 (there is no year 0)')
     if month is not None and not 1 <= month <= 12:
         raise DateError(f'date "{text}": month must be 1..12')
     if day is not None:

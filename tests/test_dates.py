@@ -29,6 +29,8 @@ def test_parse_date_keeps_the_precision_written(text, expected, precision):
         ("2021-11-31", 'date "2021-11-31": day must be 1..30 in November 2021'),
         ("4 Nov 2021", 'date "4 Nov 2021": write it as YYYY, YYYY-MM or YYYY-MM-DD'),
         ("21-11-04", 'date "21-11-04": write it as YYYY, YYYY-MM or YYYY-MM-DD'),
+        ("0000-01-01", 'date "0000-01-01": the first year is 0001 (there is no year 0)'),
+        ("0000", 'date "0000": the first year is 0001 (there is no year 0)'),
     ],
 )
 def test_impossible_dates_say_why(text, message):
