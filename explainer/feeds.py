@@ -349,8 +349,10 @@ def event_timing(event: Event) -> list[str]:
     single_day = event.when.earliest == event.when.latest
     if event.time is not None and single_day and is_exact_day(event):
         return [f"DTSTART:{ical_date(event.when.earliest)}T{event.time:%H%M%S}"]
-    return [f"DTSTART;VALUE=DATE:{ical_date(event.when.earliest)}",
-            f"DTEND;VALUE=DATE:{ical_date(event.when.latest + dt.timedelta(days=1))}"]
+    start = f"DTSTART;VALUE=DATE:{ical_date(event.when.earliest)}"
+    if event.when.latest == dt.date.max:  # the day after it has no date to write: its length instead
+        return [start, f"DURATION:P{(event.when.latest - event.when.earliest).days + 1}D"]
+    return [start, f"DTEND;VALUE=DATE:{ical_date(event.when.latest + dt.timedelta(days=1))}"]
 
 
 def calendar_summary(event: Event, words: DateWords = ENGLISH) -> str:

@@ -9,7 +9,7 @@ import icalendar
 import pytest
 
 from explainer import feeds
-from explainer.dates import PartialDate, When
+from explainer.dates import PartialDate, When, parse_when
 from explainer.model import Update
 from explainer.render import Fragments, plain_text
 
@@ -227,6 +227,14 @@ def test_day_events_are_all_day_or_at_their_floating_time(site):
     released = events["released"]
     assert (released["DTSTART"].dt, released["DTEND"].dt) == (dt.date(2021, 9, 13), dt.date(2021, 9, 14))
     assert released["DTSTAMP"].dt == dt.datetime(2021, 11, 30, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize("date, end, days", [("9999-12-31", None, 1), ("9999-12-01", "9999-12-31", 31)])
+def test_an_event_ending_on_the_calendar_s_last_day_gives_its_length_for_want_of_a_day_after_it(site, date, end, days):
+    start = dt.date.fromisoformat(date)
+    calendar = ics(replace_event(site, "letter", when=parse_when(date, end)))[1]
+    letter = vevents(calendar)["letter"]
+    assert (letter["DTSTART"].dt, letter["DURATION"].dt, "DTEND" in letter) == (start, dt.timedelta(days=days), False)
 
 
 def test_what_the_calendar_remembers_of_each_event_makes_the_same_bytes_and_follows_every_change(site):
