@@ -740,8 +740,9 @@ def _title_card_image(card: _TitleCard, shades: int) -> Image.Image:
     font, lines = _title_layout(card.title, card.font, design)
     line_height = design.line_height(int(font.size))
     top = design.title_top + (design.title_box_height - line_height * len(lines)) // 2
+    start, anchor = _line_start(card.title, design)
     for index, line in enumerate(lines):
-        draw.text((design.margin, top + index * line_height), line, font=font, fill=255)
+        draw.text((start, top + index * line_height), line, font=font, fill=255, anchor=anchor)
     # Only where text was drawn: looking up every pixel would take as long as drawing.
     inked = image.getbbox()
     if inked:
@@ -762,10 +763,23 @@ def _card_head(site_title: str, font: _CardFont, design: _CardDesign, shades: in
     line = " ".join(site_title.split())
     if site_font.getlength(line) > design.text_width:
         line = _with_ellipsis(line, site_font, design.text_width)
-    ImageDraw.Draw(head).text((design.margin, design.site_title_top), line, font=site_font, fill=255)
+    start, anchor = _line_start(line, design)
+    ImageDraw.Draw(head).text((start, design.site_title_top), line, font=site_font, fill=255, anchor=anchor)
     head = head.point(_coverage_lookup(shades))
     head.paste(shades + 1, (0, 0, design.size[0], design.accent_height))
     return head.tobytes()
+
+
+def _line_start(text: str, design: _CardDesign) -> tuple[int, str]:
+    """Where text's lines start on a card, and the anchor they are drawn from there: the left margin, or the right one
+    for text read from right to left (its first letter of a script with a direction, as `dir="auto"` decides)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return design.size[0] - design.margin, "ra"
+        if kind == "L":
+            break
+    return design.margin, "la"
 
 
 def _palette(design: _CardDesign, shades: int) -> list[int]:

@@ -600,6 +600,24 @@ def test_a_belarusian_title_is_drawn_with_its_own_glyphs(tmp_path):
     assert inked(written, (0, 30, 1200, 150)) == inked(blank, (0, 30, 1200, 150)) > 1000  # the site title, on both
 
 
+@pytest.mark.parametrize("title, site_title, from_the_right", [
+    ("اعتقال ناشط في وارسو", "الجدول الزمني", True),
+    ("מעצר בוורשה", "ציר זמן", True),
+    ("2021: NATO و الإنتربول", "Strike timeline", False),  # the first letter with a direction is Latin, as dir="auto" reads
+])
+def test_a_title_read_from_right_to_left_is_set_from_the_card_s_right_margin(tmp_path, title, site_title, from_the_right):
+    if _card_font_choice().path is None:
+        pytest.skip("no system font: Pillow's built-in one has no Arabic or Hebrew letters")
+    card = decoded(ImageCache(tmp_path / "cache").social_card(title, site_title, None, "rtl")[1]).convert("L")
+    margin, width = _TITLE_CARD_DESIGN.margin, _TITLE_CARD_DESIGN.size[0]
+    for band in ((0, 30, width, 150), (0, 150, width, 550)):  # the site title's, the title's
+        left, _, right, _ = card.crop(band).point(lambda value: 255 if value > 160 else 0).getbbox()
+        if from_the_right:  # within a letter's side bearing of the margin
+            assert width - margin - 12 <= right <= width - margin and left > margin + 100, (band, left, right)
+        else:
+            assert margin <= left <= margin + 12 and right < width - margin - 100, (band, left, right)
+
+
 def test_a_title_too_long_for_the_card_is_cut_short_with_an_ellipsis_within_the_margins():
     font, lines = _title_layout(LONG_TITLE, _card_font_choice(), _TITLE_CARD_DESIGN)
 
