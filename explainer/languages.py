@@ -2,8 +2,11 @@
 the original's, marked as such (their `language`), so that no page of a language is missing and none silently mixes."""
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from itertools import zip_longest
+
+from babel import Locale, UnknownLocaleError
 
 from .markup import find_references
 from .model import Event, Page, Site, Translation
@@ -54,3 +57,21 @@ def _updates(updates: tuple, texts: tuple[str, ...], original: str) -> tuple:
     marked as in the `original` language (its event or page is in the translation's)."""
     return tuple(replace(update, text=text) if text else replace(update, language=original)
                  for update, text in zip_longest(updates, texts[:len(updates)], fillvalue=""))
+
+
+@functools.cache
+def direction(code: str) -> str:
+    """"rtl" for a language written from right to left (Arabic, Hebrew, Persian, Urdu...), else "ltr", as Unicode's
+    CLDR (through Babel) has it; "ltr" for a code it does not know."""
+    try:
+        return "rtl" if Locale.parse(code, sep="-").character_order == "right-to-left" else "ltr"
+    except (ValueError, UnknownLocaleError):
+        return "ltr"
+
+
+def language_attributes(code: str, around: str) -> str:
+    """The attributes of an element whose text is in language `code`, within text in language `around`: its `lang`,
+    and its `dir` where it reads the other way (which also keeps it apart in the reading order of what surrounds it:
+    an English title's full stop stays at its end within Arabic)."""
+    written = direction(code)
+    return f' lang="{code}"' + (f' dir="{written}"' if written != direction(around) else "")

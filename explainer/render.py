@@ -24,6 +24,7 @@ from . import feeds, markup
 from .cache import Digested, FragmentStore, content_digest, fingerprint, generator_version
 from .dates import ENGLISH, DateWords, PartialDate, Precision
 from .images import ProcessedImage
+from .languages import direction, language_attributes
 from .model import Event, Photo, Settings, Source, Update
 from .validate import tag_slug
 
@@ -166,9 +167,9 @@ class Notes:
         source = self._sources[source_id]
         return Note(len(self.entries) + 1, source, self._line_of(source))
 
-    def cite(self, source_id: str, locator: str, label_language: str = "") -> str:
+    def cite(self, source_id: str, locator: str, label_language: str = "", text_language: str = "") -> str:
         """A citation's marker (counting it); `label_language`: the language of its name for screen readers, where the
-        text it is in is in another."""
+        text it is in is in another (`text_language`)."""
         note = self.entries.get(source_id)
         if note is None:
             note = self.entries[source_id] = self._note(source_id)
@@ -180,7 +181,7 @@ class Notes:
         title = html.escape(f"{note.source.publisher}: {note.source.title}" + (f", {locator}" if locator else ""))
         # A word joiner (U+2060) first: no line may break between a marker and the word it follows. Search leaves
         # markers out: their numbers would read as part of the text in its excerpts.
-        lang = f' lang="{label_language}"' if label_language else ""
+        lang = language_attributes(label_language, text_language) if label_language else ""
         return (f'<sup class="cite"{id_attribute} data-pagefind-ignore>&#8288;<a href="{self._target}#note-{note.number}" '
                 f'title="{title}" aria-label="{html.escape(self._label % {"number": note.number})}"{lang}>{note.number}</a></sup>')
 
@@ -256,13 +257,13 @@ def card_sources(notes: list[Note], page: str) -> list[dict]:
 
 
 def date_html(event: Event, with_time: bool = True, starts_line: bool = False, words: DateWords = ENGLISH,
-              lang: str = "") -> Markup:
+              lang: str = "", around: str = "") -> Markup:
     """An event's date as it reads in `words`' language (and its time of day, unless not `with_time`), in `<time>`
     elements whose `datetime` claims no more than is known; with `starts_line`, as it reads at the start of a line;
-    with `lang`, each `<time>` says its language (the date stands in text of another)."""
+    with `lang`, each `<time>` says its language (the date stands in text of another: `around`'s)."""
     when = event.when
     clock = f", {event.time:%H:%M}" if event.time and with_time else ""
-    lang = f' lang="{lang}"' if lang else ""
+    lang = language_attributes(lang, around) if lang else ""
     if when.bounds_apart:  # a range of uncertainty across years: no one value is true, each bound is a date
         if event.date_label:  # the editor's own words cannot be split at the bounds
             return Markup(f"{html.escape(event.date_label)}{clock}")
@@ -379,6 +380,7 @@ class Renderer:
         self.env.filters["language_label"] = self.language_label
         self.env.filters["date_label"] = lambda date: date.label(self.words)
         self.env.globals.update(date_html=self.date_html, date_text=self.date_text, page_language=language,
+                                page_direction=direction(language), lang_marks=self.lang_marks,
                                 untranslated_note=self.untranslated_note, translated_note=self.translated_note)
         self._cards: dict[str, Markup] = {}
         self._source_lines: dict[tuple[str, str, bool], Markup] = {}
@@ -401,8 +403,13 @@ class Renderer:
             jsonld=Markup(feeds.jsonld_script(jsonld)), og_image=image, **context)
         return page.encode()
 
-    def date_html(self, event: Event, with_time: bool = True, starts_line: bool = False, lang: str = "") -> Markup:
-        return date_html(event, with_time, starts_line, self.words, lang)
+    def date_html(self, event: Event, with_time: bool = True, starts_line: bool = False, lang: str = "",
+                  around: str = "") -> Markup:
+        return date_html(event, with_time, starts_line, self.words, lang, around)
+
+    def lang_marks(self, code: str, around: str = "") -> Markup:
+        """The `lang` (and `dir`) of an element whose text is in `code`, within text in `around` (the page's)."""
+        return Markup(language_attributes(code, around or self.language))
 
     def date_text(self, event: Event, starts_line: bool = False) -> str:
         return event.date_in(self.words, starts_line)
@@ -455,13 +462,14 @@ class Renderer:
 
         def replace(kind: str, ref: str, locator: str) -> str:
             if kind == "cite":  # an unknown source only in a marker written as raw HTML, which validation never saw
-                return notes.cite(ref, locator, page_language) if ref in refs.sources else ""
+                return notes.cite(ref, locator, page_language, language) if ref in refs.sources else ""
             target = refs.events.get(ref)
             if target is None:
                 return ""
-            lang = f' lang="{target.language}"' if target.language and target.language != self.language else ""  # not yet translated
+            # not yet translated
+            lang = language_attributes(target.language, language or self.language) if target.language and target.language != self.language else ""
             return (f'<a class="event-ref" href="{base}{target.url}"{lang}>{html.escape(target.title)}</a>, '
-                    f'{self.date_html(target, with_time=False, lang=page_language)}')
+                    f'{self.date_html(target, with_time=False, lang=page_language, around=language)}')
         return Markup(one_full_stop(markup.resolve_markers(fragment, replace)))
 
     def notes(self, refs: Refs, language: str) -> Notes:

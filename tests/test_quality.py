@@ -586,6 +586,98 @@ def test_cards_photos_load_lazily_at_their_small_size_and_do_not_scroll_a_360px_
     assert not too_wide, f"pages wider than a phone: {too_wide}"
 
 
+# --- An edition in a language written from right to left ----------------------------------------------------
+# The sample with an Arabic edition, one event translated (its photo credited, so that cards show it): its pages read
+# from right to left, the English not yet translated in them from left to right, and they pass the same gates.
+
+RTL_PAGE_TYPES = {
+    "Arabic home": "/ar/",
+    "Arabic event": "/ar/events/lyon-picket/",
+    "Arabic event not yet translated": "/ar/events/warsaw-picket/",
+    "Arabic topic": "/ar/tags/diaspora-protests/",
+}
+ARABIC_LYON = """\
+---
+translated_from: {digest}
+title: بيلاروسيون في فرنسا يحتجون أمام مقر الإنتربول في ليون
+summary: >-
+  بيلاروسيون مقيمون في فرنسا يحتجون قرب مقر الإنتربول في ليون ويدعون المنظمة إلى وقف تعاونها مع السلطات
+  البيلاروسية.[@voiceofbelarus-france-interpol-picket][@svaboda-france-interpol-bypol]
+---
+جاء المشاركون من ليون وباريس وآنسي وغرونوبل، بحسب راديو سفابودا.[@svaboda-france-interpol-bypol]
+"""
+
+
+@pytest.fixture(scope="session")
+def rtl_out(tmp_path_factory):
+    from conftest import site_of
+    from explainer.model import words_digest
+    from explainer.pipeline import Project, build
+
+    root = tmp_path_factory.mktemp("arabic-edition")
+    for folder in ("content", "data", "templates", "assets"):
+        shutil.copytree(REPO / folder, root / folder)
+    entry = root / "content" / "events" / "lyon-picket.md"
+    entry.write_text(entry.read_text(encoding="utf-8").replace("credit: Placeholder", "credit: Test Agency", 1), encoding="utf-8")
+    settings = root / "data" / "site.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + '  ar:\n    title: "النشرات الحمراء"\n    description: "جدول زمني"\n',
+                        encoding="utf-8")
+    site, problems = site_of(root)
+    assert site is not None, problems
+    lyon = next(event for event in site.events if event.id == "lyon-picket")
+    (root / "content" / "events" / "lyon-picket.ar.md").write_text(ARABIC_LYON.format(digest=words_digest(lyon)), encoding="utf-8")
+    build(Project.at(root), search=False)
+    return root / "_site"
+
+
+@pytest.fixture(scope="session")
+def rtl_base_url(rtl_out):
+    yield from served(rtl_out)
+
+
+def test_an_edition_written_from_right_to_left_says_so_and_marks_the_english_in_it_to_read_from_left_to_right(rtl_out):
+    arabic, english, belarusian = (parse(file_of(rtl_out, url)) for url in ("/ar/events/lyon-picket/", "/events/lyon-picket/",
+                                                                               "/be/events/lyon-picket/"))
+    assert (arabic.html_lang, arabic.html_dir) == ("ar", "rtl")
+    assert (english.html_dir, belarusian.html_dir) == ("", "")  # left to right, as HTML reads a page unless told
+    text = file_of(rtl_out, "/ar/events/warsaw-picket/").read_text(encoding="utf-8")
+    assert '<h1 lang="en" dir="ltr">' in text  # not yet translated: shown in English, read from left to right
+    # each edition's name in the switcher reads its own way; the Belarusian page's needs no mark but for Arabic
+    english_page = file_of(rtl_out, "/events/lyon-picket/").read_text(encoding="utf-8")
+    assert 'hreflang="ar" lang="ar" dir="rtl">العربية</a>' in english_page and 'hreflang="be" lang="be">' in english_page
+    assert ' dir="ltr"' not in english_page and ' dir="ltr"' not in file_of(rtl_out, "/be/").read_text(encoding="utf-8")
+
+
+@pytest.mark.vnu
+def test_the_pages_of_an_edition_written_from_right_to_left_are_valid_html(rtl_out):
+    assert_valid_html(rtl_out, [file_of(rtl_out, url) for url in RTL_PAGE_TYPES.values()])
+
+
+@pytest.mark.browser
+@pytest.mark.axe
+def test_the_pages_of_an_edition_written_from_right_to_left_have_no_axe_violations(browser, rtl_base_url):
+    failures = axe_failures(browser, rtl_base_url, RTL_PAGE_TYPES)
+    assert not failures, "axe-core found violations:\n" + "\n".join(failures)
+
+
+@pytest.mark.browser
+def test_an_edition_written_from_right_to_left_is_laid_out_as_a_mirror_and_fits_a_360px_phone(tab, rtl_base_url, screenshots):
+    tab.goto(rtl_base_url + "/ar/tags/diaspora-protests/")
+    laid_out = tab.evaluate("""() => {
+        const card = document.querySelector('.events > li:has(.card-photo)'), style = getComputedStyle(card);
+        const dot = getComputedStyle(card, '::before'), photo = card.querySelector('.card-photo img').getBoundingClientRect();
+        const box = card.getBoundingClientRect();
+        return {rail: [style.borderLeftWidth, style.borderRightWidth], dotAtTheRight: dot.right,
+                photoAtTheLeft: photo.left - box.left < box.right - photo.right};
+    }""")
+    assert laid_out == {"rail": ["0px", "2px"], "dotAtTheRight": "-6.4px", "photoAtTheLeft": True}
+    tab.goto(rtl_base_url + "/tags/diaspora-protests/")  # and the English edition as it was
+    assert tab.evaluate("""[getComputedStyle(document.querySelector('.events > li')).borderLeftWidth,
+                            getComputedStyle(document.querySelector('.events > li'), '::before').left]""") == ["2px", "-6.4px"]
+    too_wide = wider_than_the_window(tab, rtl_base_url, RTL_PAGE_TYPES, screenshots, ("Arabic event",))
+    assert not too_wide, f"pages wider than a phone: {too_wide}"
+
+
 # --- Helpers ----------------------------------------------------------------------------------------
 
 def served(folder: Path):
@@ -609,6 +701,7 @@ class Page(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.html_lang = ""
+        self.html_dir = ""
         self.title = ""
         self.meta: dict[str, str] = {}
         self.links: dict[str, str] = {}
@@ -630,7 +723,7 @@ class Page(HTMLParser):
             self._in_notes = 1
         self.note_markers += tag == "sup" and "cite" in a.get("class", "").split()
         if tag == "html":
-            self.html_lang = a.get("lang", "")
+            self.html_lang, self.html_dir = a.get("lang", ""), a.get("dir", "")
         elif tag == "meta":
             key = a.get("name") or a.get("property")
             if key:
@@ -742,7 +835,7 @@ def wider_than_the_window(tab, base_url: str, page_types: dict[str, str], screen
     for name, url in page_types.items():
         tab.goto(base_url + url)
         overflow = tab.evaluate("""() => {
-            const tooWide = e => e.getBoundingClientRect().right > window.innerWidth + 0.5;
+            const tooWide = e => e.getBoundingClientRect().right > window.innerWidth + 0.5 || e.getBoundingClientRect().left < -0.5;
             const culprits = [...document.querySelectorAll('body *')].filter(e => tooWide(e) && ![...e.children].some(tooWide));
             return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
                     culprits: culprits.slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))};

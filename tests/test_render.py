@@ -56,6 +56,32 @@ def test_in_text_not_yet_translated_a_link_s_date_and_a_marker_s_name_say_they_a
     assert ' lang="' not in translated and translated == str(resolved(r, "See [[detained]].[@paper]", detained))
 
 
+def test_in_english_on_a_page_read_from_right_to_left_what_the_page_adds_also_says_which_way_it_reads():
+    """In Arabic, a date or a marker's name set apart within English text reads from right to left, and the title of
+    an English event linked from Arabic text from left to right: each also keeps its place in the line around it."""
+    import dataclasses
+
+    detained = event("detained", "2021-09-12", "Detained")
+    r = renderer("ar")
+    refs = Refs([detained], [source()])
+    english = str(r.resolve(r.inline("See [[detained]].[@paper]"), refs, r.notes(refs, "ar"), language="en"))
+    assert '<time datetime="2021-09-12" lang="ar" dir="rtl">' in english and ' lang="ar" dir="rtl">1</a>' in english
+    untranslated = dataclasses.replace(detained, language="en")
+    arabic = str(r.resolve(r.inline("انظر [[detained]].[@paper]"), Refs([untranslated], [source()]), r.notes(refs, "ar")))
+    assert arabic.startswith('انظر <a class="event-ref" href="/events/detained/" lang="en" dir="ltr">Detained</a>, <time ')
+
+
+@pytest.mark.parametrize("code, around, attributes", [
+    ("en", "ar", ' lang="en" dir="ltr"'), ("ar", "en", ' lang="ar" dir="rtl"'), ("he", "fa", ' lang="he"'),
+    ("en", "be", ' lang="en"'), ("az-Arab", "az", ' lang="az-Arab" dir="rtl"'), ("ur", "pa-Arab", ' lang="ur"'),
+    ("xx", "en", ' lang="xx"'),  # a code CLDR does not know reads as most do
+])
+def test_text_in_another_language_is_marked_with_its_direction_where_it_reads_the_other_way(code, around, attributes):
+    from explainer.languages import language_attributes
+
+    assert language_attributes(code, around) == attributes
+
+
 def test_a_card_of_an_event_not_yet_translated_marks_the_date_of_a_link_in_its_summary_as_the_page_s_language():
     import dataclasses
 
