@@ -980,8 +980,8 @@ def check_translations(translations: list[Translation], settings: Settings, even
             continue
         photos = getattr(original, "photos", ())
         if len(translation.photos) > len(photos) or len(translation.updates) > len(original.updates):
-            error(f"the original has {len(photos)} photos and {len(original.updates)} updates: a translation gives the "
-                  "words of those, in the same order, and no more")
+            error(f"the original has {_counted(len(photos), 'photo')} and {_counted(len(original.updates), 'update')}: "
+                  "a translation gives the words of those, in the same order, and no more")
             continue
         for count, what in ((len(photos) - len(translation.photos), "photos' alt texts and captions"),
                             (len(original.updates) - len(translation.updates), "updates")):
@@ -994,8 +994,10 @@ def check_translations(translations: list[Translation], settings: Settings, even
                 error(f'cites "{source_id}", which the original does not: a translation cites only its original\'s sources', position)
         current = words_digest(original)
         if translation.translated_from != current:
-            said = "is not filled in" if not re.fullmatch(r"[0-9a-f]{12}", translation.translated_from) else \
-                f"is out of date: {translation.original} changed since it was translated"
+            written = translation.translated_from
+            said = ("is not filled in" if not written else f'"{written}" is not a digest of the original (12 of 0-9 and a-f)'
+                    if not re.fullmatch(r"[0-9a-f]{12}", written) else
+                    f"is out of date: {translation.original} changed since it was translated")
             own_files = any(src for _, _, src in translation.photos)
             error(f"translated_from {said}: once the translation says what the original says now, set translated_from: "
                   f"{current}" + ("; until then its photos show the original's files" if own_files else ""),
@@ -1003,3 +1005,8 @@ def check_translations(translations: list[Translation], settings: Settings, even
         key = original.id if isinstance(original, Event) else original.slug
         matched[(translation.language, key)] = replace(translation, up_to_date=translation.translated_from == current)
     return matched, problems
+
+
+def _counted(count: int, thing: str) -> str:
+    """"1 photo", "2 photos", "no photos"."""
+    return f"1 {thing}" if count == 1 else f"{count or 'no'} {thing}s"

@@ -151,14 +151,21 @@ def test_a_translation_out_of_date_names_both_files_and_what_to_write(bilingual)
      "its original's sources"),
     (("Людзі пікетуюць.", "Людзі пікетуюць [[no-such-event]]."),
      'content/events/picket.be.md:4:26: error: translation "be": unknown event "no-such-event"'),
+    (("translated_from: ", "translated_from: zz"),
+     'content/events/picket.be.md:2:1: warning: translated_from "zz{picket}" is not a digest of the original (12 of 0-9 and '
+     "a-f): once the translation says what the original says now, set translated_from: {picket}"),
+    (("updates:\n", "updates:\n  - text: Яшчэ адно.\n"),
+     "content/events/picket.be.md:2:1: error: the original has 1 photo and 1 update: a translation gives the words of "
+     "those, in the same order, and no more"),
 ])
 def test_mistakes_in_a_translation_are_reported_at_its_own_line(bilingual, change, line):
+    digest = digest_of(bilingual, "picket")
     translation = bilingual / "content" / "events" / "picket.be.md"
     translation.write_text(translation.read_text().replace(*change))
     if "paper-two" in change[1]:
         (bilingual / "data" / "sources.yaml").write_text((bilingual / "data" / "sources.yaml").read_text()
                                                          + "paper-two:\n  title: T\n  publisher: P\n  url: https://example.com/2\n")
-    assert line in problem_lines(bilingual)
+    assert line.format(picket=digest) in problem_lines(bilingual)
 
 
 def test_a_translation_of_nothing_or_into_a_language_the_site_lacks_is_an_error(bilingual):
