@@ -47,10 +47,12 @@ ID_MAX = 200  # characters: an id names a folder (a file name has at most 255 by
 def slugify(text: str, limit: int | None = None) -> str:
     """A URL slug of plain ASCII letters, digits and hyphens; other scripts transliterated ("Łódź" -> "lodz",
     "Ціханоўская" -> "tsikhanouskaya"), so that no letter is dropped and two topics in Cyrillic do not share one.
-    With a `limit`, a longer slug is cut at its last hyphen within it."""
+    With a `limit`, a longer slug is cut at its last hyphen within it, or within a word where that would leave less
+    than half of it ("2021-" and a word longer than the limit keeps the word's start)."""
     slug = re.sub(r"[^a-z0-9]+", "-", anyascii(text).lower()).strip("-")
     if limit is not None and len(slug) > limit:
-        slug = slug[:limit + 1].rsplit("-", 1)[0] if "-" in slug[:limit + 1] else slug[:limit]
+        at_a_word = slug[:limit + 1].rsplit("-", 1)[0] if "-" in slug[:limit + 1] else ""
+        slug = at_a_word if len(at_a_word) > limit // 2 else slug[:limit].rstrip("-")
     return slug
 
 

@@ -464,6 +464,12 @@ def test_slugify_makes_ascii_slugs_without_dropping_letters():
     assert slugify("!!!") == ""
 
 
+def test_a_slug_too_long_is_cut_at_a_word_unless_that_would_leave_less_than_half_of_it():
+    assert slugify("2021 the picket in Lyon", 16) == "2021-the-picket"
+    assert slugify("2021 " + "a" * 300, 200) == "2021-" + "a" * 195  # not "2021", which another such title would take too
+    assert slugify("a" * 300, 200) == "a" * 200
+
+
 def test_the_same_mistake_written_twice_is_reported_at_each_place(make_site):
     root = make_site({"content/events/visit.md": textwrap.dedent("""\
         ---
