@@ -479,19 +479,41 @@ def _open_fragments(store: Path, notes: list[Problem] | None) -> sqlite3.Connect
         return _connect_fragments(store)
 
 
+FRAGMENTS_BUSY_WAIT = 30.0  # seconds: how long opening the fragment database waits for another process setting it up
+
+
 def _connect_fragments(store: Path) -> sqlite3.Connection:
-    """A connection to the fragment database, emptied first if other code made it."""
-    database = sqlite3.connect(store, timeout=30, isolation_level=None)
+    """A connection to the fragment database, set up (by whichever process opens it first); a database another
+    process is setting up at the same time is waited for: it is busy, not damaged."""
+    deadline = time.monotonic() + FRAGMENTS_BUSY_WAIT
+    while True:
+        database = sqlite3.connect(store, timeout=FRAGMENTS_BUSY_WAIT, isolation_level=None)
+        try:
+            return _set_up_fragments(database)
+        except sqlite3.OperationalError as error:
+            database.close()
+            # Making a new database use WAL takes it whole, and SQLite says so at once, without waiting for it.
+            if error.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+        except BaseException:
+            database.close()
+            raise
+
+
+def _set_up_fragments(database: sqlite3.Connection) -> sqlite3.Connection:
+    """database ready for use, emptied first if other code made it."""
     database.execute("PRAGMA journal_mode = WAL")  # workers read while the build writes
     database.execute("PRAGMA synchronous = OFF")  # a cache: losing the last writes to a crash costs only time
+    database.execute("BEGIN IMMEDIATE")  # one process at a time reads who made it, and empties it (closed unfinished: undone)
     database.execute("CREATE TABLE IF NOT EXISTS made_by (version TEXT NOT NULL)")
     version = database.execute("SELECT version FROM made_by").fetchone()
     if version is None or version[0] != generator_version():
-        with database:
-            database.execute("DROP TABLE IF EXISTS fragments")
-            database.execute("DELETE FROM made_by")
-            database.execute("INSERT INTO made_by VALUES (?)", (generator_version(),))
+        database.execute("DROP TABLE IF EXISTS fragments")
+        database.execute("DELETE FROM made_by")
+        database.execute("INSERT INTO made_by VALUES (?)", (generator_version(),))
     database.execute("CREATE TABLE IF NOT EXISTS fragments "
                      "(key TEXT PRIMARY KEY, value TEXT NOT NULL, digest TEXT NOT NULL) WITHOUT ROWID")
+    database.execute("COMMIT")
     database.isolation_level = ""  # from here on, `with database:` makes a transaction
     return database
