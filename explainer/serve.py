@@ -250,13 +250,24 @@ class SiteWatcher(Watcher):
         # Editors save in bursts (a temporary file, a rename, a second write): wait for quiet first.
         for changes in watchfiles.watch(*folders, debounce=DEBOUNCE_MS, step=QUIET_MS, stop_event=self.stopping,
                                         ignore_permission_denied=True):
-            paths = sorted({Path(path).relative_to(self.root).as_posix() for _, path in changes})
-            loop.add_callback(self._rebuild, paths)
+            paths = saved_paths(changes, self.root)
+            if paths:
+                loop.add_callback(self._rebuild, paths)
 
     def _rebuild(self, paths: list[str]) -> None:
         """Build, then reload every open page: each shows what the whole build made (or the errors), never a part."""
         self.preview.rebuild(paths)
         LiveReloadHandler.reload_waiters(path="*")
+
+
+def saved_paths(changes: set[tuple[watchfiles.Change, str]], root: Path) -> list[str]:
+    """The files a burst of file events changed, from root; without the temporary files an editor or a tool makes and
+    removes as it saves (vim's "4913", sed's "sedAbC123"), which came and went within it: they change nothing a build
+    reads, and a preview's log naming them would puzzle its reader."""
+    came = {path for change, path in changes if change == watchfiles.Change.added}
+    went = {path for change, path in changes if change == watchfiles.Change.deleted}
+    passing = {path for path in came & went if not Path(path).exists()}
+    return sorted({Path(path).relative_to(root).as_posix() for _, path in changes if path not in passing})
 
 
 def serve(project: Project, *, host: str = "127.0.0.1", port: int = 8000) -> int:

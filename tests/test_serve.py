@@ -157,6 +157,46 @@ def test_the_reload_signal_goes_out_once_the_whole_build_is_in_place(fixture_sit
     assert len(seen) == 1 and "The activist walks free" in seen[0]  # the home page's list, not only the event's page
 
 
+def test_a_save_rebuilds_for_the_files_it_changed_not_the_temporary_files_the_editor_made_and_removed(fixture_site):
+    """Vim checks it may write a folder with a file "4913" it removes at once; sed -i writes "sedXXXXXX" and renames it
+    over the file: the preview hears the saved file alone, and a burst of nothing but such files rebuilds nothing."""
+    root = fixture_site("basic")
+    watcher = serve.SiteWatcher(Preview(Project.at(root, root / ".cache" / "preview"), log=lambda line: None))
+    heard = []
+
+    class Loop:
+        def add_callback(self, callback, paths):
+            heard.append(paths)
+
+    listening = threading.Thread(target=watcher._listen, args=(Loop(),))
+    listening.start()
+    try:
+        time.sleep(0.5)  # watching
+        content = root / "content"
+        (content / "4913").write_text("")
+        (content / "4913").unlink()
+        time.sleep(serve.DEBOUNCE_MS / 1000 + 0.5)
+        (content / "sedAbC123").write_text((content / "about.md").read_text().replace("About", "About us"))
+        (content / "sedAbC123").replace(content / "about.md")
+        deadline = time.monotonic() + 10
+        while not heard and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        watcher.stopping.set()
+        listening.join()
+    assert heard == [["content/about.md"]]
+
+
+def test_saved_paths_keep_a_file_removed_for_good_or_made_again_and_drop_one_that_came_and_went(tmp_path):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "remade.md").write_text("x")
+    added, deleted, modified = serve.watchfiles.Change.added, serve.watchfiles.Change.deleted, serve.watchfiles.Change.modified
+    changes = {(deleted, str(tmp_path / "content" / "gone.md")), (modified, str(tmp_path / "content" / "edited.md")),
+               (deleted, str(tmp_path / "content" / "remade.md")), (added, str(tmp_path / "content" / "remade.md")),
+               (added, str(tmp_path / "content" / "4913")), (deleted, str(tmp_path / "content" / "4913"))}
+    assert serve.saved_paths(changes, tmp_path) == ["content/edited.md", "content/gone.md", "content/remade.md"]
+
+
 @pytest.mark.browser
 def test_every_open_page_shows_an_edit_without_a_manual_reload(preview):
     root, client, _ = preview
