@@ -638,9 +638,37 @@ def _photos(run: FileResult, reader: _Reader, found: dict, what: str) -> tuple[P
         if texts["credit"] is not None and not texts["credit"].strip():
             reader.error(fields["credit"][1] if "credit" in fields else item, f'{label} has no credit: name the photographer or agency, or write "Placeholder"')
         src = _asset_path(run, reader, fields["src"][1], label) if "src" in fields else None
+        if texts["alt"] and src is not None and (advice := alt_text_advice(texts["alt"], src, texts["caption"] or "")):
+            run.warnings.append(Problem(reader.document.position(fields["alt"][1]), f"{label}: {advice[0]}", advice[1]))
         if src is not None and len(reader.problems) == count:
             photos.append(Photo(src=src, position=reader.document.position(item), **{k: v.strip() for k, v in texts.items()}))
     return tuple(photos)
+
+
+# Alt text that says nothing of the picture (WCAG's failure F30): a camera's file name, or a word for any picture.
+_CAMERA_NAME = re.compile(r"(?:img|dsc[fn]?|pxl|mvimg|photo|image|screenshot|scan)[\W_]*\d[\w.-]*", re.IGNORECASE)
+_NO_DESCRIPTION = frozenset({"image", "photo", "picture", "photograph", "img", "pic", "graphic", "alt", "alt text",
+                             "placeholder", "untitled", "a photo", "an image", "a picture", "a photograph"})
+_SAID_ALREADY = re.compile(r"(?:an? )?(?:image|photo|picture|photograph)(?: of| showing)\b", re.IGNORECASE)
+
+
+def alt_text_advice(alt: str, src: str, caption: str) -> tuple[str, str] | None:
+    """What to mend in a photo's alt text, and how much it matters ("warning", "note"); None for none. Screen readers
+    say that a picture is one, then read its alt text, then its caption."""
+    text = alt.strip().rstrip(".").strip()
+    name = PurePosixPath(src).name
+    if text.lower() in (name.lower(), PurePosixPath(src).stem.lower()) or _CAMERA_NAME.fullmatch(text):
+        return (f'alt text "{alt}" is a file\'s name, which tells a reader who cannot see the photo nothing: describe what '
+                "it shows"), "warning"
+    if text.lower() in _NO_DESCRIPTION:
+        return f'alt text "{alt}" says only that there is a picture: describe what it shows', "warning"
+    if caption and " ".join(text.lower().split()) == " ".join(caption.strip().rstrip(".").lower().split()):
+        return ("alt text repeats the caption, which screen readers read after it: describe what the photo shows, "
+                "and let the caption say what it means"), "warning"
+    if _SAID_ALREADY.match(text):
+        return (f'alt text starts "{_SAID_ALREADY.match(text)[0]}": screen readers say it is a picture already; start '
+                "with what it shows"), "note"
+    return None
 
 
 def _asset_path(run: FileResult, reader: _Reader, node: yaml.Node, label: str) -> str | None:

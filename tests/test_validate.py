@@ -290,7 +290,7 @@ def test_photos_need_alt_and_credit_and_an_image_file_inside_assets(make_site):
         "    - src: images/real.png\n      caption: No alt, no credit\n"
         '    - src: images/real.png\n      alt: "  "\n      credit: Jane\n'
         "    - src: images/map.svg\n      alt: A map\n      credit: Jane\n"
-        "    - src: images/notes.txt\n      alt: Notes\n      credit: Jane\n"
+        "    - src: images/notes.txt\n      alt: Meeting notes\n      credit: Jane\n"
         "    - src: images/Real.PNG\n      alt: A crowd\n      credit: Jane\n"
     )
     root = make_site({**events_yaml(EVENT + photos), "assets/images/real.png": a_png(), "assets/images/notes.txt": "notes",
@@ -304,6 +304,32 @@ def test_photos_need_alt_and_credit_and_an_image_file_inside_assets(make_site):
         'data/events/2021.yaml:18:12: error: event "warsaw-picket": photo 5: src "images/map.svg" is not a photo: use a JPEG, PNG, WebP or GIF file',
         'data/events/2021.yaml:21:12: error: event "warsaw-picket": photo 6: src "images/notes.txt" is not a photo: use a JPEG, PNG, WebP or GIF file',
         'data/events/2021.yaml:24:12: error: event "warsaw-picket": photo 7: src "images/Real.PNG": no such file in assets/ (did you mean "images/real.png"?)',
+    ]
+
+
+def test_alt_text_that_says_nothing_of_the_photo_is_a_warning_at_its_line(make_site):
+    """A camera's file name, the file's own name, a word for any picture, or the caption again: screen readers read
+    these to a reader who cannot see the photo (WCAG's failure F30). "Photo of" is only a note."""
+    photos = (
+        "  photos:\n"
+        "    - src: images/real.png\n      alt: IMG_2041.JPG\n      credit: Agency\n"
+        "    - src: images/real.png\n      alt: real\n      credit: Agency\n"
+        "    - src: images/real.png\n      alt: Photo\n      credit: Agency\n"
+        "    - src: images/real.png\n      alt: A crowd at the office.\n      caption: A crowd at the office\n      credit: Agency\n"
+        "    - src: images/real.png\n      alt: Photo of a crowd at the office\n      credit: Agency\n"
+        "    - src: images/real.png\n      alt: A crowd at the office, holding a banner\n      caption: A crowd\n      credit: Agency\n"
+    )
+    root = make_site({**events_yaml(EVENT + photos), "assets/images/real.png": a_png()})
+    describe = "which tells a reader who cannot see the photo nothing: describe what it shows"
+    assert problem_lines(root) == [
+        f'data/events/2021.yaml:8:12: warning: event "warsaw-picket": photo 1: alt text "IMG_2041.JPG" is a file\'s name, {describe}',
+        f'data/events/2021.yaml:11:12: warning: event "warsaw-picket": photo 2: alt text "real" is a file\'s name, {describe}',
+        'data/events/2021.yaml:14:12: warning: event "warsaw-picket": photo 3: alt text "Photo" says only that there is a '
+        "picture: describe what it shows",
+        'data/events/2021.yaml:17:12: warning: event "warsaw-picket": photo 4: alt text repeats the caption, which screen '
+        "readers read after it: describe what the photo shows, and let the caption say what it means",
+        'data/events/2021.yaml:21:12: note: event "warsaw-picket": photo 5: alt text starts "Photo of": screen readers say '
+        "it is a picture already; start with what it shows",
     ]
 
 
