@@ -88,6 +88,7 @@ _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+")
 _CITATION = re.compile(CITATION)
 _REFERENCE = re.compile(r"\[\[[^\]\n]*\]\]|\[@[^\]\n]*\]")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’»)\]*_]*\s+")
+_OPENING_MARKS = re.compile(r"[\"“‘'(\[*_]*")  # between a sentence's stop and its first letter
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "c", "ca", "cf", "p", "pp", "no", "nos", "vol", "art", "mr", "mrs", "ms", "dr", "st", "vs", "n"})
 _NOT_READ = re.compile(r"\]\([^)\n]*\)|\]\[[^\]\n]*\]|<https?://[^>\s]*>|https?://\S+|\"[^\"]*\"|“[^”]*”|«[^»]*»|„[^“”]*[“”]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -213,11 +214,11 @@ def _sentences(paragraph: str) -> list[tuple[int, str]]:
     an abbreviation or an initial)."""
     sentences, start = [], 0
     for match in _SENTENCE_END.finditer(paragraph):
-        following = paragraph[match.end():].lstrip("\"“‘'([*_")
-        before = paragraph[start:match.start()].split()
-        word = before[-1].lstrip("(\"“*_").lower() if before else ""
-        if not following or not (following[0].isupper() or following[0].isdigit()):
+        letter_at = _OPENING_MARKS.match(paragraph, match.end()).end()
+        following = paragraph[letter_at:letter_at + 1]
+        if not following or not (following.isupper() or following.isdigit()):
             continue
+        word = _word_before(paragraph, start, match.start()).lstrip("(\"“*_").lower()
         if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
             continue
         sentences.append((start, paragraph[start:match.end()].rstrip()))
@@ -225,6 +226,17 @@ def _sentences(paragraph: str) -> list[tuple[int, str]]:
     if paragraph[start:].strip():
         sentences.append((start, paragraph[start:].rstrip()))
     return sentences
+
+
+def _word_before(text: str, start: int, end: int) -> str:
+    """The last word (as `split` splits) of text[start:end], read back from `end`: each stop looks at its own word
+    alone, however many stops in a row end no sentence ("A. B. C. ...")."""
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    begin = end
+    while begin > start and not text[begin - 1].isspace():
+        begin -= 1
+    return text[begin:end]
 
 
 def _holds_a_date_number_or_name(sentence: str) -> bool:
