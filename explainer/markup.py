@@ -163,6 +163,48 @@ def malformed_references(text: str, references: list[Reference] | None = None) -
     return found
 
 
+# Python-Markdown looks for the end of a link from each "[" it reads, and for the end of its address from each "](":
+# a paragraph that leaves many open takes a time that grows with their square (Python-Markdown/markdown#798): 1,000
+# take a quarter of a second, 4,000 four seconds, 40,000 about seven minutes. Real text leaves a few open at most.
+OPEN_BRACKETS_MAX = 1000
+
+
+def runaway_brackets(text: str) -> list[tuple[str, str]]:
+    """Each paragraph of a Markdown text that leaves more than `OPEN_BRACKETS_MAX` brackets open ("[" with no "]" after
+    it, "(" after "](" with no ")"), outside code and not escaped, as its first one opens it, with what to do."""
+    if text.count("[") <= OPEN_BRACKETS_MAX:
+        return []
+    scanned, found, start = outside_code(text), [], 0
+    for block_break in [*_BLOCK_BREAK.finditer(scanned), None]:
+        end = block_break.start() if block_break else len(scanned)
+        opened, first = _open_brackets(scanned, start, end)
+        if opened > OPEN_BRACKETS_MAX:
+            found.append((text[first:first + 40], f'this paragraph leaves {opened:,} brackets open ("[" with no "]" after it, '
+                                                  'or "(" after "](" with no ")"), which Markdown takes minutes to read: close '
+                                                  "them, or write each as \\[ or \\("))
+        start = block_break.end() if block_break else end
+    return found
+
+
+def _open_brackets(text: str, start: int, end: int) -> tuple[int, int]:
+    """How many brackets text[start:end] leaves open (see `runaway_brackets`), and where the first of them is."""
+    squares: list[int] = []  # where each "[" still open is
+    addresses = 0  # "](" still open
+    first_address = end  # where the link of the first of them starts (its "[")
+    for index in range(start, end):
+        char = text[index]
+        if char == "[" and not _escaped(text, index):
+            squares.append(index)
+        elif char == "]" and squares and not _escaped(text, index):
+            link = squares.pop()
+            if text.startswith("(", index + 1):
+                addresses += 1
+                first_address = link if addresses == 1 else first_address
+        elif char == ")" and addresses and not _escaped(text, index):
+            addresses -= 1
+    return len(squares) + addresses, min(squares[0] if squares else end, first_address if addresses else end)
+
+
 def _shown(token: str) -> str:
     """A token as a message quotes it: whole, or its first 40 characters."""
     return token if len(token) <= 40 else token[:40] + "…"

@@ -15,7 +15,7 @@ from anyascii import anyascii
 from . import dates
 from .images import IMAGE_SUFFIXES
 from .load import UNPUBLISHABLE, Document, original_of, translated_language, unpublishable
-from .markup import find_references, html_tags, malformed_references, relative_links, unsafe_links
+from .markup import find_references, html_tags, malformed_references, relative_links, runaway_brackets, unsafe_links
 from .model import (EVENT_WORDS, PAGE_WORDS, STATUSES, UPDATE_KINDS, Event, Language, Page, Photo, Settings, Site, Source,
                     Translation, Update, words_digest)
 from .problems import Position, Problem
@@ -238,6 +238,7 @@ class FileResult:
                  for reference, position in zip(references, _places(document, start, [r.token for r in references]))]
         self.links.extend(found)
         self.problems += _said_at(document, start, owner, malformed_references(text, references), "error")
+        self.problems += _said_at(document, start, owner, runaway_brackets(text), "error")
         self.warnings += _said_at(document, start, owner, unsafe_links(text), "warning")
         self.warnings += _said_at(document, start, owner, relative_links(text), "warning")
         self.html_in_text += _said_at(document, start, owner, html_tags(text), "warning")

@@ -652,6 +652,20 @@ def test_a_long_run_of_backticks_is_read_at_once(make_site):
         'content/about.md:4:20010: error: page "about": unknown source "nowhere": not in data/sources.yaml']
 
 
+def test_a_paragraph_leaving_thousands_of_brackets_open_is_an_error_where_the_first_opens(make_site):
+    """Python-Markdown reads a paragraph of 30,000 "![" in minutes (its time grows with their square): a build or
+    a preview would seem to hang on one paste. Links closed, brackets escaped or in code, and other paragraphs pass."""
+    runaway = "![" * 30_000
+    body = ("---\ntitle: About\n---\nSee " + runaway + " here.\n\n" + "[a](https://example.com/a) " * 2000 + "\n\n"
+            + "\\[" * 2000 + " and `" + "[" * 2000 + "`\n\n" + "[ " * 1000 + "\n\n" + "[y](https://example.com/ " * 1001 + "\n")
+    assert problem_lines(make_site({"content/about.md": body})) == [
+        'content/about.md:4:6: error: page "about": this paragraph leaves 30,000 brackets open ("[" with no "]" after it, or '
+        '"(" after "](" with no ")"), which Markdown takes minutes to read: close them, or write each as \\[ or \\(',
+        'content/about.md:12:1: error: page "about": this paragraph leaves 1,001 brackets open ("[" with no "]" after it, or '
+        '"(" after "](" with no ")"), which Markdown takes minutes to read: close them, or write each as \\[ or \\(',
+    ]
+
+
 def test_a_stray_backtick_does_not_hide_what_the_next_paragraphs_say(make_site):
     body = "  body: |\n    The group`s statement.\n\n    A claim.[@paper-one p. 3]\n\n    See `code` here.\n"
     assert problem_lines(make_site(events_yaml(EVENT + body))) == [
