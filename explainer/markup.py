@@ -169,9 +169,10 @@ def malformed_references(text: str, references: list[Reference] | None = None) -
 OPEN_BRACKETS_MAX = 1000
 
 
-def runaway_brackets(text: str) -> list[tuple[str, str]]:
+def runaway_brackets(text: str) -> list[tuple[str, str, int]]:
     """Each paragraph of a Markdown text that leaves more than `OPEN_BRACKETS_MAX` brackets open ("[" with no "]" after
-    it, "(" after "](" with no ")"), outside code and not escaped, as its first one opens it, with what to do."""
+    it, "(" after "](" with no ")"), outside code and not escaped: as written from its first one, with what to do and
+    where that one is in the text."""
     if text.count("[") <= OPEN_BRACKETS_MAX:
         return []
     scanned, found, start = outside_code(text), [], 0
@@ -181,7 +182,7 @@ def runaway_brackets(text: str) -> list[tuple[str, str]]:
         if opened > OPEN_BRACKETS_MAX:
             found.append((text[first:first + 40], f'this paragraph leaves {opened:,} brackets open ("[" with no "]" after it, '
                                                   'or "(" after "](" with no ")"), which Markdown takes minutes to read: close '
-                                                  "them, or write each as \\[ or \\("))
+                                                  "them, or write each as \\[ or \\(", first))
         start = block_break.end() if block_break else end
     return found
 
@@ -203,6 +204,49 @@ def _open_brackets(text: str, start: int, end: int) -> tuple[int, int]:
         elif char == ")" and addresses and not _escaped(text, index):
             addresses -= 1
     return len(squares) + addresses, min(squares[0] if squares else end, first_address if addresses else end)
+
+
+# Python-Markdown reads a list inside a list by calling itself again: a line nesting some 250 to 500 lists (markers
+# written in a row, "1. 1. 1. ...", or indented four spaces a level) goes past Python's limit on such calls. Real
+# text nests a few.
+NESTED_LISTS_MAX = 100
+_NESTING = re.compile(r"[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)+")
+_LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])[ \t]")
+_CODE_FENCE = re.compile(r"[ \t]{0,3}(?:`{3,}|~{3,})")
+
+
+def lists_nested_too_deep(text: str) -> list[tuple[str, str, int]]:
+    """The first line of a Markdown text (outside fenced code) that nests more than `NESTED_LISTS_MAX` lists, by its
+    list markers and its indentation: as written, with what to do and where it starts in the text."""
+    fenced, offset = False, 0
+    for line in text.split("\n"):
+        start, offset = offset, offset + len(line) + 1
+        if _CODE_FENCE.match(line):
+            fenced = not fenced
+            continue
+        nesting = _NESTING.match(line)
+        if fenced or not nesting or len(nesting[0]) <= NESTED_LISTS_MAX:  # a level takes two characters at least
+            continue
+        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
+        depth = indent // 4 + len(_LIST_MARKER.findall(nesting[0]))
+        if depth > NESTED_LISTS_MAX:
+            return [(line.strip()[:40], f"this line nests {depth:,} lists in one another, more than the {NESTED_LISTS_MAX} "
+                                        'Markdown can read: start each item with one marker ("- " or "1. "), indented four '
+                                        "spaces a level", start)]
+    return []
+
+
+class UnreadableMarkdown(Exception):
+    """A text Python-Markdown could not read (it nests deeper than Python lets it call itself): str(e) says which."""
+
+
+def _converted(converter: markdown.Markdown, text: str) -> str:
+    try:
+        return converter.convert(text)
+    except RecursionError:  # validation refuses the nesting known to do this: this is for any other
+        converter.reset()
+        raise UnreadableMarkdown(f'Markdown could not read the text starting "{_shown(" ".join(text.split()))}": it nests '
+                                 "lists or quotations in one another too deep") from None
 
 
 def _shown(token: str) -> str:
@@ -314,7 +358,7 @@ def make_converter(raw_html: bool = False) -> markdown.Markdown:
 def render_markdown(converter: markdown.Markdown, text: str) -> str:
     """Markdown to a sanitised HTML fragment with reference markers."""
     converter.reset()
-    return sanitize(converter.convert(text))
+    return sanitize(_converted(converter, text))
 
 
 def sanitize(fragment: str) -> str:

@@ -21,6 +21,7 @@ from .cache import FileCache, FileDigests, FragmentStore, content_digest, finger
 from .images import IMAGE_SUFFIXES, ImageCache, ImageProblem, ProcessedImage, check_asset
 from .languages import in_language
 from .load import content_files, list_assets, read_document, unreadable_folders
+from .markup import UnreadableMarkdown
 from .model import Event, Page, Settings, Site
 from .pages import Edition, PlannedPage, plan_site
 from .parallel import map_forked
@@ -635,6 +636,8 @@ def _template_problems(root: Path, output: str = ""):
         raise ContentErrors([Problem(_template_frame(root, error), f"template: {error}{where}")]) from None
     except (ContentErrors, MemoryError):
         raise
+    except UnreadableMarkdown as error:  # content the validation let through (it refuses what is known to do this)
+        raise ContentErrors([Problem(Position("content"), f"{error}{where}")]) from None
     except Exception as error:
         lines = _template_lines(root, error)
         if not lines:

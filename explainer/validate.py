@@ -15,7 +15,8 @@ from anyascii import anyascii
 from . import dates
 from .images import IMAGE_SUFFIXES
 from .load import UNPUBLISHABLE, Document, original_of, translated_language, unpublishable
-from .markup import find_references, html_tags, malformed_references, relative_links, runaway_brackets, unsafe_links
+from .markup import (find_references, html_tags, lists_nested_too_deep, malformed_references, relative_links,
+                     runaway_brackets, unsafe_links)
 from .model import (EVENT_WORDS, PAGE_WORDS, STATUSES, UPDATE_KINDS, Event, Language, Page, Photo, Settings, Site, Source,
                     Translation, Update, words_digest)
 from .problems import Position, Problem
@@ -238,7 +239,8 @@ class FileResult:
                  for reference, position in zip(references, _places(document, start, [r.token for r in references]))]
         self.links.extend(found)
         self.problems += _said_at(document, start, owner, malformed_references(text, references), "error")
-        self.problems += _said_at(document, start, owner, runaway_brackets(text), "error")
+        for token, message, offset in runaway_brackets(text) + lists_nested_too_deep(text):
+            self.problems.append(Problem(_offset_place(document, node, start, text, offset, token), f"{owner}: {message}"))
         self.warnings += _said_at(document, start, owner, unsafe_links(text), "warning")
         self.warnings += _said_at(document, start, owner, relative_links(text), "warning")
         self.html_in_text += _said_at(document, start, owner, html_tags(text), "warning")
@@ -249,6 +251,15 @@ def _said_at(document: Document, start: int, owner: str, found: list[tuple[str, 
     """A problem for each (token, message) found in a text, where the token is written."""
     return [Problem(position, f"{owner}: {message}", severity)
             for (_, message), position in zip(found, _places(document, start, [token for token, _ in found]))]
+
+
+def _offset_place(document: Document, node: yaml.Node | None, start: int, text: str, offset: int, token: str) -> Position:
+    """Where the character at `offset` of a text is written: counted in a Markdown body (`node` None), which is the
+    text as it is from line `start`; looked for by its token's first word in a YAML value, which may be written
+    otherwise (indented, folded, escaped)."""
+    if node is not None:
+        return _places(document, start, [token])[0]
+    return Position(document.path, start + text.count("\n", 0, offset), offset - text.rfind("\n", 0, offset))
 
 
 def _places(document: Document, start: int, tokens: list[str]) -> list[Position]:

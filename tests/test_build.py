@@ -197,6 +197,25 @@ def test_a_template_error_is_reported_at_its_line_and_leaves_the_output(built):
     assert tree_digest(out) == before
 
 
+def test_markdown_nested_deeper_than_python_markdown_can_read_is_a_problem_not_a_traceback(built, monkeypatch):
+    """Validation refuses lists nested past 100 (past about 250 Python-Markdown stops with a RecursionError); a text
+    nesting deep in any other way it did not foresee stops the build with a problem naming the page, the output left
+    as it was."""
+    from explainer import markup
+
+    root, out, _ = built
+    before = tree_digest(out)
+    monkeypatch.setattr(markup, "NESTED_LISTS_MAX", 100_000)  # as if validation did not know this way to nest
+    about = root / "content" / "about.md"
+    about.write_text(about.read_text() + "\n\n" + "1. " * 3000 + "Deep.[@paper-one]\n")
+    with pytest.raises(ContentErrors) as errors:
+        build(Project.at(root), search=False)
+    assert [str(problem) for problem in errors.value.problems] == [
+        'content:1:1: error: Markdown could not read the text starting "## Method Every claim is sourced.[@radio…": it '
+        "nests lists or quotations in one another too deep (making /about/)"]
+    assert tree_digest(out) == before
+
+
 def test_a_second_build_writes_nothing_and_a_change_rewrites_only_what_differs(built):
     root, out, _ = built
     again = build(Project.at(root), search=False)
