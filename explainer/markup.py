@@ -212,12 +212,17 @@ def _open_brackets(text: str, start: int, end: int) -> tuple[int, int]:
 NESTED_LISTS_MAX = 100
 _NESTING = re.compile(r"[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)+")
 _LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])[ \t]")
+_DEEP_START = re.compile(rf"[-*+\d.) \t]{{{NESTED_LISTS_MAX + 1}}}")  # a level takes two of these at least
+_DEEP_LINE_START = re.compile(rf"\n[-*+\d.) \t]{{{NESTED_LISTS_MAX + 1}}}")
 _CODE_FENCE = re.compile(r"[ \t]{0,3}(?:`{3,}|~{3,})")
 
 
 def lists_nested_too_deep(text: str) -> list[tuple[str, str, int]]:
     """The first line of a Markdown text (outside fenced code) that nests more than `NESTED_LISTS_MAX` lists, by its
     list markers and its indentation: as written, with what to do and where it starts in the text."""
+    # Most texts: no line starts with the characters of that many levels (found after a line break, then at the start).
+    if not (_DEEP_LINE_START.search(text) or _DEEP_START.match(text)):
+        return []
     fenced, offset = False, 0
     for line in text.split("\n"):
         start, offset = offset, offset + len(line) + 1
