@@ -333,6 +333,8 @@ def main() -> None:
                         help="a checkout of another revision to measure with this script (its build.py, templates and assets)")
     args = parser.parse_args()
     GENERATOR[0] = args.generator.resolve()
+    if args.folder:
+        args.folder.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="explainer-bench-", dir=args.folder))
     rows = [measure(size, folder) for size in args.sizes]
     names = [name for name in rows[0] if name != "events"]

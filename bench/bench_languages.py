@@ -95,6 +95,8 @@ def main() -> None:
     parser.add_argument("--translated", type=int, default=10, help="per cent of the Markdown entries translated")
     parser.add_argument("--folder", type=Path, help="where to write the corpora (a tmpfs such as /dev/shm measures the work without the disk)")
     args = parser.parse_args()
+    if args.folder:
+        args.folder.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="explainer-languages-", dir=args.folder))
     try:
         for size in args.sizes:

@@ -462,6 +462,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.shard_pages:
         search.SHARD_PAGES = args.shard_pages
+    if args.folder:
+        args.folder.mkdir(parents=True, exist_ok=True)
     for site in args.sites:
         scratch = Path(tempfile.mkdtemp(prefix="bench-search-", dir=args.folder))
         try:

@@ -466,8 +466,8 @@ class Renderer:
             target = refs.events.get(ref)
             if target is None:
                 return ""
-            # not yet translated
-            lang = language_attributes(target.language, language or self.language) if target.language and target.language != self.language else ""
+            untranslated = target.language and target.language != self.language
+            lang = language_attributes(target.language, language or self.language) if untranslated else ""
             return (f'<a class="event-ref" href="{base}{target.url}"{lang}>{html.escape(target.title)}</a>, '
                     f'{self.date_html(target, with_time=False, lang=page_language, around=language)}')
         return Markup(one_full_stop(markup.resolve_markers(fragment, replace)))

@@ -677,9 +677,9 @@ def alt_text_advice(alt: str, src: str, caption: str) -> tuple[str, str] | None:
     if caption and " ".join(text.lower().split()) == " ".join(caption.strip().rstrip(".").lower().split()):
         return ("alt text repeats the caption, which screen readers read after it: describe what the photo shows, "
                 "and let the caption say what it means"), "warning"
-    if _SAID_ALREADY.match(text):
-        return (f'alt text starts "{_SAID_ALREADY.match(text)[0]}": screen readers say it is a picture already; start '
-                "with what it shows"), "note"
+    said = _SAID_ALREADY.match(text)
+    if said:
+        return f'alt text starts "{said[0]}": screen readers say it is a picture already; start with what it shows', "note"
     return None
 
 
