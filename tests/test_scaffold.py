@@ -21,3 +21,22 @@ def test_a_new_event_names_its_id_in_the_front_matter_and_once_filled_in_validat
     assert problems == []
     assert [event.id for event in site.events] == [path.stem]
     assert site.events[0].title == "Belarusians picket the Interpol bureau in Warsaw"
+
+
+def test_new_event_exits_1_where_the_file_exists_and_2_for_a_date_it_cannot_take(make_site):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = make_site({})
+    build_py = Path(__file__).resolve().parent.parent / "build.py"
+
+    def new(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(build_py), "--root", str(root), "new", "event", *args],
+                              capture_output=True, text=True)
+
+    assert new("A picket", "--date", "2021-11-04").returncode == 0
+    again = new("A picket", "--date", "2021-11-04")
+    assert (again.returncode, again.stderr) == (1, "build.py new: error: content/events/2021-11-04-a-picket.md already exists\n")
+    wrong = new("A picket", "--date", "2021-13")
+    assert (wrong.returncode, wrong.stderr) == (2, 'build.py new: error: date "2021-13": month must be 1..12\n')
