@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 import yaml
 from selectolax.lexbor import LexborHTMLParser
@@ -468,9 +469,10 @@ def _files_in(out_dir: Path) -> dict[str, str | None]:
 
 
 def _target(files: dict[str, object], page: str, href: str) -> tuple[str | None, str]:
-    """The output file a link leads to (a folder's index.html), or None; and its anchor."""
+    """The output file a link leads to (a folder's index.html), or None; and its anchor. Both as the browser reads
+    them, percent-escapes decoded ("/files/Annual%20report.pdf", "#caf%C3%A9")."""
     path, _, anchor = href.partition("#")
-    path = path.partition("?")[0]
+    path, anchor = unquote(path.partition("?")[0]), unquote(anchor)
     if not path:
         return page, anchor
     relative = posixpath.normpath(path.lstrip("/"))

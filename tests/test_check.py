@@ -183,6 +183,16 @@ def test_broken_internal_links_and_anchors_are_found_with_their_place(tmp_path, 
     ]
 
 
+def test_a_link_escaped_as_an_address_must_be_leads_where_the_browser_goes(tmp_path):
+    """A file named with spaces or a "#" is linked with them escaped (%20, %23), an id in another script too."""
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "Annual report #2.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "index.html").write_text('<h2 id="café">x</h2><a href="/files/Annual%20report%20%232.pdf">pdf</a>\n'
+                                         '<a href="#caf%C3%A9">here</a> <a href="/files/Annual report #2.pdf">raw</a>\n')
+    assert [str(p) for p in broken_links(tmp_path)] == [
+        'index.html:2:31: warning: link to "/files/Annual report #2.pdf" leads to no page of the site']  # "#2.pdf": an anchor
+
+
 def test_a_page_links_where_a_browser_would_follow():
     html = ('<img src="/a.png" srcset="/a.480.png 480w, /a.960.png 960w, https://x.org/b.png 2x" id="pic">'
             '<script>var s = "<a href=/in-a-script>";</script><a href="//cdn.example/x">c</a><a href="#pic">p</a>'
