@@ -952,6 +952,10 @@ def _translation(run: FileResult, reader: _Reader, node: yaml.Node | None, langu
     texts = [(name, found[name][1] if name in found else None, text) for name, text in words.items()
              if name in ("summary", "body") and text]
     texts += [(f"update {number}", node, text) for number, (text, node) in enumerate(_update_nodes(found, updates), start=1)]
+    for number, ((alt, caption, src), alt_node) in enumerate(zip(photos, _field_nodes(found, "photos", "alt")), start=1):
+        # a translated alt is weighed as the original's, but against the photo's own file only where it gives one
+        if alt and alt_node is not None and (advice := alt_text_advice(alt, src, caption)):
+            run.warnings.append(Problem(reader.document.position(alt_node), f"{what}: photo {number}: {advice[0]}", advice[1]))
     for _, text_node, text in texts:
         cites += [(ref_id, Position(*position)) for kind, ref_id, position, *_ in
                   run.note_references(reader.document, text_node, text, what, False) if kind == "cite"]
@@ -981,10 +985,15 @@ def _translated_items(reader: _Reader, found: dict, name: str, fields: tuple[str
 
 def _update_nodes(found: dict, updates: tuple[str, ...]) -> list[tuple[str, yaml.Node | None]]:
     """Each update's text with its node, for the positions of its citations."""
-    nodes = found["updates"][1].value if "updates" in found and isinstance(found["updates"][1], yaml.SequenceNode) else []
-    text_nodes = [next((value for key, value in item.value if getattr(key, "value", None) == "text"), None)
-                  if isinstance(item, yaml.MappingNode) else None for item in nodes]
+    text_nodes = _field_nodes(found, "updates", "text")
     return [(text, text_nodes[index] if index < len(text_nodes) else None) for index, text in enumerate(updates) if text]
+
+
+def _field_nodes(found: dict, name: str, field: str) -> list[yaml.Node | None]:
+    """The node of `field` in each item of the list `name` (None in an item without it)."""
+    nodes = found[name][1].value if name in found and isinstance(found[name][1], yaml.SequenceNode) else []
+    return [next((value for key, value in item.value if getattr(key, "value", None) == field), None)
+            if isinstance(item, yaml.MappingNode) else None for item in nodes]
 
 
 def check_translations(translations: list[Translation], settings: Settings, events: list[Event], pages: list[Page],
