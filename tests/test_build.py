@@ -197,6 +197,15 @@ def test_a_template_error_is_reported_at_its_line_and_leaves_the_output(built):
     assert tree_digest(out) == before
 
 
+def test_a_hundred_lists_nested_in_one_another_build_as_validation_lets_them(built):
+    root, out, _ = built
+    about = root / "content" / "about.md"
+    about.write_text(about.read_text() + "\n\n" + "- " * 100 + "Deep enough.[@paper-one]\n")
+    build(Project.at(root), search=False)
+    page = (out / "about" / "index.html").read_text()
+    assert "Deep enough." in page and page.count("<ul>") >= 100
+
+
 def test_markdown_nested_deeper_than_python_markdown_can_read_is_a_problem_not_a_traceback(built, monkeypatch):
     """Validation refuses lists nested past 100 (past about 250 Python-Markdown stops with a RecursionError); a text
     nesting deep in any other way it did not foresee stops the build with a problem naming the page, the output left

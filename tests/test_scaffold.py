@@ -1,4 +1,6 @@
 """`new event`: the entry it writes, filled in, is a valid event that keeps its address."""
+import pytest
+
 from explainer.scaffold import new_event
 
 from conftest import site_of
@@ -23,6 +25,7 @@ def test_a_new_event_names_its_id_in_the_front_matter_and_once_filled_in_validat
     assert site.events[0].title == "Belarusians picket the Interpol bureau in Warsaw"
 
 
+@pytest.mark.slow  # build.py in a subprocess
 def test_new_event_exits_1_where_the_file_exists_and_2_for_a_date_it_cannot_take(make_site):
     import subprocess
     import sys

@@ -668,7 +668,7 @@ def test_a_paragraph_leaving_thousands_of_brackets_open_is_an_error_where_the_fi
 
 def test_lists_nested_past_what_markdown_can_read_are_an_error_at_the_first_line_that_does(make_site):
     """Python-Markdown calls itself for each list inside a list: some 250 to 500 nested in a line stopped the build
-    with a RecursionError. A hundred still build, in fenced code any number."""
+    with a RecursionError. A hundred pass, in fenced code any number."""
     indented = "\n".join(" " * (4 * level) + "- item" for level in range(120))
     body = ("---\ntitle: About\n---\n" + "1. " * 3000 + "Deep.\n\n" + indented + "\n\n```\n" + "- " * 500 + "\n```\n\n"
             + "- " * 100 + "Deep enough.[@paper-one]\n")
@@ -682,12 +682,7 @@ def test_lists_nested_past_what_markdown_can_read_are_an_error_at_the_first_line
         f'content/about.md:106:1: error: page "about": this line nests 101 lists in one another, more than the 100 '
         f"Markdown can read: {nests}"]
     (root / "content" / "about.md").write_text(body.replace("1. " * 3000, "1. ").replace(indented, "- item"))
-    assert problem_lines(root) == []
-    from explainer.pipeline import Project, build
-
-    build(Project.at(root), search=False)
-    page = (root / "_site" / "about" / "index.html").read_text()
-    assert "Deep enough." in page and page.count("<ul>") >= 100
+    assert problem_lines(root) == []  # and it builds (tests/test_build.py)
 
 
 def test_a_stray_backtick_does_not_hide_what_the_next_paragraphs_say(make_site):
