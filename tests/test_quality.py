@@ -648,6 +648,19 @@ def test_an_edition_written_from_right_to_left_says_so_and_marks_the_english_in_
     assert ' dir="ltr"' not in english_page and ' dir="ltr"' not in file_of(rtl_out, "/be/").read_text(encoding="utf-8")
 
 
+def test_a_feed_reader_keeps_the_language_and_direction_of_each_entry_and_of_the_marks_within_it(rtl_out):
+    """feedparser (the library many readers are built on) reads each entry's language, and keeps the marks inside
+    an untranslated entry's content: its note marker's name is Arabic, read from right to left."""
+    import feedparser
+
+    feed = feedparser.parse((rtl_out / "ar" / "feed.xml").read_bytes())
+    entries = {entry.link.rstrip("/").rsplit("/", 1)[1]: entry for entry in feed.entries}
+    assert feed.feed.language == "ar"
+    assert (entries["lyon-picket"].content[0].language, entries["warsaw-picket"].content[0].language) == ("ar", "en")
+    assert 'lang="ar"' in entries["warsaw-picket"].content[0].value and 'dir="rtl"' in entries["warsaw-picket"].content[0].value
+    assert "dir=" not in entries["lyon-picket"].content[0].value  # all of it Arabic: nothing reads the other way
+
+
 @pytest.mark.vnu
 def test_the_pages_of_an_edition_written_from_right_to_left_are_valid_html(rtl_out):
     assert_valid_html(rtl_out, [file_of(rtl_out, url) for url in RTL_PAGE_TYPES.values()])
