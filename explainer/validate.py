@@ -660,7 +660,13 @@ def _photos(run: FileResult, reader: _Reader, found: dict, what: str) -> tuple[P
 # Alt text that says nothing of the picture (WCAG's failure F30): a camera's file name, or a word for any picture.
 _CAMERA_NAME = re.compile(r"(?:img|dsc[fn]?|pxl|mvimg|photo|image|screenshot|scan)[\W_]*\d[\w.-]*", re.IGNORECASE)
 _NO_DESCRIPTION = frozenset({"image", "photo", "picture", "photograph", "img", "pic", "graphic", "alt", "alt text",
-                             "placeholder", "untitled", "a photo", "an image", "a picture", "a photograph"})
+                             "placeholder", "untitled", "a photo", "an image", "a picture", "a photograph",
+                             # the same in the languages of the region the first site covers, and a few more
+                             "фота", "фотаздымак", "здымак", "выява", "малюнак",  # be
+                             "фото", "фотография", "изображение", "картинка", "снимок",  # ru
+                             "зображення", "світлина", "знімок",  # uk
+                             "zdjęcie", "obraz", "obrazek", "fotografia",  # pl
+                             "bild", "foto", "imagen", "fotografía"})  # de, es (French "photo" and "image" are above)
 _SAID_ALREADY = re.compile(r"(?:an? )?(?:image|photo|picture|photograph)(?: of| showing)\b", re.IGNORECASE)
 
 
