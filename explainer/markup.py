@@ -22,6 +22,8 @@ import nh3
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 
+from .problems import visible
+
 EVENT_REF = r"\[\[([a-z0-9][a-z0-9-]*)\]\]"
 CITATION = r"\[@([A-Za-z0-9][A-Za-z0-9._-]*)(?:\s*,\s*([^\]\n]+?))?\s*\]"
 _ANY_REF = re.compile(f"{EVENT_REF}|{CITATION}")
@@ -255,8 +257,10 @@ def _converted(converter: markdown.Markdown, text: str) -> str:
 
 
 def _shown(token: str) -> str:
-    """A token as a message quotes it: whole, or its first 40 characters."""
-    return token if len(token) <= 40 else token[:40] + "…"
+    """A token as a message quotes it: whole, or its first 40 characters, with what they hold that shows nothing
+    named (see `visible`)."""
+    shown = token if len(token) <= 40 else token[:40] + "…"
+    return visible(shown.replace("\r\n", " ").replace("\n", " "))  # a tag may run onto the next line
 
 
 _HTML_TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>", re.S)

@@ -2,8 +2,23 @@
 from __future__ import annotations
 
 import errno
+import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
+
+
+def visible(text: str) -> str:
+    """text as a message quotes an id, a reference or an address written in it: each character that shows nothing or
+    only a space (pasted unseen from another program: a zero-width space, a soft hyphen, a no-break space) named in
+    its place, `<U+200B ZERO WIDTH SPACE>`, so that "paper-one" that is not "paper-one" says why."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(f"<U+{ord(char):04X} {unicodedata.name(char, _CONTROLS.get(char, 'CONTROL CHARACTER'))}>"
+                   if unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp") or (unicodedata.category(char) == "Zs" and char != " ")
+                   else char for char in text)
+
+
+_CONTROLS = {"\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN"}  # Unicode gives control characters no name
 
 
 class Position(NamedTuple):

@@ -19,7 +19,7 @@ from .markup import (find_references, html_tags, lists_nested_too_deep, malforme
                      runaway_brackets, unsafe_links)
 from .model import (EVENT_WORDS, PAGE_WORDS, STATUSES, UPDATE_KINDS, Event, Language, Page, Photo, Settings, Site, Source,
                     Translation, Update, words_digest)
-from .problems import Position, Problem
+from .problems import Position, Problem, visible
 
 UNDATED = "n.d."  # a source's `date` when the page shows none
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -411,7 +411,7 @@ def _sources(run: FileResult, document: Document) -> None:
     for key, value in root.value:
         source_id = key.value if isinstance(key, yaml.ScalarNode) else ""
         if not SOURCE_ID_RE.fullmatch(source_id):
-            reader.error(key, f'source id "{source_id}" may use only letters, digits, ".", "_" and "-"')
+            reader.error(key, f'source id "{visible(source_id)}" may use only letters, digits, ".", "_" and "-"')
             continue
         if len(source_id) > ID_MAX:
             reader.error(key, f"source id is {len(source_id)} characters long: an address takes at most {ID_MAX}")
@@ -538,7 +538,7 @@ def _event_id(reader: _Reader, found: dict, default_id: str | None, title: str |
         node = found["id"][1]
         value = reader.text(node, "id", single_line=True)
         if value is not None and not ID_RE.fullmatch(value):
-            reader.error(node, f'id "{value}" may use only a-z, 0-9 and single hyphens, e.g. "{slugify(value, ID_MAX) or "warsaw-picket"}"')
+            reader.error(node, f'id "{visible(value)}" may use only a-z, 0-9 and single hyphens, e.g. "{slugify(value, ID_MAX) or "warsaw-picket"}"')
             return None
         if value is not None and len(value) > ID_MAX:
             reader.error(node, f"id is {len(value)} characters long: an address takes at most {ID_MAX}")
@@ -756,7 +756,7 @@ def _ids(reader: _Reader, found: dict, name: str, what: str) -> tuple[str, ...]:
     ids = []
     for value, node in reader.text_list(found[name][1], f"{what}: {name}"):
         if not ID_RE.fullmatch(value) or len(value) > ID_MAX:
-            reader.error(node, f'{what}: {name} "{value}" is not an event id (a-z, 0-9 and hyphens, at most {ID_MAX} characters)')
+            reader.error(node, f'{what}: {name} "{visible(value)}" is not an event id (a-z, 0-9 and hyphens, at most {ID_MAX} characters)')
         elif value in ids:
             reader.error(node, f'{what}: {name} lists "{value}" twice')
         else:
@@ -859,7 +859,7 @@ def _page_slug(reader: _Reader, found: dict, stem: str) -> str | None:
     if slug is None:
         return None
     if not ID_RE.fullmatch(slug):
-        reader.error(node, f'slug "{slug}" may use only a-z, 0-9 and single hyphens, e.g. "{slugify(slug, ID_MAX) or "about"}"')
+        reader.error(node, f'slug "{visible(slug)}" may use only a-z, 0-9 and single hyphens, e.g. "{slugify(slug, ID_MAX) or "about"}"')
         return None
     if len(slug) > ID_MAX:
         reader.error(node, f"slug is {len(slug)} characters long: an address takes at most {ID_MAX}")
@@ -881,12 +881,12 @@ def _check_links(results: list[FileResult], events: list[Event], sources: dict[s
     for kind, ref_id, position, owner, owner_is_draft in (link for result in results for link in result.links):
         if kind in ("source", "cite"):
             if ref_id not in source_ids:
-                unknown_sources.append(Problem(Position(*position), f'{owner}: unknown source "{ref_id}": not in data/sources.yaml'
+                unknown_sources.append(Problem(Position(*position), f'{owner}: unknown source "{visible(ref_id)}": not in data/sources.yaml'
                                                                     f'{did_you_mean(ref_id, sources)}'))
             continue
         target = by_id.get(ref_id)
         if ref_id not in event_ids:
-            problems.append(Problem(Position(*position), f'{owner}: unknown event "{ref_id}"{did_you_mean(ref_id, by_id)}'))
+            problems.append(Problem(Position(*position), f'{owner}: unknown event "{visible(ref_id)}"{did_you_mean(ref_id, by_id)}'))
         elif target is not None and target.draft and not owner_is_draft and not drafts:
             problems.append(Problem(Position(*position), f'{owner}: links to event "{ref_id}", a draft left out of the build', "warning"))
     if unknown_sources and not any(result.is_sources_file and result.source_ids for result in results):
@@ -924,7 +924,7 @@ def _translations(run: FileResult, document: Document, kind: str) -> None:
     for key, value in document.root.value:
         event_id = key.value if isinstance(key, yaml.ScalarNode) else ""
         if not ID_RE.fullmatch(event_id):
-            reader.error(key, f'"{event_id}" is not an event id: each entry starts with the id of an event of {original}')
+            reader.error(key, f'"{visible(event_id)}" is not an event id: each entry starts with the id of an event of {original}')
             continue
         translation = _translation(run, reader, value, language, original, event_id, False, None,
                                    f'translation "{language}" of event "{event_id}"')

@@ -685,6 +685,38 @@ def test_lists_nested_past_what_markdown_can_read_are_an_error_at_the_first_line
     assert problem_lines(root) == []  # and it builds (tests/test_build.py)
 
 
+def test_an_id_or_a_reference_holding_an_invisible_character_names_it_where_it_is(make_site):
+    """Pasted from another program, "paper-one" may hold a character that shows nothing: quoted as it is, the error
+    would read as nonsense ("[@paper-one]" is not a citation)."""
+    root = make_site({
+        **events_yaml(EVENT + '  related: ["picket\u00a0"]\n'),
+        "content/about.md": "---\ntitle: About\n---\nA claim.[@paper\u200b-one] See [[warsaw\u00adpicket]].\n",
+    })
+    assert problem_lines(root) == [
+        'content/about.md:4:9: error: page "about": "[@paper<U+200B ZERO WIDTH SPACE>-one]" is not a citation: write '
+        "[@source-id], or [@source-id, p. 12] with a locator",
+        'content/about.md:4:27: error: page "about": "[[warsaw<U+00AD SOFT HYPHEN>picket]]" is not an event link: write '
+        "[[event-id]], the id in a-z, 0-9 and hyphens",
+        'data/events/2021.yaml:6:13: error: event "warsaw-picket": related "picket<U+00A0 NO-BREAK SPACE>" is not an event '
+        "id (a-z, 0-9 and hyphens, at most 200 characters)",
+    ]
+
+
+def test_a_tag_written_over_two_lines_is_quoted_on_the_one_line_of_its_warning(make_site):
+    root = make_site({"content/about.md": '---\ntitle: About\n---\nSee <span\nclass="x">this</span>.[@paper-one]\n'})
+    said = "is HTML, which the site shows as text: write it in Markdown (**bold**, [link](https://...)), or set raw_html: true in data/site.yaml"
+    assert problem_lines(root) == [f'content/about.md:4:5: warning: page "about": "<span class="x">" {said}',
+                                   f'content/about.md:5:15: warning: page "about": "</span>" {said}']
+
+
+def test_visible_names_only_what_shows_nothing():
+    from explainer.problems import visible
+
+    assert visible("paper-one") == "paper-one" and visible("Ціханоўская, 2021 г.") == "Ціханоўская, 2021 г."
+    assert visible("a\u200bb\u2060c\ufeffd\te") == ("a<U+200B ZERO WIDTH SPACE>b<U+2060 WORD JOINER>c"
+                                                   "<U+FEFF ZERO WIDTH NO-BREAK SPACE>d<U+0009 TAB>e")
+
+
 def test_a_stray_backtick_does_not_hide_what_the_next_paragraphs_say(make_site):
     body = "  body: |\n    The group`s statement.\n\n    A claim.[@paper-one p. 3]\n\n    See `code` here.\n"
     assert problem_lines(make_site(events_yaml(EVENT + body))) == [
