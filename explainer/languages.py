@@ -3,6 +3,7 @@ the original's, marked as such (their `language`), so that no page of a language
 from __future__ import annotations
 
 import functools
+import html
 from dataclasses import replace
 from itertools import zip_longest
 
@@ -74,4 +75,5 @@ def language_attributes(code: str, around: str) -> str:
     and its `dir` where it reads the other way (which also keeps it apart in the reading order of what surrounds it:
     an English title's full stop stays at its end within Arabic)."""
     written = direction(code)
-    return f' lang="{code}"' + (f' dir="{written}"' if written != direction(around) else "")
+    # Codes are validated as language codes; escaped all the same, as the templates escaped them before.
+    return f' lang="{html.escape(code)}"' + (f' dir="{written}"' if written != direction(around) else "")

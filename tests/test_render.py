@@ -75,6 +75,7 @@ def test_in_english_on_a_page_read_from_right_to_left_what_the_page_adds_also_sa
     ("en", "ar", ' lang="en" dir="ltr"'), ("ar", "en", ' lang="ar" dir="rtl"'), ("he", "fa", ' lang="he"'),
     ("en", "be", ' lang="en"'), ("az-Arab", "az", ' lang="az-Arab" dir="rtl"'), ("ur", "pa-Arab", ' lang="ur"'),
     ("xx", "en", ' lang="xx"'),  # a code CLDR does not know reads as most do
+    ('x"><script>', "en", ' lang="x&quot;&gt;&lt;script&gt;"'),  # never let through validation, escaped anyway
 ])
 def test_text_in_another_language_is_marked_with_its_direction_where_it_reads_the_other_way(code, around, attributes):
     from explainer.languages import language_attributes
