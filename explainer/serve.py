@@ -192,6 +192,10 @@ def preview_app(preview: Preview):
     out_dir = preview.project.out_dir
 
     def app(environ, start_response):
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ("GET", "HEAD"):  # a static site: nothing is posted, put or deleted
+            start_response("405 Method Not Allowed", [("Allow", "GET, HEAD"), ("Content-Type", "text/plain; charset=utf-8")])
+            return [b"The preview serves files only: GET or HEAD.\n"]
         url_path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
         # The search index is made apart (see `BackgroundSearch`).
         path = preview.search.files.get(url_path.lstrip("/")) if preview.search and preview.search.is_index(url_path) else None
@@ -209,17 +213,23 @@ def preview_app(preview: Preview):
             content_type += "; charset=utf-8"
         return _respond(start_response, "200 OK", content_type, body)
 
-    return app
+    def app_answering_head(environ, start_response):
+        # A HEAD request gets GET's status and type and no body, which the server refuses to send (and then counts 0).
+        body = app(environ, start_response)
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else body
+
+    return app_answering_head
 
 
 NOT_FOUND = b"<!DOCTYPE html><title>Not found</title><h1>Not found</h1>"
 
 
 def _read(path: Path) -> bytes | None:
-    """A file's bytes, or None if it is gone (a rebuild may have just replaced the site)."""
+    """A file's bytes, or None if it is gone (a rebuild may have just replaced the site) or cannot be named (a
+    null character in the address)."""
     try:
         return path.read_bytes()
-    except OSError:
+    except (OSError, ValueError):
         return None
 
 

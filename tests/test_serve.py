@@ -121,13 +121,31 @@ def test_preview_injects_reload_script_and_shows_drafts_that_a_build_leaves_out(
     assert "livereload" not in (root / "_site" / "index.html").read_text()
 
 
-@pytest.mark.parametrize("path", ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "//etc/passwd", "/%2e%2e%2fbuild.py", "/events/../../build.py"])
+@pytest.mark.parametrize("path", ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "//etc/passwd", "/%2e%2e%2fbuild.py", "/events/../../build.py",
+                                  "/%00", "/be%00/x", "/events/%00/"])
 def test_preview_refuses_traversal_with_the_site_404_page(preview, path):
     _, client, _ = preview
     status, body = client.get(path)
     assert status == 404
     assert "Page not found" in body
     assert "root:" not in body and "import" not in body
+
+
+def test_preview_answers_head_and_refuses_what_would_change_a_file_without_a_traceback(preview):
+    _, client, process = preview
+    connection = http.client.HTTPConnection("127.0.0.1", client.port, timeout=5)
+    connection.request("HEAD", "/")
+    response = connection.getresponse()
+    assert (response.status, response.getheader("Content-Type"), response.read()) == (200, "text/html; charset=utf-8", b"")
+    for method in ("POST", "PUT", "DELETE"):
+        connection = http.client.HTTPConnection("127.0.0.1", client.port, timeout=5)
+        connection.request(method, "/index.html", body=b"x")
+        response = connection.getresponse()
+        assert (response.status, response.getheader("Allow")) == (405, "GET, HEAD")
+    status, body = client.get("/")
+    assert status == 200 and "<html" in body
+    process.terminate()
+    assert "Traceback" not in process.communicate(timeout=10)[0]
 
 
 def test_preview_reports_a_taken_port(preview):
