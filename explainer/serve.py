@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import errno
 import html
+import ipaddress
+import json
 import mimetypes
 import sys
 import threading
@@ -11,12 +13,13 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import watchfiles
-from livereload import Server
-from livereload.handlers import LiveReloadHandler
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from livereload.server import LiveScriptContainer
 from livereload.watcher import Watcher
-from tornado import ioloop
+from tornado import ioloop, web
 
 from .pipeline import Caches, Project, build
 from .problems import ContentErrors, Position, Problem, summary_line
@@ -187,11 +190,34 @@ def _not_found_page(out_dir: Path, url_path: str) -> bytes:
     return own or _read(out_dir / "404.html") or NOT_FOUND
 
 
-def preview_app(preview: Preview):
-    """A WSGI app serving the preview folder, and the errors while the build is failing."""
+def is_local_name(host: str, listening_on: str) -> bool:
+    """Whether the host a request names (its Host header, or an Origin's) is one a browser reaches this preview by:
+    an IP address, localhost or a name under .localhost, or the name the preview was started on (`--host`). Not any
+    other name: a page of another site can point a name of its own at 127.0.0.1 (DNS rebinding) and read the drafts."""
+    try:
+        name = urlsplit("//" + host).hostname
+    except ValueError:
+        return False
+    if not name:
+        return False
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return name == "localhost" or name.endswith(".localhost") or name == listening_on.lower()
+
+
+def preview_app(preview: Preview, listening_on: str = "127.0.0.1"):
+    """A WSGI app serving the preview folder, and the errors while the build is failing, to requests naming a host
+    the preview answers to (see `is_local_name`)."""
     out_dir = preview.project.out_dir
 
     def app(environ, start_response):
+        host = environ.get("HTTP_HOST")
+        if host is not None and not is_local_name(host, listening_on):
+            start_response("403 Forbidden", [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")])
+            return [f"This preview answers to localhost and IP addresses, not to {host!r}: another site could use a "
+                    f"name pointing here to read the drafts. To preview under that name, start it with --host NAME.\n".encode()]
         method = environ.get("REQUEST_METHOD", "GET")
         if method not in ("GET", "HEAD"):  # a static site: nothing is posted, put or deleted
             start_response("405 Method Not Allowed", [("Allow", "GET, HEAD"), ("Content-Type", "text/plain; charset=utf-8")])
@@ -286,9 +312,8 @@ def serve(project: Project, *, host: str = "127.0.0.1", port: int = 8000) -> int
     preview.rebuild()
     watcher = SiteWatcher(preview)
     watcher.watch(str(project.root / "content"))  # livereload polls nothing itself once start() returns True
-    server = Server(app=preview_app(preview), watcher=watcher)
     try:
-        server.application(port, host, debug=False)
+        _application(preview_app(preview, host), watcher, host).listen(port, address=host)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             print(f"build.py serve: error: port {port} on {host} is already in use: stop the other server or pass --port {port + 1}", file=sys.stderr)
@@ -305,6 +330,44 @@ def serve(project: Project, *, host: str = "127.0.0.1", port: int = 8000) -> int
         if preview.caches is not None:
             preview.caches.save()
     return 0
+
+
+# livereload's snippet, which loads its script from the address the page came from (so --host 0.0.0.0 works too).
+_RELOAD_SCRIPT = (b'<script>(function(){var s=document.createElement("script");'
+                  b'var port=window.location.port||(window.location.protocol=="https:"?443:80);'
+                  b's.src="//"+window.location.hostname+":"+port+"/livereload.js?port="+port;'
+                  b'document.head.appendChild(s);})();</script>')
+
+
+class ReloadSocket(LiveReloadHandler):
+    """livereload's socket, which each preview page opens to hear when to reload: open to the preview's own pages
+    alone, and deaf to any message that is not livereload's handshake (livereload's own handler raises on it)."""
+
+    listening_on = "127.0.0.1"
+
+    def check_origin(self, origin: str) -> bool:
+        return is_local_name(self.request.host, self.listening_on) and is_local_name(urlsplit(origin).netloc, self.listening_on)
+
+    def on_message(self, message: str | bytes) -> None:
+        try:
+            said = json.loads(message)
+        except ValueError:
+            return
+        if isinstance(said, dict) and isinstance(said.get("command"), str):
+            super().on_message(message)
+
+
+def _application(app, watcher: SiteWatcher, host: str) -> web.Application:
+    """The preview's server: the reload socket and script, and the app for every other address (the reload script
+    put in each HTML page). Not livereload's own server, whose socket raises on garbled messages and which answers
+    /forcereload, an address any page could call to reload every preview."""
+    LiveReloadHandler.watcher = watcher
+    ReloadSocket.listening_on = host
+    return web.Application([
+        (r"/livereload", ReloadSocket),
+        (r"/livereload.js", LiveReloadJSHandler),
+        (r".*", web.FallbackHandler, {"fallback": LiveScriptContainer(app, _RELOAD_SCRIPT)}),
+    ])
 
 
 def _describe(changed: list[str]) -> str:

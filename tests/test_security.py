@@ -14,6 +14,7 @@ from PIL import Image
 
 from explainer import markup
 from explainer.pipeline import Project, build
+from explainer import serve
 from explainer.serve import Preview, preview_app
 
 pytestmark = pytest.mark.slow  # whole builds of fixture sites
@@ -400,7 +401,7 @@ def test_the_preview_answers_any_path_it_cannot_map_with_a_404(make_site):
     preview = Preview(Project.at(root, root / ".cache" / "preview"), log=lambda line: None)
     assert preview.rebuild()
     app = preview_app(preview)
-    for path in ["/" + "x" * 300, "/events/" + "y" * 5000 + "/", "/%00", "/../../etc/passwd", "/\udcff", "/a/" * 2000]:
+    for path in ["/" + "x" * 300, "/events/" + "y" * 5000 + "/", "/%00", "/\x00", "/be\x00/x", "/../../etc/passwd", "/\udcff", "/a/" * 2000]:
         said = []
         body = b"".join(app({"PATH_INFO": path.encode("utf-8", "surrogateescape").decode("latin-1")},
                             lambda status, headers: said.append(status)))
@@ -409,3 +410,27 @@ def test_the_preview_answers_any_path_it_cannot_map_with_a_404(make_site):
     said = []
     app({"PATH_INFO": "/"}, lambda status, headers: said.append(status))
     assert said == ["200 OK"]
+
+
+def test_the_preview_answers_only_to_names_that_cannot_be_pointed_at_it_by_another_site(make_site):
+    root = make_site({"content/index.md": "---\ntitle: Home\n---\nWhat the newsroom has not published yet.\n"})
+    preview = Preview(Project.at(root, root / ".cache" / "preview"), log=lambda line: None)
+    assert preview.rebuild()
+    app = preview_app(preview)
+    for host, answered in [
+        ("localhost:8000", True), ("127.0.0.1:8000", True), ("127.0.0.1", True), ("[::1]:8000", True),
+        ("192.168.1.20:8000", True), ("preview.localhost:8000", True), ("LOCALHOST", True), (None, True),
+        ("evil.example", False), ("evil.example:8000", False), ("127.0.0.1.nip.io", False),
+        ("localhost.evil.example", False), ("", False), (":8000", False), ("[::1", False), ("a b", False),
+    ]:
+        said = []
+        environ = {"PATH_INFO": "/"} | ({"HTTP_HOST": host} if host is not None else {})
+        body = b"".join(app(environ, lambda status, headers: said.append(status)))
+        assert said == (["200 OK"] if answered else ["403 Forbidden"]), host
+        assert (b"not published yet" in body) == answered, host
+
+
+def test_the_preview_answers_to_the_name_it_was_started_on():
+    assert serve.is_local_name("laptop.lan:8000", "laptop.lan")
+    assert not serve.is_local_name("laptop.lan:8000", "127.0.0.1")
+    assert not serve.is_local_name("other.lan:8000", "laptop.lan")

@@ -1,5 +1,7 @@
 """The preview server: rebuilds on save, shows errors in the page, serves only the output folder."""
+import asyncio
 import http.client
+import json
 import socket
 import subprocess
 import sys
@@ -8,6 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
 
 from explainer.pipeline import Project, build
 from explainer.problems import Position, Problem
@@ -131,7 +135,7 @@ def test_preview_refuses_traversal_with_the_site_404_page(preview, path):
     assert "root:" not in body and "import" not in body
 
 
-def test_preview_answers_head_and_refuses_what_would_change_a_file_without_a_traceback(preview):
+def test_preview_answers_head_and_refuses_other_methods_other_sites_and_garbled_messages_without_a_traceback(preview):
     _, client, process = preview
     connection = http.client.HTTPConnection("127.0.0.1", client.port, timeout=5)
     connection.request("HEAD", "/")
@@ -142,10 +146,44 @@ def test_preview_answers_head_and_refuses_what_would_change_a_file_without_a_tra
         connection.request(method, "/index.html", body=b"x")
         response = connection.getresponse()
         assert (response.status, response.getheader("Allow")) == (405, "GET, HEAD")
+    connection = http.client.HTTPConnection("127.0.0.1", client.port, timeout=5)
+    connection.request("GET", "/", headers={"Host": f"rebinding.example:{client.port}"})
+    response = connection.getresponse()
+    assert response.status == 403 and b"not to 'rebinding.example:" in response.read()
+    assert client.get("/forcereload")[0] == 404  # livereload's, which any page could call to reload every preview
+    assert asyncio.run(_reload_socket(client.port)) == {
+        "from the preview's pages": "hello", "from another site's page": "refused: HTTP 403: Forbidden",
+        **{f"after {message!r}": "open" for message in GARBLED_MESSAGES}}
     status, body = client.get("/")
     assert status == 200 and "<html" in body
     process.terminate()
     assert "Traceback" not in process.communicate(timeout=10)[0]
+
+
+GARBLED_MESSAGES = ["not json", "{}", "[1, 2]", '{"command": null}', '{"command": 5}', "\x00" * 1000]
+
+
+async def _reload_socket(port: int) -> dict[str, str]:
+    """What the reload socket says to a page of the preview saying hello, to another site's page, and to messages
+    livereload's own handler raised on (the socket stays open: its answer to a hello after each)."""
+    async def connect(origin: str):
+        return await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{port}/livereload", headers={"Origin": origin}))
+
+    said = {}
+    socket = await connect(f"http://localhost:{port}")
+    await socket.write_message('{"command": "hello", "protocols": []}')
+    said["from the preview's pages"] = json.loads(await socket.read_message())["command"]
+    for message in GARBLED_MESSAGES:
+        await socket.write_message(message)
+        await socket.write_message('{"command": "hello"}')
+        said[f"after {message!r}"] = "open" if json.loads(await socket.read_message())["command"] == "hello" else "?"
+    socket.close()
+    try:
+        await connect("https://another-site.example")
+        said["from another site's page"] = "connected"
+    except HTTPClientError as error:
+        said["from another site's page"] = f"refused: {error}"
+    return said
 
 
 def test_preview_reports_a_taken_port(preview):
