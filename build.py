@@ -21,6 +21,10 @@ ROOT = Path(__file__).resolve().parent
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    unusable = _unusable_root(args.root)
+    if unusable:
+        print(f"build.py: error: {unusable}", file=sys.stderr)
+        return 2
     try:
         return args.command(args)
     except ContentErrors as errors:
@@ -78,9 +82,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _unusable_root(root: Path) -> str | None:
+    """Why the site folder cannot be read and built, else None."""
+    if not root.exists():
+        return f"--root {root}: no such folder"
+    if not root.is_dir():
+        return f"--root {root} is a file, not the site's folder"
+    cache = root / ".cache"
+    if cache.exists() and not cache.is_dir():
+        return f"{_shown(cache, root)} is a file, not a folder: the build keeps its cache in a folder of that name: move the file aside"
+    return None
+
+
 def _build(args: argparse.Namespace) -> int:
     project = Project.at(args.root, args.out)
-    unusable = _unusable_out(args.out, project) if args.out else None
+    unusable = _unusable_out(args.out, project) if args.out else _unusable_site_folder(project.root / "_site")
     if unusable:
         print(f"build.py: error: {unusable}", file=sys.stderr)
         return 2
@@ -116,9 +132,23 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unusable_site_folder(out: Path) -> str | None:
+    """Why the default output folder, _site/, cannot be built into, else None: a build replaces it whole, so it may
+    not be a file, nor a link, which would have the build replace (and delete the files of) the folder it leads to."""
+    if out.is_symlink():
+        return (f"{out.name} is a link to {os.readlink(out)}: a build replaces its output folder whole, deleting what the "
+                f"folder it leads to holds: remove the link (to build elsewhere, pass --out FOLDER)")
+    if out.exists() and not out.is_dir():
+        return f"{out.name} is a file, not a folder: a build writes the site in a folder of that name: move the file aside"
+    return None
+
+
 def _unusable_out(out: Path, project: Project) -> str | None:
     """Why `--out` cannot be the output folder, else None: a build replaces the whole folder, deleting whatever it
-    did not write, so it may not be a file, hold the site or lie among its inputs, nor be a folder of other files."""
+    did not write, so it may not be a file or a link, hold the site or lie among its inputs, nor be a folder of other
+    files."""
+    if out.is_symlink():
+        return f"--out {out} is a link to {os.readlink(out)}: a build replaces its output folder whole: give the folder itself"
     for path in (out, *out.parents):
         if path.exists() and not path.is_dir():
             return f"--out {out} is a file, not a folder" if path == out else f"--out {out}: {path} is a file, not a folder"

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .write import BuildError
+
 INPUT_FOLDERS = ("data", "content", "templates", "assets")
 OUTSIDE = "outside"  # what `input_files` says of a link that leads out of the site folder
 UNREADABLE = "unreadable"  # what it says of a folder the build may not list (its permissions)
@@ -56,6 +58,9 @@ class Project:
         except Timeout:
             print("another build of this site is running: waiting for it to finish", file=sys.stderr, flush=True)
             lock.acquire()
+        except IsADirectoryError:
+            folder = Path(lock.lock_file).relative_to(self.root).as_posix()
+            raise BuildError(f"{folder} is a folder: builds take turns by a file of that name: remove the folder") from None
         try:
             yield
         finally:

@@ -260,3 +260,60 @@ def test_another_folder_of_the_same_name_is_never_taken_for_the_output(site, tmp
     assert result.returncode == 2
     assert "holds files that no build of this site wrote" in result.stderr
     assert sorted(path.name for path in elsewhere.iterdir()) == [f"someone-else-{number}.txt" for number in range(5)]
+
+
+@pytest.mark.parametrize("leads_to", ["content", "elsewhere", "nowhere"])
+def test_a_site_folder_that_is_a_link_is_refused_and_nothing_it_leads_to_is_touched(fixture_site, tmp_path, leads_to):
+    root = fixture_site("basic")
+    target = {"content": root / "content", "elsewhere": tmp_path / "elsewhere", "nowhere": tmp_path / "nowhere"}[leads_to]
+    if leads_to == "elsewhere":
+        target.mkdir()
+        (target / "important.txt").write_text("keep me")
+    before = tree(root / "content"), tree(tmp_path)
+    (root / "_site").symlink_to(target)
+    for _ in range(2):
+        result = run(root, "build")
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert result.stderr == (f"build.py: error: _site is a link to {target}: a build replaces its output folder whole, deleting "
+                                 "what the folder it leads to holds: remove the link (to build elsewhere, pass --out FOLDER)\n")
+    assert (tree(root / "content"), tree(tmp_path)) == before
+    assert not (tmp_path / "nowhere").exists() and sorted(path.name for path in root.iterdir() if path.name.startswith(".")) == []
+    out = tmp_path / "out"
+    out.symlink_to(root / "content")
+    result = run(root, "build", "--out", str(out))
+    assert result.returncode == 2 and f"--out {out} is a link to {root / 'content'}" in result.stderr
+    assert tree(root / "content") == before[0]
+
+
+def test_a_file_where_the_build_keeps_a_folder_is_one_line_and_nothing_is_moved(fixture_site):
+    root = fixture_site("basic")
+    (root / "_site").write_text("notes")
+    result = run(root, "build")
+    assert (result.returncode, result.stderr) == (
+        2, "build.py: error: _site is a file, not a folder: a build writes the site in a folder of that name: move the file aside\n")
+    assert (root / "_site").read_text() == "notes" and not (root / "._site.spare").exists()
+    (root / "_site").unlink()
+    shutil.rmtree(root / ".cache", ignore_errors=True)
+    (root / ".cache").write_text("notes")
+    for command in ("build", "check", "serve"):
+        result = run(root, command)
+        assert (result.returncode, result.stderr) == (2, "build.py: error: .cache is a file, not a folder: the build keeps "
+                                                         "its cache in a folder of that name: move the file aside\n"), command
+    (root / ".cache").unlink()
+    (root / ".cache" / "build.lock").mkdir(parents=True)
+    result = run(root, "build")
+    assert (result.returncode, result.stderr) == (
+        1, "build.py: error: .cache/build.lock is a folder: builds take turns by a file of that name: remove the folder\n")
+    assert not (root / "_site").exists()
+
+
+@pytest.mark.parametrize("command", [["build"], ["check"], ["serve"], ["new", "event", "A title", "--date", "2021-10-03"]])
+def test_a_site_folder_that_is_missing_or_a_file_is_one_line_and_nothing_is_made(tmp_path, command):
+    missing = tmp_path / "missing"
+    result = run(missing, *command)
+    assert (result.returncode, result.stderr) == (2, f"build.py: error: --root {missing}: no such folder\n")
+    assert not missing.exists()
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("notes")
+    result = run(a_file, *command)
+    assert (result.returncode, result.stderr) == (2, f"build.py: error: --root {a_file} is a file, not the site's folder\n")
