@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from .problems import Position, Problem, cannot_read
-from .project import OUTSIDE, UNREADABLE
+from .project import NOT_A_FILE, OUTSIDE, UNREADABLE
 
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -57,7 +57,7 @@ class Document:
 def content_files(root: Path, inputs: dict[str, str]) -> tuple[list[tuple[str, Path]], list[Problem]]:
     """Every content file with its kind (settings, sources, events, entry, page), in the order they count, from the
     site's `project.input_files`; and the problems of what is not read: links out of the site folder, misplaced files."""
-    problems = links_outside(inputs) + unreadable_folders(inputs)
+    problems = links_outside(inputs) + not_files(inputs) + unreadable_folders(inputs)
     files: list[tuple[str, Path]] = []
     if _is_readable(inputs.get("data/site.yaml")):
         files.append(("settings", root / "data/site.yaml"))
@@ -103,6 +103,14 @@ def links_outside(inputs: dict[str, str]) -> list[Problem]:
                                     "published: put the file itself in the site folder") for path, line in inputs.items() if line == OUTSIDE]
 
 
+def not_files(inputs: dict[str, str]) -> list[Problem]:
+    """An error for each named pipe, socket or device in the site's folders (but hidden ones): never read, since
+    reading one may never end."""
+    return [Problem(Position(path), f"this is {line.removeprefix(NOT_A_FILE)}, not a file, which the build never reads: "
+                                    "remove it, or put a file in its place")
+            for path, line in inputs.items() if line.startswith(NOT_A_FILE) and not any(part.startswith(".") for part in path.split("/"))]
+
+
 def unreadable_folders(inputs: dict[str, str]) -> list[Problem]:
     """An error for each folder the build reads that cannot be listed: nothing in it can be built. (Any other, in
     data/ or content/, is not read anyway: `_not_read` says so.)"""
@@ -117,7 +125,7 @@ def _is_read_folder(path: str) -> bool:
 
 def _is_readable(line: str | None) -> bool:
     """Whether `project.input_files` lists a file that may be read (it exists, and lies in the site folder)."""
-    return line is not None and line not in (OUTSIDE, UNREADABLE, "missing", "seen")
+    return line is not None and line not in (OUTSIDE, UNREADABLE, "missing", "seen") and not line.startswith(NOT_A_FILE)
 
 
 def _children(inputs: dict[str, str], folder: str) -> dict[str, bool]:

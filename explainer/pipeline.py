@@ -435,7 +435,7 @@ def _templates(root: Path) -> list[tuple[str, str]]:
 def theme_text(project: Project) -> str:
     """The templates, stylesheets and scripts, where images other than event photos are used."""
     files = sorted(path for path in (project.root / "templates").rglob("*") if path.is_file())
-    files += [path for path in sorted((project.root / "assets").rglob("*")) if path.suffix in (".css", ".js")]
+    files += [path for path in sorted((project.root / "assets").rglob("*")) if path.suffix in (".css", ".js") and path.is_file()]
     with _file_errors(project):  # a file that cannot be read is an error at it
         return "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in files)
 

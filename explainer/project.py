@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from .write import BuildError
 INPUT_FOLDERS = ("data", "content", "templates", "assets")
 OUTSIDE = "outside"  # what `input_files` says of a link that leads out of the site folder
 UNREADABLE = "unreadable"  # what it says of a folder the build may not list (its permissions)
+NOT_A_FILE = "not a file: "  # what it says of a named pipe, a socket or a device, then which: reading one may never end
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,8 @@ class Project:
 def input_files(root: Path) -> dict[str, str]:
     """Every file under the site's input folders, by path relative to the site folder: its size and time as one
     string, or `OUTSIDE` for a link (to a file or a folder) that leads out of the site folder, which is never read,
-    or `UNREADABLE` for a folder that cannot be listed."""
+    `UNREADABLE` for a folder that cannot be listed, or `NOT_A_FILE` and its kind for a named pipe, a socket or a
+    device, which is never read either."""
     files: dict[str, str] = {}
     root = root.resolve()
     for folder in INPUT_FOLDERS:
@@ -113,11 +116,21 @@ def _list_files(folder: Path, relative: str, root: Path, files: dict[str, str], 
             _list_files(Path(entry.path), path, root, files, seen)
         else:
             try:
-                files[path] = stat_line(entry.stat())
+                status = entry.stat()
             except OSError:
                 continue
+            files[path] = stat_line(status) if stat.S_ISREG(status.st_mode) else NOT_A_FILE + _kind_of_file(status.st_mode)
 
 
-def stat_line(stat: os.stat_result) -> str:
+def _kind_of_file(mode: int) -> str:
+    """What a file system entry that is neither a folder nor a file is, in words."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file"
+
+
+def stat_line(status: os.stat_result) -> str:
     """A file's size and times, as `input_files` records them."""
-    return f"{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}"
+    return f"{status.st_size}\0{status.st_mtime_ns}\0{status.st_ctime_ns}"

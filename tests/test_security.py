@@ -1,6 +1,7 @@
 """Hostile content and files: nothing an editor writes runs in a reader's browser, nothing outside the site folder
 is read, and no input or request ends in a traceback."""
 import json
+import os
 import re
 import subprocess
 import sys
@@ -261,6 +262,23 @@ def test_a_link_out_of_the_site_folder_is_an_error_naming_it_and_nothing_of_it_i
             "1 error",
         ]
         assert "root:x" not in result.stdout + result.stderr
+    assert not (root / "_site").exists()
+
+
+@pytest.mark.parametrize("path", ["assets/f.png", "assets/css/f.css", "content/events/f.md", "content/f.md",
+                                  "data/events/f.yaml", "templates/f.html"])
+def test_a_named_pipe_is_an_error_naming_it_and_no_build_waits_on_it(make_site, path):
+    root = make_site({"content/index.md": "---\ntitle: Home\n---\nHello.\n"})
+    (root / path).parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(root / path)  # reading one waits for a writer that never comes
+    for command in ("check", "build"):
+        result = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), command],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1
+        assert result.stderr.splitlines() == [
+            f"{path}:1:1: error: this is a named pipe, not a file, which the build never reads: remove it, or put a file in its place",
+            "1 error",
+        ]
     assert not (root / "_site").exists()
 
 
