@@ -221,6 +221,9 @@ def _new(args: argparse.Namespace) -> int:
     except FileExistsError as error:
         print(f"build.py new: error: {_shown(Path(str(error)), args.root)} already exists", file=sys.stderr)
         return 1
+    except BuildError as error:
+        print(f"build.py new: error: {error}", file=sys.stderr)
+        return 1
     print(f"created {_shown(path, args.root)}: fill in its summary, sources and body, then run .venv/bin/python build.py check")
     return 0
 
@@ -238,6 +241,9 @@ def _new_translation(args: argparse.Namespace) -> int:
         return 2
     except FileExistsError as error:
         print(f"build.py new: error: {_shown(Path(str(error)), args.root)} already exists", file=sys.stderr)
+        return 1
+    except BuildError as error:
+        print(f"build.py new: error: {error}", file=sys.stderr)
         return 1
     if not count:
         print(f"{_shown(path, args.root)}: every event of {args.original} has its translation already")

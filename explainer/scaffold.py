@@ -1,12 +1,16 @@
 """`new event` and `new translation`: a file with every field an editor fills in."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .dates import parse_when
-from .load import original_of, translated_language
+from .load import UNPUBLISHABLE, original_of, translated_language, unpublishable
 from .model import EVENT_WORDS, PAGE_WORDS, Event, Page, Settings, words_digest
+from .problems import reason
+from .project import is_inside
 from .validate import ID_MAX, slugify
+from .write import BuildError
 
 EVENT_TEMPLATE = """---
 id: {id}  # the address of its page, /events/<id>/: keep it when the title changes
@@ -30,31 +34,94 @@ def new_event(root: Path, title: str, date: str) -> Path:
     """Write `content/events/<id>.md`, whose id is `<date>-<slug of title>`, and return its path (`date` as an event's
     `date` field has it: one date, or a range).
 
-    Raise DateError or TitleError, writing nothing, for a date or a title that cannot be used;
-    FileExistsError if the file exists.
+    Raise DateError or TitleError, writing nothing, for a date or a title that cannot be used; FileExistsError, naming
+    the file from the site folder, if anything is at its path (a file, or a link, which is never followed); BuildError
+    if content/events is no folder of the site or cannot be written.
     """
     parse_when(date)
     _check_title(title)
     event_id = slugify(f"{date} {title}", ID_MAX)
-    path = root / "content" / "events" / f"{event_id}.md"
-    if path.exists():
-        raise FileExistsError(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(EVENT_TEMPLATE.format(id=event_id, date=date, title=_quoted(title)), encoding="utf-8")
+    path = _events_folder(root) / f"{event_id}.md"
+    _write_new(root, path, EVENT_TEMPLATE.format(id=event_id, date=date, title=_quoted(title)))
     return path
 
 
+# What YAML and the front matter's reader take for the end of a line: in a title, the rest would become other fields.
+LINE_BREAKS = re.compile("[\n\r\x85\u2028\u2029]")
+NOT_TEXT = re.compile("[\ud800-\udfff]")  # bytes that are not UTF-8, as Python reads them from a command line
+
+
 def _check_title(title: str) -> None:
-    """Raise TitleError for a title that is empty or leaves nothing of itself in the file name."""
+    """Raise TitleError for a title that is empty, is not one line of text a page can hold, or leaves nothing of itself
+    in the file name."""
     if not title.strip():
         raise TitleError('the title is empty: say what happened, e.g. "Belarusians picket the Interpol office in Warsaw"')
+    if LINE_BREAKS.search(title):
+        raise TitleError("the title has a line break: give it on one line")
+    not_text = NOT_TEXT.search(title)
+    if not_text:
+        raise TitleError(f"the title is not UTF-8 text ({_byte(not_text.group())}): set the terminal to UTF-8 and type it again")
+    unfit = UNPUBLISHABLE.search(title)
+    if unfit:
+        raise TitleError(f"the title has {unpublishable(unfit.group())}: remove it")
     if not slugify(title):
         raise TitleError(f'the title "{title}" has no letters or digits to name the file after')
 
 
+def _byte(character: str) -> str:
+    """The byte a command line gave that Python could not read as UTF-8 (it keeps it as a lone surrogate)."""
+    code = ord(character) - 0xDC00
+    return f"byte 0x{code:02x}" if 0x80 <= code <= 0xFF else f"U+{ord(character):04X}"
+
+
 def _quoted(title: str) -> str:
-    """The title as the inside of a double-quoted YAML string, which reads a backslash as the start of an escape."""
+    """The title as the inside of a double-quoted YAML string, which reads a backslash as the start of an escape (a
+    title holds no line break nor control character: `_check_title`)."""
     return title.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _events_folder(root: Path) -> Path:
+    """content/events/, made if missing; BuildError if it or content/ is no folder of the site, where a new event
+    would be read."""
+    folder = root / "content" / "events"
+    for part in (folder.parent, folder):
+        kind = _unlike_a_folder(part, root)
+        if kind:
+            where = "that folder" if part == folder else "content/events/"
+            raise BuildError(f"{_from_root(part, root)} is {kind}: move it aside; new events are written in {where}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BuildError(f"cannot make content/events/: {reason(error)}") from None
+    return folder
+
+
+def _unlike_a_folder(path: Path, root: Path) -> str | None:
+    """What a path of the site is instead of the folder it must be, or None if it is one or is not there yet."""
+    if path.is_symlink() and not path.exists():
+        return "a link to nothing, not a folder"
+    if path.exists() and not path.is_dir():
+        return "a file, not a folder"
+    if path.exists() and not path.resolve().is_relative_to(root.resolve()):
+        return "a link to a folder outside the site folder, which is never read"
+    return None
+
+
+def _write_new(root: Path, path: Path, text: str) -> None:
+    """Write a file that must not exist: made by exclusive creation, which fails on any path there (a link to nowhere
+    included, never followed out of the site)."""
+    try:
+        with path.open("x", encoding="utf-8") as file:
+            file.write(text)
+    except FileExistsError:
+        raise FileExistsError(_from_root(path, root)) from None
+    except OSError as error:
+        raise BuildError(f"cannot write {_from_root(path, root)}: {reason(error)}") from None
+
+
+def _from_root(path: Path, root: Path) -> str:
+    """A path under the site folder as the editor sees it from there."""
+    return path.relative_to(root).as_posix()
 
 
 def site_path(root: Path, written: str) -> str:
@@ -90,19 +157,22 @@ def new_translation(root: Path, settings: Settings, items: list[Event | Page], o
     name = Path(original)
     path = root / name.with_name(f"{name.stem}.{language}{name.suffix}")
     if name.suffix == ".md":
-        if path.exists():
-            raise FileExistsError(path)
-        path.write_text(_markdown_translation(items[0]), encoding="utf-8")
+        _write_new(root, path, _markdown_translation(items[0]))
         return path, 1, True
+    if path.is_symlink() and not is_inside(path, root):
+        raise BuildError(f"{_from_root(path, root)} is a link to a file outside the site folder, which is never read nor "
+                         "written: put the file itself in the site folder")
     new = not path.exists()
     done = {(key.rstrip(":")) for key in path.read_text(encoding="utf-8").split("\n") if key and not key[0].isspace()
-            and not key.startswith("#")} if path.exists() else set()
+            and not key.startswith("#")} if not new else set()
     todo = [event for event in items if event.id not in done]
-    with path.open("a", encoding="utf-8") as file:
-        if not done:
-            file.write(f"# The words of the events of {original} in {language}, by their id (see the README).\n")
-        for event in todo:
-            file.write("\n" + f"{event.id}:\n" + _indented(_fields(event)))
+    text = "" if done else f"# The words of the events of {original} in {language}, by their id (see the README).\n"
+    text += "".join("\n" + f"{event.id}:\n" + _indented(_fields(event)) for event in todo)
+    if new:
+        _write_new(root, path, text)
+    else:
+        with path.open("a", encoding="utf-8") as file:
+            file.write(text)
     return path, len(todo), new
 
 

@@ -319,3 +319,38 @@ def test_a_virtual_environment_that_lacks_a_library_is_told_to_install_into_it(t
     result = run_without_rcssmin(tmp_path, "venv", "build")
     assert (result.returncode, result.stdout, result.stderr) == (2, "", (
         f'build.py: error: the library "rcssmin" is missing: run {sys.executable} -m pip install -r requirements.txt\n'))
+
+
+# What new event cannot write, or write as given ----------------------------------------------------------------
+
+@pytest.mark.slow  # build.py in a subprocess
+def test_new_event_where_a_link_to_nowhere_is_says_it_exists_as_for_a_file_and_writes_nothing_through_it(make_site, tmp_path):
+    root = make_site({})
+    outside = tmp_path / "elsewhere" / "pwned.md"
+    outside.parent.mkdir()
+    (root / "content" / "events").mkdir(parents=True)
+    (root / "content" / "events" / "2021-10-03-same.md").symlink_to(outside)
+    result = run(root, "new", "event", "Same", "--date", "2021-10-03")
+    assert (result.returncode, result.stderr) == (1, "build.py new: error: content/events/2021-10-03-same.md already exists\n")
+    assert not outside.exists()
+
+
+@pytest.mark.slow  # build.py in a subprocess
+@pytest.mark.parametrize("title, said", [
+    ("title: x\n---\nfoo: [", "the title has a line break: give it on one line"),
+    ("A picket\x07", "the title has an invisible character (U+0007), which pages and feeds cannot hold: remove it"),
+])
+def test_new_event_with_a_title_of_more_than_one_line_or_an_invisible_character_is_wrong_usage(make_site, title, said):
+    root = make_site({})
+    before = tree_digest(root)
+    result = run(root, "new", "event", title, "--date", "2021-11-04")
+    assert (result.returncode, result.stderr) == (2, f"build.py new: error: {said}\n")
+    assert tree_digest(root) == before
+
+
+@pytest.mark.slow  # build.py in a subprocess
+def test_new_event_where_content_events_is_a_file_says_so_in_one_line(make_site):
+    root = make_site({"content/events": "not a folder\n"})
+    result = run(root, "new", "event", "Same", "--date", "2021-10-03")
+    assert (result.returncode, result.stderr) == (1, "build.py new: error: content/events is a file, not a folder: move it "
+                                                     "aside; new events are written in that folder\n")
