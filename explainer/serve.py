@@ -6,6 +6,7 @@ import html
 import ipaddress
 import json
 import mimetypes
+import socket
 import sys
 import threading
 import time
@@ -20,6 +21,7 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from livereload.server import LiveScriptContainer
 from livereload.watcher import Watcher
 from tornado import ioloop, web
+from tornado.netutil import bind_sockets
 
 from .pipeline import Caches, Project, build
 from .problems import ContentErrors, Position, Problem, summary_line
@@ -308,18 +310,27 @@ def saved_paths(changes: set[tuple[watchfiles.Change, str]], root: Path) -> list
 
 def serve(project: Project, *, host: str = "127.0.0.1", port: int = 8000) -> int:
     """Build, serve on host:port with live reload, and rebuild on every save until interrupted."""
+    if not 1 <= port <= 65535:
+        print(f"build.py serve: error: --port {port}: a port is a number from 1 to 65535", file=sys.stderr)
+        return 2
+    refused = _cannot_listen(host, port)  # before the first build, which may take a while
+    if refused:
+        print(f"build.py serve: error: {refused}", file=sys.stderr)
+        return 1
     preview = Preview(project, log=lambda line: print(line, flush=True))
     preview.rebuild()
     watcher = SiteWatcher(preview)
     watcher.watch(str(project.root / "content"))  # livereload polls nothing itself once start() returns True
     try:
         _application(preview_app(preview, host), watcher, host).listen(port, address=host)
-    except OSError as error:
-        if error.errno == errno.EADDRINUSE:
-            print(f"build.py serve: error: port {port} on {host} is already in use: stop the other server or pass --port {port + 1}", file=sys.stderr)
-            return 1
-        raise
-    print(f"Previewing {project.root.name} on http://{host}:{port}/ (drafts shown); press Ctrl+C to stop", flush=True)
+    except (OSError, UnicodeError) as error:
+        refused = _refusal(error, host, port)
+        if refused is None:
+            raise
+        print(f"build.py serve: error: {refused}", file=sys.stderr)
+        return 1
+    address = f"[{host}]" if ":" in host else host  # an IPv6 address, as a browser's address bar takes it
+    print(f"Previewing {project.root.name} on http://{address}:{port}/ (drafts shown); press Ctrl+C to stop", flush=True)
     LiveReloadHandler.start_tasks()
     try:
         ioloop.IOLoop.current().start()
@@ -330,6 +341,29 @@ def serve(project: Project, *, host: str = "127.0.0.1", port: int = 8000) -> int
         if preview.caches is not None:
             preview.caches.save()
     return 0
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why the preview could not listen on host:port, found by binding there as the server will, and letting go."""
+    try:
+        sockets = bind_sockets(port, address=host)
+    except (OSError, UnicodeError) as error:
+        return _refusal(error, host, port)
+    for sock in sockets:
+        sock.close()
+    return None
+
+
+def _refusal(error: OSError | UnicodeError, host: str, port: int) -> str | None:
+    """What the editor is told when the system will not listen on host:port, or None for a failure we do not know."""
+    if isinstance(error, (socket.gaierror, UnicodeError)) or error.errno == errno.EADDRNOTAVAIL:
+        return (f"--host {host}: no such address on this machine: use 127.0.0.1 (this machine only) or 0.0.0.0 "
+                "(every network it is on)")
+    if error.errno == errno.EADDRINUSE:
+        return f"port {port} on {host} is already in use: stop the other server or pass --port {port + 1}"
+    if error.errno == errno.EACCES and port < 1024:
+        return f"--port {port}: only the system may use a port below 1024: pass --port 8000, or another from 1024 up"
+    return None
 
 
 # livereload's snippet, which loads its script from the address the page came from (so --host 0.0.0.0 works too).

@@ -344,3 +344,45 @@ def test_an_unknown_address_in_a_language_gets_that_languages_404_page(tmp_path)
     assert _not_found_page(tmp_path, "/be/events/nowhere/") == "Старонка не знойдзена".encode()
     for elsewhere in ("/events/nowhere/", "/../be/x", "/" + "x" * 300 + "/y", "/"):
         assert _not_found_page(tmp_path, elsewhere) == b"Page not found", elsewhere
+
+
+# What serve cannot listen on ----------------------------------------------------------------------------------
+
+def _serve_without_building(fixture_site, monkeypatch, capsys, **where) -> tuple[int, str]:
+    """serve's exit status and what it printed to stderr, failing the test if it started a build."""
+    def build_anyway(self, changed=()):
+        raise AssertionError("serve built the site before finding it could not listen")
+
+    monkeypatch.setattr(Preview, "rebuild", build_anyway)
+    status = serve.serve(Project.at(fixture_site("basic")), **where)
+    return status, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", [-1, 0, 65536, 99999])
+def test_a_port_no_system_has_is_wrong_usage_before_the_build(fixture_site, monkeypatch, capsys, port):
+    assert _serve_without_building(fixture_site, monkeypatch, capsys, port=port) == (
+        2, f"build.py serve: error: --port {port}: a port is a number from 1 to 65535\n")
+
+
+@pytest.mark.parametrize("host", ["nosuch.invalid", "192.0.2.1", "a..b"])  # unknown, another machine's, malformed
+def test_a_host_that_is_no_address_of_this_machine_is_one_line_before_the_build(fixture_site, monkeypatch, capsys, host):
+    assert _serve_without_building(fixture_site, monkeypatch, capsys, host=host, port=_free_port()) == (
+        1, f"build.py serve: error: --host {host}: no such address on this machine: use 127.0.0.1 (this machine only) or "
+           "0.0.0.0 (every network it is on)\n")
+
+
+def test_a_taken_port_is_found_before_the_build(fixture_site, monkeypatch, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert _serve_without_building(fixture_site, monkeypatch, capsys, port=port) == (
+            1, f"build.py serve: error: port {port} on 127.0.0.1 is already in use: stop the other server or pass "
+               f"--port {port + 1}\n")
+
+
+def test_serve_given_a_port_out_of_range_says_so_in_one_line(fixture_site):
+    root = fixture_site("basic")
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), "serve", "--port", "99999"],
+                            capture_output=True, text=True, timeout=30)
+    assert (result.returncode, result.stderr) == (2, "build.py serve: error: --port 99999: a port is a number from 1 to 65535\n")
