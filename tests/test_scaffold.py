@@ -1,6 +1,4 @@
 """`new event`: the entry it writes, filled in, is a valid event that keeps its address."""
-from pathlib import Path
-
 import pytest
 
 from explainer.scaffold import new_event
