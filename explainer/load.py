@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from .problems import Position, Problem, cannot_read
-from .project import NOT_A_FILE, OUTSIDE, UNREADABLE
+from .project import BROKEN_LINK, HIDDEN, NOT_A_FILE, OUTSIDE, UNREADABLE
 
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -57,7 +57,7 @@ class Document:
 def content_files(root: Path, inputs: dict[str, str]) -> tuple[list[tuple[str, Path]], list[Problem]]:
     """Every content file with its kind (settings, sources, events, entry, page), in the order they count, from the
     site's `project.input_files`; and the problems of what is not read: links out of the site folder, misplaced files."""
-    problems = links_outside(inputs) + not_files(inputs) + unreadable_folders(inputs)
+    problems = links_outside(inputs) + links_to_hidden(inputs) + not_files(inputs) + broken_links(inputs) + unreadable_folders(inputs)
     files: list[tuple[str, Path]] = []
     if _is_readable(inputs.get("data/site.yaml")):
         files.append(("settings", root / "data/site.yaml"))
@@ -103,12 +103,27 @@ def links_outside(inputs: dict[str, str]) -> list[Problem]:
                                     "published: put the file itself in the site folder") for path, line in inputs.items() if line == OUTSIDE]
 
 
+def links_to_hidden(inputs: dict[str, str]) -> list[Problem]:
+    """An error for each link in the site's folders that leads to a hidden file or folder of the site (.git, .env,
+    .cache): what is hidden holds what is never to be published."""
+    return [Problem(Position(path), "a link to a hidden file or folder of the site (its name, or a folder's it is in, "
+                                    "starts with a dot), which is never read nor published: put the file itself here")
+            for path, line in inputs.items() if line == HIDDEN]
+
+
 def not_files(inputs: dict[str, str]) -> list[Problem]:
     """An error for each named pipe, socket or device in the site's folders (but hidden ones): never read, since
     reading one may never end."""
     return [Problem(Position(path), f"this is {line.removeprefix(NOT_A_FILE)}, not a file, which the build never reads: "
                                     "remove it, or put a file in its place")
             for path, line in inputs.items() if line.startswith(NOT_A_FILE) and not any(part.startswith(".") for part in path.split("/"))]
+
+
+def broken_links(inputs: dict[str, str]) -> list[Problem]:
+    """A warning for each link in the site's folders (but hidden ones) that leads to no file: it is not read."""
+    return [Problem(Position(path), "a link that leads to no file (or round a loop of links), which is never read nor "
+                                    "published: remove it, or put the file itself in its place", "warning")
+            for path, line in inputs.items() if line == BROKEN_LINK and not any(part.startswith(".") for part in path.split("/"))]
 
 
 def unreadable_folders(inputs: dict[str, str]) -> list[Problem]:
@@ -125,7 +140,7 @@ def _is_read_folder(path: str) -> bool:
 
 def _is_readable(line: str | None) -> bool:
     """Whether `project.input_files` lists a file that may be read (it exists, and lies in the site folder)."""
-    return line is not None and line not in (OUTSIDE, UNREADABLE, "missing", "seen") and not line.startswith(NOT_A_FILE)
+    return line is not None and line not in (OUTSIDE, HIDDEN, UNREADABLE, BROKEN_LINK, "missing", "seen") and not line.startswith(NOT_A_FILE)
 
 
 def _children(inputs: dict[str, str], folder: str) -> dict[str, bool]:
@@ -146,7 +161,13 @@ def _not_read(inputs: dict[str, str], folder: str, read: Callable[[str, bool], b
     return [Problem(Position(f"{folder}/{name}" + ("/" if is_folder else "")),
                     f"not read: {rule}; rename it, or move it out of {folder}/", "warning")
             for name, is_folder in _children(inputs, folder).items()
-            if not read(name, is_folder) and inputs.get(f"{folder}/{name}") != OUTSIDE]
+            if not read(name, is_folder) and not _reported_apart(inputs.get(f"{folder}/{name}"))]
+
+
+def _reported_apart(line: str | None) -> bool:
+    """Whether `project.input_files` says of a path what has a problem of its own: a link out of the site, to a hidden
+    file, or to nothing; a named pipe."""
+    return line in (OUTSIDE, HIDDEN, BROKEN_LINK) or (line or "").startswith(NOT_A_FILE)
 
 
 def _files(inputs: dict[str, str], folder: str, suffixes: tuple[str, ...]) -> list[str]:

@@ -15,6 +15,8 @@ from .write import BuildError
 INPUT_FOLDERS = ("data", "content", "templates", "assets")
 OUTSIDE = "outside"  # what `input_files` says of a link that leads out of the site folder
 UNREADABLE = "unreadable"  # what it says of a folder the build may not list (its permissions)
+HIDDEN = "hidden"  # what it says of a link to a hidden file or folder of the site (.git, .env), which is never read
+BROKEN_LINK = "broken link"  # what it says of a link that leads to nothing, or round a loop of links
 NOT_A_FILE = "not a file: "  # what it says of a named pipe, a socket or a device, then which: reading one may never end
 
 
@@ -72,14 +74,16 @@ class Project:
 def input_files(root: Path) -> dict[str, str]:
     """Every file under the site's input folders, by path relative to the site folder: its size and time as one
     string, or `OUTSIDE` for a link (to a file or a folder) that leads out of the site folder, which is never read,
-    `UNREADABLE` for a folder that cannot be listed, or `NOT_A_FILE` and its kind for a named pipe, a socket or a
-    device, which is never read either."""
+    `HIDDEN` for one that leads to a hidden file or folder of the site, never read either, `UNREADABLE` for a folder that cannot be listed, `BROKEN_LINK` for a link that leads to no file, or `NOT_A_FILE`
+    and its kind for a named pipe, a socket or a device, which is never read either."""
     files: dict[str, str] = {}
     root = root.resolve()
     for folder in INPUT_FOLDERS:
         path = root / folder
         if path.is_symlink() and not is_inside(path, root):
             files[folder] = OUTSIDE
+        elif path.is_symlink() and leads_to_hidden(path, root):
+            files[folder] = HIDDEN
         else:
             _list_files(path, folder, root, files, set())
     return files
@@ -88,6 +92,12 @@ def input_files(root: Path) -> dict[str, str]:
 def is_inside(path: Path | str, root: Path) -> bool:
     """Whether a path, its links followed, lies in the (resolved) site folder."""
     return Path(os.path.realpath(path)).is_relative_to(root)
+
+
+def leads_to_hidden(path: Path | str, root: Path) -> bool:
+    """Whether a link in the (resolved) site folder leads to a hidden file or folder of it, or into one: .git, .env,
+    .cache, which no build reads or publishes."""
+    return any(part.startswith(".") for part in Path(os.path.realpath(path)).relative_to(root).parts)
 
 
 def _list_files(folder: Path, relative: str, root: Path, files: dict[str, str], seen: set[tuple[int, int]]) -> None:
@@ -112,13 +122,19 @@ def _list_files(folder: Path, relative: str, root: Path, files: dict[str, str], 
         path = f"{relative}/{entry.name}"
         if entry.is_symlink() and not is_inside(entry.path, root):
             files[path] = OUTSIDE
-        elif entry.is_dir(follow_symlinks=True):
+            continue
+        if entry.is_symlink() and leads_to_hidden(entry.path, root):
+            files[path] = HIDDEN
+            continue
+        try:
+            status = entry.stat()  # of what a link leads to
+        except OSError:  # a link to nothing, or to links that lead back to it; else a file just deleted
+            if entry.is_symlink():
+                files[path] = BROKEN_LINK
+            continue
+        if stat.S_ISDIR(status.st_mode):
             _list_files(Path(entry.path), path, root, files, seen)
         else:
-            try:
-                status = entry.stat()
-            except OSError:
-                continue
             files[path] = stat_line(status) if stat.S_ISREG(status.st_mode) else NOT_A_FILE + _kind_of_file(status.st_mode)
 
 

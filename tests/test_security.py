@@ -282,6 +282,62 @@ def test_a_named_pipe_is_an_error_naming_it_and_no_build_waits_on_it(make_site, 
     assert not (root / "_site").exists()
 
 
+@pytest.mark.parametrize("link, target", [
+    ("assets/env.txt", ".env"), ("assets/git", ".git"), ("assets/cache", ".cache"), ("content/events/x.md", ".drafts/x.md"),
+    ("assets", ".hidden-assets"),
+])
+def test_a_link_to_a_hidden_file_or_folder_of_the_site_is_an_error_and_nothing_of_it_is_published(make_site, link, target):
+    root = make_site({"content/index.md": "---\ntitle: Home\n---\nHello.\n", ".env": "SECRET=do-not-publish\n",
+                      ".git/config": "SECRET=do-not-publish\n", ".drafts/x.md": "SECRET=do-not-publish\n"})
+    if link == "assets":
+        (root / "assets").rename(root / target)
+    (root / link).parent.mkdir(parents=True, exist_ok=True)
+    (root / link).symlink_to(root / target)
+    for command in ("check", "build"):
+        result = run(root, command)
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.splitlines() == [
+            f"{link}:1:1: error: a link to a hidden file or folder of the site (its name, or a folder's it is in, starts "
+            "with a dot), which is never read nor published: put the file itself here",
+            "1 error",
+        ]
+    assert not (root / "_site").exists()
+
+
+def test_a_link_to_nothing_or_round_a_loop_is_a_warning_and_the_rest_is_built(make_site):
+    root = make_site({"content/index.md": "---\ntitle: Home\n---\nHello.\n"})
+    (root / "assets" / "loop").symlink_to("loop")
+    (root / "assets" / "a").symlink_to("b")
+    (root / "assets" / "b").symlink_to("a")
+    (root / "content" / "events").mkdir(exist_ok=True)
+    (root / "content" / "events" / "gone.md").symlink_to("moved-away.md")
+    result = run(root, "build")
+    assert result.returncode == 0, result.stderr
+    said = ("1:1: warning: a link that leads to no file (or round a loop of links), which is never read nor published: "
+            "remove it, or put the file itself in its place")
+    assert [line for line in result.stderr.splitlines() if "link that leads" in line] == [
+        f"assets/a:{said}", f"assets/b:{said}", f"assets/loop:{said}", f"content/events/gone.md:{said}"]
+    assert (root / "_site" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("asset, why", [
+    ("robots.txt", "the build writes its own /robots.txt"),
+    ("feed.xml", "the build writes its own /feed.xml"),
+    ("calendar.ics", "the build writes its own /calendar.ics"),
+    ("_redirects", "Netlify reads /_redirects as the site's redirects, which the build writes"),
+    ("_headers", "Netlify reads /_headers as the headers of every answer, which netlify.toml sets"),
+    ("pagefind/pagefind.js", "the search index is published in /pagefind/"),
+])
+def test_an_asset_where_the_build_or_netlify_has_a_file_of_its_own_is_an_error_naming_it(make_site, asset, why):
+    root = make_site({"content/index.md": "---\ntitle: Home\n---\nHello.\n", f"assets/{asset}": "Content-Security-Policy: *\n"})
+    for command in ("check", "build"):
+        result = run(root, command)
+        assert result.returncode == 1
+        assert result.stderr.splitlines() == [f"assets/{asset}:1:1: error: {why}: rename this file, or move it elsewhere in assets/",
+                                              "1 error"]
+    assert not (root / "_site").exists()
+
+
 def test_links_that_stay_in_the_site_folder_are_followed(make_site):
     root = make_site({"content/index.md": "---\ntitle: Home\n---\nHello.\n", "extra/logo.css": "p{}", "extra/page.md": "---\ntitle: Linked\n---\nHi.\n"})
     (root / "assets" / "more").symlink_to(root / "extra")
