@@ -221,6 +221,9 @@ class _Build:
         with _file_errors(self.project):
             images = self.images(site, editions)
             pages = self.plan(editions, images)
+            clashes = _assets_in_the_way(images.assets, {page.path for page in pages}, editions)
+            if clashes:
+                raise ContentErrors(clashes)
             _settled()
             publication = Publication(self.project.out_dir, self.project.trees, [page.path for page in pages] + list(images.files),
                                       trust_output=self.caches.in_memory, notes=self.caches.notes)
@@ -534,6 +537,31 @@ def _assets(project: Project, site: Site, cache: ImageCache, photos: set[str],
         else:
             assets[relative] = ("/" + relative, str(source), digests.digest(source))
     return assets
+
+
+# What Netlify reads in the published folder as the site's settings, which netlify.toml and the build make.
+NETLIFY_FILES = {"_headers": "the headers of every answer, which netlify.toml sets",
+                 "_redirects": "the site's redirects, which the build writes"}
+
+
+def _assets_in_the_way(assets: dict[str, tuple[str, str | bytes, str | None]], pages: set[str],
+                       editions: dict[str, Site]) -> list[Problem]:
+    """An error for each file of assets/ that would be published where the build writes a file of its own (a page,
+    robots.txt, a feed), where a search index goes, or as a file Netlify reads as the site's settings."""
+    indexes = tuple(f"{edition.settings.root.strip('/')}/pagefind/".lstrip("/") for edition in editions.values())
+    problems = []
+    for name, (url, _, _) in sorted(assets.items()):
+        path = url.removeprefix("/")
+        if path in NETLIFY_FILES:
+            why = f"Netlify reads /{path} as {NETLIFY_FILES[path]}"
+        elif path in pages:
+            why = f"the build writes its own /{path}"
+        elif path.startswith(indexes):
+            why = f"the search index is published in /{path.split('pagefind/')[0]}pagefind/"
+        else:
+            continue
+        problems.append(Problem(Position(f"assets/{name}"), f"{why}: rename this file, or move it elsewhere in assets/"))
+    return problems
 
 
 # Pages ------------------------------------------------------------------------------------------------------------------
