@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
-from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFile, ImageFont, ImageOps, UnidentifiedImageError, features
+from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFile, ImageFont, ImageOps, ImageSequence, UnidentifiedImageError, features
 
 from .cache import content_digest, fingerprint, write_atomic
 from .markup import is_safe_url, url_scheme
@@ -127,6 +127,7 @@ _JPEG = _Format("JPEG", "jpg", "image/jpeg")
 _PNG = _Format("PNG", "png", "image/png")
 _GIF = _Format("GIF", "gif", "image/gif")
 _FORMATS = (_WEBP, _JPEG, _PNG, _GIF)
+_ANIMATED_FORMATS = (_GIF, _WEBP)  # an animation in one of these is published as one, frame by frame
 
 
 @dataclass(frozen=True)
@@ -382,8 +383,10 @@ class ImageCache:
         with _reading(data):
             image = _opened(data)
             output_format = _sanitized_format(image.format)
-            pixels = _pixels_only(_publishable(image, size=None))
-        encoded = _encoded(pixels, output_format)
+            if output_format in _ANIMATED_FORMATS and getattr(image, "n_frames", 1) > 1:
+                encoded = _encoded_animation(image, output_format)
+            else:
+                encoded = _encoded(_pixels_only(_publishable(image, size=None)), output_format)
         write_atomic(self._sanitized_file(digest, output_format), encoded)
         index = {"format": output_format.name, "digest": content_digest(encoded)}
         write_atomic(self.cache_dir / "assets" / f"{digest}.json", json.dumps(index).encode())
@@ -540,6 +543,31 @@ def _encoded(image: Image.Image, output_format: _Format) -> bytes:
             image.save(buffer, "JPEG", quality=JPEG_QUALITY, progressive=True, optimize=True)
         case _:
             image.save(buffer, output_format.name, optimize=True)
+    return buffer.getvalue()
+
+
+def _encoded_animation(image: ImageFile.ImageFile, output_format: _Format) -> bytes:
+    """An animated GIF or WebP re-encoded frame by frame, with each frame's duration and the animation's loop count,
+    and no metadata. Each frame is the whole picture it shows (Pillow composes a GIF's partial frames), so each
+    replaces the one before; all of them are held at once, so their pixels together may not pass MAX_PIXELS."""
+    width, height = image.size
+    if image.n_frames * width * height > MAX_PIXELS:
+        raise ImageProblem(f"is too large to decode safely: {image.n_frames} frames of {width}x{height} pixels "
+                           f"(limit {MAX_PIXELS // 1_000_000} megapixels, all frames together)")
+    frames, durations = [], []
+    for frame in ImageSequence.Iterator(image):
+        frame.load()  # a WebP frame's duration is known once it is read
+        durations.append(frame.info.get("duration", 0))
+        frames.append(_pixels_only(_normalised(frame.copy())))
+    options: dict[str, object] = {"save_all": True, "append_images": frames[1:], "duration": durations}
+    if "loop" in image.info:  # without it, a GIF plays once
+        options["loop"] = image.info["loop"]
+    if output_format is _GIF:
+        options["disposal"] = 2  # each frame is drawn on a cleared canvas: the whole picture, transparency and all
+    else:
+        options.update(quality=WEBP_QUALITY, method=WEBP_METHOD)
+    buffer = io.BytesIO()
+    frames[0].save(buffer, output_format.name, **options)
     return buffer.getvalue()
 
 

@@ -7,7 +7,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from PIL import ExifTags, Image, ImageCms, ImageDraw, JpegImagePlugin, PngImagePlugin
+from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageSequence, JpegImagePlugin, PngImagePlugin
 
 from explainer import images
 from explainer.images import (_TITLE_CARD_DESIGN, _TITLE_CARD_PNG, ImageCache, ImageProblem, _card_digest, _card_font,
@@ -445,6 +445,54 @@ def test_sanitized_png_logo_keeps_format_size_and_transparency_but_not_its_text(
     assert "Author" not in result.info and b"Jane Photographer" not in file.read_bytes()
     assert_no_metadata(file)
     assert result.convert("RGBA").getpixel((2, 2))[3] == 0
+
+
+def moving_square(transparent: bool) -> list[Image.Image]:
+    """Four frames of a red square crossing a clear or white picture."""
+    frames = []
+    for step in range(4):
+        frame = Image.new("RGBA", (60, 40), (0, 0, 0, 0) if transparent else (255, 255, 255, 255))
+        ImageDraw.Draw(frame).rectangle((step * 12, 5, step * 12 + 10, 30), fill=(200, 20, 20, 255))
+        frames.append(frame)
+    return frames
+
+
+@pytest.mark.parametrize("format", ["GIF", "WEBP"])
+@pytest.mark.parametrize("transparent", [True, False])
+def test_a_sanitized_animation_keeps_every_frame_its_timing_and_loop_but_no_metadata(tmp_path, format, transparent):
+    frames = moving_square(transparent)
+    source = save(frames[0], tmp_path / f"map.{format.lower()}", format, save_all=True, append_images=frames[1:],
+                  duration=[100, 200, 300, 400], loop=0, comment=b"Jane Photographer", **({"disposal": 2} if format == "GIF" else {}))
+
+    _, file, _ = ImageCache(tmp_path / "cache").sanitize(source, f"images/map.{format.lower()}")
+
+    result = Image.open(file)
+    assert (result.format, result.n_frames, result.info.get("loop")) == (format, 4, 0)
+    for index, frame in enumerate(ImageSequence.Iterator(result)):
+        frame.load()
+        assert frame.info["duration"] == 100 * (index + 1)
+        shown = frame.convert("RGBA")
+        assert close_to(shown.getpixel((index * 12 + 5, 20)), (200, 20, 20, 255)), index  # the square, where it is then
+        where_it_was = (5 if index else 45, 20)  # cleared: no frame shows through the next
+        assert shown.getpixel(where_it_was)[3 if transparent else 1] == (0 if transparent else 255), index
+    assert b"Jane Photographer" not in file.read_bytes()
+
+
+def test_a_gif_that_plays_once_still_plays_once(tmp_path):
+    frames = moving_square(False)
+    source = save(frames[0], tmp_path / "once.gif", "GIF", save_all=True, append_images=frames[1:], duration=100)
+    _, file, _ = ImageCache(tmp_path / "cache").sanitize(source, "images/once.gif")
+    result = Image.open(file)
+    assert result.n_frames == 4 and "loop" not in result.info
+
+
+def test_an_animation_whose_frames_together_pass_the_pixel_limit_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(images, "MAX_PIXELS", 60 * 40 * 3)
+    frames = moving_square(False)
+    source = save(frames[0], tmp_path / "long.gif", "GIF", save_all=True, append_images=frames[1:], duration=100)
+    with pytest.raises(ImageProblem) as problem:
+        ImageCache(tmp_path / "cache").sanitize(source, "images/long.gif")
+    assert str(problem.value) == "is too large to decode safely: 4 frames of 60x40 pixels (limit 0 megapixels, all frames together)"
 
 
 def test_sanitized_jpeg_keeps_format_and_size_and_loses_gps(tmp_path):
