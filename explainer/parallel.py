@@ -94,9 +94,15 @@ def map_forked(function: Callable, items: list, workers: int) -> Iterator:
             if not completed and process.is_alive():  # stopped early: their work is not wanted
                 process.terminate()
             process.join()
-        if completed:
-            reader.join()  # each child said it was done before it ended: the relay has ended, or is about to
-        channel.close()  # ends the relay thread, should it still wait
+        if not completed:
+            # The relay may be reading still: with no child left and this end closed, it reads to the end of what
+            # they sent, and stops. Only then is the channel closed: a file's number, once closed, is soon given
+            # to the next file opened, which the relay would read from (or a process forked meanwhile holds this
+            # end too, and the relay waits on: the channel stays open, rather than risk that).
+            channel._writer.close()
+        reader.join(timeout=None if completed else 5)  # once done, each child said so before it ended
+        if not reader.is_alive():
+            channel.close()
 
 
 class Background(Generic[T]):

@@ -4,6 +4,7 @@ These tests say what happens, never how fast: however busy the machine, each ass
 much a worker does while this process computes is measured by bench/bench_parallel.py.
 """
 import multiprocessing
+import multiprocessing.queues
 import os
 import signal
 import threading
@@ -11,6 +12,7 @@ import time
 
 import pytest
 
+from explainer import parallel
 from explainer.parallel import Background, WorkerLost, map_forked
 from explainer.problems import ContentErrors, Position, Problem
 
@@ -193,3 +195,30 @@ def test_background_work_no_longer_wanted_is_stopped():
     work.cancel()
     assert not work._process.is_alive()
     assert work._process.exitcode == -signal.SIGTERM  # stopped, not waited for
+
+
+@pytest.mark.parametrize("taken", [1, 3, 150])
+def test_work_stopped_early_ends_the_relay_before_its_channel_is_closed(monkeypatch, taken):
+    # A generator left unfinished (by an error, or a zip of fewer items) is closed: its channel's file numbers are
+    # soon another file's, and a relay still reading there would read that file (seen: Babel's data, garbled).
+    relays, closed_under_a_relay = [], []
+
+    def relay(*args):
+        relays.append(threading.current_thread())
+        relay_messages(*args)
+
+    def close(channel):
+        closed_under_a_relay.extend(thread for thread in relays if thread.is_alive())
+        close_channel(channel)
+
+    relay_messages, close_channel = parallel._relay, multiprocessing.queues.SimpleQueue.close
+    monkeypatch.setattr(parallel, "_relay", relay)
+    monkeypatch.setattr(multiprocessing.queues.SimpleQueue, "close", close)
+    for _ in range(5):
+        results = map_forked(lambda item: bytes(2000) + str(item).encode(), list(range(400)), 3)
+        for _ in range(taken):
+            next(results)
+        results.close()
+    assert len(relays) == 5 and not any(thread.is_alive() for thread in relays)
+    assert closed_under_a_relay == []
+    assert list(map_forked(lambda item: item * 2, list(range(100)), 2)) == [item * 2 for item in range(100)]
