@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import re
 import shutil
 import time
 import traceback
@@ -27,7 +28,7 @@ from .pages import Edition, PlannedPage, plan_site
 from .parallel import map_forked
 from .problems import ContentErrors, Position, Problem, cannot_read, reason, report_lines
 from .project import INPUT_FOLDERS, Project, input_files
-from .render import Chrome, Fragments, LanguageLink, MenuItem, Renderer, catalogue_path, load_catalogue
+from .render import Chrome, Fragments, LanguageLink, MenuItem, Renderer, catalogue_path, load_catalogue, unreadable_templates
 from .validate import FileResult, merge_results, validate_document
 from .write import BuildError, DamagedCacheFile, Publication, WriteReport
 
@@ -277,6 +278,7 @@ class _Build:
         self.renderers, planned = {}, []
         for stale in set(self.caches.calendar) - set(editions):  # a language the site no longer has (or a memo of old)
             del self.caches.calendar[stale]
+        _check_templates(templates)
         for code, site in editions.items():
             menu = tuple(MenuItem(page.url, page.menu_label) for page in site.pages if not page.is_home)
             chrome = Chrome(site.settings, menu, assets, self.search, links if len(links) > 1 else ())
@@ -660,6 +662,8 @@ def _template_problems(root: Path, output: str = ""):
         yield
     except jinja2.TemplateSyntaxError as error:
         raise ContentErrors([Problem(_template_position(root, error.filename, error.lineno), error.message or "template syntax error")]) from None
+    except jinja2.TemplateNotFound as error:
+        raise ContentErrors([_missing_template(root, error)]) from None
     except (jinja2.UndefinedError, jinja2.TemplateError) as error:
         raise ContentErrors([Problem(_template_frame(root, error), f"template: {error}{where}")]) from None
     except (ContentErrors, MemoryError):
@@ -670,7 +674,55 @@ def _template_problems(root: Path, output: str = ""):
         lines = _template_lines(root, error)
         if not lines:
             raise
-        raise ContentErrors([Problem(lines[-1], f"template: {_said(error)}{where}")]) from None
+        endless = _endless_template(root, lines) if isinstance(error, RecursionError) else None
+        raise ContentErrors([endless or Problem(lines[-1], f"template: {_said(error)}{where}")]) from None
+
+
+def _check_templates(templates: Path) -> None:
+    """Raise ContentErrors if any template is not UTF-8 text (see `render.unreadable_templates`): before any page
+    loads one, so that the error names that template, whichever page needs it first."""
+    problems = unreadable_templates(templates)
+    if problems:
+        raise ContentErrors(problems)
+
+
+def _missing_template(root: Path, error: jinja2.TemplateNotFound) -> Problem:
+    """A template that is not there: at the line of the template that includes, extends or imports it, or at the
+    template itself when the build asks for it by name."""
+    lines = _template_lines(root, error)
+    verb = _template_verb(root, lines[-1]) if lines else ""
+    if verb:
+        return Problem(lines[-1], f'{verb} "{error.name}", which is not in templates/: add it there, or correct the name')
+    return Problem(Position(f"templates/{error.name}"), "missing: the build makes pages with this template: restore it "
+                                                        "(the repository's templates/ has every one)")
+
+
+_TEMPLATE_TAG = re.compile(r"\{%[-+]?\s*(extends|include|import|from)\b")
+_VERBS = {"extends": "extends", "include": "includes", "import": "imports", "from": "imports from"}
+
+
+def _template_verb(root: Path, position: Position) -> str:
+    """What the template line at `position` does with another template ("includes", "extends"), "" if neither."""
+    try:
+        line = (root / position.path).read_text(encoding="utf-8").split("\n")[position.line - 1]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return ""
+    found = _TEMPLATE_TAG.search(line)
+    return _VERBS[found.group(1)] if found else ""
+
+
+def _endless_template(root: Path, lines: list[Position]) -> Problem | None:
+    """A template that includes or extends itself, through others or not, at its line that starts the loop (`lines`:
+    those on the traceback of a RecursionError); None if the recursion is something else (a macro that calls itself)."""
+    for start, position in enumerate(lines):
+        if position in lines[start + 1:]:
+            loop = lines[start:lines.index(position, start + 1) + 1]
+            if not all(_template_verb(root, step) for step in loop[:-1]):
+                return None
+            chain = " → ".join(step.path.removeprefix("templates/") for step in loop)
+            return Problem(position, f"this template includes or extends itself, directly or through others: {chain}: "
+                                     "remove the include or extends that closes the loop")
+    return None
 
 
 def _template_position(root: Path, filename: str | None, line: int | None) -> Position:

@@ -25,7 +25,9 @@ from .cache import Digested, FragmentStore, content_digest, fingerprint, generat
 from .dates import ENGLISH, DateWords, PartialDate, Precision
 from .images import ProcessedImage
 from .languages import direction, language_attributes
+from .load import _decode
 from .model import Event, Photo, Settings, Source, Update
+from .problems import ContentErrors, Position, Problem
 from .validate import tag_slug
 
 def _n(message: str) -> str:
@@ -335,19 +337,103 @@ def _fast_gettext(translations: gettext.NullTranslations) -> dict[str, Callable]
 
 
 def load_catalogue(templates: Path, language: str) -> gettext.NullTranslations | None:
-    """The words of the templates in `language` (see `catalogue_path`); None if there is none."""
+    """The words of the templates in `language` (see `catalogue_path`); None if there is none. A catalogue that is
+    not UTF-8 text, or has a line gettext cannot read, raises ContentErrors at that line."""
     from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
+    from babel.messages.pofile import PoFileError, read_po
 
     path = catalogue_path(templates, language)
     if not path.is_file():
         return None
-    with path.open("rb") as file:
-        catalogue = read_po(file, locale=language)
+    relative = path.relative_to(templates.parent).as_posix()
+    text, problem = _decode(relative, path.read_bytes())
+    problem = problem or _catalogue_line_problem(relative, text)
+    if problem:
+        raise ContentErrors([problem])
+    try:
+        catalogue = read_po(io.StringIO(text), locale=language, abort_invalid=True)
+    except PoFileError as error:
+        raise ContentErrors([Problem(Position(relative, error.lineno + 1), f"gettext cannot read this line: {CATALOGUE_HELP}")]) from None
     compiled = io.BytesIO()
     write_mo(compiled, catalogue)
     compiled.seek(0)
-    return gettext.GNUTranslations(compiled)
+    try:
+        return gettext.GNUTranslations(compiled)
+    except ValueError as error:  # the header's Plural-Forms, which gettext reads only now
+        raise ContentErrors([Problem(_header_position(relative, text), f"the catalogue's header cannot be read: {error}: "
+                                     "correct it (`pybabel init` writes one for each language)")]) from None
+
+
+CATALOGUE_HELP = ('a line is a comment (`# ...`), `msgid "..."`, `msgstr "..."`, `msgctxt "..."`, or more of the text '
+                  'above it in quotes (`"..."`): correct it (see the README, Languages)')
+_CATALOGUE_LINE = re.compile(r'(?:(?:msgid|msgid_plural|msgctxt|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"')
+_OPENED_TEXT = re.compile(r'(?:(?:msgid|msgid_plural|msgctxt|msgstr(?:\[\d+\])?)\s+)?"')
+
+
+def _catalogue_line_problem(relative: str, text: str) -> Problem | None:
+    """The first line of a catalogue that is not a comment, a keyword and its text in quotes, or more text in quotes
+    (Babel would read it as something else, or drop it with a word on the console only)."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or _CATALOGUE_LINE.fullmatch(stripped):
+            continue
+        col = len(line) - len(line.lstrip()) + 1
+        opened = _OPENED_TEXT.match(stripped)
+        if opened:
+            return Problem(Position(relative, number, col + opened.end() - 1),
+                           'this text has no closing quote ("): end it with one (a quote inside it is written \\")')
+        return Problem(Position(relative, number, col), f"gettext cannot read this line: {CATALOGUE_HELP}")
+    return None
+
+
+def _header_position(relative: str, text: str) -> Position:
+    """The line of a catalogue's Plural-Forms (else its first line)."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if "Plural-Forms:" in line:
+            return Position(relative, number, line.index("Plural-Forms:") + 1)
+    return Position(relative)
+
+
+def unreadable_templates(templates: Path) -> list[Problem]:
+    """A problem for each template (each `.html` file under `templates/`, hidden ones left out) that is not UTF-8
+    text, at its first bad byte: found before any page is made, so whichever page would load it first, and in
+    whatever order, the error is the same. Without a `templates/` folder, a problem at the folder."""
+    if not templates.is_dir():
+        return [Problem(Position(templates.name), "the site has no templates/ folder: copy the repository's templates/ "
+                                                  "into the site folder")]
+    problems = []
+    for path in sorted(templates.rglob("*.html")):
+        relative = path.relative_to(templates.parent)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            problem = _not_text(relative.as_posix(), path.read_bytes())
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def _not_text(relative: str, raw: bytes) -> Problem | None:
+    """The problem with a template's bytes, if they are not UTF-8 text (as content files are told)."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _decode(relative, raw)[1]
+    return None
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja's loader of the templates of a folder, but a template that is not UTF-8 text (one `unreadable_templates`
+    did not see: not `.html`) raises ContentErrors at its first bad byte, not a decoding error."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError:
+            folder = Path(self.searchpath[0])
+            path = folder.joinpath(*jinja2.loaders.split_template_path(template))
+            problem = _not_text(path.relative_to(folder.parent).as_posix(), path.read_bytes())
+            if problem is None:
+                raise
+            raise ContentErrors([problem]) from None
 
 
 class Renderer:
@@ -366,7 +452,7 @@ class Renderer:
         self.ngettext = translations.ngettext
         self.words = DateWords(language, self._)
         self.env = _Environment(
-            loader=jinja2.FileSystemLoader(templates),
+            loader=_Loader(templates),
             bytecode_cache=_InLanguage(bytecode_cache, language, translations) if bytecode_cache else None,
             autoescape=True,
             undefined=jinja2.StrictUndefined,

@@ -607,3 +607,74 @@ def parse_tags(html: str) -> list[tuple[str, dict]]:
     links = Links()
     links.feed(html)
     return [(tag, {name: value or "" for name, value in attributes.items()}) for tag, attributes in links.tags]
+
+
+@pytest.mark.parametrize("name", ["event.html", "base.html", "_notes.html", "_date.html"])
+def test_a_template_that_is_not_utf8_is_an_error_at_its_first_bad_byte_whichever_page_loads_it(built, name):
+    root, out, _ = built
+    before = tree_digest(out)
+    template = root / "templates" / name
+    lines = template.read_bytes().count(b"\n")
+    with template.open("ab") as file:
+        file.write(b"ok \xff\xfe\n")
+    with pytest.raises(ContentErrors) as errors:
+        build(Project.at(root), search=False)
+    assert [str(problem) for problem in errors.value.problems] == [
+        f"templates/{name}:{lines + 1}:4: error: this file is not UTF-8 text (byte 0xff): save it as UTF-8"]
+    assert tree_digest(out) == before
+
+
+def test_a_missing_template_is_named_and_one_included_is_named_at_the_line_including_it(built):
+    root, out, _ = built
+    before = tree_digest(out)
+    event_page = root / "templates" / "event.html"
+    kept = event_page.read_text()
+    event_page.unlink()
+    with pytest.raises(ContentErrors) as errors:
+        build(Project.at(root), search=False)
+    assert [str(problem) for problem in errors.value.problems] == [
+        "templates/event.html:1:1: error: missing: the build makes pages with this template: restore it "
+        "(the repository's templates/ has every one)"]
+    event_page.write_text(kept)
+    page = root / "templates" / "page.html"
+    lines = page.read_text().split("\n")
+    page.write_text("\n".join(lines[:2] + ['{% include "_missing.html" %}'] + lines[2:]))
+    with pytest.raises(ContentErrors) as errors:
+        build(Project.at(root), search=False)
+    assert [str(problem) for problem in errors.value.problems] == [
+        'templates/page.html:3:1: error: includes "_missing.html", which is not in templates/: add it there, or correct the name']
+    assert tree_digest(out) == before
+
+
+def test_templates_that_extend_each_other_in_a_loop_are_an_error_at_the_loop(built):
+    root, out, _ = built
+    (root / "templates" / "a1.html").write_text('{% extends "b1.html" %}\n')
+    (root / "templates" / "b1.html").write_text('\n{% extends "a1.html" %}\n')
+    page = root / "templates" / "page.html"
+    page.write_text('{% include "a1.html" %}\n' + page.read_text())
+    with pytest.raises(ContentErrors) as errors:
+        build(Project.at(root), search=False)
+    assert [str(problem) for problem in errors.value.problems] == [
+        "templates/a1.html:1:1: error: this template includes or extends itself, directly or through others: "
+        "a1.html → b1.html → a1.html: remove the include or extends that closes the loop"]
+
+
+def test_a_template_that_includes_itself_is_an_error_at_the_line_including_it(built):
+    root, _, _ = built
+    notes = root / "templates" / "_notes.html"
+    notes.write_text('{% include "_notes.html" %}\n' + notes.read_text())
+    with pytest.raises(ContentErrors) as errors:
+        build(Project.at(root), search=False)
+    assert [str(problem) for problem in errors.value.problems] == [
+        "templates/_notes.html:1:1: error: this template includes or extends itself, directly or through others: "
+        "_notes.html → _notes.html: remove the include or extends that closes the loop"]
+
+
+def test_every_template_that_is_not_utf8_is_named_at_once_before_any_page_is_made(built):
+    root, _, _ = built
+    for name in ("base.html", "_date.html"):
+        with (root / "templates" / name).open("ab") as file:
+            file.write(b"\xff\n")
+    with pytest.raises(ContentErrors) as errors:
+        build(Project.at(root), search=False)
+    assert [problem.position.path for problem in errors.value.problems] == ["templates/_date.html", "templates/base.html"]

@@ -582,3 +582,18 @@ def test_the_footer_is_in_each_language_or_marked_as_the_first_s(bilingual):
     assert run(bilingual, "build").returncode == 0
     assert "<p>Тэставая храналогія · Каманда</p>\n<p>Тэкст CC BY 4.0</p>" in read(bilingual / "_site", "be/index.html")
     assert read(bilingual / "_site", "index.html") == english
+
+
+@pytest.mark.slow
+def test_a_catalogue_that_is_not_utf8_is_an_error_at_its_line_and_the_output_is_left_as_it_was(bilingual):
+    assert run(bilingual, "build").returncode == 0
+    before = read(bilingual / "_site", "be/index.html")
+    catalogue = bilingual / "templates" / "locales" / "be" / "LC_MESSAGES" / "messages.po"
+    lines = catalogue.read_bytes().count(b"\n")
+    with catalogue.open("ab") as file:
+        file.write(b"\xff\xfe\n")
+    failed = run(bilingual, "build")
+    assert failed.returncode != 0 and "Traceback" not in failed.stderr
+    assert (f"templates/locales/be/LC_MESSAGES/messages.po:{lines + 1}:1: error: this file is not UTF-8 text (byte 0xff): "
+            "save it as UTF-8") in failed.stderr.splitlines()
+    assert read(bilingual / "_site", "be/index.html") == before

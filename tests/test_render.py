@@ -182,3 +182,83 @@ def test_an_editor_s_note_on_a_source_is_marked_as_in_the_site_s_first_language_
             for language in ("en", "be")}
     assert '<p class="source-note" lang="en">Headline not seen</p>' in page["be"]
     assert '<p class="source-note">Headline not seen</p>' in page["en"]
+
+
+# Templates and catalogues that cannot be read ---------------------------------------------------------------------------
+
+
+def test_a_template_that_is_not_utf8_is_an_error_at_its_first_bad_byte(tmp_path):
+    from explainer.render import unreadable_templates
+
+    (tmp_path / "templates" / "sub").mkdir(parents=True)
+    (tmp_path / "templates" / "good.html").write_text("<p>fine</p>\n")
+    (tmp_path / "templates" / "sub" / "bad.html").write_bytes(b"<p>one</p>\n<p>\xff\xfe</p>\n")
+    (tmp_path / "templates" / ".bad.html.swp").write_bytes(b"\xff")  # an editor's, not a template
+    assert [str(problem) for problem in unreadable_templates(tmp_path / "templates")] == [
+        "templates/sub/bad.html:2:4: error: this file is not UTF-8 text (byte 0xff): save it as UTF-8"]
+
+
+def test_a_template_that_is_not_utf8_is_an_error_when_it_loads_whatever_its_name(tmp_path):
+    from explainer.problems import ContentErrors
+
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "t.html").write_text('{% include "part.txt" %}')
+    (tmp_path / "templates" / "part.txt").write_bytes(b"ok\n\xc3(")
+    with pytest.raises(ContentErrors) as errors:
+        Renderer(tmp_path / "templates", Fragments(False)).env.get_template("t.html").render()
+    assert [str(problem) for problem in errors.value.problems] == [
+        "templates/part.txt:2:1: error: this file is not UTF-8 text (byte 0xc3): save it as UTF-8"]
+
+
+def catalogue_problems(tmp_path: Path, text: bytes) -> list[str]:
+    """The problems of the Belarusian catalogue of the repository with `text` at its end, as load_catalogue says them."""
+    from explainer.problems import ContentErrors
+    from explainer.render import catalogue_path
+
+    path = catalogue_path(tmp_path / "templates", "be")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(catalogue_path(TEMPLATES, "be").read_bytes() + text)
+    with pytest.raises(ContentErrors) as errors:
+        load_catalogue(tmp_path / "templates", "be")
+    return [str(problem) for problem in errors.value.problems]
+
+
+def first_added_line() -> int:
+    """The line of the text `catalogue_problems` adds at the end of the catalogue."""
+    from explainer.render import catalogue_path
+
+    return catalogue_path(TEMPLATES, "be").read_bytes().count(b"\n") + 1
+
+
+PO = "templates/locales/be/LC_MESSAGES/messages.po"
+
+
+def test_a_catalogue_that_is_not_utf8_is_an_error_at_its_first_bad_byte(tmp_path):
+    assert catalogue_problems(tmp_path, b'msgid "x"\nmsgstr "\xff\xfe"\n') == [
+        f"{PO}:{first_added_line() + 1}:9: error: this file is not UTF-8 text (byte 0xff): save it as UTF-8"]
+
+
+@pytest.mark.parametrize("text, line, col, message", [
+    (b'msgid "unterminated\nmsgstr "x"\n', 0, 7, 'this text has no closing quote ("): end it with one (a quote inside it is written \\")'),
+    (b'msgid "a\\"\nmsgstr "b"\n', 0, 7, "this text has no closing quote"),
+    (b'  garbage here\n', 0, 3, "gettext cannot read this line: a line is a comment"),
+    (b'msgid "a"\nmsgstr[x] "y"\n', 1, 1, "gettext cannot read this line"),
+])
+def test_a_catalogue_line_gettext_cannot_read_is_an_error_at_it(tmp_path, text, line, col, message):
+    """Babel would read each of these as something else, or leave it out with a word on the console only."""
+    assert catalogue_problems(tmp_path, text)[0].startswith(f"{PO}:{first_added_line() + line}:{col}: error: {message}")
+
+
+def test_a_catalogue_whose_plural_forms_cannot_be_read_is_an_error_at_its_header(tmp_path):
+    from explainer.problems import ContentErrors
+    from explainer.render import catalogue_path
+
+    path = catalogue_path(tmp_path / "templates", "be")
+    path.parent.mkdir(parents=True)
+    text = catalogue_path(TEMPLATES, "be").read_text(encoding="utf-8")
+    path.write_text(text.replace("plural=(n%10==1 &&", "plural=(n%10==1 &&&"), encoding="utf-8")
+    with pytest.raises(ContentErrors) as errors:
+        load_catalogue(tmp_path / "templates", "be")
+    [problem] = errors.value.problems
+    line = next(number for number, line in enumerate(text.split("\n"), start=1) if "Plural-Forms:" in line)
+    assert str(problem).startswith(f"{PO}:{line}:2: error: the catalogue's header cannot be read: invalid token in plural form")
