@@ -462,7 +462,8 @@ def _process_photos(project: Project, editions: dict[str, Site], cache: ImageCac
     digests = {src: caches.digests.digest(project.root / "assets" / src) for src in sources}
     photos = {src: known[src][1] for src in sources if src in known and known[src][0] == digests[src]}
     missing = [src for src in sources if src not in photos]
-    photos.update(zip(missing, map_forked(lambda src: cache.process(project.root / "assets" / src, src), missing, workers)))
+    made = map_forked(lambda src: cache.process(project.root / "assets" / src, src), missing, workers)
+    photos.update(zip(missing, made, strict=True))  # strict: to the work's end, where its processes end as they should
     known.clear()
     known.update({src: (digests[src], photos[src]) for src in sources})
     return {src: photos[src] for src in sources}
@@ -479,8 +480,11 @@ def _social_cards(project: Project, editions: dict[str, Site], cache: ImageCache
         return project.root / "assets" / event.photos[0].src if event.photos else None
 
     def made_of(event: Event, site: Site) -> str:
+        """What an event's card is, bytes and name: its photo's file and bytes, or its title, the site's and its id."""
         photo = photo_of(event)
-        return fingerprint(caches.digests.digest(photo)) if photo else fingerprint(event.title, site.settings.title, event.id)
+        if photo:
+            return fingerprint(event.photos[0].src, caches.digests.digest(photo))
+        return fingerprint(event.title, site.settings.title, event.id)
 
     def card(item: tuple[Event, Site], cached_only: bool = False) -> tuple[str, str, str] | None:
         event, site = item
@@ -505,7 +509,7 @@ def _social_cards(project: Project, editions: dict[str, Site], cache: ImageCache
                                      else card((event, shown_in(event, site)), cached_only=True))
     missing = {keys[code, event.id]: (event, shown_in(event, site)) for code, site in editions.items() for event in site.events
                if cards[code, event.id] is None}  # one per photo, or per title in a language
-    made = dict(zip(missing, map_forked(card, list(missing.values()), workers)))
+    made = dict(zip(missing, map_forked(card, list(missing.values()), workers), strict=True))
     for name in cards:
         if cards[name] is None:
             cards[name] = made[keys[name]]

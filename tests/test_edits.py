@@ -9,6 +9,7 @@ import hashlib
 import io
 import os
 import random
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -132,7 +133,17 @@ def edit_photo(state: State, rng: random.Random) -> None:
     if rng.random() < 0.5:
         state.colours[rng.choice(list(state.colours))] = tuple(rng.randrange(256) for _ in range(3))
     else:
-        rng.choice(list(state.events.values())).photo = rng.choice([None, "a.jpg", "b.jpg"])
+        rng.choice(list(state.events.values())).photo = rng.choice([None, *state.colours])
+
+
+def rename_photo(state: State, rng: random.Random) -> None:
+    """A photo's file renamed, its bytes the same (an editor taking a name out of it): every output names it anew."""
+    old = rng.choice(list(state.colours))
+    new = f"renamed-{rng.randrange(1000)}.jpg"
+    state.colours[new] = state.colours.pop(old)
+    for event in state.events.values():
+        if event.photo == old:
+            event.photo = new
 
 
 def edit_template(state: State, rng: random.Random) -> None:
@@ -171,8 +182,8 @@ def add_event(state: State, rng: random.Random) -> None:
 def delete_event(state: State, rng: random.Random) -> None:
     """Delete an event nothing links to."""
     linked = {event_id for event in state.events.values() for event_id in event.related}
-    linked |= {word.strip("[].") for event in state.events.values() for word in event.body.split() if word.startswith("[[")}
-    linked |= {word.strip("[].") for word in state.intro.split() if word.startswith("[[")}
+    linked |= {event_id for text in [state.intro, *(event.body for event in state.events.values())]
+               for event_id in re.findall(r"\[\[([^\]]+)\]\]", text)}  # "See [[e1]].[@s2]"
     free = [event_id for event_id in state.events if event_id not in linked]
     if len(state.events) > 2 and free:
         del state.events[rng.choice(free)]
@@ -189,7 +200,7 @@ def add_update(state: State, rng: random.Random) -> None:
     event.updates = (event.updates + [sentence(rng) + "[@s1]"])[-3:]
 
 
-EDITS = [edit_text, edit_date, edit_tags, edit_photo, edit_template, edit_settings, edit_source, edit_pages,
+EDITS = [edit_text, edit_date, edit_tags, edit_photo, rename_photo, edit_template, edit_settings, edit_source, edit_pages,
          add_event, delete_event, relate, add_update]
 
 
