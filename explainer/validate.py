@@ -317,6 +317,7 @@ def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool 
     problems += _check_links(results, events, sources, drafts)
     translations: dict[tuple[str, str], Translation] = {}
     if settings is not None:
+        problems += _pages_at_editions(pages, settings)
         failed = {problem.position.path for problem in problems if problem.is_error}
         translations, found = check_translations([t for result in results for t in result.translations], settings, events, pages,
                                                  drafts, failed)
@@ -819,6 +820,13 @@ def _unique_slugs(pages: list[Page]) -> list[Problem]:
         else:
             first[page.slug] = page.position
     return problems
+
+
+def _pages_at_editions(pages: list[Page], settings: Settings) -> list[Problem]:
+    """A page's address may not be another language's edition of the site (`be` would be /be/, its home page)."""
+    codes = {language.code.lower() for language in settings.languages}
+    return [Problem(page.position, f'page slug "{page.slug}" is the address of the site in "{page.slug}" (/{page.slug}/), '
+                                   "one of its languages: choose another") for page in pages if page.slug in codes]
 
 
 def _page(run: FileResult, document: Document) -> None:

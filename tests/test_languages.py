@@ -187,6 +187,15 @@ def test_a_translation_of_nothing_or_into_a_language_the_site_lacks_is_an_error(
     assert any(line.startswith('data/events/2021.be.yaml:5:1: error: event "ghost" is not in data/events/2021.yaml') for line in lines)
 
 
+def test_a_page_at_the_address_of_another_language_s_edition_is_an_error(bilingual):
+    (bilingual / "content" / "be.md").write_text("---\ntitle: Belarus\n---\nA page.\n")
+    (bilingual / "content" / "extra.md").write_text("---\ntitle: Extra\nslug: be\n---\nA page.\n")
+    said = 'page slug "be" is the address of the site in "be" (/be/), one of its languages: choose another'
+    assert [line for line in problem_lines(bilingual) if "slug" in line] == [
+        f"content/be.md:1:1: error: {said}", 'content/extra.md:1:1: error: page slug "be" is already the address of '
+        "content/be.md: choose another", f"content/extra.md:1:1: error: {said}"]
+
+
 @pytest.mark.parametrize("original, change, line", [
     ("content/events/picket.md", ("date: 2021-11-04", "date: 2021-11-31"),
      'content/events/picket.md:2:7: error: date "2021-11-31": day must be 1..30 in November 2021'),
