@@ -181,8 +181,9 @@ class Publication:
 
     def record(self, path: str, digest: str, key: str, as_live: bool = False) -> None:
         """Count a file of this build, whose bytes the spare holds (`as_live`: the live folder's very file)."""
-        if path in self.published:
-            raise ValueError(f"two outputs for {path}")
+        if path in self.published:  # what validation lets through makes each address once: this is the generator's fault
+            raise BuildError(f"two files of this build would be published as /{path}: nothing was written; rename the page, "
+                             "event or asset that makes one of them, and report this to the generator's developers")
         self.published[path] = (digest, key)
         if as_live:
             return

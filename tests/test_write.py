@@ -4,7 +4,7 @@ import os
 import pytest
 
 from explainer.cache import content_digest
-from explainer.write import DamagedCacheFile, Publication, read_trees, spare_of
+from explainer.write import BuildError, DamagedCacheFile, Publication, read_trees, spare_of
 
 
 def publish(out, records, files: dict[str, bytes], **options):
@@ -116,5 +116,5 @@ def test_two_paths_for_one_file_is_a_bug_not_a_silent_overwrite(output):
     out, records = output
     publication = Publication(out, records, ["a.html"])
     publication.put("a.html", b"A", "k")
-    with pytest.raises(ValueError, match="two outputs for a.html"):
+    with pytest.raises(BuildError, match="two files of this build would be published as /a.html: nothing was written"):
         publication.put("a.html", b"B", "k")
