@@ -29,6 +29,9 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".
 WIDTHS: tuple[int, ...] = (480, 960, 1600)
 MAX_PIXELS: int = 40_000_000
 MAX_VARIANT_SIDE = 16_383  # WebP's largest width or height (JPEG's is 65,535)
+# A photo's EXIF is read for its orientation alone (else upright), then left out: Pillow's warning that it is corrupt,
+# printed with Pillow's own path and no file name, would only puzzle an editor.
+warnings.filterwarnings("ignore", message="Corrupt EXIF data", category=UserWarning, module="PIL")
 
 WEBP_QUALITY = 80
 WEBP_METHOD = 4

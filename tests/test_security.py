@@ -379,6 +379,20 @@ def test_an_svg_that_could_run_a_script_is_an_error_naming_the_file(make_site, s
     ]
 
 
+def test_a_photo_with_garbled_exif_is_published_upright_without_a_word_from_pillow(make_site):
+    garbled = b"Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\xff\xff" + bytes(range(200))  # an entry count far past its end
+    photo = jpeg((400, 300))
+    photo = photo[:2] + b"\xff\xe1" + (len(garbled) + 2).to_bytes(2, "big") + garbled + photo[2:]
+    root = make_site({"content/index.md": "---\ntitle: Home\n---\nHello.\n", "assets/images/garbled.jpg": photo,
+                      "content/events/seen.md": "---\ndate: 2021-10-03\ntitle: Seen\nsummary: Seen.[@paper-one]\n"
+                                                "sources: [paper-one]\nphotos:\n  - src: images/garbled.jpg\n"
+                                                "    alt: A red field for the test\n    credit: Test desk\n---\n"})
+    result = run(root, "build")
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr and "PIL" not in result.stderr, result.stderr
+    assert list((root / "_site" / "images").glob("garbled*.webp")) and list((root / "_site" / "cards").glob("garbled*.jpg"))
+
+
 def test_an_svg_with_entities_or_that_is_not_svg_is_refused_and_a_clean_one_published(make_site):
     root = make_site({
         "content/index.md": "---\ntitle: Home\n---\nHello.\n",
