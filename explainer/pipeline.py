@@ -6,6 +6,8 @@ import gc
 import os
 import re
 import shutil
+import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -36,6 +38,9 @@ MINIFIERS = {".css": rcssmin.cssmin, ".js": rjsmin.jsmin}
 PARALLEL_FILES_FROM = 200  # fewer files are read and checked faster in this process than workers start
 PARALLEL_PAGES_FROM = 16  # pages: even the few an edit changes are worth a worker (forking one takes milliseconds)
 CHUNK = 50  # pages at most that a worker claims at once
+# The longest a page may take to make: longer, and a template loops over far too much, or forever (and the preview
+# would wait for it forever). The largest page of a 10,000-event site takes a fraction of a second.
+PAGE_SECONDS = 60
 PARALLEL_KEYS_FROM = 2000  # pages: below, fingerprinting them all takes less than forking a worker saves
 KEYS_CHUNK = 100  # pages whose keys go back from a worker in one piece
 
@@ -595,7 +600,7 @@ def _rendered(todo: list[tuple[PlannedPage, str]], renderers: dict[str, Renderer
     def render(chunk: list[tuple[PlannedPage, str]]) -> tuple[list[tuple[str, str, str]], dict[str, str], dict[str, dict]]:
         written = []
         for page, key in chunk:
-            with _template_problems(root, page.path):
+            with _template_problems(root, page.path), _time_limit(PAGE_SECONDS):
                 content = page.render(renderers[page.language])
             written.append(publication.write_aside(page.path, content, key))
         calendars = {page.language: renderers[page.language].calendar_memo for page, _ in chunk if page.path.endswith("calendar.ics")}
@@ -668,6 +673,11 @@ def _template_problems(root: Path, output: str = ""):
         raise ContentErrors([Problem(_template_position(root, error.filename, error.lineno), error.message or "template syntax error")]) from None
     except jinja2.TemplateNotFound as error:
         raise ContentErrors([_missing_template(root, error)]) from None
+    except TooSlow as error:
+        lines = _template_lines(root, error)
+        raise ContentErrors([Problem(lines[-1] if lines else Position("templates"),
+                                     f"making this page took over {error} s, and was stopped: does a loop here run over "
+                                     f"far too many items, or never end?{where}")]) from None
     except (jinja2.UndefinedError, jinja2.TemplateError) as error:
         raise ContentErrors([Problem(_template_frame(root, error), f"template: {error}{where}")]) from None
     except (ContentErrors, MemoryError):
@@ -680,6 +690,30 @@ def _template_problems(root: Path, output: str = ""):
             raise
         endless = _endless_template(root, lines) if isinstance(error, RecursionError) else None
         raise ContentErrors([endless or Problem(lines[-1], f"template: {_said(error)}{where}")]) from None
+
+
+class TooSlow(Exception):
+    """Work that took longer than it was given (its seconds, the message)."""
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """Raise TooSlow in the work inside once it has taken `seconds`, by a timer signal: in a process's main thread
+    alone (a build's, a worker's, the preview's), the only one where Python runs signal handlers; else no limit."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise TooSlow(f"{seconds:g}")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _check_templates(templates: Path) -> None:

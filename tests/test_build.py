@@ -3,8 +3,10 @@ import hashlib
 import io
 import json
 import re
+import signal
 import subprocess
 import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -678,3 +680,24 @@ def test_every_template_that_is_not_utf8_is_named_at_once_before_any_page_is_mad
     with pytest.raises(ContentErrors) as errors:
         build(Project.at(root), search=False)
     assert [problem.position.path for problem in errors.value.problems] == ["templates/_date.html", "templates/base.html"]
+
+
+def test_a_page_whose_template_loops_far_too_long_is_stopped_with_an_error_at_the_loop(built, monkeypatch):
+    from explainer import pipeline
+
+    root, out, _ = built
+    before = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
+    monkeypatch.setattr(pipeline, "PAGE_SECONDS", 0.5)
+    template = root / "templates" / "event.html"
+    lines = template.read_text().split("\n")
+    lines[12] = lines[12].replace("{{ event.title }}", "{% for _ in range(10**12) %}{% endfor %}{{ event.title }}")
+    template.write_text("\n".join(lines))
+    started = time.perf_counter()
+    with pytest.raises(ContentErrors) as errors:
+        build(Project.at(root), search=False, workers=1)
+    assert time.perf_counter() - started < 30  # the loop alone would take hours
+    [problem] = errors.value.problems
+    assert re.fullmatch(r"templates/event\.html:13:1: error: making this page took over 0\.5 s, and was stopped: does a loop "
+                        r"here run over far too many items, or never end\? \(making /events/[a-z0-9-]+/\)", str(problem))
+    assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
