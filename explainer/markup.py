@@ -290,7 +290,8 @@ def unsafe_links(text: str) -> list[tuple[str, str]]:
     if "](" not in text and "]:" not in text and "<" not in text and "=" not in text:
         return []
     found = []
-    for match in _URL_WRITTEN.finditer(outside_code(text)):
+    prose = outside_code(text)
+    for match in _URL_WRITTEN.finditer(prose):
         written = next((group for group in match.groups() if group), "")
         # The browser reads character references; of those in a Markdown link, Markdown keeps only whole ones
         # (`&#106;`), escaping the `&` of any other: HTML written as such reaches the browser as it is.
@@ -300,7 +301,23 @@ def unsafe_links(text: str) -> list[tuple[str, str]]:
             why = _WHY_REMOVED.get(scheme, "only http, https and mailto links are published")
             kind = "a script" if scheme in _SCRIPT_SCHEMES else f'a "{scheme}:"'
             found.append((written, f'link to {kind} address removed ("{_shown(written)}"): {why}'))
+        elif scheme and not _kept(decoded):
+            found.append((written, _UNREADABLE_ADDRESS.format(_shown(written))))
+    for match in _SPACED_ADDRESS.finditer(prose):  # Markdown takes it whole, as one address
+        if url_scheme(match[1]) and not _kept(match[1]):
+            found.append((match[1], _UNREADABLE_ADDRESS.format(_shown(match[1]))))
     return found
+
+
+_UNREADABLE_ADDRESS = ('link address removed ("{}"): a browser cannot read it as an address (a space, or a character no '
+                       "host name holds?): correct it")
+# A Markdown link's address with spaces in it, and no title after it in quotes.
+_SPACED_ADDRESS = re.compile(r"""\]\(\s*<?([^\s()<>"']+(?:[ \t]+[^\s()<>"']+)+)>?\s*\)""")
+
+
+def _kept(address: str) -> bool:
+    """Whether the sanitiser keeps a link to the address (it removes one its URL parser cannot read)."""
+    return "href=" in sanitize(f'<a href="{html.escape(address)}">x</a>')
 
 
 # A Markdown link or image `](url` (group 1) or a reference definition `[id]: url` (group 2): the address as written.

@@ -197,6 +197,20 @@ def test_the_warning_names_exactly_the_links_the_sanitiser_removes(address):
         assert warned == []
 
 
+@pytest.mark.parametrize("written, address", [
+    ("[the report](http://exa mple.com/report)", "http://exa mple.com/report"),
+    ("[the report](<https://news example.org/>)", "https://news example.org/"),
+    ("[the report](http://[::1)", "http://[::1"),
+])
+def test_a_link_the_sanitiser_cannot_read_as_an_address_is_named_where_it_is_lost(written, address):
+    converter = markup.make_converter(raw_html=False)
+    text = f"See {written} and [the letter](https://example.org/a b) and [the file](/files/my report.pdf)."
+    rendered = markup.render_markdown(converter, text)
+    assert rendered.count("href=") == 2  # the two others kept theirs: a browser reads a space in a path
+    assert markup.unsafe_links(text) == [(address, f'link address removed ("{address}"): a browser cannot read it as an '
+                                                   "address (a space, or a character no host name holds?): correct it")]
+
+
 def test_safe_links_and_markers_pass_the_sanitiser_untouched():
     converter = markup.make_converter(raw_html=False)
     text = "[a](/events/x/) [b](#note) [c](mailto:desk@example.org) [d](https://example.org) [e](../relative)[@paper, p. 3]"
