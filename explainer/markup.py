@@ -316,8 +316,13 @@ _SPACED_ADDRESS = re.compile(r"""\]\(\s*<?([^\s()<>"']+(?:[ \t]+[^\s()<>"']+)+)>
 
 
 def _kept(address: str) -> bool:
-    """Whether the sanitiser keeps a link to the address (it removes one its URL parser cannot read)."""
-    return "href=" in sanitize(f'<a href="{html.escape(address)}">x</a>')
+    """Whether the sanitiser keeps a link to the address (it removes one its URL parser cannot read): asked only of
+    one that is not plainly readable (most are: a host of letters, digits and hyphens, then a path)."""
+    return bool(_PLAIN_ADDRESS.fullmatch(address)) or "href=" in sanitize(f'<a href="{html.escape(address)}">x</a>')
+
+
+# Its last label starts with a letter: one of digits makes the host an IPv4 address to the sanitiser ("a.0" is none).
+_PLAIN_ADDRESS = re.compile(r"https?://(?:[A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*\.?(?:[/?#][^\s\[\]\\]*)?")
 
 
 # A Markdown link or image `](url` (group 1) or a reference definition `[id]: url` (group 2): the address as written.

@@ -1,7 +1,9 @@
 """Hostile content and files: nothing an editor writes runs in a reader's browser, nothing outside the site folder
 is read, and no input or request ends in a traceback."""
+import html
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -209,6 +211,16 @@ def test_a_link_the_sanitiser_cannot_read_as_an_address_is_named_where_it_is_los
     assert rendered.count("href=") == 2  # the two others kept theirs: a browser reads a space in a path
     assert markup.unsafe_links(text) == [(address, f'link address removed ("{address}"): a browser cannot read it as an '
                                                    "address (a space, or a character no host name holds?): correct it")]
+
+
+def test_an_address_taken_as_plainly_readable_is_one_the_sanitiser_keeps():
+    # Most links are asked of a pattern, not of the sanitiser: the pattern never says "kept" where it would not be.
+    rng = random.Random(7)
+    for alphabet in ("abc-.:/?#[]%\\ _é0Z", "a.-0/", "ab-.9/?#", "xyz.-01:/@"):
+        for _ in range(20_000):
+            address = rng.choice(["https://", "http://"]) + "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 16)))
+            if markup._PLAIN_ADDRESS.fullmatch(address):
+                assert "href=" in markup.sanitize(f'<a href="{html.escape(address)}">x</a>'), address
 
 
 def test_safe_links_and_markers_pass_the_sanitiser_untouched():
