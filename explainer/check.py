@@ -20,7 +20,7 @@ from .load import Document, read_document
 from .markup import CITATION, MARKDOWN_LINK, outside_code
 from .parallel import map_forked
 from .model import Event, Page, Site
-from .problems import Position, Problem
+from .problems import Position, Problem, quoted
 
 ORPHAN_SUFFIXES = IMAGE_SUFFIXES | {".svg"}  # images an editor may leave behind
 
@@ -372,9 +372,9 @@ def broken_links(out_dir: Path, digests: Mapping[str, str | None] | None = None,
     def fault(page: str, href: str) -> str | None:
         target, anchor = _target(files, page, href)
         if target is None and not (made_later and href.lstrip("/").startswith(made_later)):
-            return f'link to "{href}" leads to no page of the site'
+            return f'link to "{quoted(href)}" leads to no page of the site'
         if target and anchor and target.endswith(".html") and anchor not in pages[target][1]:
-            return f'link to "{href}": the page has no element with id "{anchor}"'
+            return f'link to "{quoted(href)}": the page has no element with id "{quoted(anchor)}"'
         return None
 
     faults = []

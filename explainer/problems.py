@@ -21,6 +21,12 @@ def visible(text: str) -> str:
 _CONTROLS = {"\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN"}  # Unicode gives control characters no name
 
 
+def quoted(text: str, longest: int = 100) -> str:
+    """text as a message quotes an address or an id it did not write itself: its first `longest` characters, an
+    ellipsis for the rest (a 10,000-character anchor made a warning of 20,000), each that shows nothing named."""
+    return visible(text if len(text) <= longest else text[:longest] + "…")
+
+
 class Position(NamedTuple):
     """A 1-based line and column in a file, relative to the site folder (a tuple: cheap to keep by the thousand)."""
 

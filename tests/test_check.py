@@ -183,6 +183,15 @@ def test_broken_internal_links_and_anchors_are_found_with_their_place(tmp_path, 
     ]
 
 
+def test_a_broken_link_with_a_very_long_address_is_quoted_by_its_start(tmp_path):
+    anchor = "x" * 10_000
+    (tmp_path / "index.html").write_text(f'<a href="#{anchor}">a</a> <a href="/{anchor}/">b</a>\n')
+    start = "x" * 99
+    assert [str(p) for p in broken_links(tmp_path)] == [
+        f'index.html:1:1: warning: link to "#{start}…": the page has no element with id "{start}x…"',
+        f'index.html:1:10019: warning: link to "/{start}…" leads to no page of the site']
+
+
 def test_a_link_escaped_as_an_address_must_be_leads_where_the_browser_goes(tmp_path):
     """A file named with spaces or a "#" is linked with them escaped (%20, %23), an id in another script too."""
     (tmp_path / "files").mkdir()
