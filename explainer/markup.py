@@ -345,6 +345,26 @@ def relative_links(text: str) -> list[tuple[str, str]]:
     return found
 
 
+def undefined_link_references(text: str) -> list[tuple[str, str]]:
+    """Each reference-style link of a Markdown text (`[the report][rep]`, `[the report][]`) whose reference it
+    defines nowhere (`[rep]: https://...`): Markdown then prints it as written, brackets and all."""
+    if "][" not in text:
+        return []
+    prose = outside_code(text)
+    defined = {name.strip().lower() for name in _REFERENCE_DEFINITION.findall(prose)}
+    found = []
+    for match in _REFERENCE_LINK.finditer(prose):
+        name = (match[2] or match[1]).strip()
+        if not name.startswith(("@", "[")) and name.lower() not in defined:
+            # Placed by its last word, "letter][]": where it starts, "[the", is written all over.
+            found.append((match[0].split()[-1], f'link "{_shown(match[0])}" names a reference, "{_shown(name)}", that the text defines '
+                                    f'nowhere, so it shows as written: add a line "[{_shown(name)}]: https://..." below it, '
+                                    "or write the link as [text](https://...)"))
+    return found
+
+
+_REFERENCE_LINK = re.compile(r"(?<![\]\\])\[([^\[\]\n]+)\]\[([^\[\]\n]*)\]")
+_REFERENCE_DEFINITION = re.compile(r"^[ ]{0,3}\[([^\]\n]+)\]:", re.M)
 _WHOLE_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _SCRIPT_SCHEMES = ("javascript", "vbscript", "livescript")
 _WHY_REMOVED = {**{scheme: "a reader's browser would run it" for scheme in _SCRIPT_SCHEMES},

@@ -16,7 +16,7 @@ from . import dates
 from .images import IMAGE_SUFFIXES
 from .load import UNPUBLISHABLE, Document, original_of, translated_language, unpublishable
 from .markup import (find_references, html_tags, lists_nested_too_deep, malformed_references, relative_links,
-                     runaway_brackets, unsafe_links)
+                     runaway_brackets, undefined_link_references, unsafe_links)
 from .model import (EVENT_WORDS, PAGE_WORDS, STATUSES, UPDATE_KINDS, Event, Language, Page, Photo, Settings, Site, Source,
                     Translation, Update, words_digest)
 from .problems import Position, Problem, visible
@@ -243,6 +243,7 @@ class FileResult:
             self.problems.append(Problem(_offset_place(document, node, start, text, offset, token), f"{owner}: {message}"))
         self.warnings += _said_at(document, start, owner, unsafe_links(text), "warning")
         self.warnings += _said_at(document, start, owner, relative_links(text), "warning")
+        self.warnings += _said_at(document, start, owner, undefined_link_references(text), "warning")
         self.html_in_text += _said_at(document, start, owner, html_tags(text), "warning")
         return found
 

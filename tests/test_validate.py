@@ -789,3 +789,14 @@ def test_topics_written_differently_that_share_a_page_are_a_warning(make_site):
         f'data/events/2021.yaml:7:3: warning: event "e1": topic "Лодзь" has the address of topic "Łódź" (/tags/lodz/), {said}',
         f'data/events/2021.yaml:19:3: warning: event "e3": topic "C#" has the address of topic "C++" (/tags/c/), {said}',
     ]
+
+
+def test_a_reference_link_whose_reference_is_defined_nowhere_is_a_warning_where_it_is_written(make_site):
+    root = make_site({"content/about.md": "---\ntitle: About\n---\nSee [the ruling][court] and [the letter][].\n\n"
+                                          "[Court]: https://example.org/ruling\n\nAlso [the appeal][appeal], `[code][x]`, "
+                                          "\\[escaped][y] and [[an-event]][@paper-one].\n"})
+    said = 'that the text defines nowhere, so it shows as written: add a line "[{0}]: https://..." below it, or write the link as [text](https://...)'
+    assert [line for line in problem_lines(root) if "names a reference" in line] == [
+        'content/about.md:4:34: warning: page "about": link "[the letter][]" names a reference, "the letter", ' + said.format("the letter"),
+        'content/about.md:8:11: warning: page "about": link "[the appeal][appeal]" names a reference, "appeal", ' + said.format("appeal"),
+    ]
