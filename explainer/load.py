@@ -57,7 +57,8 @@ class Document:
 def content_files(root: Path, inputs: dict[str, str]) -> tuple[list[tuple[str, Path]], list[Problem]]:
     """Every content file with its kind (settings, sources, events, entry, page), in the order they count, from the
     site's `project.input_files`; and the problems of what is not read: links out of the site folder, misplaced files."""
-    problems = links_outside(inputs) + links_to_hidden(inputs) + not_files(inputs) + broken_links(inputs) + unreadable_folders(inputs)
+    problems = (links_outside(inputs) + links_to_hidden(inputs) + not_files(inputs) + broken_links(inputs)
+                + unreadable_folders(inputs))
     files: list[tuple[str, Path]] = []
     if _is_readable(inputs.get("data/site.yaml")):
         files.append(("settings", root / "data/site.yaml"))
@@ -104,11 +105,11 @@ def links_outside(inputs: dict[str, str]) -> list[Problem]:
 
 
 def links_to_hidden(inputs: dict[str, str]) -> list[Problem]:
-    """An error for each link in the site's folders that leads to a hidden file or folder of the site (.git, .env,
-    .cache): what is hidden holds what is never to be published."""
+    """An error for each link in the site's folders (but hidden ones) that leads to a hidden file or folder of the
+    site (.git, .env, .cache): what is hidden holds what is never to be published."""
     return [Problem(Position(path), "a link to a hidden file or folder of the site (its name, or a folder's it is in, "
                                     "starts with a dot), which is never read nor published: put the file itself here")
-            for path, line in inputs.items() if line == HIDDEN]
+            for path, line in inputs.items() if line == HIDDEN and not _is_hidden(path)]
 
 
 def not_files(inputs: dict[str, str]) -> list[Problem]:
@@ -116,14 +117,19 @@ def not_files(inputs: dict[str, str]) -> list[Problem]:
     reading one may never end."""
     return [Problem(Position(path), f"this is {line.removeprefix(NOT_A_FILE)}, not a file, which the build never reads: "
                                     "remove it, or put a file in its place")
-            for path, line in inputs.items() if line.startswith(NOT_A_FILE) and not any(part.startswith(".") for part in path.split("/"))]
+            for path, line in inputs.items() if line.startswith(NOT_A_FILE) and not _is_hidden(path)]
 
 
 def broken_links(inputs: dict[str, str]) -> list[Problem]:
     """A warning for each link in the site's folders (but hidden ones) that leads to no file: it is not read."""
     return [Problem(Position(path), "a link that leads to no file (or round a loop of links), which is never read nor "
                                     "published: remove it, or put the file itself in its place", "warning")
-            for path, line in inputs.items() if line == BROKEN_LINK and not any(part.startswith(".") for part in path.split("/"))]
+            for path, line in inputs.items() if line == BROKEN_LINK and not _is_hidden(path)]
+
+
+def _is_hidden(path: str) -> bool:
+    """Whether a path from the site folder is, or is in, a hidden file or folder, which the build never reads."""
+    return any(part.startswith(".") for part in path.split("/"))
 
 
 def unreadable_folders(inputs: dict[str, str]) -> list[Problem]:
@@ -140,7 +146,7 @@ def _is_read_folder(path: str) -> bool:
 
 def _is_readable(line: str | None) -> bool:
     """Whether `project.input_files` lists a file that may be read (it exists, and lies in the site folder)."""
-    return line is not None and line not in (OUTSIDE, HIDDEN, UNREADABLE, BROKEN_LINK, "missing", "seen") and not line.startswith(NOT_A_FILE)
+    return line is not None and line not in (UNREADABLE, "missing", "seen") and not _reported_apart(line)
 
 
 def _children(inputs: dict[str, str], folder: str) -> dict[str, bool]:
@@ -179,7 +185,7 @@ def _files(inputs: dict[str, str], folder: str, suffixes: tuple[str, ...]) -> li
 def list_assets(inputs: dict[str, str]) -> list[str]:
     """Every file under `assets/` that may be published, as sorted paths relative to it; hidden files left out."""
     return sorted(path.removeprefix("assets/") for path, line in inputs.items()
-                  if path.startswith("assets/") and _is_readable(line) and not any(part.startswith(".") for part in path.split("/")))
+                  if path.startswith("assets/") and _is_readable(line) and not _is_hidden(path))
 
 
 def read_document(root: Path, path: Path, markdown: bool) -> tuple[Document | None, list[Problem]]:

@@ -73,9 +73,9 @@ class Project:
 
 def input_files(root: Path) -> dict[str, str]:
     """Every file under the site's input folders, by path relative to the site folder: its size and time as one
-    string, or `OUTSIDE` for a link (to a file or a folder) that leads out of the site folder, which is never read,
-    `HIDDEN` for one that leads to a hidden file or folder of the site, never read either, `UNREADABLE` for a folder that cannot be listed, `BROKEN_LINK` for a link that leads to no file, or `NOT_A_FILE`
-    and its kind for a named pipe, a socket or a device, which is never read either."""
+    string; or for what is never read: `OUTSIDE`, a link (to a file or a folder) that leads out of the site folder;
+    `HIDDEN`, one that leads to a hidden file or folder of the site; `BROKEN_LINK`, one that leads to no file;
+    `NOT_A_FILE` and its kind, a named pipe, a socket or a device; `UNREADABLE`, a folder that cannot be listed."""
     files: dict[str, str] = {}
     root = root.resolve()
     for folder in INPUT_FOLDERS:
