@@ -275,6 +275,51 @@ def html_tags(text: str) -> list[tuple[str, str]]:
                   "[link](https://...)), or set raw_html: true in data/site.yaml") for tag in _HTML_TAG.findall(outside_code(text))]
 
 
+def removed_html(text: str) -> list[tuple[str, str]]:
+    """Each HTML start tag written in a Markdown text, outside code, that the sanitiser removes or cuts attributes
+    from, with what an editor should know of it: asked where the site allows raw HTML, which then passes it on,
+    but for what the sanitiser leaves out. (Comments go too, as notes between editors are meant to.)"""
+    if "<" not in text:
+        return []
+    found = []
+    for tag in _START_TAG.finditer(outside_code(text)):
+        name = tag[1].lower()
+        if name not in _TAGS:
+            found.append((tag[0], f'"{_shown(tag[0])}" is left out{_REMOVED_ELEMENTS.get(name, _OTHER_ELEMENT)}'))
+            continue
+        allowed = _ATTRIBUTES["*"] | _ATTRIBUTES.get(name, set())
+        cut = sorted({attribute.lower() for attribute in _ATTRIBUTE_NAME.findall(tag[2] or "")} - allowed)
+        if cut:
+            why = next((reason for kind, reason in _REMOVED_ATTRIBUTES if any(map(kind, cut))), _OTHER_ATTRIBUTE)
+            names = ", ".join(cut)
+            found.append((tag[0], f'"{_shown(tag[0])}" loses its attribute{"s" if len(cut) > 1 else ""} {names}: {why}'))
+    return found
+
+
+_START_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)(\s[^<>]*)?/?>")
+_ATTRIBUTE_NAME = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
+_SCRIPT_OR_STYLE = ", with what it holds: a reader's browser would run it"
+_REMOVED_ELEMENTS = {
+    "script": _SCRIPT_OR_STYLE,
+    "style": ", with what it holds: the site's look is set by its stylesheet, in assets/",
+    **dict.fromkeys(("iframe", "embed", "object", "frame", "frameset", "portal"),
+                    ": the site embeds no page of another site, which could track its readers or change after "
+                    "publication: link to it instead"),
+    **dict.fromkeys(("video", "audio", "source", "track"), ": the site publishes no video or sound: link to it instead"),
+    **dict.fromkeys(("picture", "svg", "canvas"), ": write a picture as a Markdown image, ![what it shows](/images/x.png)"),
+    **dict.fromkeys(("form", "input", "button", "select", "option", "textarea", "label", "fieldset"),
+                    ": the site publishes no forms"),
+}
+_OTHER_ELEMENT = (", its text kept: the site publishes text markup only (links, emphasis, lists, quotations, tables, "
+                  "images...), laid out by its stylesheet")
+_REMOVED_ATTRIBUTES = (
+    (lambda name: name.startswith("on"), "a reader's browser would run it"),
+    (lambda name: name == "style", "the site's look is set by its stylesheet, in assets/"),
+    (lambda name: name == "target", "a link opens where the reader chooses"),
+)
+_OTHER_ATTRIBUTE = "the site publishes lang and dir on any tag, and a few others (a link's href, an image's alt...)"
+
+
 # Where a Markdown text names a URL: an inline link or image `](url`, a reference definition `[id]: url`, an
 # autolink `<scheme:...>`, or an attribute of HTML written in it.
 _URL_WRITTEN = re.compile(

@@ -16,7 +16,7 @@ from . import dates
 from .images import IMAGE_SUFFIXES
 from .load import UNPUBLISHABLE, Document, original_of, translated_language, unpublishable
 from .markup import (find_references, html_tags, lists_nested_too_deep, malformed_references, relative_links,
-                     runaway_brackets, undefined_link_references, unsafe_links)
+                     removed_html, runaway_brackets, undefined_link_references, unsafe_links)
 from .model import (EVENT_WORDS, PAGE_WORDS, STATUSES, UPDATE_KINDS, Event, Language, Page, Photo, Settings, Site, Source,
                     Translation, Update, words_digest)
 from .problems import Position, Problem, visible
@@ -225,6 +225,7 @@ class FileResult:
     alias_positions: dict[tuple[str, str], Position] = field(default_factory=dict)  # (event id, alias) -> where written
     warnings: list[Problem] = field(default_factory=list)  # apart from `problems`, whose growth tells a field had errors
     html_in_text: list[Problem] = field(default_factory=list)  # warnings, unless the site allows raw HTML (its settings say)
+    html_removed: list[Problem] = field(default_factory=list)  # warnings, where the site allows raw HTML
     translations: list[Translation] = field(default_factory=list)
 
     def reader(self, document: Document) -> _Reader:
@@ -232,7 +233,8 @@ class FileResult:
 
     def note_references(self, document: Document, node: yaml.Node | None, text: str, owner: str, draft: bool) -> list[_Link]:
         """Remember the `[[id]]` and `[@id]` of a Markdown text, with where each is written; report the malformed
-        ones and the links the sanitiser removes, and keep a warning for each HTML tag (see `html_in_text`)."""
+        ones and the links the sanitiser removes, and keep a warning for each HTML tag, or each it cuts where raw HTML
+        is allowed (see `html_in_text`, `html_removed`)."""
         start = document.position(node).line if node is not None else document.body_line
         references = find_references(text)
         found = [_link(reference.kind, reference.id, position, owner, draft)
@@ -245,6 +247,7 @@ class FileResult:
         self.warnings += _said_at(document, start, owner, relative_links(text), "warning")
         self.warnings += _said_at(document, start, owner, undefined_link_references(text), "warning")
         self.html_in_text += _said_at(document, start, owner, html_tags(text), "warning")
+        self.html_removed += _said_at(document, start, owner, removed_html(text), "warning")
         return found
 
 
@@ -313,8 +316,9 @@ def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool 
     photo_refs = [ref for result in results for ref in result.photo_refs]
     problems += check_photos(photo_refs, frozenset(assets), check_asset)
     problems += check_assets(assets, {ref.src for ref in photo_refs}, check_asset)
-    if settings is not None and not settings.raw_html:
-        problems += [problem for result in results for problem in result.html_in_text]
+    if settings is not None:
+        problems += [problem for result in results
+                     for problem in (result.html_removed if settings.raw_html else result.html_in_text)]
     problems += _check_links(results, events, sources, drafts)
     translations: dict[tuple[str, str], Translation] = {}
     if settings is not None:

@@ -223,6 +223,34 @@ def test_an_address_taken_as_plainly_readable_is_one_the_sanitiser_keeps():
                 assert "href=" in markup.sanitize(f'<a href="{html.escape(address)}">x</a>'), address
 
 
+RAW_TAGS = ("a", "abbr", "b", "blockquote", "img", "span", "ol", "q", "h2", "td", "th", "div", "section", "details",
+            "font", "iframe", "script", "style", "video", "form", "button", "svg")
+RAW_ATTRIBUTES = ("href", "src", "alt", "title", "lang", "dir", "hreflang", "width", "start", "cite", "colspan", "scope",
+                  "class", "id", "style", "onclick", "onerror", "target", "rel", "loading", "data-x")
+
+
+@pytest.mark.parametrize("tag", RAW_TAGS)
+def test_raw_html_is_warned_of_exactly_where_the_sanitiser_cuts_it(tag):
+    """Where the site allows raw HTML, an editor is told of each tag the sanitiser leaves out and each attribute it
+    cuts, and of nothing it keeps: the warning's allow-list is the sanitiser's."""
+    for attribute in RAW_ATTRIBUTES:
+        value = "https://example.org/" if attribute in ("href", "src", "cite") else "1"
+        written = f'<{tag} {attribute}="{value}">'
+        fragment = f"{written}text</{tag}>"
+        if tag in ("td", "th"):  # a cell outside a table is no cell to the HTML parser
+            fragment = f"<table><tr>{fragment}</tr></table>"
+        cleaned = markup.sanitize(fragment)
+        kept = f"<{tag}" in cleaned, f" {attribute}=" in cleaned
+        warned = markup.removed_html(fragment)
+        said = [message for token, message in warned if token == written]
+        if not kept[0]:
+            assert len(said) == 1 and " is left out" in said[0], (written, cleaned, warned)
+        elif not kept[1]:
+            assert len(said) == 1 and f"loses its attribute {attribute}:" in said[0], (written, cleaned, warned)
+        else:
+            assert said == [], (written, cleaned, warned)
+
+
 def test_safe_links_and_markers_pass_the_sanitiser_untouched():
     converter = markup.make_converter(raw_html=False)
     text = "[a](/events/x/) [b](#note) [c](mailto:desk@example.org) [d](https://example.org) [e](../relative)[@paper, p. 3]"

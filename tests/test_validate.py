@@ -617,6 +617,29 @@ def test_html_in_markdown_is_a_warning_unless_the_site_allows_it(make_site):
     assert problem_lines(root) == []
 
 
+def test_html_the_sanitiser_cuts_is_a_warning_where_the_site_allows_raw_html(make_site):
+    page = ('---\ntitle: About\n---\nA <span style="color: red">red</span> word and <a href="https://example.org/"\n'
+            'target="_blank">a link</a>, kept.[@paper-one] `<div>` is code.\n\n'
+            '<iframe src="https://example.org/map"></iframe>\n\n<div class="note">\nA note.\n</div>\n\n'
+            '<img src="https://example.org/x.png" alt="A map" onerror="alert(1)">\n\n<script>alert(2)</script>\n')
+    root = make_site({"content/about.md": page,
+                      "data/site.yaml": "title: T\ndescription: D.\nbase_url: https://example.org\nraw_html: true\n"})
+    assert problem_lines(root) == [
+        'content/about.md:4:3: warning: page "about": "<span style="color: red">" loses its attribute style: the '
+        "site's look is set by its stylesheet, in assets/",
+        'content/about.md:4:48: warning: page "about": "<a href="https://example.org/" target="_…" loses its '
+        "attribute target: a link opens where the reader chooses",
+        'content/about.md:7:1: warning: page "about": "<iframe src="https://example.org/map">" is left out: the site '
+        "embeds no page of another site, which could track its readers or change after publication: link to it instead",
+        'content/about.md:9:1: warning: page "about": "<div class="note">" is left out, its text kept: the site '
+        "publishes text markup only (links, emphasis, lists, quotations, tables, images...), laid out by its stylesheet",
+        'content/about.md:13:1: warning: page "about": "<img src="https://example.org/x.png" alt…" loses its '
+        "attribute onerror: a reader's browser would run it",
+        'content/about.md:15:1: warning: page "about": "<script>" is left out, with what it holds: a reader\'s browser '
+        "would run it",
+    ]
+
+
 def test_citations_and_links_in_code_or_escaped_are_shown_as_written_not_checked(make_site):
     page = ("---\ntitle: About\n---\nWe cite with `[@source-id]` and link with `[[event-id]]`, or write\n"
             "\\[@escaped-id] to show the syntax.\n\n``\n[@another-id, p. 2]\n``\n")
