@@ -544,7 +544,7 @@ def _event_id(reader: _Reader, found: dict, default_id: str | None, title: str |
         node = found["id"][1]
         value = reader.text(node, "id", single_line=True)
         if value is not None and not ID_RE.fullmatch(value):
-            reader.error(node, f'id "{visible(value)}" may use only a-z, 0-9 and single hyphens, e.g. "{slugify(value, ID_MAX) or "warsaw-picket"}"')
+            reader.error(node, f'id "{visible(value)}" may use only a-z, 0-9 and single hyphens, e.g. "{_suggested_id(value, title, "warsaw-picket")}"')
             return None
         if value is not None and len(value) > ID_MAX:
             reader.error(node, f"id is {len(value)} characters long: an address takes at most {ID_MAX}")
@@ -853,7 +853,7 @@ def _page(run: FileResult, document: Document) -> None:
     if "draft" in found:
         values["draft"] = reader.boolean(found["draft"][1], f"{what}: draft")
     values["updates"], update_texts = _updates(reader, found, f'page "{stem}"')
-    values["slug"] = _page_slug(reader, found, stem)
+    values["slug"] = _page_slug(reader, found, stem, values["title"])
     draft = values.get("draft", False)
     references = run.note_references(document, None, document.body, f'page "{stem}"', draft)
     if values.get("summary"):
@@ -866,13 +866,18 @@ def _page(run: FileResult, document: Document) -> None:
     run.pages.append(Page(**values))
 
 
-def _page_slug(reader: _Reader, found: dict, stem: str) -> str | None:
+def _suggested_id(written: str, title: str | None, example: str) -> str:
+    """An id or slug to suggest in place of one written wrong: it made right, else the title made one, else example."""
+    return slugify(written, ID_MAX) or slugify(title or "", ID_MAX) or example
+
+
+def _page_slug(reader: _Reader, found: dict, stem: str, title: str | None) -> str | None:
     node = found["slug"][1] if "slug" in found else None
     slug = reader.text(node, "slug", single_line=True) if node is not None else stem
     if slug is None:
         return None
     if not ID_RE.fullmatch(slug):
-        reader.error(node, f'slug "{visible(slug)}" may use only a-z, 0-9 and single hyphens, e.g. "{slugify(slug, ID_MAX) or "about"}"')
+        reader.error(node, f'slug "{visible(slug)}" may use only a-z, 0-9 and single hyphens, e.g. "{_suggested_id(slug, title, "about")}"')
         return None
     if len(slug) > ID_MAX:
         reader.error(node, f"slug is {len(slug)} characters long: an address takes at most {ID_MAX}")

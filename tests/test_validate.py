@@ -384,12 +384,14 @@ def test_event_ids_are_derived_from_date_and_title_or_file_name(make_site):
 
 def test_bad_explicit_ids_and_file_names(make_site):
     root = make_site({
-        **events_yaml(EVENT.replace("warsaw-picket", "Warsaw Picket")),
+        **events_yaml(EVENT.replace("warsaw-picket", "Warsaw Picket") + EVENT.replace("warsaw-picket", "'---'")
+                      .replace("Picket in Warsaw", "Second picket")),
         "content/events/Lyon Picket.md": "---\ndate: 2021-10-03\ntitle: Lyon\nsummary: x[@paper-one]\nsources: [paper-one]\n---\n",
     })
     assert problem_lines(root) == [
         'content/events/Lyon Picket.md:1:1: error: file name "Lyon Picket.md" is not a valid event id: rename it to "lyon-picket.md" or add an id field',
         'data/events/2021.yaml:1:7: error: id "Warsaw Picket" may use only a-z, 0-9 and single hyphens, e.g. "warsaw-picket"',
+        'data/events/2021.yaml:6:7: error: id "---" may use only a-z, 0-9 and single hyphens, e.g. "second-picket"',
     ]
 
 
@@ -445,10 +447,12 @@ def test_site_settings_are_checked(make_site):
 
 
 def test_page_slugs_must_not_take_the_site_own_addresses(make_site):
-    root = make_site({"content/tags.md": "---\ntitle: Tags\n---\n", "content/x.md": "---\ntitle: X\nslug: Big Slug\n---\n"})
+    root = make_site({"content/tags.md": "---\ntitle: Tags\n---\n", "content/x.md": "---\ntitle: X\nslug: Big Slug\n---\n",
+                      "content/y.md": '---\ntitle: Who we are\nslug: ".."\n---\n'})
     assert problem_lines(root) == [
         "content/tags.md:1:1: error: slug \"tags\" is taken by the site itself (/tags/): choose another",
         'content/x.md:3:7: error: slug "Big Slug" may use only a-z, 0-9 and single hyphens, e.g. "big-slug"',
+        'content/y.md:3:7: error: slug ".." may use only a-z, 0-9 and single hyphens, e.g. "who-we-are"',
     ]
 
 
