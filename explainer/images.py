@@ -417,7 +417,14 @@ def _reading(data: bytes) -> Iterator[None]:
                 f"is too large to decode safely (over the {MAX_PIXELS // 1_000_000} megapixel limit)"
             ) from error
         except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
+            if any(said in str(error) for said in _TEXT_BOMB):
+                raise ImageProblem("holds text (metadata) that unpacks to megabytes, as a decompression bomb does: "
+                                   "save the image again without its metadata") from error
             raise ImageProblem(f"is corrupt or truncated: {_reason(error)}") from error
+
+
+# What Pillow says of a PNG whose text chunks unpack past its limits (`MAX_TEXT_CHUNK`, `MAX_TEXT_MEMORY`).
+_TEXT_BOMB = ("MAX_TEXT_CHUNK", "MAX_TEXT_MEMORY")
 
 
 def _kind_of(data: bytes) -> str:

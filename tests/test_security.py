@@ -13,7 +13,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from explainer import markup
 from explainer.pipeline import Project, build
@@ -472,12 +472,21 @@ def decompression_bomb() -> bytes:
     return buffer.getvalue()
 
 
+def text_bomb() -> bytes:
+    buffer, text = BytesIO(), PngImagePlugin.PngInfo()
+    text.add_text("Comment", "A" * 4_000_000, zip=True)  # 4 MB of metadata in a few kilobytes
+    Image.new("RGB", (40, 30)).save(buffer, "PNG", pnginfo=text)
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize("content, message", [
     (b"This is a text file, not a picture.\n", "is not an image Pillow can read (it holds text, not an image); use JPEG, PNG, WebP or GIF"),
     (b"", "is not an image Pillow can read (the file is empty); use JPEG, PNG, WebP or GIF"),
     (truncated_jpeg(), "is corrupt or truncated"),
     (decompression_bomb(), "is too large to decode safely"),
-], ids=["text", "empty", "truncated", "bomb"])
+    (text_bomb(), "holds text (metadata) that unpacks to megabytes, as a decompression bomb does: save the image "
+                  "again without its metadata"),
+], ids=["text", "empty", "truncated", "bomb", "text-bomb"])
 @pytest.mark.parametrize("command", ["build", "check"])
 def test_an_unusable_image_no_event_uses_is_one_error_line_naming_it(make_site, content, message, command):
     root = make_site({"content/index.md": "---\ntitle: Home\n---\nHello.\n", "assets/images/unused.jpg": content})
