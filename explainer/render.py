@@ -487,6 +487,9 @@ class Renderer:
             site=settings, root=settings.root, menu=chrome.menu, search_enabled=chrome.search, asset=_asset_lookup(assets),
             url=url, canonical=settings.absolute(url) if indexed else None, languages=languages,
             jsonld=Markup(feeds.jsonld_script(jsonld)), og_image=image, **context)
+        if not page.strip():  # a template emptied while it is edited: readers would get blank pages
+            raise ContentErrors([Problem(Position(f"templates/{template}"), f"made an empty page ({address}): a page "
+                                         "needs its HTML: restore the template (the repository's templates/ has every one)")])
         return page.encode()
 
     def date_html(self, event: Event, with_time: bool = True, starts_line: bool = False, lang: str = "",

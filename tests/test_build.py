@@ -648,6 +648,19 @@ def test_a_missing_template_is_named_and_one_included_is_named_at_the_line_inclu
     assert tree_digest(out) == before
 
 
+def test_a_template_that_makes_an_empty_page_is_an_error_and_nothing_is_published(built):
+    root, out, _ = built
+    before = tree_digest(out)
+    (root / "templates" / "page.html").write_text("{# emptied while being edited #}\n  \n")
+    with pytest.raises(ContentErrors) as errors:
+        build(Project.at(root), search=False)
+    [problem] = errors.value.problems
+    assert str(problem).startswith("templates/page.html:1:1: error: made an empty page (/")
+    assert str(problem).endswith("): a page needs its HTML: restore the template (the repository's templates/ has "
+                                 "every one)")
+    assert tree_digest(out) == before
+
+
 def test_templates_that_extend_each_other_in_a_loop_are_an_error_at_the_loop(built):
     root, out, _ = built
     (root / "templates" / "a1.html").write_text('{% extends "b1.html" %}\n')
