@@ -13,7 +13,8 @@ would read and leave out (the head but the title, what precedes and follows the 
 templates mark `data-pagefind-ignore`, such as the sources), wherever that can be told for sure;
 Pagefind makes the same bundle of it from half the bytes. A shard's bundle is kept in the cache
 under its number, with the key it was made from: a digest of every (URL, digest of that part) it
-holds, the Pagefind version, the language and the settings Pagefind runs with. It is used again
+holds, of this module's code, of the Pagefind program and package, the language and the
+settings Pagefind runs with. It is used again
 only when that key is the key of the shard now and its files are all there as made; any other
 entry is made again. A page is read only when its HTML is not the HTML recorded with its shard.
 Each bundle is made the same bytes for the same pages (`stable_bundle`), so a shard kept in the
@@ -73,7 +74,6 @@ SHARDS_FOLDER = "shards"  # under pagefind/: the other shards, and the API that 
 WORDS_FOLDER = "words"  # in the cache and under pagefind/shards/: the words index, one partition to each first letter
 WORDS_FILE = "words.json"  # in a shard's cache folder: the words of its pages, by the partitions they are in
 HOLDERS_FILE = "holders.json"  # in each partition of the words index: page id -> the shard whose words that page holds
-WORDS_INDEX = 2  # the version of the words index, part of every shard's key
 ENTRY_RECORD = "shard.json"  # in a shard's cache folder: its key and files, written once they are all written
 MERGED_API_FILE = "pagefind.js"  # in the cache: the API over all shards, published as pagefind/shards/pagefind.js
 # Pagefind's default size of an index chunk (the part of the word index a search loads for a word), in word
@@ -82,8 +82,6 @@ WHOLE_INDEX_CHUNK = 20000
 IN_FLIGHT = 32  # pages sent to Pagefind ahead of its answers: enough to keep it busy, few enough to hold little memory
 # Pagefind's files that belong to one index; the others (scripts, styles, WebAssembly) are the same for every shard.
 INDEX_FOLDERS = ("fragment/", "index/", "filter/")
-SEARCHABLE_PART = 4  # the version of `searchable_part`, part of every shard's key
-STABLE_BUNDLE = 1  # the version of `stable_bundle`, part of every shard's key
 # Tags read back, at most, to tell whether an ignored inline element is within an anchor (else it is kept): a paragraph
 # of a thousand citations costs no more than a few hundred.
 ANCHOR_LOOKBACK = 400
@@ -116,14 +114,12 @@ def update_search_index(pages: Mapping[str, Page], cache: Path, language: str, r
     `hashlib.blake2b(bytes, digest_size=16).hexdigest()`, the build's own `content_hash`.
     Raises SearchIndexError if Pagefind fails, leaving the entries it did not make as they were.
     """
-    version = importlib.metadata.version("pagefind")
     config = {"force_language": language.split("-")[0]}
     count = shard_count(len(pages))
     chunk, with_words = WHOLE_INDEX_CHUNK // count, count > 1  # one shard is the whole index: no words index
     cache.mkdir(parents=True, exist_ok=True)
     records = _records(cache)
-    setup = json.dumps([version, config, chunk, SEARCHABLE_PART, STABLE_BUNDLE, importlib.metadata.version("cbor2"),
-                        with_words and WORDS_INDEX])
+    setup = json.dumps([_made_by(), _program(), config, chunk, with_words])
     # Shard 0 is published even with no page: its scripts are what the search page loads.
     shards = [shard for shard in _shards(pages, records, setup) if shard.urls or shard.number == 0]
     made = {shard.number: _cached_files(cache / str(shard.number), records.get(shard.number), shard.key) for shard in shards}
@@ -150,6 +146,25 @@ def update_search_index(pages: Mapping[str, Page], cache: Path, language: str, r
                        for letter, bundle in words.items()}, cache / MERGED_API_FILE)
     files[f"{base}{SHARDS_FOLDER}/pagefind.js"] = (api, content_digest(api.read_bytes()))
     return files
+
+
+@functools.cache
+def _made_by() -> list[str]:
+    """What makes a shard of its pages, but the Pagefind program and the settings: this module's code (which cuts the
+    pages, orders the bundles, makes the words index), and the versions of the Pagefind package and of cbor2."""
+    return [content_digest(Path(__file__).read_bytes()), importlib.metadata.version("pagefind"),
+            importlib.metadata.version("cbor2")]
+
+
+def _program() -> list[object] | None:
+    """The Pagefind program that would run, told by its file's path, size and times (as git tells a file changed):
+    the package's own, or another that PAGEFIND_BINARY_PATH names; None if there is none (indexing then fails)."""
+    executable = get_executable()
+    try:
+        status = os.stat(executable) if executable else None
+    except OSError:
+        return None
+    return [os.fspath(executable), status.st_size, status.st_mtime_ns, status.st_ino] if status else None
 
 
 def shard_count(pages: int) -> int:

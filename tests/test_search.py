@@ -6,6 +6,7 @@ import functools
 import gzip
 import hashlib
 import json
+import os
 import random
 import re
 import shutil
@@ -404,17 +405,32 @@ def test_a_shard_key_is_made_of_every_page_digest_and_how_pagefind_runs():
     assert shard_key(entries, "pagefind 1.5.2 en") != shard_key(entries, "pagefind 1.5.3 en")
 
 
-def test_another_language_or_pagefind_version_makes_every_shard_again(tmp_path, small_shards, indexed, monkeypatch):
-    pages = as_pages(site(24))
-    update_search_index(pages, tmp_path, "en")
+def test_another_language_pagefind_or_code_of_this_module_makes_every_shard_again(tmp_path, small_shards, indexed, monkeypatch):
+    pages, cache = as_pages(site(24)), tmp_path / "cache"
+    update_search_index(pages, cache, "en")
     indexed.clear()
-    update_search_index(pages, tmp_path, "fr")
+    update_search_index(pages, cache, "fr")
     assert len(indexed) == 8
-    indexed.clear()
     real_version = search.importlib.metadata.version
-    monkeypatch.setattr(search.importlib.metadata, "version", lambda name: "9.9.9" if name == "pagefind" else real_version(name))
-    update_search_index(pages, tmp_path, "fr")
-    assert len(indexed) == 8
+    program = tmp_path / "pagefind"
+    shutil.copy2(search.get_executable(), program)
+    (tmp_path / "search.py").write_text(Path(search.__file__).read_text() + "# changed\n")
+    monkeypatch.setattr(search, "_made_by", functools.cache(search._made_by.__wrapped__))  # this test's own memo
+    for change in (
+        lambda: monkeypatch.setattr(search.importlib.metadata, "version",
+                                    lambda name: "9.9.9" if name == "pagefind" else real_version(name)),
+        lambda: monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(program)),  # another Pagefind program
+        lambda: os.utime(program, ns=(0, 0)),  # that program changed
+        lambda: monkeypatch.setattr(search, "__file__", str(tmp_path / "search.py")),  # this module's code changed
+    ):
+        change()
+        search._made_by.cache_clear()
+        indexed.clear()
+        update_search_index(pages, cache, "fr")
+        assert len(indexed) == 8
+        indexed.clear()
+        update_search_index(pages, cache, "fr")
+        assert indexed == []
 
 
 def damage_entry(entry: Path, file: Path, damage: str) -> None:
