@@ -10,11 +10,11 @@ site's: the more shards, the less close (see SHARD_PAGES).
 
 Pagefind is given each page's searchable part (`searchable_part`): the page without what it
 would read and leave out (the head but the title, what precedes and follows the body, what the
-templates mark `data-pagefind-ignore`, such as the sources), wherever that can be told for sure;
-Pagefind makes the same bundle of it from half the bytes. A shard's bundle is kept in the cache
-under its number, with the key it was made from: a digest of every (URL, digest of that part) it
-holds, of this module's code, of the Pagefind program and package, the language and the
-settings Pagefind runs with. It is used again
+templates mark `data-pagefind-ignore`, such as the sources), wherever that can be told for sure
+(comments, read as HTML reads them, hide nothing); Pagefind makes the same bundle of it from half
+the bytes. A shard's bundle is kept in the cache under its number, with the key it was made from:
+a digest of every (URL, digest of that part) it holds, of this module's code, of the Pagefind
+program and package, the language and the settings Pagefind runs with. It is used again
 only when that key is the key of the shard now and its files are all there as made; any other
 entry is made again. A page is read only when its HTML is not the HTML recorded with its shard.
 Each bundle is made the same bytes for the same pages (`stable_bundle`), so a shard kept in the
@@ -202,7 +202,7 @@ def searchable_part(html: bytes) -> bytes:
     links to its neighbours changed (a title or a date changed elsewhere) keeps its key; and
     Pagefind reads half as much of each page.
     """
-    page = html.lower()  # what is read: names in one case, each byte where it is in html
+    page = _comments_blanked(html.lower())  # what is read: names in one case, each byte where it is in html
     at = page.rfind(b"data-pagefind-body")
     start = page.rfind(b"<", 0, at)
     opening = _TAG.match(page, start) if at >= 0 and start >= 0 else None
@@ -214,6 +214,23 @@ def searchable_part(html: bytes) -> bytes:
     content = _without_ignored(html, page, opening, closing.start())
     return (_before_body(html, page, start) + html[start:opening.end()] + content + html[closing.start():closing.end()]
             + _end_tags_due(html, page, closing.end()))
+
+
+def _comments_blanked(page: bytes) -> bytes:
+    """The page (in lower case) with each of its comments turned to spaces, where they can all be told for sure: a tag
+    written in one is no tag, and Pagefind reads nothing there. Told as HTML tells them, reading from the start:
+    tags whole (quoted values and all), raw text (a script's, a title's) to its end tag, comments to their end
+    (`<!-->` and `<!--->` too). Anything else (a `<` that starts no tag, a comment or raw text that never ends)
+    leaves the page as it is, every comment in it (`searchable_part` then keeps what holds one)."""
+    if b"<!--" not in page:
+        return page
+    blanked = bytearray(page)
+    for token in _TOKEN.finditer(page):
+        if token["unsure"] is not None:
+            return page
+        if token["comment"] is not None:
+            blanked[token.start():token.end()] = b" " * (token.end() - token.start())
+    return bytes(blanked)
 
 
 def _end_tag(page: bytes, opening: re.Match, count_self_closing: bool = True) -> re.Match | None:
@@ -401,6 +418,15 @@ def _end_tags_due(html: bytes, page: bytes, start: int) -> bytes:
 
 # Read in a page in lower case (see `searchable_part`).
 _TAG = re.compile(rb"<(/?)([a-z][a-z0-9-]*)([^>]*)>")
+# What a page is read as, from each `<`, to tell its comments (see `_comments_blanked`): a comment; an element of raw
+# text, whole; a run of text and other tags; a doctype; else a `<` that is read otherwise (unsure).
+_RAW_TEXT = rb"(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext)(?=[\s/>])"
+_TAG_REST = rb"""(?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>"""
+_TOKEN = re.compile(rb"(?P<comment><!--(?:-?>|.*?--!?>))"
+                    rb"|<(?P<raw>" + _RAW_TEXT + rb")" + _TAG_REST + rb".*?</(?P=raw)(?=[\s/>])"
+                    rb"|(?:[^<]+|(?:</|<(?!" + _RAW_TEXT + rb"))[a-z][^\s/>]*" + _TAG_REST + rb")+"
+                    rb"|<!doctype[^<>]*>"
+                    rb"|(?P<unsure><)", re.S)
 # An attribute of a start tag, whole, its name and its value; attributes that may matter to Pagefind's reading of
 # content (an id, or one of its own), and more: whatever may be one.
 _ATTRIBUTE = re.compile(rb"""(\s+([^\s"'<>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?)""")

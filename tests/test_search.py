@@ -171,7 +171,7 @@ def test_before_its_body_a_page_keeps_only_the_start_tags_of_the_elements_holdin
 
 
 @pytest.mark.parametrize("menu", [
-    b"<h1>Site</h1>", b'<img src="/logo.png" alt="Site">', b'<p data-pagefind-meta="site">Site</p>', b"<!-- <p> -->",
+    b"<h1>Site</h1>", b'<img src="/logo.png" alt="Site">', b'<p data-pagefind-meta="site">Site</p>',
     b"<nav><p>badly</nav></p>", b"<noscript><p>read as text by Pagefind's parser</p></noscript>", b"<span/>x",
 ])
 def test_before_its_body_a_page_with_anything_pagefind_reads_or_not_plainly_nested_is_kept(menu):
@@ -225,7 +225,7 @@ def test_within_its_body_an_ignored_element_holding_anything_pagefind_reads_or_n
     assert ignored in searchable_part(page)
 
 
-@pytest.mark.parametrize("head", [b'<meta data-pagefind-meta="image[content]" content="/a.jpg">', b"<!-- <title>x</title> -->"])
+@pytest.mark.parametrize("head", [b'<meta data-pagefind-meta="image[content]" content="/a.jpg">'])
 def test_a_head_with_anything_pagefind_reads_is_given_whole(head):
     page = html("Title", "text").replace(b"</head>", head + b"</head>")
     part = searchable_part(page)
@@ -234,11 +234,45 @@ def test_a_head_with_anything_pagefind_reads_is_given_whole(head):
 
 @pytest.mark.parametrize("after", [
     b'<p data-pagefind-filter="tag">Lyon</p>', b'<img src="/a.jpg" alt="">', b"<h1>Another title</h1>",
-    b"<!-- <article> -->", b"<script>x = '</main>'</script>", b"<svg><title>t</title></svg>",
+    b"<script>x = '</main>'</script>", b"<svg><title>t</title></svg>",
 ])
 def test_a_page_with_anything_pagefind_reads_after_its_body_is_given_whole(after):
     page = html("Title", "text").replace(b"</main>", after + b"</main>")
     assert searchable_part(page) == page
+
+
+COMMENTS = [b"<!-- a note -->", b"<!-- </article></main> <h1>not a title</h1> -->", b'<!-- <img src="/a.jpg" alt="a"> -->',
+            b"<!---->", b"<!-->", b"<!--->", b"<!-- ended so --!>", b"<!-- <title>x</title> <body> -->"]
+
+
+@pytest.mark.parametrize("comment", COMMENTS)
+def test_a_comment_is_read_as_a_comment_not_as_the_tags_it_holds(comment):
+    """A template's comment around the body (`<!-- end main -->`) leaves the cuts as they are: a page with one keeps
+    its key as its neighbours' titles change, and a comment added to a template makes no shard again."""
+    plain = searchable_part(html("Title", "text"))
+    for place in (b"</head>", b"<main>", b"</main>", b"</body>"):
+        page = html("Title", "text").replace(place, comment + place if place.startswith(b"</") else place + comment)
+        assert searchable_part(page) == plain, place
+    within = html("Title", "text").replace(b"<p>text</p>", b"<p>text</p>" + comment)
+    assert comment in searchable_part(within) and searchable_part(within) != within  # in the body, kept as written
+
+
+@pytest.mark.parametrize("page", [
+    b'<html><body><!-- never ended <div data-pagefind-body>a</div><nav>x</nav></body></html>',
+    b'<html><body>a < b<!-- c --><div data-pagefind-body>a</div><!-- d --><nav>x</nav></body></html>',  # no tag
+    b"<html><body><div data-pagefind-body>a</div><nav class=it's>x</nav><!-- --></body></html>",  # a tag HTML reads its own way
+])
+def test_a_page_whose_comments_cannot_be_told_for_sure_is_read_with_them(page):
+    assert search._comments_blanked(page.lower()) == page.lower()
+    with search._Pagefind() as pagefind:
+        assert pagefind.index(iter([("/a/", page.decode())]), {}) == pagefind.index(iter([("/a/", searchable_part(page).decode())]), {})
+
+
+def test_what_looks_like_a_comment_in_a_value_or_a_script_is_not_one():
+    page = (b'<html><head><title>T</title><script>x = "<!--";</script></head><body><p title="<!--">a</p>'
+            b'<div data-pagefind-body>b</div><nav>--></nav></body></html>')
+    assert searchable_part(page).endswith(b'<div data-pagefind-body>b</div></body></html>')
+    assert search._comments_blanked(page.lower()) == page.lower()  # nothing there is a comment
 
 
 @pytest.mark.parametrize("page", [
@@ -281,6 +315,7 @@ class RandomPage:
     IGNORE = ['data-pagefind-ignore', 'data-pagefind-ignore=""', 'data-pagefind-ignore="index"', "data-pagefind-ignore=all",
               'data-pagefind-ignore="true"', 'DATA-PAGEFIND-IGNORE="Index"', 'data-pagefind-ignore="none"',
               'title="data-pagefind-ignore"']
+    COMMENTS = [comment.decode() for comment in COMMENTS] + ['<p title="<!-- no comment">x</p>']
     ODD = ["<h1>A title</h1>", '<img src="/a.jpg" alt="a photo">', '<b data-pagefind-filter="tag">Lyon</b>',
            '<i data-pagefind-meta="kind">report</i>', "<p>ended <div>early</div></p>", "<b>badly <i>nested</b></i>",
            "<table><tr><td>cell</td></tr></table>", "<br>", '<span id="x1">an anchor</span>']
@@ -318,6 +353,8 @@ class RandomPage:
         roll = self.random.random()
         if roll < 0.05:
             return self.random.choice(self.ODD)
+        if roll < 0.08:
+            return self.random.choice(self.COMMENTS)
         if depth > 2 or roll < 0.45:
             return f"<p{self.attributes()}>{self.inlines(depth)}</p>"
         if roll < 0.6:
@@ -335,7 +372,8 @@ class RandomPage:
         """A page, and what precedes its body."""
         menu = self.blocks(2) if self.random.random() < 0.5 else '<nav><a href="/">Home</a></nav>'
         after = self.blocks(2) if self.random.random() < 0.3 else "<footer>Site</footer>"
-        page = (f'<!DOCTYPE html><html lang="en"><head><title>{self.text()}</title><meta name="a" content="b"></head>'
+        head = self.random.choice(["", *self.COMMENTS[:3], '<script>x = "<!--";</script>'])
+        page = (f'<!DOCTYPE html><html lang="en"><head><title>{self.text()}</title>{head}<meta name="a" content="b"></head>'
                 f'<body>{menu}<main id="main"><article data-pagefind-body><h1>{self.text()}</h1>{self.blocks(0)}</article>'
                 f"{after}</main></body></html>")
         return page.encode(), menu.encode()
