@@ -154,6 +154,29 @@ def check_image(path: Path) -> None:
         image.load()
 
 
+# A photo at least this many times taller than wide, or wider than tall, shows as a sliver (a tall infographic is 1:10).
+SLIVER_RATIO = 20
+
+
+def photo_remarks(path: Path) -> str | None:
+    """What an editor should know of an image that can be published before it is an event's photo, or None: that it
+    is animated (an event's photo is published still), or of proportions a reader would see as a sliver. Raise
+    ImageProblem where `check_image` would."""
+    data = path.read_bytes()
+    with _reading(data):
+        image = _opened(data)
+        width, height = _display_size(image)
+        animated = getattr(image, "is_animated", False)
+    if animated:
+        return "is animated: an event's photo is published still, as its first frame"
+    long, short = max(width, height), min(width, height)
+    if long >= SLIVER_RATIO * short:
+        shape = "taller than wide" if height > width else "wider than tall"
+        return (f"is {width}x{height} pixels, {long // short:,} times {shape}: readers would see a sliver of it; "
+                "crop it to what it shows")
+    return None
+
+
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".xht", ".shtml"})  # never published from assets/
 
 

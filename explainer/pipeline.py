@@ -21,7 +21,7 @@ import rjsmin
 
 from . import cache
 from .cache import FileCache, FileDigests, FragmentStore, content_digest, fingerprint, read_record, write_record
-from .images import IMAGE_SUFFIXES, ImageCache, ImageProblem, ProcessedImage, check_asset
+from .images import IMAGE_SUFFIXES, ImageCache, ImageProblem, ProcessedImage, check_asset, photo_remarks
 from .languages import in_language
 from .load import content_files, list_assets, read_document, unreadable_folders
 from .markup import UnreadableMarkdown
@@ -117,7 +117,9 @@ def load_and_validate(project: Project, *, drafts: bool = False, caches: Caches 
         return map_forked(lambda entry: _validate_file(project.root, *entry), changed, workers)
 
     results = cache.get_many([(f"{kind}:{path}", path) for kind, path in paths], validate_files)
-    site, found = merge_results(results, list_assets(inputs), drafts=drafts, check_asset=_asset_checker(project.root / "assets", cache))
+    assets = project.root / "assets"
+    site, found = merge_results(results, list_assets(inputs), drafts=drafts, check_asset=_asset_checker(assets, cache),
+                                remark_photo=_photo_remarker(assets, cache))
     if owned:
         cache.save()
     return site, problems + found + _missing_catalogues(project, site) + caches.take_notes()
@@ -168,6 +170,17 @@ def _asset_checker(assets: Path, cache: FileCache) -> Callable[[str], str | None
             return str(problem)
         return None
     return lambda relative: cache.get(f"asset:{relative}", assets / relative, lambda: check(relative))
+
+
+def _photo_remarker(assets: Path, cache: FileCache) -> Callable[[str], str | None]:
+    """What an editor should know of each event photo in assets/ (see `images.photo_remarks`), or None; looked at
+    again only when the file's bytes change."""
+    def remark(relative: str) -> str | None:
+        try:
+            return photo_remarks(assets / relative)
+        except (OSError, ImageProblem):  # `_asset_checker` says what
+            return None
+    return lambda relative: cache.get(f"photo:{relative}", assets / relative, lambda: remark(relative))
 
 
 Gate = Callable[[Site, list[Problem], Publication], list[Problem]]

@@ -302,10 +302,11 @@ def validate_document(document: Document | None, kind: str, problems: list[Probl
 
 
 def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool = False,
-                  check_asset: Callable | None = None) -> tuple[Site | None, list[Problem]]:
+                  check_asset: Callable | None = None, remark_photo: Callable | None = None) -> tuple[Site | None, list[Problem]]:
     """The site made of every file's result, once what crosses files is checked: ids, links, photos, assets.
 
-    `check_asset(path under assets/)` says what makes a file unfit to publish, or None."""
+    `check_asset(path under assets/)` says what makes a file unfit to publish, or None; `remark_photo(path)` what an
+    editor should know of a file fit to publish as an event's photo, or None."""
     problems = [problem for result in results for problem in result.problems + result.warnings]
     settings = next((result.settings for result in results if result.settings is not None), None)
     sources = {source_id: source for result in results for source_id, source in result.sources.items()}
@@ -314,7 +315,7 @@ def merge_results(results: list[FileResult], assets: list[str], *, drafts: bool 
     alias_positions = {key: position for result in results for key, position in result.alias_positions.items()}
     problems += _unique_ids(events, alias_positions) + _unique_slugs(pages) + _topics_sharing_a_page(events)
     photo_refs = [ref for result in results for ref in result.photo_refs]
-    problems += check_photos(photo_refs, frozenset(assets), check_asset)
+    problems += check_photos(photo_refs, frozenset(assets), check_asset, remark_photo)
     problems += check_assets(assets, {ref.src for ref in photo_refs}, check_asset)
     if settings is not None:
         problems += [problem for result in results
@@ -707,9 +708,11 @@ def _asset_path(run: FileResult, reader: _Reader, node: yaml.Node, label: str) -
     return path.as_posix()
 
 
-def check_photos(refs: list[_PhotoRef], assets: frozenset[str], check_asset: Callable | None) -> list[Problem]:
+def check_photos(refs: list[_PhotoRef], assets: frozenset[str], check_asset: Callable | None,
+                 remark: Callable | None = None) -> list[Problem]:
     """Each photo's file must be in assets/ and be an image that can be published, of a kind made into photos'
-    sizes (not a drawing, an SVG, which `check_asset` would pass: it is published as it is)."""
+    sizes (not a drawing, an SVG, which `check_asset` would pass: it is published as it is); what `remark` says
+    of one is a warning."""
     problems = []
     for ref in refs:
         if ref.src not in assets:
@@ -718,6 +721,8 @@ def check_photos(refs: list[_PhotoRef], assets: frozenset[str], check_asset: Cal
             problems.append(Problem(ref.position, f'{ref.label}: src "{ref.written}" is not a photo: use a JPEG, PNG, WebP or GIF file'))
         elif check_asset is not None and (message := check_asset(ref.src)):
             problems.append(Problem(ref.position, f'{ref.label}: src "{ref.written}" {message}'))
+        elif remark is not None and (said := remark(ref.src)):
+            problems.append(Problem(ref.position, f'{ref.label}: src "{ref.written}" {said}', "warning"))
     return problems
 
 

@@ -16,13 +16,23 @@ EVENT = textwrap.dedent("""\
     """)
 
 
-def a_png() -> bytes:
+def a_png(size: tuple[int, int] = (8, 8)) -> bytes:
     import io
 
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.new("RGB", (8, 8)).save(buffer, "PNG")
+    Image.new("RGB", size).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def a_gif(frames: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer, pictures = io.BytesIO(), [Image.new("RGB", (40, 30), (40 * number, 0, 0)) for number in range(frames)]
+    pictures[0].save(buffer, "GIF", save_all=True, append_images=pictures[1:], duration=200, loop=0)
     return buffer.getvalue()
 
 
@@ -330,6 +340,25 @@ def test_alt_text_that_says_nothing_of_the_photo_is_a_warning_at_its_line(make_s
         "readers read after it: describe what the photo shows, and let the caption say what it means",
         'data/events/2021.yaml:21:12: note: event "warsaw-picket": photo 5: alt text starts "Photo of": screen readers say '
         "it is a picture already; start with what it shows",
+    ]
+
+
+def test_a_photo_published_otherwise_than_an_editor_would_expect_is_a_warning_where_it_is_used(make_site):
+    """An animation is published still, as its first frame; a strip shows as a sliver. A tall infographic, a still
+    GIF, or an animation used in the text (published moving) is no surprise."""
+    photos = "  photos:\n" + "".join(f"    - src: images/{name}\n      alt: Protesters at the office\n      credit: Agency\n" for name in (
+        "moving.gif", "still.gif", "strip.png", "banner.png", "infographic.png"))
+    root = make_site({**events_yaml(EVENT + photos + "  body: See ![a loop](/images/loop.gif).\n"),
+                      "assets/images/moving.gif": a_gif(3), "assets/images/still.gif": a_gif(1),
+                      "assets/images/loop.gif": a_gif(2), "assets/images/strip.png": a_png((3, 60)),
+                      "assets/images/banner.png": a_png((2000, 90)), "assets/images/infographic.png": a_png((80, 1580))})
+    assert problem_lines(root) == [
+        'data/events/2021.yaml:7:12: warning: event "warsaw-picket": photo 1: src "images/moving.gif" is animated: an '
+        "event's photo is published still, as its first frame",
+        'data/events/2021.yaml:13:12: warning: event "warsaw-picket": photo 3: src "images/strip.png" is 3x60 pixels, 20 '
+        "times taller than wide: readers would see a sliver of it; crop it to what it shows",
+        'data/events/2021.yaml:16:12: warning: event "warsaw-picket": photo 4: src "images/banner.png" is 2000x90 pixels, '
+        "22 times wider than tall: readers would see a sliver of it; crop it to what it shows",
     ]
 
 
