@@ -661,28 +661,21 @@ def test_a_template_that_makes_an_empty_page_is_an_error_and_nothing_is_publishe
     assert tree_digest(out) == before
 
 
-def test_templates_that_extend_each_other_in_a_loop_are_an_error_at_the_loop(built):
-    root, out, _ = built
-    (root / "templates" / "a1.html").write_text('{% extends "b1.html" %}\n')
-    (root / "templates" / "b1.html").write_text('\n{% extends "a1.html" %}\n')
-    page = root / "templates" / "page.html"
-    page.write_text('{% include "a1.html" %}\n' + page.read_text())
-    with pytest.raises(ContentErrors) as errors:
-        build(Project.at(root), search=False)
-    assert [str(problem) for problem in errors.value.problems] == [
-        "templates/a1.html:1:1: error: this template includes or extends itself, directly or through others: "
-        "a1.html → b1.html → a1.html: remove the include or extends that closes the loop"]
-
-
-def test_a_template_that_includes_itself_is_an_error_at_the_line_including_it(built):
+@pytest.mark.parametrize("prepended, place, loop", [
+    ({"a1.html": '{% extends "b1.html" %}\n', "b1.html": '\n{% extends "a1.html" %}\n', "page.html": '{% include "a1.html" %}\n'},
+     "templates/a1.html:1:1", "a1.html → b1.html → a1.html"),
+    ({"_notes.html": '{% include "_notes.html" %}\n'}, "templates/_notes.html:1:1", "_notes.html → _notes.html"),
+], ids=["through-others", "itself"])
+def test_templates_that_include_or_extend_each_other_in_a_loop_are_an_error_at_the_loop(built, prepended, place, loop):
     root, _, _ = built
-    notes = root / "templates" / "_notes.html"
-    notes.write_text('{% include "_notes.html" %}\n' + notes.read_text())
+    for name, text in prepended.items():
+        template = root / "templates" / name
+        template.write_text(text + (template.read_text() if template.exists() else ""))
     with pytest.raises(ContentErrors) as errors:
         build(Project.at(root), search=False)
     assert [str(problem) for problem in errors.value.problems] == [
-        "templates/_notes.html:1:1: error: this template includes or extends itself, directly or through others: "
-        "_notes.html → _notes.html: remove the include or extends that closes the loop"]
+        f"{place}: error: this template includes or extends itself, directly or through others: "
+        f"{loop}: remove the include or extends that closes the loop"]
 
 
 def test_every_template_that_is_not_utf8_is_named_at_once_before_any_page_is_made(built):
